@@ -1,0 +1,196 @@
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.Users;
+
+namespace RegistrationPortal.Web.Cli;
+
+/// <summary>
+/// Operator commands on the host's own executable: <c>dotnet run --project src/RegistrationPortal.Web -- org create --name N</c>.
+/// Each prints only the new id on standard output; messages go to standard error; bad input exits 2.
+/// </summary>
+public static class OperatorCli
+{
+    public const int Ok = 0;
+    public const int BadInput = 2;
+
+    private static readonly Actor Operator = Actor.Operator("cli");
+
+    private static readonly Dictionary<string, string[]> Verbs = new()
+    {
+        ["org create"] = ["name"],
+        ["app create"] = ["org", "name"],
+        ["user invite"] = ["org", "email", "kind"],
+    };
+
+    public static string Usage => """
+        Usage: RegistrationPortal.Web <verb> [options]
+          org create  --name NAME                                        creates an organization; prints its id
+          app create  --org ORG_ID --name NAME                           creates an API application; prints its id
+          user invite --org ORG_ID --email EMAIL [--kind CustomerEmployee|EndUser]
+                                                                         creates a pending user and queues the first code; prints the user id
+        The database is ConnectionStrings:Portal (environment: ConnectionStrings__Portal).
+        """;
+
+    /// <summary>True when the arguments name an operator verb rather than options for the web host.</summary>
+    public static bool IsCommand(string[] args) => args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=', StringComparison.Ordinal);
+
+    public static async Task<int> RunAsync(string[] args, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length < 2 || !Verbs.TryGetValue($"{args[0]} {args[1]}", out var allowed))
+        {
+            await stderr.WriteLineAsync(args is ["help" or "--help" or "-h", ..] ? Usage : $"Unknown command: {string.Join(' ', args.Take(2))}\n{Usage}");
+            return BadInput;
+        }
+
+        if (!TryParseOptions(args[2..], allowed, out var options, out var error))
+        {
+            await stderr.WriteLineAsync($"{error}\n{Usage}");
+            return BadInput;
+        }
+
+        await services.MigratePortalDatabaseAsync();
+        services.WarmUpRegistrationKeys();
+        var verb = $"{args[0]} {args[1]}";
+        return verb switch
+        {
+            "org create" => await CreateOrganizationAsync(options, services, stdout, stderr),
+            "app create" => await CreateApplicationAsync(options, services, stdout, stderr),
+            _ => await InviteUserAsync(options, services, stdout, stderr),
+        };
+    }
+
+    private static async Task<int> CreateOrganizationAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    {
+        if (!options.TryGetValue("name", out var name) || !OrganizationService.IsValidName(name))
+        {
+            await stderr.WriteLineAsync($"--name is required: 1 to {OrganizationService.MaxNameLength} characters.");
+            return BadInput;
+        }
+
+        var id = await services.GetRequiredService<OrganizationService>().CreateAsync(name, Operator);
+        await stdout.WriteLineAsync(id);
+        return Ok;
+    }
+
+    private static async Task<int> CreateApplicationAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    {
+        if (await RequireOrgAsync(options, stderr) is not { } orgId)
+        {
+            return BadInput;
+        }
+
+        if (!options.TryGetValue("name", out var name) || !OrganizationService.IsValidName(name))
+        {
+            await stderr.WriteLineAsync($"--name is required: 1 to {OrganizationService.MaxNameLength} characters.");
+            return BadInput;
+        }
+
+        var outcome = await services.GetRequiredService<OrganizationService>().CreateApplicationAsync(orgId, name, Operator);
+        if (outcome.Status != CreateApplicationStatus.Created)
+        {
+            await stderr.WriteLineAsync($"No organization has the id {orgId}.");
+            return BadInput;
+        }
+
+        await stdout.WriteLineAsync(outcome.AppId);
+        return Ok;
+    }
+
+    private static async Task<int> InviteUserAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    {
+        if (await RequireOrgAsync(options, stderr) is not { } orgId)
+        {
+            return BadInput;
+        }
+
+        if (!options.TryGetValue("email", out var email) || !EmailAddress.IsValid(email))
+        {
+            await stderr.WriteLineAsync("--email is required and must be an email address.");
+            return BadInput;
+        }
+
+        var kind = UserKind.EndUser;
+        if (options.TryGetValue("kind", out var kindText) && !Enum.TryParse(kindText, ignoreCase: true, out kind) || !Enum.IsDefined(kind))
+        {
+            await stderr.WriteLineAsync("--kind must be CustomerEmployee or EndUser.");
+            return BadInput;
+        }
+
+        var outcome = await services.GetRequiredService<RegistrationService>().InviteAsync(orgId, email, kind, Operator);
+        switch (outcome.Status)
+        {
+            case InviteStatus.Invited:
+                await stdout.WriteLineAsync(outcome.UserId);
+                await stderr.WriteLineAsync("The first registration code is queued; a running host sends it.");
+                return Ok;
+            case InviteStatus.DuplicateEmail:
+                await stderr.WriteLineAsync($"The organization already has a user with the email {email}.");
+                return BadInput;
+            case InviteStatus.UnknownOrganization:
+                await stderr.WriteLineAsync($"No organization has the id {orgId}.");
+                return BadInput;
+            default:
+                await stderr.WriteLineAsync("--email must be an email address.");
+                return BadInput;
+        }
+    }
+
+    private static async Task<string?> RequireOrgAsync(Dictionary<string, string> options, TextWriter stderr)
+    {
+        if (options.TryGetValue("org", out var orgId) && Ids.IsValid(orgId, Ids.Organization))
+        {
+            return orgId;
+        }
+
+        await stderr.WriteLineAsync("--org is required and must be an organization id (or-xxxxx-xxxxx-xxxxxxxxxxxxxxxx).");
+        return null;
+    }
+
+    private static bool TryParseOptions(string[] args, string[] allowed, out Dictionary<string, string> options, out string? error)
+    {
+        options = new Dictionary<string, string>(StringComparer.Ordinal);
+        error = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                error = $"Unexpected argument: {arg}";
+                return false;
+            }
+
+            var name = arg[2..];
+            string value;
+            var equals = name.IndexOf('=', StringComparison.Ordinal);
+            if (equals >= 0)
+            {
+                value = name[(equals + 1)..];
+                name = name[..equals];
+            }
+            else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                value = args[++i];
+            }
+            else
+            {
+                error = $"--{name} needs a value.";
+                return false;
+            }
+
+            if (!allowed.Contains(name))
+            {
+                error = $"Unknown option: --{name}";
+                return false;
+            }
+
+            if (!options.TryAdd(name, value))
+            {
+                error = $"--{name} is given twice.";
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

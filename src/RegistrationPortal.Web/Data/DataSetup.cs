@@ -1,0 +1,79 @@
+using System.Data.Common;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace RegistrationPortal.Web.Data;
+
+public static class DataSetup
+{
+    public const string DefaultConnectionString = "Data Source=data/portal.db";
+
+    /// <summary>SQLite on the file named by <c>ConnectionStrings:Portal</c> (relative paths are under the content root).</summary>
+    public static IHostApplicationBuilder AddPortalData(this IHostApplicationBuilder builder)
+    {
+        var connectionString = ResolveConnectionString(
+            builder.Configuration.GetConnectionString("Portal") ?? DefaultConnectionString,
+            builder.Environment.ContentRootPath);
+        var synchronous = builder.Configuration["Database:Synchronous"] ?? "NORMAL";
+        if (synchronous is not ("NORMAL" or "FULL" or "EXTRA"))
+        {
+            throw new InvalidOperationException("Database:Synchronous must be NORMAL, FULL or EXTRA.");
+        }
+
+        var pragmas = new SqlitePragmaInterceptor(synchronous);
+        builder.Services.AddDbContextFactory<PortalDbContext>(o => o
+            .UseSqlite(connectionString)
+            .AddInterceptors(pragmas));
+        builder.Services.AddSingleton<WriteQueue>();
+        builder.Services.AddDataProtection()
+            .SetApplicationName("RegistrationPortal")
+            .PersistKeysToDbContext<PortalDbContext>();
+        return builder;
+    }
+
+    /// <summary>Applies committed migrations and switches the file to WAL; runs before the host serves.</summary>
+    public static async Task MigratePortalDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(ct);
+        await db.Database.MigrateAsync(ct);
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+    }
+
+    internal static string ResolveConnectionString(string connectionString, string contentRoot)
+    {
+        var csb = new SqliteConnectionStringBuilder(connectionString);
+        if (csb.DataSource is { Length: > 0 } path && path != ":memory:" && csb.Mode != SqliteOpenMode.Memory && !Path.IsPathRooted(path))
+        {
+            csb.DataSource = Path.GetFullPath(Path.Combine(contentRoot, path));
+        }
+
+        if (csb.DataSource is { Length: > 0 } full && csb.Mode != SqliteOpenMode.Memory && Path.GetDirectoryName(full) is { Length: > 0 } dir)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        return csb.ToString();
+    }
+
+    /// <summary><c>synchronous</c> and the busy timeout are per connection: set them wherever one opens.</summary>
+    private sealed class SqlitePragmaInterceptor(string synchronous) : DbConnectionInterceptor
+    {
+        private readonly string _sql = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=10000;";
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = _sql;
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = _sql;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}

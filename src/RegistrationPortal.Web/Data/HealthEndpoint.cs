@@ -1,0 +1,31 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace RegistrationPortal.Web.Data;
+
+public static class HealthEndpoint
+{
+    /// <summary><c>GET /healthz</c>: 200 when the database and the dispatcher are healthy, else 503; a short JSON report.</summary>
+    public static IEndpointRouteBuilder MapPortalHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteAsync })
+            .DisableRateLimiting();
+        return app;
+    }
+
+    private static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new Dictionary<string, object?>
+        {
+            ["status"] = report.Status.ToString(),
+        };
+        foreach (var (name, entry) in report.Entries)
+        {
+            body[name] = new { status = entry.Status.ToString(), description = entry.Description };
+        }
+
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, cancellationToken: context.RequestAborted);
+    }
+}

@@ -1,0 +1,132 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using RegistrationPortal.Web.Features.Api;
+using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.Users;
+
+namespace RegistrationPortal.Web.Data;
+
+/// <summary>
+/// The portal's database. Add a migration from the repository root with
+/// <c>dotnet ef migrations add NAME --project src/RegistrationPortal.Web --output-dir Data/Migrations</c>.
+/// </summary>
+public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : DbContext(options), IDataProtectionKeyContext
+{
+    public DbSet<Organization> Organizations => Set<Organization>();
+
+    public DbSet<ApiApplication> Applications => Set<ApiApplication>();
+
+    public DbSet<OrgUser> Users => Set<OrgUser>();
+
+    public DbSet<RegistrationCode> RegistrationCodes => Set<RegistrationCode>();
+
+    public DbSet<ResendThrottle> ResendThrottles => Set<ResendThrottle>();
+
+    public DbSet<UsedNonce> UsedNonces => Set<UsedNonce>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    public DbSet<ServerSecret> ServerSecrets => Set<ServerSecret>();
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite cannot compare or sort DateTimeOffset text; every time is UTC, stored as a sortable integer.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(32);
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Organization>(e =>
+        {
+            e.Property(o => o.Id).HaveIdLength();
+            e.Property(o => o.Name).HasMaxLength(200);
+        });
+
+        modelBuilder.Entity<ApiApplication>(e =>
+        {
+            e.Property(a => a.Id).HaveIdLength();
+            e.Property(a => a.OrgId).HaveIdLength();
+            e.Property(a => a.Name).HasMaxLength(200);
+            e.HasOne<Organization>().WithMany().HasForeignKey(a => a.OrgId);
+        });
+
+        modelBuilder.Entity<OrgUser>(e =>
+        {
+            e.Property(u => u.Id).HaveIdLength();
+            e.Property(u => u.OrgId).HaveIdLength();
+            e.Property(u => u.Username).HasMaxLength(EmailAddress.MaxLength);
+            e.Property(u => u.NormalizedUsername).HasMaxLength(EmailAddress.MaxLength);
+            e.HasIndex(u => new { u.OrgId, u.NormalizedUsername }).IsUnique();
+            e.HasIndex(u => new { u.OrgId, u.CreatedAt });
+            e.HasOne<Organization>().WithMany().HasForeignKey(u => u.OrgId);
+        });
+
+        modelBuilder.Entity<RegistrationCode>(e =>
+        {
+            e.Property(c => c.OrgId).HaveIdLength();
+            e.Property(c => c.UserId).HaveIdLength();
+            e.Property(c => c.CodeHash).HasMaxLength(32);
+            e.Property(c => c.InvalidatedReason).HasMaxLength(64);
+            e.Property(c => c.IssuedBy).HasMaxLength(64);
+            e.HasIndex(c => new { c.UserId, c.CreatedAt });
+            e.HasOne<OrgUser>().WithMany().HasForeignKey(c => c.UserId);
+        });
+
+        modelBuilder.Entity<ResendThrottle>(e =>
+        {
+            e.HasKey(t => new { t.OrgId, t.NormalizedUsername });
+            e.Property(t => t.OrgId).HasMaxLength(64);
+            e.Property(t => t.NormalizedUsername).HasMaxLength(EmailAddress.MaxLength);
+        });
+
+        modelBuilder.Entity<UsedNonce>(e =>
+        {
+            e.HasKey(n => n.Key);
+            e.Property(n => n.Key).HasMaxLength(64);
+            e.HasIndex(n => n.ExpiresAt);
+        });
+
+        modelBuilder.Entity<AuditEvent>(e =>
+        {
+            e.Property(a => a.OrgId).HasMaxLength(64);
+            e.Property(a => a.Action).HasMaxLength(64);
+            e.Property(a => a.ActorKind).HasMaxLength(32);
+            e.Property(a => a.ActorId).HasMaxLength(64);
+            e.Property(a => a.ClientAddress).HasMaxLength(64);
+            e.Property(a => a.SubjectId).HasMaxLength(64);
+            e.Property(a => a.Details).HasMaxLength(1000);
+            e.HasIndex(a => new { a.OrgId, a.At });
+        });
+
+        modelBuilder.Entity<OutboxMessage>(e =>
+        {
+            e.Property(m => m.OrgId).HaveIdLength();
+            e.Property(m => m.UserId).HaveIdLength();
+            e.Property(m => m.ToAddress).HasMaxLength(EmailAddress.MaxLength);
+            e.Property(m => m.LastError).HasMaxLength(500);
+            e.HasIndex(m => new { m.Status, m.NextAttemptAt });
+            e.HasIndex(m => m.UserId);
+        });
+
+        modelBuilder.Entity<ServerSecret>(e =>
+        {
+            e.HasKey(s => s.Name);
+            e.Property(s => s.Name).HasMaxLength(64);
+        });
+    }
+}
+
+internal static class ModelBuilderExtensions
+{
+    public static void HaveIdLength(this Microsoft.EntityFrameworkCore.Metadata.Builders.PropertyBuilder<string> property) =>
+        property.HasMaxLength(40).IsUnicode(false);
+}

@@ -1,0 +1,171 @@
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+
+namespace RegistrationPortal.Web.Data;
+
+/// <summary>
+/// The single writer of the database. SQLite takes one writer at a time and most of a small write's cost
+/// is the commit, so queued work items are run back to back in one transaction (group commit), each inside
+/// its own savepoint: an item that throws is rolled back alone and the others still commit. Callers' tasks
+/// complete only after the commit that holds their work. If the commit itself fails, the batch's items are
+/// retried one transaction each.
+/// </summary>
+public sealed class WriteQueue : IAsyncDisposable
+{
+    private const int MaxBatch = 256;
+
+    private readonly Channel<WorkItem> _channel = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IDbContextFactory<PortalDbContext> _contexts;
+    private readonly ILogger<WriteQueue> _logger;
+    private readonly Task _loop;
+
+    public WriteQueue(IDbContextFactory<PortalDbContext> contexts, ILogger<WriteQueue> logger)
+    {
+        _contexts = contexts;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> inside the next batch's transaction; the changes it tracks are saved for it.
+    /// Once queued, the work runs even if the caller stops waiting, so nothing is left half done.
+    /// </summary>
+    public Task<T> ExecuteAsync<T>(Func<PortalDbContext, Task<T>> work)
+    {
+        var item = new WorkItem<T>(work);
+        if (!_channel.Writer.TryWrite(item))
+        {
+            throw new InvalidOperationException("The host is shutting down.");
+        }
+
+        return item.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        await _loop;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<WorkItem>(MaxBatch);
+        var reader = _channel.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            try
+            {
+                if (batch.Count == 1)
+                {
+                    await RunAloneAsync(batch[0]);
+                }
+                else
+                {
+                    await RunBatchAsync(batch);
+                }
+            }
+            catch (Exception ex)
+            {
+                // Never let the writer die: fail whatever is still waiting.
+                _logger.LogError(ex, "Write batch failed");
+                foreach (var item in batch)
+                {
+                    item.TryFail(ex);
+                }
+            }
+        }
+    }
+
+    private async Task RunBatchAsync(List<WorkItem> batch)
+    {
+        var done = new List<(WorkItem Item, object? Result)>(batch.Count);
+        try
+        {
+            await using var db = await _contexts.CreateDbContextAsync();
+            await using var tx = await db.Database.BeginTransactionAsync();
+            foreach (var item in batch)
+            {
+                await tx.CreateSavepointAsync("item");
+                try
+                {
+                    var result = await item.RunAsync(db);
+                    await db.SaveChangesAsync();
+                    await tx.ReleaseSavepointAsync("item");
+                    done.Add((item, result));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    await tx.RollbackToSavepointAsync("item");
+                    await tx.ReleaseSavepointAsync("item");
+                    item.TryFail(ex);
+                }
+                finally
+                {
+                    db.ChangeTracker.Clear();
+                }
+            }
+
+            await tx.CommitAsync();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Group commit of {Count} items failed; retrying them one by one", done.Count);
+            foreach (var (item, _) in done)
+            {
+                await RunAloneAsync(item);
+            }
+
+            return;
+        }
+
+        foreach (var (item, result) in done)
+        {
+            item.Complete(result);
+        }
+    }
+
+    private async Task RunAloneAsync(WorkItem item)
+    {
+        try
+        {
+            await using var db = await _contexts.CreateDbContextAsync();
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var result = await item.RunAsync(db);
+            await db.SaveChangesAsync();
+            await tx.CommitAsync();
+            item.Complete(result);
+        }
+        catch (Exception ex)
+        {
+            item.TryFail(ex);
+        }
+    }
+
+    private abstract class WorkItem
+    {
+        public abstract Task<object?> RunAsync(PortalDbContext db);
+
+        public abstract void Complete(object? result);
+
+        public abstract void TryFail(Exception ex);
+    }
+
+    private sealed class WorkItem<T>(Func<PortalDbContext, Task<T>> work) : WorkItem
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<T> Task => _completion.Task;
+
+        public override async Task<object?> RunAsync(PortalDbContext db) => await work(db);
+
+        public override void Complete(object? result) => _completion.TrySetResult((T)result!);
+
+        public override void TryFail(Exception ex) => _completion.TrySetException(ex);
+    }
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace RegistrationPortal.Web.Features.Api;
+
+/// <summary>What every public <c>/auth</c> call shares: CORS for browser clients, the per-address limiter, the error shape.</summary>
+public static class ApiSetup
+{
+    public const string CorsPolicy = "dfns-clients";
+    public const string PerAddressPolicy = "per-client-address";
+
+    public static IHostApplicationBuilder AddPublicApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        var origins = builder.Configuration.GetSection($"{ApiOptions.Section}:AllowedOrigins").Get<string[]>() ?? [];
+        builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p => p
+            .WithOrigins(origins)
+            .WithMethods("PUT", "POST")
+            .WithHeaders("content-type", "authorization", "x-dfns-appid", "x-dfns-nonce", "x-dfns-sdk-version")
+            .WithExposedHeaders("Retry-After")));
+
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(PerAddressPolicy, context =>
+            {
+                var limits = context.RequestServices.GetRequiredService<IOptionsMonitor<ApiOptions>>().CurrentValue.RateLimit;
+                var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                return RateLimitPartition.GetSlidingWindowLimiter(address, _ => new SlidingWindowRateLimiterOptions
+                {
+                    PermitLimit = limits.PermitLimit,
+                    Window = limits.Window,
+                    SegmentsPerWindow = 6,
+                    QueueLimit = 0,
+                });
+            });
+            o.OnRejected = async (context, ct) =>
+            {
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+                    ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
+                    : 60;
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                await DfnsErrors.WriteAsync(context.HttpContext.Response, StatusCodes.Status429TooManyRequests, $"Too many requests from this address. Retry after {seconds} seconds.");
+            };
+        });
+
+        return builder;
+    }
+
+    /// <summary>The <c>/auth</c> route group with CORS and the per-address limiter.</summary>
+    public static RouteGroupBuilder MapAuthGroup(this IEndpointRouteBuilder app) =>
+        app.MapGroup("/auth")
+            .RequireCors(CorsPolicy)
+            .RequireRateLimiting(PerAddressPolicy)
+            .WithTags("Registration");
+
+    /// <summary>Error shape and exception handling for everything under <c>/auth</c>, matched routes or not.</summary>
+    public static IApplicationBuilder UseDfnsErrors(this IApplicationBuilder app) =>
+        app.UseWhen(
+            c => c.Request.Path.StartsWithSegments("/auth", StringComparison.OrdinalIgnoreCase),
+            branch => branch.UseMiddleware<DfnsErrorMiddleware>());
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace RegistrationPortal.Web.Features.Api;
+
+/// <summary>The one error shape of the <c>/auth</c> surface: <c>{"error":{"message":"…"}}</c>.</summary>
+public sealed record DfnsErrorBody(DfnsError Error);
+
+public sealed record DfnsError(string Message);
+
+/// <summary>The neutral success answer: <c>{"message":"success"}</c>.</summary>
+public sealed record DfnsSuccessBody(string Message)
+{
+    public static readonly DfnsSuccessBody Success = new("success");
+}
+
+public static class DfnsErrors
+{
+    public const string NotAuthorized = "Not Authorized.";
+    public const string NonceInvalid = "request nonce is missing or invalid";
+    public const string NonceUsed = "request nonce has already been used";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static IResult Result(int status, string message) =>
+        Results.Json(new DfnsErrorBody(new DfnsError(message)), Json, statusCode: status);
+
+    public static Task WriteAsync(HttpResponse response, int status, string message)
+    {
+        response.StatusCode = status;
+        response.ContentLength = null;
+        return response.WriteAsJsonAsync(new DfnsErrorBody(new DfnsError(message)), Json);
+    }
+
+    public static string MessageFor(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "Bad request.",
+        StatusCodes.Status401Unauthorized => NotAuthorized,
+        StatusCodes.Status403Forbidden => NotAuthorized,
+        StatusCodes.Status404NotFound => "Not found.",
+        StatusCodes.Status405MethodNotAllowed => "Method not allowed.",
+        StatusCodes.Status408RequestTimeout => "Request timed out.",
+        StatusCodes.Status411LengthRequired => "Length required.",
+        StatusCodes.Status413PayloadTooLarge => "Request body too large.",
+        StatusCodes.Status415UnsupportedMediaType => "content-type must be application/json",
+        StatusCodes.Status429TooManyRequests => "Too many requests. Retry later.",
+        >= 500 => "Internal server error.",
+        _ => "Request failed.",
+    };
+}

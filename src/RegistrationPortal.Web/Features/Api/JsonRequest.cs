@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace RegistrationPortal.Web.Features.Api;
+
+/// <summary>
+/// Reads an <c>/auth</c> request body strictly: JSON content type, bounded size, one JSON object with only the
+/// expected fields. Each failure is a ready Dfns error answer whose message names what is wrong.
+/// </summary>
+public static class JsonRequest
+{
+    public static async Task<(JsonDocument? Document, IResult? Error)> ReadObjectAsync(HttpRequest request, IReadOnlyCollection<string> allowedFields)
+    {
+        var maxBytes = request.HttpContext.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxBodyBytes;
+        if (!IsJson(request.ContentType))
+        {
+            return (null, DfnsErrors.Result(StatusCodes.Status415UnsupportedMediaType, DfnsErrors.MessageFor(415)));
+        }
+
+        if (request.ContentLength > maxBytes)
+        {
+            return (null, DfnsErrors.Result(StatusCodes.Status413PayloadTooLarge, $"Request body too large: at most {maxBytes} bytes."));
+        }
+
+        var buffer = new byte[maxBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
+        {
+            length += read;
+        }
+
+        if (length > maxBytes)
+        {
+            return (null, DfnsErrors.Result(StatusCodes.Status413PayloadTooLarge, $"Request body too large: at most {maxBytes} bytes."));
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16 });
+        }
+        catch (JsonException)
+        {
+            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "body must be a JSON object"));
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "body must be a JSON object"));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            var name = property.Name;
+            IResult? problem = !allowedFields.Contains(name) ? DfnsErrors.Result(StatusCodes.Status400BadRequest, $"unknown field: {Printable(name)}")
+                : !seen.Add(name) ? DfnsErrors.Result(StatusCodes.Status400BadRequest, $"duplicate field: {name}")
+                : null;
+            if (problem is not null)
+            {
+                document.Dispose();
+                return (null, problem);
+            }
+        }
+
+        return (document, null);
+    }
+
+    /// <summary>A required string field; the error names the field.</summary>
+    public static string? RequiredString(JsonElement obj, string name, out IResult? error)
+    {
+        error = null;
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{name} is required");
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{name} must be a string");
+            return null;
+        }
+
+        var text = value.GetString()!;
+        if (text.Length == 0)
+        {
+            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{name} is required");
+            return null;
+        }
+
+        return text;
+    }
+
+    private static bool IsJson(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType) || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media))
+        {
+            return false;
+        }
+
+        return media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            && (!media.Charset.HasValue || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static string Printable(string name)
+    {
+        var cut = name.Length > 40 ? name[..40] + "…" : name;
+        return new string(cut.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+    }
+}

@@ -1,0 +1,34 @@
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Registration;
+
+namespace RegistrationPortal.Web.Features.Audit;
+
+public static class AuditActions
+{
+    public const string OrganizationCreated = "organization.created";
+    public const string ApplicationCreated = "application.created";
+    public const string UserInvited = "user.invited";
+    public const string CodeSent = "registration.code.sent";
+    public const string ResendSkipped = "registration.code.resend_skipped";
+    public const string ResendThrottled = "registration.code.resend_throttled";
+    public const string EmailDelivered = "email.delivered";
+    public const string EmailFailed = "email.failed";
+    public const string EmailSuperseded = "email.superseded";
+}
+
+public static class AuditExtensions
+{
+    /// <summary>Adds an audit event to the unit of work, so it commits or rolls back with the change it records.</summary>
+    public static void Audit(this PortalDbContext db, DateTimeOffset at, string? orgId, string action, Actor actor, string? subjectId, string? details = null) =>
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = at,
+            OrgId = orgId,
+            Action = action,
+            ActorKind = actor.Kind.ToString(),
+            ActorId = actor.Id,
+            ClientAddress = actor.ClientAddress,
+            SubjectId = subjectId,
+            Details = details,
+        });
+}

@@ -1,0 +1,24 @@
+namespace RegistrationPortal.Web.Features.Audit;
+
+public sealed class AuditEvent
+{
+    public long Id { get; init; }
+
+    public DateTimeOffset At { get; init; }
+
+    public string? OrgId { get; init; }
+
+    /// <summary>Dotted action name, e.g. <c>registration.code.sent</c>.</summary>
+    public required string Action { get; init; }
+
+    public required string ActorKind { get; init; }
+
+    public string? ActorId { get; init; }
+
+    public string? ClientAddress { get; init; }
+
+    public string? SubjectId { get; init; }
+
+    /// <summary>Short free text; never a code, token or password.</summary>
+    public string? Details { get; init; }
+}

@@ -1,0 +1,81 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RegistrationPortal.Web.Features.Email;
+
+public enum SmtpSecurity
+{
+    /// <summary>STARTTLS when the server offers it (MailKit's Auto).</summary>
+    Auto,
+    None,
+    StartTls,
+    SslOnConnect,
+}
+
+public sealed class SmtpOptions
+{
+    /// <summary>When empty, mail is written as .eml files to <see cref="EmailOptions.PickupDirectory"/> instead.</summary>
+    public string? Host { get; set; }
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 587;
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
+
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed class EmailOptions
+{
+    public const string Section = "Email";
+
+    [Required]
+    public string From { get; set; } = "RegistrationPortal <no-reply@registration-portal.invalid>";
+
+    /// <summary>Folder of .eml files used when no SMTP host is set (relative to the content root).</summary>
+    [Required]
+    public string PickupDirectory { get; set; } = "data/mail";
+
+    public SmtpOptions Smtp { get; set; } = new();
+
+    /// <summary>Turn the dispatcher off to leave messages queued (the command line does; a second host may).</summary>
+    public bool DispatcherEnabled { get; set; } = true;
+
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Wait after the first failure; each further failure doubles it, up to <see cref="RetryMaxDelay"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often the dispatcher looks for due messages when nothing wakes it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 50;
+
+    public TimeSpan RetryDelay(int failedAttempts)
+    {
+        var factor = Math.Pow(2, Math.Clamp(failedAttempts - 1, 0, 30));
+        var delay = TimeSpan.FromTicks((long)Math.Min(RetryBaseDelay.Ticks * factor, RetryMaxDelay.Ticks));
+        return delay;
+    }
+}
+
+public sealed class PortalOptions
+{
+    public const string Section = "Portal";
+
+    /// <summary>The address people reach this host at; links in emails start with it.</summary>
+    [Required]
+    [Url]
+    public string PublicBaseUrl { get; set; } = "http://localhost:5243";
+}

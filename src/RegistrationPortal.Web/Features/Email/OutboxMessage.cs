@@ -1,0 +1,44 @@
+namespace RegistrationPortal.Web.Features.Email;
+
+public enum OutboxStatus
+{
+    Pending,
+    Sent,
+
+    /// <summary>Gave up after the configured number of attempts.</summary>
+    Failed,
+
+    /// <summary>Its code was replaced, used or expired before it could be sent: not sent at all.</summary>
+    Superseded,
+}
+
+/// <summary>An email waiting to be sent, written in the same transaction as the change that needs it.</summary>
+public sealed class OutboxMessage
+{
+    public Guid Id { get; init; }
+
+    public required string OrgId { get; init; }
+
+    public required string UserId { get; init; }
+
+    public Guid? CodeId { get; init; }
+
+    public required string ToAddress { get; set; }
+
+    /// <summary>The message's secret content (the plaintext code), encrypted with Data Protection; erased once sent.</summary>
+    public string? ProtectedPayload { get; set; }
+
+    public OutboxStatus Status { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset NextAttemptAt { get; set; }
+
+    public int Attempts { get; set; }
+
+    public DateTimeOffset? LastAttemptAt { get; set; }
+
+    public string? LastError { get; set; }
+
+    public DateTimeOffset? SentAt { get; set; }
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace RegistrationPortal.Web.Features.Email;
+
+/// <summary>The registration code email: a plain-text and an HTML part with the code, its expiry, and the organization.</summary>
+public sealed class RegistrationEmail(IOptionsMonitor<EmailOptions> email, IOptionsMonitor<PortalOptions> portal)
+{
+    public MimeMessage Compose(string toAddress, string organizationName, string orgId, string code, DateTimeOffset expiresAt)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(email.CurrentValue.From));
+        message.To.Add(MailboxAddress.Parse(toAddress));
+        message.Subject = $"Your registration code for {organizationName}";
+
+        var expires = expiresAt.UtcDateTime.ToString("dddd d MMMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);
+        var link = $"{portal.CurrentValue.PublicBaseUrl.TrimEnd('/')}/register/resend?email={Uri.EscapeDataString(toAddress)}&orgId={Uri.EscapeDataString(orgId)}";
+
+        var text = $"""
+            Hello,
+
+            {organizationName} invited you to register. Your registration code is:
+
+                {code}
+
+            It expires on {expires}. Any code sent to you before this one no longer works.
+
+            Lost it or too late? Ask for a new code here:
+            {link}
+
+            If you did not expect this email, you can ignore it.
+            """;
+
+        var html = $"""
+            <!DOCTYPE html>
+            <html lang="en"><body style="font-family: system-ui, sans-serif; line-height: 1.5">
+            <p>Hello,</p>
+            <p>{WebUtility.HtmlEncode(organizationName)} invited you to register. Your registration code is:</p>
+            <p style="font-size: 1.5em; font-family: ui-monospace, monospace; letter-spacing: 0.1em"><strong>{code}</strong></p>
+            <p>It expires on {WebUtility.HtmlEncode(expires)}. Any code sent to you before this one no longer works.</p>
+            <p>Lost it or too late? <a href="{WebUtility.HtmlEncode(link)}">Ask for a new code</a>.</p>
+            <p>If you did not expect this email, you can ignore it.</p>
+            </body></html>
+            """;
+
+        message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
+        return message;
+    }
+}

@@ -1,0 +1,28 @@
+namespace RegistrationPortal.Web.Features.Registration;
+
+public enum ActorKind
+{
+    /// <summary>An org or platform admin in the portal.</summary>
+    Admin,
+
+    /// <summary>A person on the public self-service page.</summary>
+    SelfService,
+
+    /// <summary>A client of the public API, identified by its application id when it sends one.</summary>
+    ApiApplication,
+
+    /// <summary>An operator on the command line, the development seed, or the host itself.</summary>
+    System,
+}
+
+/// <summary>Who is asking, for the audit trail and for how much of an outcome the door may show.</summary>
+public sealed record Actor(ActorKind Kind, string? Id, string? ClientAddress)
+{
+    public static Actor Admin(string adminId, string? clientAddress) => new(ActorKind.Admin, adminId, clientAddress);
+
+    public static Actor SelfService(string? clientAddress) => new(ActorKind.SelfService, null, clientAddress);
+
+    public static Actor Api(string? appId, string? clientAddress) => new(ActorKind.ApiApplication, appId, clientAddress);
+
+    public static Actor Operator(string what) => new(ActorKind.System, what, null);
+}

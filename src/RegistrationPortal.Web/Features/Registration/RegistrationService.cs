@@ -1,0 +1,255 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Api;
+using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Features.Users;
+
+namespace RegistrationPortal.Web.Features.Registration;
+
+public enum ResendStatus
+{
+    Sent,
+    AlreadyRegistered,
+    Deactivated,
+
+    /// <summary>No such user in that organization, or no such organization.</summary>
+    Unknown,
+    Throttled,
+
+    /// <summary>The request's nonce had been used before; nothing else was looked at.</summary>
+    NonceReplayed,
+}
+
+/// <summary>The true outcome of a resend. Admins see it; the public doors answer the same whatever it is.</summary>
+public sealed record ResendOutcome(ResendStatus Status, TimeSpan? RetryAfter = null, string? Email = null, DateTimeOffset? ExpiresAt = null);
+
+public enum InviteStatus
+{
+    Invited,
+    DuplicateEmail,
+    UnknownOrganization,
+    InvalidEmail,
+}
+
+public sealed record InviteOutcome(InviteStatus Status, string? UserId = null, DateTimeOffset? ExpiresAt = null);
+
+/// <summary>A nonce to record as used in the same transaction as the request it came with.</summary>
+public sealed record NonceClaim(string Key, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// The one place where registration codes are made or invalidated. Every door (admin portal, self-service
+/// page, public API, command line) calls it with an <see cref="Actor"/>; each call is one transaction in the
+/// <see cref="WriteQueue"/>, and the email it needs is an outbox row in that same transaction.
+/// </summary>
+public sealed class RegistrationService(
+    WriteQueue writes,
+    CodeHasher hasher,
+    IDataProtectionProvider dataProtection,
+    EmailSignal emailSignal,
+    TimeProvider time,
+    IOptionsMonitor<RegistrationOptions> options)
+{
+    private readonly IDataProtector _payloadProtector = dataProtection.CreateProtector(OutboxPayload.Purpose);
+
+    public async Task<ResendOutcome> ResendAsync(string orgId, string username, Actor actor, NonceClaim? nonce = null)
+    {
+        // Secrets are made before the write transaction: the writer's time goes to the database alone, and Data
+        // Protection may write a new key of its own without waiting behind the writer.
+        var code = PrepareCode();
+        var outcome = await writes.ExecuteAsync(db => ResendInTransactionAsync(db, orgId, username, actor, nonce, code));
+        if (outcome.Status == ResendStatus.Sent)
+        {
+            emailSignal.Notify();
+        }
+
+        return outcome;
+    }
+
+    public async Task<InviteOutcome> InviteAsync(string orgId, string email, UserKind kind, Actor actor)
+    {
+        if (!EmailAddress.IsValid(email))
+        {
+            return new InviteOutcome(InviteStatus.InvalidEmail);
+        }
+
+        var code = PrepareCode();
+        var outcome = await writes.ExecuteAsync(async db =>
+        {
+            var now = time.GetUtcNow();
+            var normalized = EmailAddress.Normalize(email);
+            if (!await db.Organizations.AnyAsync(o => o.Id == orgId))
+            {
+                return new InviteOutcome(InviteStatus.UnknownOrganization);
+            }
+
+            if (await db.Users.AnyAsync(u => u.OrgId == orgId && u.NormalizedUsername == normalized))
+            {
+                return new InviteOutcome(InviteStatus.DuplicateEmail);
+            }
+
+            var user = new OrgUser
+            {
+                Id = Ids.New(Ids.User),
+                OrgId = orgId,
+                Username = email.Trim(),
+                NormalizedUsername = normalized,
+                Kind = kind,
+                CreatedAt = now,
+            };
+            db.Users.Add(user);
+            db.Audit(now, orgId, AuditActions.UserInvited, actor, user.Id, $"kind {kind}");
+            var expiresAt = await IssueCodeAsync(db, orgId, user.Id, user.Username, actor, now, code);
+            return new InviteOutcome(InviteStatus.Invited, user.Id, expiresAt);
+        });
+
+        if (outcome.Status == InviteStatus.Invited)
+        {
+            emailSignal.Notify();
+        }
+
+        return outcome;
+    }
+
+    private async Task<ResendOutcome> ResendInTransactionAsync(PortalDbContext db, string orgId, string username, Actor actor, NonceClaim? nonce, PreparedCode code)
+    {
+        var now = time.GetUtcNow();
+        if (nonce is not null)
+        {
+            if (await db.UsedNonces.AnyAsync(n => n.Key == nonce.Key))
+            {
+                return new ResendOutcome(ResendStatus.NonceReplayed);
+            }
+
+            db.UsedNonces.Add(new UsedNonce { Key = nonce.Key, ExpiresAt = nonce.ExpiresAt });
+        }
+
+        var normalized = EmailAddress.Normalize(username);
+
+        // Every request writes its counter row, known user or not, so no case answers faster than another.
+        var throttle = await db.ResendThrottles.FindAsync(orgId, normalized);
+        var wait = ResendThrottling.Check(throttle, now, options.CurrentValue);
+        if (wait is { } retryAfter)
+        {
+            return new ResendOutcome(ResendStatus.Throttled, retryAfter);
+        }
+
+        ResendThrottling.Record(db, throttle, orgId, normalized, now);
+
+        var user = await db.Users
+            .Where(u => u.OrgId == orgId && u.NormalizedUsername == normalized)
+            .Select(u => new { u.Id, u.Username, u.IsActive, u.IsRegistered })
+            .FirstOrDefaultAsync();
+        if (user is null)
+        {
+            return new ResendOutcome(ResendStatus.Unknown);
+        }
+
+        if (!user.IsActive || user.IsRegistered)
+        {
+            var status = user.IsRegistered ? ResendStatus.AlreadyRegistered : ResendStatus.Deactivated;
+            db.Audit(now, orgId, AuditActions.ResendSkipped, actor, user.Id, status.ToString());
+            return new ResendOutcome(status, Email: user.Username);
+        }
+
+        var expiresAt = await IssueCodeAsync(db, orgId, user.Id, user.Username, actor, now, code);
+        return new ResendOutcome(ResendStatus.Sent, Email: user.Username, ExpiresAt: expiresAt);
+    }
+
+    private PreparedCode PrepareCode()
+    {
+        var code = RegistrationCodes.Generate();
+        return new PreparedCode(hasher.Hash(code), _payloadProtector.Protect(code));
+    }
+
+    /// <summary>A new code's keyed hash and its encrypted plaintext for the outbox; the plaintext itself is not kept.</summary>
+    private sealed record PreparedCode(byte[] Hash, string ProtectedPayload);
+
+    /// <summary>Invalidates every earlier unused code of the user, issues a new one, and queues its email.</summary>
+    private async Task<DateTimeOffset> IssueCodeAsync(PortalDbContext db, string orgId, string userId, string email, Actor actor, DateTimeOffset now, PreparedCode code)
+    {
+        await db.RegistrationCodes
+            .Where(c => c.UserId == userId && c.UsedAt == null && c.InvalidatedAt == null)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.InvalidatedAt, now)
+                .SetProperty(c => c.InvalidatedReason, "replaced"));
+
+        var expiresAt = now + options.CurrentValue.CodeLifetime;
+        var entity = new RegistrationCode
+        {
+            Id = Guid.CreateVersion7(now),
+            OrgId = orgId,
+            UserId = userId,
+            CodeHash = code.Hash,
+            CreatedAt = now,
+            ExpiresAt = expiresAt,
+            IssuedThrough = actor.Kind,
+            IssuedBy = actor.Id,
+        };
+        db.RegistrationCodes.Add(entity);
+        db.OutboxMessages.Add(new OutboxMessage
+        {
+            Id = Guid.CreateVersion7(now),
+            OrgId = orgId,
+            UserId = userId,
+            CodeId = entity.Id,
+            ToAddress = email,
+            ProtectedPayload = code.ProtectedPayload,
+            Status = OutboxStatus.Pending,
+            CreatedAt = now,
+            NextAttemptAt = now,
+        });
+        db.Audit(now, orgId, AuditActions.CodeSent, actor, userId, $"through {actor.Kind}, expires {expiresAt:O}");
+        return expiresAt;
+    }
+}
+
+/// <summary>Per (organization, username) limits: a cooldown between resends and a cap per rolling hour.</summary>
+public static class ResendThrottling
+{
+    private static readonly TimeSpan Window = TimeSpan.FromHours(1);
+
+    /// <summary>How long to wait before the next resend is allowed, or null when it is allowed now.</summary>
+    public static TimeSpan? Check(ResendThrottle? row, DateTimeOffset now, RegistrationOptions options)
+    {
+        if (row is null)
+        {
+            return null;
+        }
+
+        var cooldownLeft = row.LastRequestAt + options.ResendCooldown - now;
+        var windowLeft = row.WindowStartedAt + Window - now;
+        var capLeft = row.WindowCount >= options.MaxResendsPerHour && windowLeft > TimeSpan.Zero ? windowLeft : TimeSpan.Zero;
+        var wait = cooldownLeft > capLeft ? cooldownLeft : capLeft;
+        return wait > TimeSpan.Zero ? wait : null;
+    }
+
+    public static void Record(PortalDbContext db, ResendThrottle? row, string orgId, string normalizedUsername, DateTimeOffset now)
+    {
+        if (row is null)
+        {
+            db.ResendThrottles.Add(new ResendThrottle
+            {
+                OrgId = orgId,
+                NormalizedUsername = normalizedUsername,
+                LastRequestAt = now,
+                WindowStartedAt = now,
+                WindowCount = 1,
+            });
+            return;
+        }
+
+        row.LastRequestAt = now;
+        if (row.WindowStartedAt + Window <= now)
+        {
+            row.WindowStartedAt = now;
+            row.WindowCount = 1;
+        }
+        else
+        {
+            row.WindowCount++;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.Net.Mail;
+
+namespace RegistrationPortal.Web.Features.Users;
+
+/// <summary>Usernames are email addresses; they compare case-insensitively through their normalized form.</summary>
+public static class EmailAddress
+{
+    public const int MaxLength = 254;
+
+    /// <summary>The form stored in the unique index and used for every lookup: trimmed, invariant upper case.</summary>
+    public static string Normalize(string email) => email.Trim().ToUpperInvariant();
+
+    public static bool IsValid(string? email)
+    {
+        if (string.IsNullOrWhiteSpace(email))
+        {
+            return false;
+        }
+
+        var trimmed = email.Trim();
+        if (trimmed.Length > MaxLength || trimmed.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            return false;
+        }
+
+        var at = trimmed.LastIndexOf('@');
+        if (at <= 0 || at == trimmed.Length - 1)
+        {
+            return false;
+        }
+
+        var domain = trimmed[(at + 1)..];
+        if (!domain.Contains('.', StringComparison.Ordinal) || domain.StartsWith('.') || domain.EndsWith('.') || domain.Contains("..", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        // MailAddress rejects what SMTP would reject; it must also not reinterpret the text as "Name <addr>".
+        return MailAddress.TryCreate(trimmed, out var parsed) && string.Equals(parsed.Address, trimmed, StringComparison.Ordinal);
+    }
+}

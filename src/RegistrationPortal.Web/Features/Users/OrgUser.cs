@@ -1,0 +1,31 @@
+namespace RegistrationPortal.Web.Features.Users;
+
+public enum UserKind
+{
+    CustomerEmployee,
+    EndUser,
+}
+
+/// <summary>A user of an organization; pending until registration completes with a code.</summary>
+public sealed class OrgUser
+{
+    public required string Id { get; init; }
+
+    public required string OrgId { get; init; }
+
+    /// <summary>The email as it was given.</summary>
+    public required string Username { get; set; }
+
+    /// <summary><see cref="EmailAddress.Normalize"/> of <see cref="Username"/>; unique per organization.</summary>
+    public required string NormalizedUsername { get; set; }
+
+    public UserKind Kind { get; set; }
+
+    public bool IsActive { get; set; } = true;
+
+    public bool IsRegistered { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset? RegisteredAt { get; set; }
+}

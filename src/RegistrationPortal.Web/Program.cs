@@ -1,0 +1,73 @@
+using RegistrationPortal.Web;
+using RegistrationPortal.Web.Cli;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Api;
+using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Features.Registration;
+using Scalar.AspNetCore;
+
+var isCommand = OperatorCli.IsCommand(args);
+var builder = WebApplication.CreateBuilder(isCommand ? [] : args);
+builder.AddRepositorySettings();
+if (isCommand)
+{
+    // Standard output carries only the new id.
+    builder.Logging.ClearProviders();
+    builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    builder.Configuration[$"{EmailOptions.Section}:DispatcherEnabled"] = "false";
+}
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.AddPortalData();
+builder.AddOrganizations();
+builder.AddRegistration();
+builder.AddEmail();
+builder.AddPublicApi();
+builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi(o => o.ShouldInclude = d => d.RelativePath?.StartsWith("auth/", StringComparison.Ordinal) == true);
+
+var app = builder.Build();
+
+if (isCommand)
+{
+    var exitCode = await OperatorCli.RunAsync(args, app.Services, Console.Out, Console.Error);
+    await app.DisposeAsync();
+    return exitCode;
+}
+
+if (app.Configuration.GetValue("Database:MigrateOnStart", true))
+{
+    await app.Services.MigratePortalDatabaseAsync();
+}
+
+app.Services.WarmUpRegistrationKeys();
+await app.Services.SeedDemoAsync();
+
+// No stack trace leaves the host, in any environment.
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseDfnsErrors();
+app.UseCors();
+app.UseRateLimiter();
+
+app.MapRegistrationApi();
+app.MapPortalHealth();
+app.MapOpenApi();
+if (app.Environment.IsDevelopment())
+{
+    app.MapScalarApiReference("/api-docs");
+}
+
+app.MapGet("/", () => Results.Redirect(app.Environment.IsDevelopment() ? "/api-docs" : "/healthz")).ExcludeFromDescription();
+
+await app.RunAsync();
+return 0;
+
+namespace RegistrationPortal.Web
+{
+    /// <summary>The web assembly's marker, for tests and tools that host it (the tests' own top-level code would shadow <c>Program</c>).</summary>
+    public sealed class PortalMarker;
+}
