@@ -25,10 +25,14 @@ public static class Ids
             RandomNumberGenerator.GetItems(Alphabet, rest.Slice(13, 16));
         });
 
-    /// <summary>True when <paramref name="value"/> is a well-formed id with the given prefix (ids are case-sensitive).</summary>
+    /// <summary>
+    /// True when <paramref name="value"/> is a well-formed id with the given prefix (ids are case-sensitive). New ids
+    /// end in 16 characters; 17 are accepted too, as in the Dfns documentation's own example
+    /// (<c>or-34513-nip9c-8bppvgqgj28dbodrc</c>), so ids copied from it are well formed.
+    /// </summary>
     public static bool IsValid(string? value, string prefix)
     {
-        if (value is null || value.Length != prefix.Length + 29 || !value.StartsWith(prefix, StringComparison.Ordinal))
+        if (value is null || value.Length - prefix.Length is not (29 or 30) || !value.StartsWith(prefix, StringComparison.Ordinal))
         {
             return false;
         }
@@ -39,7 +43,7 @@ public static class Ids
             return false;
         }
 
-        return IsGroup(rest.Slice(1, 5)) && IsGroup(rest.Slice(7, 5)) && IsGroup(rest.Slice(13, 16));
+        return IsGroup(rest.Slice(1, 5)) && IsGroup(rest.Slice(7, 5)) && IsGroup(rest[13..]);
 
         static bool IsGroup(ReadOnlySpan<char> group)
         {
