@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+
+namespace RegistrationPortal.IntegrationTests.Cli;
+
+/// <summary>The operator verbs, run as an operator runs them: the host's own executable in a separate process.</summary>
+public sealed class OperatorCliTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("portal-cli-").FullName;
+
+    private string Database => Path.Combine(_directory, "portal.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Org_create_prints_only_the_new_id_and_the_organization_exists()
+    {
+        var result = await RunAsync("org", "create", "--name", "Acme Widgets");
+
+        Assert.Equal(0, result.ExitCode);
+        var id = Assert.Single(result.StdoutLines);
+        Assert.Matches("^or-[a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{16}$", id);
+        Assert.Equal("Acme Widgets", await ScalarAsync("SELECT Name FROM Organizations WHERE Id = $p", id));
+    }
+
+    [Fact]
+    public async Task App_create_prints_the_application_id_of_an_active_application_of_the_org()
+    {
+        var orgId = (await RunAsync("org", "create", "--name", "Acme")).StdoutLines.Single();
+
+        var result = await RunAsync("app", "create", "--org", orgId, "--name", "Mobile app");
+
+        Assert.Equal(0, result.ExitCode);
+        var appId = Assert.Single(result.StdoutLines);
+        Assert.Matches("^ap-[a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{16}$", appId);
+        Assert.Equal(orgId, await ScalarAsync("SELECT OrgId FROM Applications WHERE Id = $p AND IsActive = 1", appId));
+    }
+
+    [Fact]
+    public async Task User_invite_creates_a_pending_user_with_a_queued_code_email()
+    {
+        var orgId = (await RunAsync("org", "create", "--name", "Acme")).StdoutLines.Single();
+
+        var result = await RunAsync("user", "invite", "--org", orgId, "--email", "New.Person@Example.com", "--kind", "CustomerEmployee");
+
+        Assert.Equal(0, result.ExitCode);
+        var userId = Assert.Single(result.StdoutLines);
+        Assert.Matches("^us-[a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{16}$", userId);
+        Assert.Equal("CustomerEmployee", await ScalarAsync("SELECT Kind FROM Users WHERE Id = $p AND IsRegistered = 0 AND IsActive = 1", userId));
+        Assert.Equal("New.Person@Example.com", await ScalarAsync("SELECT ToAddress FROM OutboxMessages WHERE UserId = $p AND Status = 'Pending'", userId));
+        Assert.Equal(1L, await ScalarAsync("SELECT COUNT(*) FROM RegistrationCodes WHERE UserId = $p AND InvalidatedAt IS NULL", userId));
+        Assert.Contains("queued", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task User_invite_defaults_to_an_end_user()
+    {
+        var orgId = (await RunAsync("org", "create", "--name", "Acme")).StdoutLines.Single();
+        var userId = (await RunAsync("user", "invite", "--org", orgId, "--email", "someone@example.com")).StdoutLines.Single();
+        Assert.Equal("EndUser", await ScalarAsync("SELECT Kind FROM Users WHERE Id = $p", userId));
+    }
+
+    [Fact]
+    public async Task A_second_invite_for_the_same_email_in_any_case_is_refused()
+    {
+        var orgId = (await RunAsync("org", "create", "--name", "Acme")).StdoutLines.Single();
+        await RunAsync("user", "invite", "--org", orgId, "--email", "jdoe@example.com");
+
+        var result = await RunAsync("user", "invite", "--org", orgId, "--email", "JDoe@Example.COM");
+
+        AssertRefused(result, "already has a user");
+        Assert.Equal(1L, await ScalarAsync("SELECT COUNT(*) FROM Users WHERE OrgId = $p", orgId));
+    }
+
+    [Theory]
+    [InlineData("--name is required", "org", "create")]
+    [InlineData("--name is required", "org", "create", "--name", "   ")]
+    [InlineData("Unknown option: --colour", "org", "create", "--name", "Acme", "--colour", "red")]
+    [InlineData("--org is required", "app", "create", "--name", "App")]
+    [InlineData("--org is required", "app", "create", "--org", "not-an-org", "--name", "App")]
+    [InlineData("No organization has the id", "app", "create", "--org", "or-aaaaa-bbbbb-cccccccccccccccc", "--name", "App")]
+    [InlineData("--email is required", "user", "invite", "--org", "or-aaaaa-bbbbb-cccccccccccccccc", "--email", "not-an-email")]
+    [InlineData("--kind must be", "user", "invite", "--org", "or-aaaaa-bbbbb-cccccccccccccccc", "--email", "a@example.com", "--kind", "Robot")]
+    [InlineData("No organization has the id", "user", "invite", "--org", "or-aaaaa-bbbbb-cccccccccccccccc", "--email", "a@example.com")]
+    [InlineData("Unknown command", "org", "delete")]
+    [InlineData("needs a value", "org", "create", "--name")]
+    public async Task Bad_input_exits_non_zero_with_a_clear_message_and_prints_no_id(string message, params string[] args)
+    {
+        AssertRefused(await RunAsync(args), message);
+    }
+
+    private static void AssertRefused(CliResult result, string message)
+    {
+        Assert.Equal(2, result.ExitCode);
+        Assert.Empty(result.StdoutLines);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    private async Task<object?> ScalarAsync(string sql, string parameter)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Database};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$p", parameter);
+        return await command.ExecuteScalarAsync();
+    }
+
+    private async Task<CliResult> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = _directory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RegistrationPortal.Web.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Testing";
+        start.Environment["ConnectionStrings__Portal"] = $"Data Source={Database}";
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(deadline.Token);
+        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return new CliResult(process.ExitCode, lines, await stderr);
+    }
+
+    private sealed record CliResult(int ExitCode, string[] StdoutLines, string Stderr);
+}
