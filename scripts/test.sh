@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs every test of RegistrationPortal on a fresh Debian machine with the .NET 10 SDK:
+# installs what the tests need when it is missing, builds, runs all test projects,
+# and ends with one line "N passed, N failed" counted from the test results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+results=artifacts/test-results
+rm -rf "$results"
+mkdir -p "$results"
+
+# 1. Debian packages. Debian's python3-aiosmtpd is the real SMTP server the integration tests talk to;
+#    only /usr/bin/python3 sees Debian's Python packages.
+missing=()
+if ! [ -x /usr/bin/python3 ] || ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+  missing+=(python3 python3-aiosmtpd)
+fi
+if ((${#missing[@]})); then
+  echo "Installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# 2. .NET tools from the manifest (dotnet-ef).
+dotnet tool restore
+
+# 3. Build everything once; warnings are errors.
+dotnet build RegistrationPortal.sln -c Release -nologo -v quiet
+
+# 4. The committed migrations must match the model.
+dotnet ef migrations has-pending-model-changes --project src/RegistrationPortal.Web --configuration Release --no-build
+
+# 5. Every test project.
+status=0
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+    --results-directory "$results" || status=1
+done
+
+# 6. One closing line counted from the results.
+passed=0
+failed=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+if [ "$passed" -eq 0 ]; then status=1; fi
+echo "$passed passed, $failed failed"
+exit "$status"
