@@ -27,7 +27,16 @@ builder.AddEmail();
 builder.AddPublicApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi(o => o.ShouldInclude = d => d.RelativePath?.StartsWith("auth/", StringComparison.Ordinal) == true);
+builder.Services.AddOpenApi(o =>
+{
+    o.ShouldInclude = d => d.RelativePath?.StartsWith("auth/", StringComparison.Ordinal) == true;
+    o.AddDocumentTransformer((document, _, _) =>
+    {
+        document.Info.Title = "RegistrationPortal public API";
+        document.Info.Description = "Dfns-compatible registration calls. Every error is {\"error\":{\"message\":\"...\"}}.";
+        return Task.CompletedTask;
+    });
+});
 
 var app = builder.Build();
 
