@@ -1,10 +1,14 @@
 using RegistrationPortal.Web;
 using RegistrationPortal.Web.Cli;
+using RegistrationPortal.Web.Components;
+using RegistrationPortal.Web.Components.Account;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.Users;
+using MudBlazor.Services;
 using Scalar.AspNetCore;
 
 var isCommand = OperatorCli.IsCommand(args);
@@ -25,6 +29,10 @@ builder.AddOrganizations();
 builder.AddRegistration();
 builder.AddEmail();
 builder.AddPublicApi();
+builder.AddOrgUsers();
+builder.AddPortalIdentity();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddMudServices();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi(o =>
@@ -55,12 +63,22 @@ if (app.Configuration.GetValue("Database:MigrateOnStart", true))
 app.Services.WarmUpRegistrationKeys();
 await app.Services.SeedDemoAsync();
 
-// No stack trace leaves the host, in any environment.
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+// No stack trace leaves the host, in any environment: pages get the error page, /auth the Dfns error body.
+app.UseExceptionHandler("/Error", createScopeForErrors: true);
+if (!app.Environment.IsDevelopment())
+{
+    app.UseHsts();
+}
+
+app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.UseDfnsErrors();
 app.UseCors();
 app.UseRateLimiter();
+app.UseAntiforgery();
+
+app.MapStaticAssets();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapAdditionalIdentityEndpoints();
 
 app.MapRegistrationApi();
 app.MapPortalHealth();
@@ -69,8 +87,6 @@ if (app.Environment.IsDevelopment())
 {
     app.MapScalarApiReference("/api-docs");
 }
-
-app.MapGet("/", () => Results.Redirect(app.Environment.IsDevelopment() ? "/api-docs" : "/healthz")).ExcludeFromDescription();
 
 await app.RunAsync();
 return 0;

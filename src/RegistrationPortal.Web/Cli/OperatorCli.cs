@@ -21,7 +21,10 @@ public static class OperatorCli
         ["org create"] = ["name"],
         ["app create"] = ["org", "name"],
         ["user invite"] = ["org", "email", "kind"],
+        ["admin create"] = ["org", "email", "password", "platform"],
     };
+
+    private static readonly string[] Flags = ["platform"];
 
     public static string Usage => """
         Usage: RegistrationPortal.Web <verb> [options]
@@ -29,6 +32,8 @@ public static class OperatorCli
           app create  --org ORG_ID --name NAME                           creates an API application; prints its id
           user invite --org ORG_ID --email EMAIL [--kind CustomerEmployee|EndUser]
                                                                          creates a pending user and queues the first code; prints the user id
+          admin create --org ORG_ID --email EMAIL --password PASSWORD    creates an org admin of the organization; prints the admin's id
+          admin create --platform --email EMAIL --password PASSWORD      creates a platform admin (may act on any organization)
         The database is ConnectionStrings:Portal (environment: ConnectionStrings__Portal).
         """;
 
@@ -43,7 +48,7 @@ public static class OperatorCli
             return BadInput;
         }
 
-        if (!TryParseOptions(args[2..], allowed, out var options, out var error))
+        if (!TryParseOptions(args[2..], allowed, Flags, out var options, out var error))
         {
             await stderr.WriteLineAsync($"{error}\n{Usage}");
             return BadInput;
@@ -56,6 +61,7 @@ public static class OperatorCli
         {
             "org create" => await CreateOrganizationAsync(options, services, stdout, stderr),
             "app create" => await CreateApplicationAsync(options, services, stdout, stderr),
+            "admin create" => await CreateAdminAsync(options, services, stdout, stderr),
             _ => await InviteUserAsync(options, services, stdout, stderr),
         };
     }
@@ -136,6 +142,58 @@ public static class OperatorCli
         }
     }
 
+    private static async Task<int> CreateAdminAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    {
+        var platform = options.ContainsKey("platform");
+        string? orgId = null;
+        if (platform && options.ContainsKey("org"))
+        {
+            await stderr.WriteLineAsync("Give either --org or --platform, not both.");
+            return BadInput;
+        }
+
+        if (!platform)
+        {
+            orgId = await RequireOrgAsync(options, stderr);
+            if (orgId is null)
+            {
+                return BadInput;
+            }
+        }
+
+        if (!options.TryGetValue("email", out var email) || !EmailAddress.IsValid(email))
+        {
+            await stderr.WriteLineAsync("--email is required and must be an email address.");
+            return BadInput;
+        }
+
+        if (!options.TryGetValue("password", out var password) || password.Length == 0)
+        {
+            await stderr.WriteLineAsync("--password is required.");
+            return BadInput;
+        }
+
+        var outcome = await services.GetRequiredService<AdminAccountService>().CreateAsync(orgId, email, password, platform, Operator);
+        switch (outcome.Status)
+        {
+            case CreateAdminStatus.Created:
+                await stdout.WriteLineAsync(outcome.AdminId);
+                return Ok;
+            case CreateAdminStatus.UnknownOrganization:
+                await stderr.WriteLineAsync($"No organization has the id {orgId}.");
+                return BadInput;
+            case CreateAdminStatus.DuplicateEmail:
+                await stderr.WriteLineAsync($"An admin with the email {email} already exists.");
+                return BadInput;
+            case CreateAdminStatus.PasswordRejected:
+                await stderr.WriteLineAsync("The password was refused: " + string.Join(" ", outcome.Problems ?? []));
+                return BadInput;
+            default:
+                await stderr.WriteLineAsync("--email must be an email address.");
+                return BadInput;
+        }
+    }
+
     private static async Task<string?> RequireOrgAsync(Dictionary<string, string> options, TextWriter stderr)
     {
         if (options.TryGetValue("org", out var orgId) && Ids.IsValid(orgId, Ids.Organization))
@@ -147,7 +205,7 @@ public static class OperatorCli
         return null;
     }
 
-    private static bool TryParseOptions(string[] args, string[] allowed, out Dictionary<string, string> options, out string? error)
+    private static bool TryParseOptions(string[] args, string[] allowed, string[] flags, out Dictionary<string, string> options, out string? error)
     {
         options = new Dictionary<string, string>(StringComparer.Ordinal);
         error = null;
@@ -167,6 +225,10 @@ public static class OperatorCli
             {
                 value = name[(equals + 1)..];
                 name = name[..equals];
+            }
+            else if (flags.Contains(name))
+            {
+                value = "true";
             }
             else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
             {

@@ -21,6 +21,15 @@ public sealed class DemoSeedOptions
     public string[] RegisteredUsers { get; set; } = [];
 
     public string[] DeactivatedUsers { get; set; } = [];
+
+    /// <summary>The demo org admin's sign-in; the README states it.</summary>
+    public string? AdminEmail { get; set; }
+
+    public string? AdminPassword { get; set; }
+
+    public string? PlatformAdminEmail { get; set; }
+
+    public string? PlatformAdminPassword { get; set; }
 }
 
 /// <summary>Creates the demo organization on first run in Development, so the README's examples work as written.</summary>
@@ -53,13 +62,24 @@ public static class DevelopmentSeed
             await registration.InviteAsync(options.OrgId, email, UserKind.EndUser, seed);
         }
 
+        var admins = services.GetRequiredService<AdminAccountService>();
+        if (options.AdminEmail is { } adminEmail && options.AdminPassword is { } adminPassword)
+        {
+            await admins.CreateAsync(options.OrgId, adminEmail, adminPassword, platformAdmin: false, seed);
+        }
+
+        if (options.PlatformAdminEmail is { } platformEmail && options.PlatformAdminPassword is { } platformPassword)
+        {
+            await admins.CreateAsync(null, platformEmail, platformPassword, platformAdmin: true, seed);
+        }
+
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         await services.GetRequiredService<WriteQueue>().ExecuteAsync(db =>
         {
             foreach (var email in options.RegisteredUsers.Concat(options.DeactivatedUsers))
             {
                 var registered = options.RegisteredUsers.Contains(email);
-                db.Users.Add(new OrgUser
+                db.OrgUsers.Add(new OrgUser
                 {
                     Id = Ids.New(Ids.User),
                     OrgId = options.OrgId,

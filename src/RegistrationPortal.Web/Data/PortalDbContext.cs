@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using RegistrationPortal.Web.Features.Api;
@@ -14,13 +15,13 @@ namespace RegistrationPortal.Web.Data;
 /// The portal's database. Add a migration from the repository root with
 /// <c>dotnet ef migrations add NAME --project src/RegistrationPortal.Web --output-dir Data/Migrations</c>.
 /// </summary>
-public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : DbContext(options), IDataProtectionKeyContext
+public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options), IDataProtectionKeyContext
 {
     public DbSet<Organization> Organizations => Set<Organization>();
 
     public DbSet<ApiApplication> Applications => Set<ApiApplication>();
 
-    public DbSet<OrgUser> Users => Set<OrgUser>();
+    public DbSet<OrgUser> OrgUsers => Set<OrgUser>();
 
     public DbSet<RegistrationCode> RegistrationCodes => Set<RegistrationCode>();
 
@@ -38,13 +39,22 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
+        base.ConfigureConventions(configurationBuilder);
         // SQLite cannot compare or sort DateTimeOffset text; every time is UTC, stored as a sortable integer.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
         configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(32);
     }
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    protected override void OnModelCreating(ModelBuilder builder)
     {
+        var modelBuilder = builder;
+        base.OnModelCreating(modelBuilder);
+        modelBuilder.Entity<PortalUser>(e =>
+        {
+            e.Property(u => u.OrgId).HaveIdLength();
+            e.HasIndex(u => u.OrgId);
+        });
+
         modelBuilder.Entity<Organization>(e =>
         {
             e.Property(o => o.Id).HaveIdLength();
@@ -61,6 +71,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
 
         modelBuilder.Entity<OrgUser>(e =>
         {
+            e.ToTable("Users");
             e.Property(u => u.Id).HaveIdLength();
             e.Property(u => u.OrgId).HaveIdLength();
             e.Property(u => u.Username).HasMaxLength(EmailAddress.MaxLength);
@@ -127,6 +138,6 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
 
 internal static class ModelBuilderExtensions
 {
-    public static void HaveIdLength(this Microsoft.EntityFrameworkCore.Metadata.Builders.PropertyBuilder<string> property) =>
+    public static void HaveIdLength<TProperty>(this Microsoft.EntityFrameworkCore.Metadata.Builders.PropertyBuilder<TProperty> property) =>
         property.HasMaxLength(40).IsUnicode(false);
 }

@@ -14,6 +14,8 @@ public static class AuditActions
     public const string EmailDelivered = "email.delivered";
     public const string EmailFailed = "email.failed";
     public const string EmailSuperseded = "email.superseded";
+    public const string AccessDenied = "portal.access_denied";
+    public const string AdminCreated = "admin.created";
 }
 
 public static class AuditExtensions

@@ -65,6 +65,7 @@ public static class OrganizationSetup
     public static IHostApplicationBuilder AddOrganizations(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<OrganizationService>();
+        builder.Services.AddSingleton<AdminAccountService>();
         return builder;
     }
 }

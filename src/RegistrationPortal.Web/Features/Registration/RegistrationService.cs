@@ -85,7 +85,7 @@ public sealed class RegistrationService(
                 return new InviteOutcome(InviteStatus.UnknownOrganization);
             }
 
-            if (await db.Users.AnyAsync(u => u.OrgId == orgId && u.NormalizedUsername == normalized))
+            if (await db.OrgUsers.AnyAsync(u => u.OrgId == orgId && u.NormalizedUsername == normalized))
             {
                 return new InviteOutcome(InviteStatus.DuplicateEmail);
             }
@@ -99,7 +99,7 @@ public sealed class RegistrationService(
                 Kind = kind,
                 CreatedAt = now,
             };
-            db.Users.Add(user);
+            db.OrgUsers.Add(user);
             db.Audit(now, orgId, AuditActions.UserInvited, actor, user.Id, $"kind {kind}");
             var expiresAt = await IssueCodeAsync(db, orgId, user.Id, user.Username, actor, now, code);
             return new InviteOutcome(InviteStatus.Invited, user.Id, expiresAt);
@@ -138,7 +138,7 @@ public sealed class RegistrationService(
 
         ResendThrottling.Record(db, throttle, orgId, normalized, now);
 
-        var user = await db.Users
+        var user = await db.OrgUsers
             .Where(u => u.OrgId == orgId && u.NormalizedUsername == normalized)
             .Select(u => new { u.Id, u.Username, u.IsActive, u.IsRegistered })
             .FirstOrDefaultAsync();

@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.Users;
+
+namespace RegistrationPortal.Web.Features.Organizations;
+
+public enum CreateAdminStatus
+{
+    Created,
+    UnknownOrganization,
+    InvalidEmail,
+    DuplicateEmail,
+    PasswordRejected,
+}
+
+public sealed record CreateAdminOutcome(CreateAdminStatus Status, string? AdminId = null, IReadOnlyList<string>? Problems = null);
+
+/// <summary>Creates portal admin accounts (ASP.NET Core Identity users with the OrgAdmin or PlatformAdmin role).</summary>
+public sealed class AdminAccountService(IServiceScopeFactory scopes, WriteQueue writes, TimeProvider time)
+{
+    public async Task<CreateAdminOutcome> CreateAsync(string? orgId, string email, string password, bool platformAdmin, Actor actor)
+    {
+        if (!EmailAddress.IsValid(email))
+        {
+            return new CreateAdminOutcome(CreateAdminStatus.InvalidEmail);
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var db = services.GetRequiredService<PortalDbContext>();
+        if (!platformAdmin && (orgId is null || !await db.Organizations.AnyAsync(o => o.Id == orgId)))
+        {
+            return new CreateAdminOutcome(CreateAdminStatus.UnknownOrganization);
+        }
+
+        var users = services.GetRequiredService<UserManager<PortalUser>>();
+        if (await users.FindByEmailAsync(email.Trim()) is not null)
+        {
+            return new CreateAdminOutcome(CreateAdminStatus.DuplicateEmail);
+        }
+
+        var roles = services.GetRequiredService<RoleManager<IdentityRole>>();
+        var role = platformAdmin ? PortalRoles.PlatformAdmin : PortalRoles.OrgAdmin;
+        if (!await roles.RoleExistsAsync(role))
+        {
+            await roles.CreateAsync(new IdentityRole(role));
+        }
+
+        var admin = new PortalUser
+        {
+            UserName = email.Trim(),
+            Email = email.Trim(),
+            EmailConfirmed = true,
+            OrgId = platformAdmin ? null : orgId,
+        };
+        var created = await users.CreateAsync(admin, password);
+        if (!created.Succeeded)
+        {
+            var problems = created.Errors.Select(e => e.Description).ToList();
+            return created.Errors.Any(e => e.Code is "DuplicateUserName" or "DuplicateEmail")
+                ? new CreateAdminOutcome(CreateAdminStatus.DuplicateEmail)
+                : new CreateAdminOutcome(CreateAdminStatus.PasswordRejected, Problems: problems);
+        }
+
+        await users.AddToRoleAsync(admin, role);
+        await writes.ExecuteAsync(w =>
+        {
+            w.Audit(time.GetUtcNow(), admin.OrgId, AuditActions.AdminCreated, actor, admin.Id, role);
+            return Task.FromResult(true);
+        });
+        return new CreateAdminOutcome(CreateAdminStatus.Created, admin.Id);
+    }
+}
