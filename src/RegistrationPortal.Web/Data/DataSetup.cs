@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -27,6 +28,13 @@ public static class DataSetup
             .UseSqlite(connectionString)
             .AddInterceptors(pragmas));
         builder.Services.AddSingleton<WriteQueue>();
+
+        // Identity builds its part of the model from these options: the same in the host, the tools and tests.
+        builder.Services.Configure<IdentityOptions>(o =>
+        {
+            o.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+            o.Stores.MaxLengthForKeys = 128;
+        });
         builder.Services.AddDataProtection()
             .SetApplicationName("RegistrationPortal")
             .PersistKeysToDbContext<PortalDbContext>();

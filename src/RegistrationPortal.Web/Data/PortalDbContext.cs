@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -48,7 +49,9 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     protected override void OnModelCreating(ModelBuilder builder)
     {
         var modelBuilder = builder;
+        // Identity shapes its tables from IdentityOptions.Stores; AddPortalData pins those for every process.
         base.OnModelCreating(modelBuilder);
+
         modelBuilder.Entity<PortalUser>(e =>
         {
             e.Property(u => u.OrgId).HaveIdLength();

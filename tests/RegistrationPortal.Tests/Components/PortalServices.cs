@@ -1,0 +1,66 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.Users;
+
+namespace RegistrationPortal.Tests.Components;
+
+/// <summary>
+/// The portal's real services on a real SQLite file, without the web host: components under test talk to
+/// them exactly as in production. Hosted services (the mail dispatcher) are not started.
+/// </summary>
+public sealed class PortalServices : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("portal-bunit-").FullName;
+    private IHost? _host;
+
+    public IServiceProvider Provider => _host!.Services;
+
+    public async Task InitializeAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            EnvironmentName = "Testing",
+            ContentRootPath = _directory,
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}",
+            ["Email:DispatcherEnabled"] = "false",
+        });
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddPortalData();
+        builder.AddOrganizations();
+        builder.AddRegistration();
+        builder.AddEmail();
+        builder.AddOrgUsers();
+        _host = builder.Build();
+        await _host.Services.MigratePortalDatabaseAsync();
+        _host.Services.WarmUpRegistrationKeys();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await ((IAsyncDisposable)_host).DisposeAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    public Task<string> CreateOrganizationAsync(string name = "Test Org") =>
+        Provider.GetRequiredService<OrganizationService>().CreateAsync(name, Actor.Operator("test"));
+
+    public async Task<string> InviteAsync(string orgId, string email, UserKind kind = UserKind.EndUser)
+    {
+        var outcome = await Provider.GetRequiredService<RegistrationService>().InviteAsync(orgId, email, kind, Actor.Operator("test"));
+        return outcome.UserId ?? throw new InvalidOperationException($"Invite failed: {outcome.Status}");
+    }
+}

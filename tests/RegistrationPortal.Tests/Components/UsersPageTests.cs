@@ -1,0 +1,155 @@
+using System.Security.Claims;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Users.Pages;
+
+namespace RegistrationPortal.Tests.Components;
+
+public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    private readonly PortalServices _portal;
+
+    // MudBlazor's services dispose asynchronously only, so the context is disposed in DisposeAsync.
+    private readonly BunitContext _bunit = new();
+
+    public UsersPageTests(PortalServices portal)
+    {
+        _portal = portal;
+        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
+        _bunit.Services.AddMudServices(o =>
+        {
+            o.SnackbarConfiguration.ShowTransitionDuration = 0;
+            o.SnackbarConfiguration.HideTransitionDuration = 0;
+            o.PopoverOptions.CheckForPopoverProvider = false;
+        });
+        _bunit.Services.AddFallbackServiceProvider(portal.Provider);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _bunit.DisposeAsync();
+
+    private void SignInAsAdminOf(string orgId)
+    {
+        var auth = _bunit.AddAuthorization();
+        auth.SetAuthorized("admin@example.com");
+        auth.SetRoles(PortalRoles.OrgAdmin);
+        auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin-" + orgId), new Claim(PortalRoles.OrgClaim, orgId));
+    }
+
+    [Fact]
+    public async Task Shows_the_pending_users_of_the_admins_organization_only()
+    {
+        var org = await _portal.CreateOrganizationAsync();
+        var other = await _portal.CreateOrganizationAsync("Other Org");
+        await _portal.InviteAsync(org, "mine@example.com");
+        await _portal.InviteAsync(other, "theirs@example.com");
+        SignInAsAdminOf(org);
+
+        var page = _bunit.Render<UsersPage>();
+
+        page.WaitForAssertion(() => Assert.Contains("mine@example.com", page.Markup), Deadline);
+        Assert.DoesNotContain("theirs@example.com", page.Markup);
+        Assert.Contains("Pending", page.Markup);
+    }
+
+    [Fact]
+    public async Task Pages_through_a_large_organization_25_at_a_time()
+    {
+        var org = await _portal.CreateOrganizationAsync();
+        for (var i = 0; i < 27; i++)
+        {
+            await _portal.InviteAsync(org, $"user{i:00}@example.com");
+        }
+
+        SignInAsAdminOf(org);
+
+        var page = _bunit.Render<UsersPage>();
+
+        page.WaitForAssertion(() => Assert.Contains("1-25 of 27", page.Markup), Deadline);
+        Assert.Equal(25, page.FindAll("button[aria-label^='Resend code to']").Count);
+    }
+
+    [Fact]
+    public async Task An_organization_with_no_one_pending_says_what_to_do()
+    {
+        var org = await _portal.CreateOrganizationAsync();
+        SignInAsAdminOf(org);
+
+        var page = _bunit.Render<UsersPage>();
+
+        page.WaitForAssertion(() => Assert.Contains("No one is waiting to register", page.Markup), Deadline);
+    }
+
+    [Fact]
+    public async Task Searching_narrows_the_grid_to_matching_emails()
+    {
+        var org = await _portal.CreateOrganizationAsync();
+        await _portal.InviteAsync(org, "alice.smith@example.com");
+        await _portal.InviteAsync(org, "bob.jones@example.com");
+        SignInAsAdminOf(org);
+        var page = _bunit.Render<UsersPage>();
+        page.WaitForAssertion(() => Assert.Contains("bob.jones@example.com", page.Markup), Deadline);
+
+        page.Find("input[aria-label='Search email']").Input("SMITH");
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.DoesNotContain("bob.jones@example.com", page.Markup);
+            Assert.Contains("alice.smith@example.com", page.Markup);
+        }, Deadline);
+    }
+
+    [Fact]
+    public async Task Resend_asks_for_confirmation_then_reports_the_true_outcome()
+    {
+        var org = await _portal.CreateOrganizationAsync();
+        await _portal.InviteAsync(org, "carol@example.com");
+        SignInAsAdminOf(org);
+        var dialogs = _bunit.Render<MudDialogProvider>();
+        var snackbars = _bunit.Render<MudSnackbarProvider>();
+        var page = _bunit.Render<UsersPage>();
+        page.WaitForAssertion(() => Assert.Contains("carol@example.com", page.Markup), Deadline);
+
+        // First resend: sent. The click's handler waits for the dialog, so it completes only after the answer.
+        var clicking = page.Find("button[aria-label='Resend code to carol@example.com']").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("Send a new registration code to carol@example.com?", dialogs.Markup), Deadline);
+        await ClickDialogButtonAsync(dialogs, "Resend");
+        await clicking;
+        snackbars.WaitForAssertion(() => Assert.Contains("New code sent to carol@example.com", snackbars.Markup), Deadline);
+
+        // Second within the cooldown: the admin is told how long to wait.
+        clicking = page.Find("button[aria-label='Resend code to carol@example.com']").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("Send a new registration code", dialogs.Markup), Deadline);
+        await ClickDialogButtonAsync(dialogs, "Resend");
+        await clicking;
+        snackbars.WaitForAssertion(() => Assert.Matches("Wait [0-9]+ seconds", snackbars.Markup), Deadline);
+    }
+
+    [Fact]
+    public async Task Cancelling_the_confirmation_sends_nothing()
+    {
+        var org = await _portal.CreateOrganizationAsync();
+        await _portal.InviteAsync(org, "dave@example.com");
+        SignInAsAdminOf(org);
+        var dialogs = _bunit.Render<MudDialogProvider>();
+        var snackbars = _bunit.Render<MudSnackbarProvider>();
+        var page = _bunit.Render<UsersPage>();
+        page.WaitForAssertion(() => Assert.Contains("dave@example.com", page.Markup), Deadline);
+
+        var clicking = page.Find("button[aria-label='Resend code to dave@example.com']").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("Send a new registration code", dialogs.Markup), Deadline);
+        await ClickDialogButtonAsync(dialogs, "Cancel");
+        await clicking;
+
+        dialogs.WaitForAssertion(() => Assert.DoesNotContain("Send a new registration code", dialogs.Markup), Deadline);
+        Assert.DoesNotContain("New code sent", snackbars.Markup);
+    }
+
+    private static Task ClickDialogButtonAsync(IRenderedComponent<MudDialogProvider> dialogs, string text) =>
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == text).ClickAsync(new());
+}
