@@ -1,0 +1,53 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace RegistrationPortal.IntegrationTests.Infrastructure;
+
+/// <summary>A host per test class, with its own database file and, when <see cref="WithSmtp"/>, its own SMTP server and port.</summary>
+[SuppressMessage("Design", "CA1001", Justification = "xunit disposes fixtures through IAsyncLifetime.DisposeAsync.")]
+public abstract class PortalFixture : IAsyncLifetime
+{
+    private SmtpServer? _smtp;
+    private PortalFactory? _factory;
+
+    public PortalFactory Factory => _factory ?? throw new InvalidOperationException("The fixture is not started.");
+
+    public SmtpServer Smtp => _smtp ?? throw new InvalidOperationException("This fixture has no SMTP server.");
+
+    protected virtual bool WithSmtp => true;
+
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    public async Task InitializeAsync()
+    {
+        _smtp = WithSmtp ? await SmtpServer.StartNewAsync() : null;
+        _factory = new PortalFactory(_smtp, Settings);
+        _ = _factory.Server; // start the host now, not inside the first test
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        if (_smtp is not null)
+        {
+            await _smtp.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Default settings (one-minute cooldown) and a real SMTP server.</summary>
+public sealed class MailPortalFixture : PortalFixture;
+
+/// <summary>No SMTP server and no dispatcher: mail stays queued.</summary>
+public sealed class QueuedMailPortalFixture : PortalFixture
+{
+    protected override bool WithSmtp => false;
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Email:DispatcherEnabled"] = "false",
+    };
+}
