@@ -51,3 +51,13 @@ public sealed class QueuedMailPortalFixture : PortalFixture
         ["Email:DispatcherEnabled"] = "false",
     };
 }
+
+/// <summary>A real SMTP server and no resend throttle to speak of: for concurrent resends.</summary>
+public sealed class UnthrottledMailPortalFixture : PortalFixture
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Registration:ResendCooldown"] = "00:00:00",
+        ["Registration:MaxResendsPerHour"] = "1000",
+    };
+}
