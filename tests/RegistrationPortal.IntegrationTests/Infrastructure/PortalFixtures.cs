@@ -22,7 +22,11 @@ public abstract class PortalFixture : IAsyncLifetime
         _smtp = WithSmtp ? await SmtpServer.StartNewAsync() : null;
         _factory = new PortalFactory(_smtp, Settings);
         _ = _factory.Server; // start the host now, not inside the first test
+        await SeedAsync();
     }
+
+    /// <summary>Data the whole class shares, made once the host runs.</summary>
+    protected virtual Task SeedAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
