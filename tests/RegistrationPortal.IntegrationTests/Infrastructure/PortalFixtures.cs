@@ -13,7 +13,13 @@ public abstract class PortalFixture : IAsyncLifetime
 
     public SmtpServer Smtp => _smtp ?? throw new InvalidOperationException("This fixture has no SMTP server.");
 
+    /// <summary>The Kestrel address when <see cref="OnRealPort"/>.</summary>
+    public Uri? RealPortAddress { get; private set; }
+
     protected virtual bool WithSmtp => true;
+
+    /// <summary>Serve on a real loopback port (Kestrel) instead of the in-process test server.</summary>
+    protected virtual bool OnRealPort => false;
 
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -21,7 +27,16 @@ public abstract class PortalFixture : IAsyncLifetime
     {
         _smtp = WithSmtp ? await SmtpServer.StartNewAsync() : null;
         _factory = new PortalFactory(_smtp, Settings);
-        _ = _factory.Server; // start the host now, not inside the first test
+        // Start the host now, not inside the first test.
+        if (OnRealPort)
+        {
+            RealPortAddress = _factory.StartKestrel();
+        }
+        else
+        {
+            _ = _factory.Server;
+        }
+
         await SeedAsync();
     }
 
@@ -64,4 +79,12 @@ public sealed class UnthrottledMailPortalFixture : PortalFixture
         ["Registration:ResendCooldown"] = "00:00:00",
         ["Registration:MaxResendsPerHour"] = "1000",
     };
+}
+
+/// <summary>The host on a real loopback port, with the dispatcher writing to a pickup folder.</summary>
+public sealed class RealPortPortalFixture : PortalFixture
+{
+    protected override bool WithSmtp => false;
+
+    protected override bool OnRealPort => true;
 }
