@@ -3,7 +3,7 @@ using RegistrationPortal.IntegrationTests.Infrastructure;
 namespace RegistrationPortal.IntegrationTests;
 
 /// <summary>A pending user whose invitation code must survive every malformed request.</summary>
-public sealed class MalformedRequestFixture : PortalFixture
+public sealed class MalformedRequestFixture : QueuedMailPortalFixture
 {
     public string OrgId { get; private set; } = "";
 
@@ -12,10 +12,6 @@ public sealed class MalformedRequestFixture : PortalFixture
     public string UserId { get; private set; } = "";
 
     public string InvitationCode { get; private set; } = "";
-
-    protected override bool WithSmtp => false;
-
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" };
 
     protected override async Task SeedAsync()
     {

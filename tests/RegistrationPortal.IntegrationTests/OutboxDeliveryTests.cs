@@ -11,7 +11,7 @@ public sealed class OutboxDeliveryTests
     {
         await using var smtp = SmtpServer.Reserve();
         await using var host = new PortalFactory(smtp);
-        var (orgId, email, userId) = await PendingUserAsync(host);
+        var (orgId, email, userId) = await host.CreatePendingUserAsync("outbox");
 
         using var client = host.CreateClient();
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
@@ -43,7 +43,7 @@ public sealed class OutboxDeliveryTests
             await using (var first = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.FullName))
             {
                 string orgId;
-                (orgId, email, userId) = await PendingUserAsync(first);
+                (orgId, email, userId) = await first.CreatePendingUserAsync("outbox");
                 using var client = first.CreateClient();
                 await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
                 Assert.All(await first.OutboxAsync(userId), m => Assert.Equal(OutboxStatus.Pending, m.Status));
@@ -63,13 +63,6 @@ public sealed class OutboxDeliveryTests
         {
             data.Delete(recursive: true);
         }
-    }
-
-    private static async Task<(string OrgId, string Email, string UserId)> PendingUserAsync(PortalFactory host)
-    {
-        var orgId = await host.CreateOrganizationAsync();
-        var email = PortalFactory.NewEmail("outbox");
-        return (orgId, email, await host.InviteAsync(orgId, email));
     }
 
     /// <summary>The message of the resend: the user's newest outbox row (the invitation's is older).</summary>

@@ -13,7 +13,7 @@ public sealed class ThrottlingTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = ThrottledHost(time, cooldown: "00:01:00", maxPerHour: 5);
-        var (orgId, pending, userId) = await PendingUserAsync(host);
+        var (orgId, pending, userId) = await host.CreatePendingUserAsync("throttled");
         var unknown = PortalFactory.NewEmail("unknown");
         using var client = host.CreateClient();
 
@@ -41,7 +41,7 @@ public sealed class ThrottlingTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = ThrottledHost(time, cooldown: "00:00:00", maxPerHour: 3);
-        var (orgId, pending, userId) = await PendingUserAsync(host);
+        var (orgId, pending, userId) = await host.CreatePendingUserAsync("throttled");
         var unknown = PortalFactory.NewEmail("unknown");
         using var client = host.CreateClient();
 
@@ -99,11 +99,4 @@ public sealed class ThrottlingTests
                 ["Email:DispatcherEnabled"] = "false",
             },
             services: s => s.AddSingleton<TimeProvider>(time));
-
-    private static async Task<(string OrgId, string Email, string UserId)> PendingUserAsync(PortalFactory host)
-    {
-        var orgId = await host.CreateOrganizationAsync();
-        var email = PortalFactory.NewEmail("throttled");
-        return (orgId, email, await host.InviteAsync(orgId, email));
-    }
 }

@@ -129,6 +129,14 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
         return outcome.UserId!;
     }
 
+    /// <summary>A new organization with one pending user (whose invitation mail is queued).</summary>
+    public async Task<(string OrgId, string Email, string UserId)> CreatePendingUserAsync(string tag)
+    {
+        var orgId = await CreateOrganizationAsync();
+        var email = NewEmail(tag);
+        return (orgId, email, await InviteAsync(orgId, email));
+    }
+
     public Task MarkRegisteredAsync(string userId) =>
         WithDbAsync(db => db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsRegistered, true).SetProperty(u => u.RegisteredAt, DateTimeOffset.UtcNow)));
 

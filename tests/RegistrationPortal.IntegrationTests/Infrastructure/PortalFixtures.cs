@@ -61,11 +61,11 @@ public abstract class PortalFixture : IAsyncLifetime
 public sealed class MailPortalFixture : PortalFixture;
 
 /// <summary>No SMTP server and no dispatcher: mail stays queued.</summary>
-public sealed class QueuedMailPortalFixture : PortalFixture
+public class QueuedMailPortalFixture : PortalFixture
 {
-    protected override bool WithSmtp => false;
+    protected sealed override bool WithSmtp => false;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    protected sealed override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Email:DispatcherEnabled"] = "false",
     };
