@@ -35,6 +35,13 @@ public static class JsonRequest
             return (null, DfnsErrors.Result(StatusCodes.Status413PayloadTooLarge, $"Request body too large: at most {maxBytes} bytes."));
         }
 
+        // JsonDocument.Parse does not check the bytes inside strings; reading a name or value later would throw
+        // (a 500) on invalid UTF-8, so refuse it here as the bad JSON it is.
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, length)))
+        {
+            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "body must be a JSON object"));
+        }
+
         JsonDocument document;
         try
         {

@@ -1,0 +1,148 @@
+using System.Net;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Api;
+using RegistrationPortal.Web.Features.Registration;
+
+namespace RegistrationPortal.IntegrationTests;
+
+/// <summary>The legacy Dfns headers: absent is fine by default, present is checked strictly, as the contract's table says.</summary>
+public sealed class AuthHeaderTests(QueuedMailPortalFixture fixture) : IClassFixture<QueuedMailPortalFixture>
+{
+    private PortalFactory Host => fixture.Factory;
+
+    [Theory]
+    [InlineData(Nonces.Form.Base64Url, AuthHeaders.AppId, AuthHeaders.Nonce)]
+    [InlineData(Nonces.Form.PaddedBase64Url, AuthHeaders.AppId, AuthHeaders.Nonce)]
+    [InlineData(Nonces.Form.PlainJson, AuthHeaders.AppId, AuthHeaders.Nonce)]
+    [InlineData(Nonces.Form.Base64Url, "x-dfns-appid", "x-dfns-nonce")]
+    public async Task A_valid_app_id_and_nonce_are_accepted_and_the_code_is_issued_through_that_app(Nonces.Form form, string appHeader, string nonceHeader)
+    {
+        var scene = await Scene.CreateAsync(Host);
+        var nonce = Nonces.Create(DateTimeOffset.UtcNow, form: form);
+        if (form == Nonces.Form.PaddedBase64Url)
+        {
+            Assert.EndsWith("=", nonce, StringComparison.Ordinal);
+        }
+
+        using var client = Host.CreateClient();
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(scene.OrgId, scene.Email, (appHeader, scene.AppId), (nonceHeader, nonce)));
+
+        var valid = Assert.Single(await Host.ValidCodesAsync(scene.UserId));
+        Assert.NotEqual(scene.InvitationCodeId, valid.Id);
+        Assert.Equal(ActorKind.ApiApplication, valid.IssuedThrough);
+        Assert.Equal(scene.AppId, valid.IssuedBy);
+    }
+
+    [Fact]
+    public async Task Without_the_headers_today_s_sdk_is_accepted()
+    {
+        var scene = await Scene.CreateAsync(Host);
+        using var client = Host.CreateClient();
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(scene.OrgId, scene.Email));
+        Assert.NotEqual(scene.InvitationCodeId, Assert.Single(await Host.ValidCodesAsync(scene.UserId)).Id);
+    }
+
+    [Fact]
+    public async Task A_replayed_nonce_is_refused_and_changes_nothing()
+    {
+        var first = await Scene.CreateAsync(Host);
+        var second = await Scene.CreateAsync(Host, first.OrgId, first.AppId);
+        var nonce = Nonces.Create(DateTimeOffset.UtcNow);
+        using var client = Host.CreateClient();
+
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(first.OrgId, first.Email, (AuthHeaders.Nonce, nonce)));
+        await DfnsApi.AssertErrorAsync(await client.ResendAsync(second.OrgId, second.Email, (AuthHeaders.Nonce, nonce)), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
+
+        await second.AssertUnchangedAsync(Host);
+    }
+
+    [Theory]
+    [InlineData("unknown app", HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized)]
+    [InlineData("malformed app id", HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized)]
+    [InlineData("inactive app", HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized)]
+    [InlineData("another org's app", HttpStatusCode.Forbidden, DfnsErrors.NotAuthorized)]
+    [InlineData("short uuid", HttpStatusCode.BadRequest, DfnsErrors.NonceInvalid)]
+    [InlineData("bad base64", HttpStatusCode.BadRequest, DfnsErrors.NonceInvalid)]
+    [InlineData("date too old", HttpStatusCode.BadRequest, DfnsErrors.NonceInvalid)]
+    [InlineData("date too far ahead", HttpStatusCode.BadRequest, DfnsErrors.NonceInvalid)]
+    [InlineData("date not a date", HttpStatusCode.BadRequest, DfnsErrors.NonceInvalid)]
+    [InlineData("nonce without uuid", HttpStatusCode.BadRequest, DfnsErrors.NonceInvalid)]
+    public async Task A_wrong_header_gets_the_contract_s_answer_and_changes_nothing(string wrong, HttpStatusCode status, string message)
+    {
+        var scene = await Scene.CreateAsync(Host);
+        var now = DateTimeOffset.UtcNow;
+        (string, string)[] headers = wrong switch
+        {
+            "unknown app" => [(AuthHeaders.AppId, Ids.New(Ids.Application))],
+            "malformed app id" => [(AuthHeaders.AppId, "ap-not-an-id")],
+            "inactive app" => [(AuthHeaders.AppId, await InactiveAppAsync(scene.OrgId))],
+            "another org's app" => [(AuthHeaders.AppId, await Host.CreateApplicationAsync(await Host.CreateOrganizationAsync()))],
+            "short uuid" => [(AuthHeaders.Nonce, Nonces.Create(now, uuid: "123456789012"))],
+            "bad base64" => [(AuthHeaders.Nonce, "%%%not*base64%%%")],
+            "date too old" => [(AuthHeaders.Nonce, Nonces.Create(now.AddMinutes(-6)))],
+            "date too far ahead" => [(AuthHeaders.Nonce, Nonces.Create(now.AddMinutes(6)))],
+            "date not a date" => [(AuthHeaders.Nonce, Nonces.Base64Url($$"""{"uuid":"{{Guid.NewGuid()}}","date":"yesterday"}"""))],
+            "nonce without uuid" => [(AuthHeaders.Nonce, Nonces.Base64Url($$"""{"date":"{{now:O}}"}"""))],
+            _ => throw new ArgumentOutOfRangeException(nameof(wrong)),
+        };
+
+        using var client = Host.CreateClient();
+        await DfnsApi.AssertErrorAsync(await client.ResendAsync(scene.OrgId, scene.Email, headers), status, message);
+        await scene.AssertUnchangedAsync(Host);
+    }
+
+    [Fact]
+    public async Task When_configuration_requires_the_headers_a_missing_one_is_refused()
+    {
+        await using var strict = new PortalFactory(settings: new Dictionary<string, string?>
+        {
+            ["Api:RequireAppId"] = "true",
+            ["Api:RequireNonce"] = "true",
+            ["Email:DispatcherEnabled"] = "false",
+        });
+        var scene = await Scene.CreateAsync(strict);
+        using var client = strict.CreateClient();
+
+        await DfnsApi.AssertErrorAsync(
+            await client.ResendAsync(scene.OrgId, scene.Email, (AuthHeaders.Nonce, Nonces.Create(DateTimeOffset.UtcNow))),
+            HttpStatusCode.Unauthorized,
+            DfnsErrors.NotAuthorized);
+        await DfnsApi.AssertErrorAsync(
+            await client.ResendAsync(scene.OrgId, scene.Email, (AuthHeaders.AppId, scene.AppId)),
+            HttpStatusCode.BadRequest,
+            DfnsErrors.NonceInvalid);
+        await scene.AssertUnchangedAsync(strict);
+
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(scene.OrgId, scene.Email, (AuthHeaders.AppId, scene.AppId), (AuthHeaders.Nonce, Nonces.Create(DateTimeOffset.UtcNow))));
+        Assert.NotEqual(scene.InvitationCodeId, Assert.Single(await strict.ValidCodesAsync(scene.UserId)).Id);
+    }
+
+    private async Task<string> InactiveAppAsync(string orgId)
+    {
+        var appId = await Host.CreateApplicationAsync(orgId);
+        await Host.DeactivateApplicationAsync(appId);
+        return appId;
+    }
+
+    /// <summary>An organization with an active application and a pending user whose only code is the invitation's.</summary>
+    private sealed record Scene(string OrgId, string AppId, string Email, string UserId, Guid InvitationCodeId)
+    {
+        public static async Task<Scene> CreateAsync(PortalFactory host, string? orgId = null, string? appId = null)
+        {
+            orgId ??= await host.CreateOrganizationAsync();
+            appId ??= await host.CreateApplicationAsync(orgId);
+            var email = PortalFactory.NewEmail("headers");
+            var userId = await host.InviteAsync(orgId, email);
+            var invitation = Assert.Single(await host.ValidCodesAsync(userId));
+            return new Scene(orgId, appId, email, userId, invitation.Id);
+        }
+
+        /// <summary>No new code and no new mail: the refused request did nothing.</summary>
+        public async Task AssertUnchangedAsync(PortalFactory host)
+        {
+            Assert.Equal(InvitationCodeId, Assert.Single(await host.ValidCodesAsync(UserId)).Id);
+            Assert.Single(await host.OutboxAsync(UserId));
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net;
+using System.Text.Json;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+
+namespace RegistrationPortal.IntegrationTests;
+
+/// <summary>The host on a real loopback port: health, the OpenAPI document, and a resend over real HTTP.</summary>
+public sealed class HostTests(RealPortPortalFixture fixture) : IClassFixture<RealPortPortalFixture>, IDisposable
+{
+    private readonly PortalFactory _host = fixture.Factory;
+    private readonly HttpClient _client = new() { BaseAddress = fixture.RealPortAddress };
+
+    public void Dispose() => _client.Dispose();
+
+    [Fact]
+    public async Task Healthz_reports_the_database_and_the_dispatcher_healthy()
+    {
+        Assert.Equal("127.0.0.1", _client.BaseAddress!.Host);
+        string body = "";
+        await Wait.WaitUntilAsync(
+            async () =>
+            {
+                using var response = await _client.GetAsync(new Uri("/healthz", UriKind.Relative));
+                body = await response.Content.ReadAsStringAsync();
+                return response.StatusCode == HttpStatusCode.OK;
+            },
+            "/healthz answers 200");
+
+        using var report = JsonDocument.Parse(body);
+        Assert.Equal("Healthy", report.RootElement.GetProperty("status").GetString());
+        Assert.Equal("Healthy", report.RootElement.GetProperty("database").GetProperty("status").GetString());
+        Assert.Equal("Healthy", report.RootElement.GetProperty("dispatcher").GetProperty("status").GetString());
+        Assert.Equal("running", report.RootElement.GetProperty("dispatcher").GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_resend_call()
+    {
+        using var response = await _client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var put = document.RootElement.GetProperty("paths").GetProperty(DfnsApi.ResendPath).GetProperty("put");
+        Assert.Equal("ResendRegistrationCode", put.GetProperty("operationId").GetString());
+        Assert.True(put.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+        foreach (var status in new[] { "200", "400", "401", "403", "413", "415", "429" })
+        {
+            Assert.True(put.GetProperty("responses").TryGetProperty(status, out _), $"response {status} is documented");
+        }
+    }
+
+    [Fact]
+    public async Task A_resend_over_a_real_port_gets_the_neutral_answer_and_records_the_client_address()
+    {
+        var orgId = await _host.CreateOrganizationAsync();
+        var email = PortalFactory.NewEmail("kestrel");
+        var userId = await _host.InviteAsync(orgId, email);
+        await DfnsApi.AssertSuccessAsync(await _client.ResendAsync(orgId, email));
+
+        var valid = Assert.Single(await _host.ValidCodesAsync(userId));
+        Assert.Equal(Web.Features.Registration.ActorKind.ApiApplication, valid.IssuedThrough);
+        var address = await _host.WithDbAsync(db => Task.FromResult(db.AuditEvents
+            .Where(a => a.SubjectId == userId && a.Action == Web.Features.Audit.AuditActions.CodeSent && a.ActorKind == "ApiApplication")
+            .Select(a => a.ClientAddress)
+            .Single()));
+        Assert.Equal("127.0.0.1", address);
+    }
+}

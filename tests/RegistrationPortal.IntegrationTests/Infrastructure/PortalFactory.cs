@@ -1,0 +1,178 @@
+using System.Globalization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using RegistrationPortal.Web;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.Users;
+
+namespace RegistrationPortal.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real host on its own SQLite file. Every setting goes through <c>UseSetting</c>, because Program.cs reads
+/// some of them while it builds, before <c>ConfigureAppConfiguration</c> callbacks would apply.
+/// </summary>
+public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
+{
+    private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
+    private readonly bool _ownsDirectory;
+
+    /// <param name="dataDirectory">Where the database lives; a new temporary folder (removed on dispose) when null.
+    /// Pass the same folder to a second factory to restart the host on the same database.</param>
+    public PortalFactory(
+        SmtpServer? smtp = null,
+        IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null,
+        string? dataDirectory = null)
+    {
+        _ownsDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("regportal-it-").FullName;
+        _services = services;
+        _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["ConnectionStrings:Portal"] = $"Data Source={DatabasePath}",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Seed:Demo:Enabled"] = "false",
+            ["Api:RateLimit:PermitLimit"] = "1000000",
+            ["Email:PickupDirectory"] = Path.Combine(DataDirectory, "pickup"),
+            ["Email:RetryBaseDelay"] = "00:00:00.200",
+            ["Email:RetryMaxDelay"] = "00:00:01",
+            ["Email:PollInterval"] = "00:00:00.200",
+        };
+        if (smtp is not null)
+        {
+            _settings["Email:Smtp:Host"] = "127.0.0.1";
+            _settings["Email:Smtp:Port"] = smtp.Port.ToString(CultureInfo.InvariantCulture);
+            _settings["Email:Smtp:Security"] = "None";
+            _settings["Email:Smtp:Timeout"] = "00:00:05";
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public string DataDirectory { get; }
+
+    public string DatabasePath => Path.Combine(DataDirectory, "portal.db");
+
+    /// <summary>Serves on a real loopback port (Kestrel) and returns its base address.</summary>
+    public Uri StartKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.First());
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearPool(new SqliteConnection($"Data Source={DatabasePath}"));
+        if (_ownsDirectory)
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temporary folder is harmless.
+            }
+        }
+    }
+
+    // ---- Test data: each test makes its own organization and users. ----
+
+    public static string NewEmail(string tag) => $"{tag}-{Guid.NewGuid():N}@example.com";
+
+    public Task<string> CreateOrganizationAsync(string? name = null) =>
+        Services.GetRequiredService<OrganizationService>().CreateAsync(name ?? $"Org {Guid.NewGuid():N}", Actor.Operator("test"));
+
+    public async Task<string> CreateApplicationAsync(string orgId)
+    {
+        var outcome = await Services.GetRequiredService<OrganizationService>().CreateApplicationAsync(orgId, "test app", Actor.Operator("test"));
+        Assert.Equal(CreateApplicationStatus.Created, outcome.Status);
+        return outcome.AppId!;
+    }
+
+    /// <summary>Invites a pending user (which queues an invitation email with a first code); returns the user id.</summary>
+    public async Task<string> InviteAsync(string orgId, string email)
+    {
+        var outcome = await Services.GetRequiredService<RegistrationService>().InviteAsync(orgId, email, UserKind.EndUser, Actor.Operator("test"));
+        Assert.Equal(InviteStatus.Invited, outcome.Status);
+        return outcome.UserId!;
+    }
+
+    /// <summary>A new organization with one pending user (whose invitation mail is queued).</summary>
+    public async Task<(string OrgId, string Email, string UserId)> CreatePendingUserAsync(string tag)
+    {
+        var orgId = await CreateOrganizationAsync();
+        var email = NewEmail(tag);
+        return (orgId, email, await InviteAsync(orgId, email));
+    }
+
+    public Task MarkRegisteredAsync(string userId) =>
+        WithDbAsync(db => db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsRegistered, true).SetProperty(u => u.RegisteredAt, DateTimeOffset.UtcNow)));
+
+    public Task DeactivateAsync(string userId) =>
+        WithDbAsync(db => db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsActive, false)));
+
+    public Task DeactivateApplicationAsync(string appId) =>
+        WithDbAsync(db => db.Applications.Where(a => a.Id == appId).ExecuteUpdateAsync(s => s.SetProperty(a => a.IsActive, false)));
+
+    public async Task<T> WithDbAsync<T>(Func<PortalDbContext, Task<T>> work)
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        return await work(db);
+    }
+
+    /// <summary>The user's codes that are neither used nor invalidated.</summary>
+    public Task<List<RegistrationCode>> ValidCodesAsync(string userId) =>
+        WithDbAsync(db => db.RegistrationCodes.AsNoTracking().Where(c => c.UserId == userId && c.UsedAt == null && c.InvalidatedAt == null).ToListAsync());
+
+    public Task<List<RegistrationCode>> AllCodesAsync(string userId) =>
+        WithDbAsync(db => db.RegistrationCodes.AsNoTracking().Where(c => c.UserId == userId).ToListAsync());
+
+    /// <summary>The user's outbox rows, oldest first.</summary>
+    public async Task<List<OutboxMessage>> OutboxAsync(string userId)
+    {
+        var rows = await WithDbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.UserId == userId).ToListAsync());
+        return rows.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).ToList();
+    }
+
+    /// <summary>True when none of the user's messages is still waiting to be sent.</summary>
+    public async Task<bool> OutboxDrainedAsync(string userId) =>
+        (await OutboxAsync(userId)).All(m => m.Status != OutboxStatus.Pending);
+
+    public bool CodeMatches(string? code, byte[] hash) => Services.GetRequiredService<CodeHasher>().Matches(code, hash);
+
+    /// <summary>The plaintext code of a queued outbox row (as the dispatcher would read it).</summary>
+    public string UnprotectPayload(string protectedPayload) =>
+        Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(OutboxPayload.Purpose).Unprotect(protectedPayload);
+}

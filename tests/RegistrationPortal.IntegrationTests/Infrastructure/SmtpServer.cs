@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using MimeKit;
+
+namespace RegistrationPortal.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A real SMTP server on loopback: Debian's aiosmtpd writing every message to a Maildir. It can be stopped and
+/// started again on the same port, and it can be created stopped (the port reserved) to simulate an outage.
+/// </summary>
+public sealed class SmtpServer : IAsyncDisposable
+{
+    // Debian's interpreter: the python3 first on PATH is a separate build without Debian's packages.
+    private const string Python = "/usr/bin/python3";
+
+    private readonly ConcurrentDictionary<string, ReceivedMail> _parsed = new(StringComparer.Ordinal);
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    private SmtpServer(int port, string directory)
+    {
+        Port = port;
+        Directory = directory;
+    }
+
+    public int Port { get; }
+
+    /// <summary>The temporary folder that holds the Maildir; removed on dispose.</summary>
+    public string Directory { get; }
+
+    private string Maildir => Path.Combine(Directory, "maildir");
+
+    /// <summary>A server on a free port, not running yet.</summary>
+    public static SmtpServer Reserve() =>
+        new(FreeTcpPort(), System.IO.Directory.CreateTempSubdirectory("regportal-smtp-").FullName);
+
+    public static async Task<SmtpServer> StartNewAsync()
+    {
+        var server = Reserve();
+        await server.StartAsync();
+        return server;
+    }
+
+    public async Task StartAsync()
+    {
+        if (_process is not null)
+        {
+            throw new InvalidOperationException("The SMTP server is already running.");
+        }
+
+        var start = new ProcessStartInfo(Python)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}", "-c", "aiosmtpd.handlers.Mailbox", Maildir })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start aiosmtpd.");
+        process.OutputDataReceived += (_, e) => Record(e.Data);
+        process.ErrorDataReceived += (_, e) => Record(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+
+        await Wait.WaitUntilAsync(
+            async () =>
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"aiosmtpd exited with {process.ExitCode}: {Output}");
+                }
+
+                return await AcceptsConnectionsAsync();
+            },
+            $"the SMTP server accepts connections on port {Port}");
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process is not { } process)
+        {
+            return;
+        }
+
+        _process = null;
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        await process.WaitForExitAsync();
+        process.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temporary folder is harmless.
+        }
+    }
+
+    /// <summary>Every message delivered so far, in delivery order.</summary>
+    public IReadOnlyList<ReceivedMail> Messages()
+    {
+        var inbox = Path.Combine(Maildir, "new");
+        if (!System.IO.Directory.Exists(inbox))
+        {
+            return [];
+        }
+
+        foreach (var file in System.IO.Directory.EnumerateFiles(inbox))
+        {
+            _parsed.GetOrAdd(Path.GetFileName(file), name => ReceivedMail.Load(file, name));
+        }
+
+        return _parsed.Values.OrderBy(m => m.Order).ToList();
+    }
+
+    public IReadOnlyList<ReceivedMail> MessagesTo(string address) =>
+        Messages().Where(m => m.IsTo(address)).ToList();
+
+    /// <summary>Waits until <paramref name="address"/> has received at least <paramref name="count"/> messages; returns them in order.</summary>
+    public async Task<IReadOnlyList<ReceivedMail>> WaitForMessagesAsync(string address, int count = 1)
+    {
+        await Wait.WaitUntilAsync(() => MessagesTo(address).Count >= count, $"{address} has {count} message(s)");
+        return MessagesTo(address);
+    }
+
+    private string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    private void Record(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private async Task<bool> AcceptsConnectionsAsync()
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, Port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
+
+/// <summary>One delivered message, with the registration code it carries.</summary>
+public sealed partial class ReceivedMail
+{
+    private ReceivedMail(MimeMessage message, (long Seconds, long Micros, long Counter) order)
+    {
+        Message = message;
+        Order = order;
+        Code = CodePattern().Match(message.TextBody ?? string.Empty) is { Success: true } match ? match.Value : null;
+    }
+
+    public MimeMessage Message { get; }
+
+    /// <summary>The code in the text part, or null when there is none.</summary>
+    public string? Code { get; }
+
+    /// <summary>Delivery order from the Maildir name: seconds, microseconds and the server's message counter.</summary>
+    public (long Seconds, long Micros, long Counter) Order { get; }
+
+    public bool IsTo(string address) =>
+        Message.To.Mailboxes.Any(m => string.Equals(m.Address, address, StringComparison.OrdinalIgnoreCase));
+
+    internal static ReceivedMail Load(string path, string name)
+    {
+        var parts = MaildirName().Match(name);
+        var order = parts.Success
+            ? (long.Parse(parts.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(parts.Groups[2].Value, CultureInfo.InvariantCulture), long.Parse(parts.Groups[3].Value, CultureInfo.InvariantCulture))
+            : (long.MaxValue, 0L, 0L);
+        return new ReceivedMail(MimeMessage.Load(path), order);
+    }
+
+    [GeneratedRegex(@"\b[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}\b")]
+    private static partial Regex CodePattern();
+
+    // Python's mailbox.Maildir names: "<seconds>.M<microseconds>P<pid>Q<counter>.<host>".
+    [GeneratedRegex(@"^(\d+)\.M(\d+)P\d+Q(\d+)\.")]
+    private static partial Regex MaildirName();
+}

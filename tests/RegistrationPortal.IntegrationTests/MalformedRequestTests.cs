@@ -1,0 +1,48 @@
+using RegistrationPortal.IntegrationTests.Infrastructure;
+
+namespace RegistrationPortal.IntegrationTests;
+
+/// <summary>A pending user whose invitation code must survive every malformed request.</summary>
+public sealed class MalformedRequestFixture : QueuedMailPortalFixture
+{
+    public string OrgId { get; private set; } = "";
+
+    public string Email { get; private set; } = "";
+
+    public string UserId { get; private set; } = "";
+
+    public string InvitationCode { get; private set; } = "";
+
+    protected override async Task SeedAsync()
+    {
+        OrgId = await Factory.CreateOrganizationAsync();
+        Email = PortalFactory.NewEmail("malformed");
+        UserId = await Factory.InviteAsync(OrgId, Email);
+        var queued = Assert.Single(await Factory.OutboxAsync(UserId));
+        InvitationCode = Factory.UnprotectPayload(queued.ProtectedPayload!);
+    }
+}
+
+public sealed class MalformedRequestTests(MalformedRequestFixture fixture) : IClassFixture<MalformedRequestFixture>
+{
+    public static TheoryData<string> Cases => MalformedRequests.Names;
+
+    [Fact]
+    public void The_table_has_at_least_a_hundred_cases() => Assert.True(MalformedRequests.All.Count >= 100, $"{MalformedRequests.All.Count} cases");
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task A_malformed_request_gets_a_4xx_in_the_dfns_shape_and_the_valid_code_stays_valid(string name)
+    {
+        var malformed = MalformedRequests.All[name];
+        using var client = fixture.Factory.CreateClient();
+        using var request = malformed.ToRequest(fixture.OrgId, fixture.Email);
+        using var response = await client.SendAsync(request);
+
+        Assert.InRange((int)response.StatusCode, 400, 499);
+        await DfnsApi.AssertErrorAsync(response, malformed.Status);
+
+        var valid = Assert.Single(await fixture.Factory.ValidCodesAsync(fixture.UserId));
+        Assert.True(fixture.Factory.CodeMatches(fixture.InvitationCode, valid.CodeHash), "the invitation code is still the valid one");
+    }
+}

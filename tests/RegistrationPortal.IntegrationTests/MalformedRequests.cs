@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Api;
+
+namespace RegistrationPortal.IntegrationTests;
+
+/// <summary>One malformed call to the <c>/auth</c> surface and the status it must get.</summary>
+/// <param name="Body">The body text; <see cref="MalformedRequests.Org"/> and <see cref="MalformedRequests.User"/> stand for a real org and pending user.</param>
+public sealed record MalformedCase(
+    HttpStatusCode Status,
+    string Method = "PUT",
+    string Path = DfnsApi.ResendPath,
+    string? ContentType = "application/json",
+    string? Body = MalformedRequests.ValidBody,
+    (string Name, string Value)[]? Headers = null,
+    byte[]? RawBody = null,
+    bool Chunked = false)
+{
+    public HttpRequestMessage ToRequest(string orgId, string username)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(Method), Path);
+        var bytes = RawBody ?? (Body is null ? null : Encoding.UTF8.GetBytes(Body.Replace(MalformedRequests.Org, orgId, StringComparison.Ordinal).Replace(MalformedRequests.User, username, StringComparison.Ordinal)));
+        if (bytes is not null)
+        {
+            request.Content = Chunked ? new UnknownLengthContent(bytes) : new ByteArrayContent(bytes);
+            if (ContentType is not null)
+            {
+                Assert.True(request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType));
+            }
+        }
+
+        foreach (var (name, value) in Headers ?? [])
+        {
+            Assert.True(request.Headers.TryAddWithoutValidation(name, value));
+        }
+
+        return request;
+    }
+
+    /// <summary>A body sent chunked: no Content-Length for the server to check up front.</summary>
+    private sealed class UnknownLengthContent(byte[] bytes) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
+    }
+}
+
+/// <summary>The table of malformed requests: fields, JSON, sizes, content types, emails, org ids, headers, methods, paths.</summary>
+public static class MalformedRequests
+{
+    public const string Org = "%ORG%";
+    public const string User = "%USER%";
+    public const string ValidBody = $$"""{"username":"{{User}}","orgId":"{{Org}}"}""";
+
+    private const string WellFormedOrgId = "or-abcde-12345-abcdefghij012345";
+
+    public static readonly IReadOnlyDictionary<string, MalformedCase> All = Build();
+
+    public static TheoryData<string> Names => new(All.Keys);
+
+    private static Dictionary<string, MalformedCase> Build()
+    {
+        var cases = new Dictionary<string, MalformedCase>(StringComparer.Ordinal);
+        const HttpStatusCode BadRequest = HttpStatusCode.BadRequest;
+
+        // Content types (415).
+        foreach (var contentType in new[]
+        {
+            "text/plain", "application/xml", "text/json", "application/problem+json", "application/jsonp", "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x", "application/json; charset=utf-16", "application/json; charset=iso-8859-1", "application/*", "*/*", "garbage;;",
+        })
+        {
+            cases[$"content-type {contentType}"] = new(HttpStatusCode.UnsupportedMediaType, ContentType: contentType);
+        }
+
+        cases["no content-type"] = new(HttpStatusCode.UnsupportedMediaType, ContentType: null);
+        cases["no body and no content-type"] = new(HttpStatusCode.UnsupportedMediaType, ContentType: null, Body: null);
+
+        // Not JSON (400).
+        foreach (var (name, body) in new[]
+        {
+            ("empty body", ""), ("whitespace body", "   "), ("plain text", "not json"), ("open brace", "{"), ("close brace", "}"),
+            ("truncated", """{"username":"""), ("single quotes", "{'username':'a@example.com','orgId':'x'}"), ("unquoted names", """{username:"a@example.com"}"""),
+            ("open bracket", "["), ("trailing comma", ValidBody[..^1] + ",}"), ("comment", "/* hi */" + ValidBody), ("NaN", "NaN"),
+            ("unterminated string", "\"abc"), ("missing comma", $$"""{"username":"{{User}}" "orgId":"{{Org}}"}"""), ("two objects", ValidBody + ValidBody),
+            ("NUL byte", "\0"), ("XML", "<username>a@example.com</username>"), ("form encoded", $"username={User}&orgId={Org}"),
+        })
+        {
+            cases[$"not JSON: {name}"] = new(BadRequest, Body: body);
+        }
+
+        cases["not JSON: invalid UTF-8"] = new(BadRequest, RawBody: [(byte)'{', (byte)'"', 0xFF, 0xFE, (byte)'"', (byte)':', (byte)'1', (byte)'}']);
+
+        // JSON, but not an object (400).
+        foreach (var body in new[] { "[]", $"[{ValidBody}]", "\"a@example.com\"", "42", "-1.5e3", "null", "true", "false" })
+        {
+            cases[$"root {body}"] = new(BadRequest, Body: body);
+        }
+
+        // Missing, null, empty and wrongly typed fields (400).
+        foreach (var (name, body) in new[]
+        {
+            ("empty object", "{}"),
+            ("username only", $$"""{"username":"{{User}}"}"""),
+            ("orgId only", $$"""{"orgId":"{{Org}}"}"""),
+            ("username null", $$"""{"username":null,"orgId":"{{Org}}"}"""),
+            ("orgId null", $$"""{"username":"{{User}}","orgId":null}"""),
+            ("both null", """{"username":null,"orgId":null}"""),
+            ("username empty", $$"""{"username":"","orgId":"{{Org}}"}"""),
+            ("orgId empty", $$"""{"username":"{{User}}","orgId":""}"""),
+        })
+        {
+            cases[$"field: {name}"] = new(BadRequest, Body: body);
+        }
+
+        foreach (var value in new[] { "42", "true", "false", "1.5", "[]", $"[\"{User}\"]", "{}", $$"""{"email":"{{User}}"}""" })
+        {
+            cases[$"username is {value}"] = new(BadRequest, Body: $$"""{"username":{{value}},"orgId":"{{Org}}"}""");
+        }
+
+        foreach (var value in new[] { "42", "true", "[]", "{}", $"[\"{Org}\"]" })
+        {
+            cases[$"orgId is {value}"] = new(BadRequest, Body: $$"""{"username":"{{User}}","orgId":{{value}}}""");
+        }
+
+        // Unknown and duplicate fields (400).
+        foreach (var (name, extra) in new[]
+        {
+            ("extra number", "\"extra\":1"), ("extra null", "\"extra\":null"), ("extra object", "\"meta\":{}"), ("registrationCode", "\"registrationCode\":\"K7QH-3MZP-W9XD-R2TF\""),
+            ("empty name", "\"\":1"), ("control character name", "\"a\\u0001b\":1"), ("very long name", $"\"{new string('x', 1000)}\":1"),
+            ("duplicate username", $"\"username\":\"{User}\""), ("duplicate orgId", $"\"orgId\":\"{Org}\""),
+        })
+        {
+            cases[$"unknown field: {name}"] = new(BadRequest, Body: ValidBody[..^1] + "," + extra + "}");
+        }
+
+        foreach (var (usernameField, orgField) in new[] { ("Username", "orgId"), ("USERNAME", "orgId"), ("user_name", "orgId"), ("email", "orgId"), ("username", "OrgId"), ("username", "orgid"), ("username", "org_id") })
+        {
+            cases[$"misspelt field: {usernameField}/{orgField}"] = new(BadRequest, Body: $$"""{"{{usernameField}}":"{{User}}","{{orgField}}":"{{Org}}"}""");
+        }
+
+        // Usernames that are not email addresses (400).
+        foreach (var email in new[]
+        {
+            "not-an-email", "user@", "@example.com", "user@localhost", "user.example.com", "user@example..com", "user@.example.com", "user@example.com.",
+            "us er@example.com", "user@exa mple.com", "Name <user@example.com>", "<user@example.com>", "user@example.com (comment)", " ",
+            "user\u0001@example.com", new string('a', 250) + "@example.com",
+        })
+        {
+            cases[$"username {JsonSerializer.Serialize(email)[..Math.Min(40, JsonSerializer.Serialize(email).Length)]}"] = new(BadRequest, Body: Json(email, Org));
+        }
+
+        // Organization ids that are not well formed (400).
+        foreach (var orgId in new[]
+        {
+            "us-abcde-12345-abcdefghij012345", "ap-abcde-12345-abcdefghij012345", "OR-abcde-12345-abcdefghij012345", "or-ABCDE-12345-abcdefghij012345",
+            "or-abcdE-12345-abcdefghij012345", "or-abcd-12345-abcdefghij0123456", "or-abcdef-1234-abcdefghij012345", "or-abcde-1234-abcdefghij0123456",
+            "or-abcde-123456-abcdefghij01234", "or-abcde-12345-abcdefghij01234", "or-abcde-12345-abcdefghij0123456", "or_abcde_12345_abcdefghij012345",
+            "orabcde-12345-abcdefghij012345", " " + WellFormedOrgId, WellFormedOrgId + " ", "or-abcde-12345-abcdefghij01234\u00e9", "or-abcde-12345-abcdefghij01234\u0663",
+            "or-", "or", "organization", "3fa85f64-5717-4562-b3fc-2c963f66afa6", WellFormedOrgId[..^1] + "\n", "or-abcde-12345-abcdefghij0123-5",
+        })
+        {
+            cases[$"orgId {JsonSerializer.Serialize(orgId)}"] = new(BadRequest, Body: Json(User, orgId));
+        }
+
+        // Headers present but wrong.
+        var now = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, nonce) in new[]
+        {
+            ("garbage", "garbage!!"), ("blank", " "), ("empty object", Nonces.Base64Url("{}")), ("array", Nonces.Base64Url("[]")),
+            ("numeric uuid", Nonces.Base64Url($$"""{"uuid":1234567890123456,"date":"{{now}}"}""")), ("no date", Nonces.Base64Url($$"""{"uuid":"{{Guid.NewGuid()}}"}""")),
+            ("not JSON", Nonces.Base64Url("hello world")), ("broken plain JSON", "{\"uuid\""), ("too long", new string('A', 2000)),
+            ("too deep", Nonces.Base64Url($$"""{"uuid":"{{Guid.NewGuid()}}","date":"{{now}}","x":""" + """{"a":{"b":{"c":{}}}}}""")),
+        })
+        {
+            cases[$"X-DFNS-NONCE {name}"] = new(BadRequest, Headers: [(AuthHeaders.Nonce, nonce)]);
+        }
+
+        foreach (var (name, appId) in new[]
+        {
+            ("garbage", "garbage"), ("upper case", "AP-ABCDE-12345-ABCDEFGHIJ012345"), ("an org id", WellFormedOrgId),
+            ("unknown", Ids.New(Ids.Application)), ("too long", "ap-abcde-12345-abcdefghij0123456"),
+        })
+        {
+            cases[$"X-DFNS-APPID {name}"] = new(HttpStatusCode.Unauthorized, Headers: [(AuthHeaders.AppId, appId)]);
+        }
+
+        // Bodies over Api:MaxBodyBytes (16 KiB by default): 413.
+        cases["huge: one byte over the limit"] = new(HttpStatusCode.RequestEntityTooLarge, Body: ValidBody + new string(' ', 16 * 1024));
+        cases["huge: 1 MiB"] = new(HttpStatusCode.RequestEntityTooLarge, Body: ValidBody + new string(' ', 1024 * 1024));
+        cases["huge: long username"] = new(HttpStatusCode.RequestEntityTooLarge, Body: Json(new string('a', 20_000) + "@example.com", Org));
+        cases["huge: big array"] = new(HttpStatusCode.RequestEntityTooLarge, Body: "[" + string.Join(',', Enumerable.Repeat("1", 20_000)) + "]");
+        cases["huge: chunked, no length"] = new(HttpStatusCode.RequestEntityTooLarge, Body: ValidBody + new string(' ', 20_000), Chunked: true);
+
+        // Wrong methods on the resend route (405).
+        foreach (var method in new[] { "GET", "POST", "DELETE", "PATCH" })
+        {
+            cases[$"method {method}"] = new(HttpStatusCode.MethodNotAllowed, Method: method, Body: method == "GET" ? null : ValidBody);
+        }
+
+        // Unknown /auth paths (404).
+        foreach (var (method, path) in new[]
+        {
+            ("GET", "/auth"), ("PUT", "/auth"), ("PUT", "/auth/unknown"), ("PUT", "/auth/registration/codes"), ("PUT", "/auth/registration/code/extra"),
+            ("GET", "/auth/registration/code/x"), ("POST", "/auth/login"), ("PUT", "/auth/registration/code.json"), ("DELETE", "/auth/users/us-abcde-12345-abcdefghij012345"),
+        })
+        {
+            cases[$"path {method} {path}"] = new(HttpStatusCode.NotFound, Method: method, Path: path, Body: method == "GET" ? null : ValidBody);
+        }
+
+        return cases;
+    }
+
+    private static string Json(string username, string orgId) => JsonSerializer.Serialize(new { username, orgId });
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+
+namespace RegistrationPortal.IntegrationTests;
+
+/// <summary>The per-user resend throttle (cooldown and hourly cap) and the per-address limiter, on a fake clock.</summary>
+public sealed class ThrottlingTests
+{
+    [Fact]
+    public async Task A_second_resend_within_the_cooldown_is_429_and_the_same_for_an_unknown_user()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = ThrottledHost(time, cooldown: "00:01:00", maxPerHour: 5);
+        var (orgId, pending, userId) = await host.CreatePendingUserAsync("throttled");
+        var unknown = PortalFactory.NewEmail("unknown");
+        using var client = host.CreateClient();
+
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, pending));
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, unknown));
+        time.Advance(TimeSpan.FromSeconds(20));
+        var codeBefore = Assert.Single(await host.ValidCodesAsync(userId)).Id;
+
+        using var throttled = await client.ResendAsync(orgId, pending);
+        using var throttledUnknown = await client.ResendAsync(orgId, unknown);
+        var message = await DfnsApi.AssertErrorAsync(throttled, HttpStatusCode.TooManyRequests);
+        await DfnsApi.AssertErrorAsync(throttledUnknown, HttpStatusCode.TooManyRequests, message);
+        Assert.Equal(40, DfnsApi.RetryAfterSeconds(throttled));
+        Assert.Equal(40, DfnsApi.RetryAfterSeconds(throttledUnknown));
+        Assert.Equal(codeBefore, Assert.Single(await host.ValidCodesAsync(userId)).Id);
+
+        // Once the cooldown is over the user can ask again.
+        time.Advance(TimeSpan.FromSeconds(41));
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, pending));
+        Assert.NotEqual(codeBefore, Assert.Single(await host.ValidCodesAsync(userId)).Id);
+    }
+
+    [Fact]
+    public async Task Without_cooldown_the_hourly_cap_still_applies_to_known_and_unknown_users()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = ThrottledHost(time, cooldown: "00:00:00", maxPerHour: 3);
+        var (orgId, pending, userId) = await host.CreatePendingUserAsync("throttled");
+        var unknown = PortalFactory.NewEmail("unknown");
+        using var client = host.CreateClient();
+
+        for (var i = 0; i < 3; i++)
+        {
+            await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, pending));
+            await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, unknown));
+            time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        using var capped = await client.ResendAsync(orgId, pending);
+        using var cappedUnknown = await client.ResendAsync(orgId, unknown);
+        var message = await DfnsApi.AssertErrorAsync(capped, HttpStatusCode.TooManyRequests);
+        await DfnsApi.AssertErrorAsync(cappedUnknown, HttpStatusCode.TooManyRequests, message);
+        Assert.Equal(57 * 60, DfnsApi.RetryAfterSeconds(capped));
+        Assert.Equal(57 * 60, DfnsApi.RetryAfterSeconds(cappedUnknown));
+        Assert.Equal(4, (await host.AllCodesAsync(userId)).Count);
+
+        time.Advance(TimeSpan.FromMinutes(57));
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, pending));
+        Assert.Equal(5, (await host.AllCodesAsync(userId)).Count);
+    }
+
+    [Fact]
+    public async Task Past_the_per_address_limit_requests_get_429_with_retry_after_on_a_real_port()
+    {
+        await using var host = new PortalFactory(settings: new Dictionary<string, string?>
+        {
+            ["Api:RateLimit:PermitLimit"] = "3",
+            ["Api:RateLimit:Window"] = "00:01:00",
+            ["Email:DispatcherEnabled"] = "false",
+        });
+        using var client = new HttpClient { BaseAddress = host.StartKestrel() };
+        var orgId = await host.CreateOrganizationAsync();
+
+        for (var i = 0; i < 3; i++)
+        {
+            await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, PortalFactory.NewEmail("limited")));
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var limited = await client.ResendAsync(orgId, PortalFactory.NewEmail("limited"));
+            await DfnsApi.AssertErrorAsync(limited, HttpStatusCode.TooManyRequests);
+            Assert.InRange(DfnsApi.RetryAfterSeconds(limited), 1, 60);
+        }
+    }
+
+    private static PortalFactory ThrottledHost(FakeTimeProvider time, string cooldown, int maxPerHour) =>
+        new(
+            settings: new Dictionary<string, string?>
+            {
+                ["Registration:ResendCooldown"] = cooldown,
+                ["Registration:MaxResendsPerHour"] = maxPerHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Email:DispatcherEnabled"] = "false",
+            },
+            services: s => s.AddSingleton<TimeProvider>(time));
+}
