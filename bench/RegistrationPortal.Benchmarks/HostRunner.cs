@@ -64,10 +64,19 @@ internal sealed class HostRunner : IAsyncDisposable
         }
     }
 
-    /// <summary>Peak resident set (VmHWM) and current resident set (VmRSS) of the host, in MiB.</summary>
+    /// <summary>The host's exit code when it has ended on its own, else null.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary>Peak resident set (VmHWM) and current resident set (VmRSS) of the host, in MiB; NaN once it has exited.</summary>
     public (double PeakMiB, double RssMiB) Memory()
     {
-        var status = File.ReadAllLines($"/proc/{_process.Id}/status");
+        var path = $"/proc/{_process.Id}/status";
+        if (_process.HasExited || !File.Exists(path))
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        var status = File.ReadAllLines(path);
         return (Read("VmHWM:"), Read("VmRSS:"));
 
         double Read(string key) =>

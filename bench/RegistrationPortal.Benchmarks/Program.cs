@@ -70,7 +70,7 @@ try
     clock.Restart();
     var sentBefore = (await Seeder.CountOutboxAsync(dbFile)).GetValueOrDefault("Sent");
     var pendingAtEnd = await PendingAsync();
-    while (pendingAtEnd > 0 && clock.Elapsed < settings.Drain && !cancel.IsCancellationRequested)
+    while (pendingAtEnd > 0 && host.ExitCode is null && clock.Elapsed < settings.Drain && !cancel.IsCancellationRequested)
     {
         await Task.Delay(500);
         pendingAtEnd = await PendingAsync();
@@ -78,6 +78,7 @@ try
 
     var drainTime = clock.Elapsed;
     var (peak, rss) = host.Memory();
+    var hostExit = host.ExitCode;
     var hostLog = host.Log.ToList();
     await host.DisposeAsync();
     host = null;
@@ -119,6 +120,18 @@ try
         report.Line($"Note: the {data.Pending:N0} pending users ran out after {resend.Elapsed.TotalSeconds:0.0} s; raise --users for a full-length run.");
     }
 
+    if (hostExit is { } code)
+    {
+        report.Line();
+        report.Line($"!!!!!!!!!! THE HOST EXITED DURING THE RUN (exit code {code}) !!!!!!!!!!");
+    }
+
+    if (cancel.IsCancellationRequested)
+    {
+        report.Line();
+        report.Line("!!!!!!!!!! INTERRUPTED: THE FIGURES ARE INCOMPLETE !!!!!!!!!!");
+    }
+
     if (failures.Count > 0)
     {
         report.Line();
@@ -141,7 +154,7 @@ try
 
     Console.WriteLine();
     Console.Write(report);
-    return failures.Count > 0 ? 1 : 0;
+    return failures.Count > 0 || hostExit is not null || cancel.IsCancellationRequested ? 1 : 0;
 
     async Task<long> PendingAsync() => (await Seeder.CountOutboxAsync(dbFile)).GetValueOrDefault("Pending");
 }
