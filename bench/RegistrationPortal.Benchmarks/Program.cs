@@ -1,1 +1,309 @@
-﻿Console.WriteLine("Hello, World!");
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using RegistrationPortal.Benchmarks;
+using RegistrationPortal.Web.Data;
+
+// dotnet run -c Release --project bench/RegistrationPortal.Benchmarks [--users N] [--duration S] [--mixed N] [--clients N] [--warmup S] [--drain S]
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+var settings = Settings.Parse(args);
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+var total = Stopwatch.StartNew();
+var root = Settings.FindRepositoryRoot();
+var webDll = await Settings.EnsureWebBuiltAsync(root);
+var work = Directory.CreateTempSubdirectory("regportal-bench-");
+var dbFile = Path.Combine(work.FullName, "portal.db");
+HostRunner? host = null;
+try
+{
+    var clock = Stopwatch.StartNew();
+    var data = await Seeder.SeedAsync(dbFile, settings.Users, settings.Others, settings.Others);
+    var seedTime = clock.Elapsed;
+    Console.WriteLine($"Seeded {data.Pending:N0} pending, {data.Registered:N0} registered, {data.Deactivated:N0} deactivated users in {seedTime.TotalSeconds:0.0} s");
+
+    clock.Restart();
+    host = await HostRunner.StartAsync(webDll, work.FullName, dbFile, TimeSpan.FromSeconds(60));
+    var startTime = clock.Elapsed;
+    Console.WriteLine($"Host pid {host.ProcessId} healthy at {host.BaseAddress} after {startTime.TotalSeconds:0.0} s");
+
+    using var client = new HttpClient(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = settings.Clients,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        UseProxy = false,
+    })
+    { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    // The mixed phase's pending users are set aside first; the throughput phases take the rest, each user once.
+    var perCase = settings.Mixed / Cases.Names.Length;
+    long nextPending = perCase;
+    Probe? Resend(long _) =>
+        Interlocked.Increment(ref nextPending) - 1 is var i && i < data.Pending
+            ? new Probe(0, HttpMethod.Put, Cases.Path, Cases.Body(TestData.PendingEmail(i), data.OrgId))
+            : null;
+    static Probe Health(long _) => new(0, HttpMethod.Get, "/healthz");
+
+    Console.WriteLine($"Warm-up {settings.Warmup.TotalSeconds:0} s ...");
+    await LoadGenerator.RunAsync(client, settings.Clients, 1, Health, settings.Warmup / 2, null, cancel.Token);
+    var warmup = await LoadGenerator.RunAsync(client, settings.Clients, 1, Resend, settings.Warmup / 2, Cases.Success, cancel.Token);
+
+    // Health first: the dispatcher is idle then, so it is the host's plain HTTP baseline.
+    Console.WriteLine($"GET /healthz for {settings.Duration.TotalSeconds:0} s ...");
+    var health = await LoadGenerator.RunAsync(client, settings.Clients, 1, Health, settings.Duration, null, cancel.Token);
+    Console.WriteLine($"PUT {Cases.Path} (distinct pending users) for {settings.Duration.TotalSeconds:0} s ...");
+    var resend = await LoadGenerator.RunAsync(client, settings.Clients, 1, Resend, settings.Duration, Cases.Success, cancel.Token);
+
+    var mix = Cases.Shuffled(data, perCase);
+    Console.WriteLine($"Mixed cases: {mix.Count:N0} shuffled requests ...");
+    var mixed = await LoadGenerator.RunAsync(client, settings.Clients, Cases.Names.Length, i => i < mix.Count ? mix[(int)i] : null, null, Cases.Success, cancel.Token);
+
+    // Let the dispatcher catch up for a while, then count what is left.
+    clock.Restart();
+    var sentBefore = (await Seeder.CountOutboxAsync(dbFile)).GetValueOrDefault("Sent");
+    var pendingAtEnd = await PendingAsync();
+    while (pendingAtEnd > 0 && host.ExitCode is null && clock.Elapsed < settings.Drain && !cancel.IsCancellationRequested)
+    {
+        await Task.Delay(500);
+        pendingAtEnd = await PendingAsync();
+    }
+
+    var drainTime = clock.Elapsed;
+    var (peak, rss) = host.Memory();
+    var hostExit = host.ExitCode;
+    var hostLog = host.Log.ToList();
+    await host.DisposeAsync();
+    host = null;
+    var outbox = await Seeder.CountOutboxAsync(dbFile);
+    var mailFiles = Directory.Exists(Path.Combine(work.FullName, "mail")) ? Directory.GetFiles(Path.Combine(work.FullName, "mail"), "*.eml").Length : 0;
+
+    var report = new Report();
+    report.Line($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.OSArchitecture}, {RuntimeInformation.FrameworkDescription}");
+    report.Line($"Settings: {settings.Clients} clients, {settings.Duration.TotalSeconds:0} s per throughput phase, warm-up {settings.Warmup.TotalSeconds:0} s, {data.Pending:N0} pending users, {mix.Count:N0} mixed requests");
+    report.Line();
+    report.Table(["Phase", "OK", "Failed", "req/s", "p50 ms", "p99 ms"], [
+        Row("GET /healthz", health),
+        Row($"PUT {Cases.Path} (pending)", resend),
+        Row("Mixed cases (all)", mixed),
+    ]);
+    report.Line();
+    var medians = Enumerable.Range(0, Cases.Names.Length).Select(c => mixed.Percentile(50, c)).ToArray();
+    report.Table(["Mixed case", "OK", "p50 ms", "p99 ms"], Enumerable.Range(0, Cases.Names.Length)
+        .Select(c => new[] { Cases.Names[c], $"{mixed.Latencies[c].Count:N0}", $"{medians[c]:0.0}", $"{mixed.Percentile(99, c):0.0}" }));
+    report.Line();
+    report.Table(["Figure", "Value"], [
+        ["Resend / healthz throughput", $"{resend.Throughput / health.Throughput:P1}"],
+        ["Largest difference between case medians", $"{(medians.Max() - medians.Min()) / medians.Min():P1}"],
+        ["Host peak memory (VmHWM)", $"{peak:0} MiB"],
+        ["Host RSS at end", $"{rss:0} MiB"],
+        ["Outbox rows (by status)", string.Join(", ", outbox.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value:N0}"))],
+        [$"Outbox backlog (Pending) after {drainTime.TotalSeconds:0} s of drain", $"{outbox.GetValueOrDefault("Pending"):N0}"],
+        ["Dispatcher rate while draining (no load)", $"{(outbox.GetValueOrDefault("Sent") - sentBefore) / drainTime.TotalSeconds:N0} mails/s"],
+        [".eml files written", $"{mailFiles:N0}"],
+        ["Host log lines (Warning and above)", $"{hostLog.Count:N0}"],
+        ["Seeding / host start", $"{seedTime.TotalSeconds:0.0} s / {startTime.TotalSeconds:0.0} s"],
+        ["Total run time", $"{total.Elapsed.TotalSeconds:0} s"],
+    ]);
+
+    var failures = new[] { ("warm-up", warmup), ("healthz", health), ("resend", resend), ("mixed", mixed) }.Where(p => p.Item2.FailureCount > 0).ToList();
+    if (resend.Exhausted)
+    {
+        report.Line();
+        report.Line($"Note: the {data.Pending:N0} pending users ran out after {resend.Elapsed.TotalSeconds:0.0} s; raise --users for a full-length run.");
+    }
+
+    if (hostExit is { } code)
+    {
+        report.Line();
+        report.Line($"!!!!!!!!!! THE HOST EXITED DURING THE RUN (exit code {code}) !!!!!!!!!!");
+    }
+
+    if (cancel.IsCancellationRequested)
+    {
+        report.Line();
+        report.Line("!!!!!!!!!! INTERRUPTED: THE FIGURES ARE INCOMPLETE !!!!!!!!!!");
+    }
+
+    if (failures.Count > 0)
+    {
+        report.Line();
+        report.Line("!!!!!!!!!! THIS RUN HAD ERRORS: ITS FIGURES DO NOT COUNT !!!!!!!!!!");
+        foreach (var (phase, result) in failures)
+        {
+            report.Line($"  {phase}: {string.Join(", ", result.Failures.Select(kv => $"{kv.Key} x{kv.Value:N0}"))}");
+        }
+    }
+
+    if (hostLog.Count > 0)
+    {
+        report.Line();
+        report.Line("Host log (first lines):");
+        foreach (var line in hostLog.Take(20))
+        {
+            report.Line($"  {line}");
+        }
+    }
+
+    Console.WriteLine();
+    Console.Write(report);
+    return failures.Count > 0 || hostExit is not null || cancel.IsCancellationRequested ? 1 : 0;
+
+    async Task<long> PendingAsync() => (await Seeder.CountOutboxAsync(dbFile)).GetValueOrDefault("Pending");
+}
+finally
+{
+    if (host is not null)
+    {
+        await host.DisposeAsync();
+    }
+
+    SqliteConnection.ClearAllPools();
+    work.Delete(recursive: true);
+}
+
+static string[] Row(string name, PhaseResult r) =>
+    [name, $"{r.Requests:N0}", $"{r.FailureCount:N0}", $"{r.Throughput:N0}", $"{r.Percentile(50):0.0}", $"{r.Percentile(99):0.0}"];
+
+namespace RegistrationPortal.Benchmarks
+{
+    /// <summary>The cases of the public resend door that must look alike from outside.</summary>
+    internal static class Cases
+    {
+        public const string Path = "/auth/registration/code";
+
+        public static readonly string[] Names = ["pending", "registered", "deactivated", "unknown user", "unknown org"];
+
+        public static readonly byte[] Success = """{"message":"success"}"""u8.ToArray();
+
+        private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+        public static byte[] Body(string username, string orgId) => JsonSerializer.SerializeToUtf8Bytes(new ResendBody(username, orgId), Web);
+
+        /// <summary><paramref name="perCase"/> requests of each case, each with its own username, in random order.</summary>
+        public static List<Probe> Shuffled(TestData data, int perCase)
+        {
+            if (perCase > data.Registered || perCase > data.Deactivated || perCase > data.Pending)
+            {
+                throw new ArgumentException($"--mixed allows at most {Math.Min(data.Registered, data.Deactivated) * Names.Length} requests with this data.");
+            }
+
+            var probes = new List<Probe>(perCase * Names.Length);
+            for (var i = 0; i < perCase; i++)
+            {
+                probes.Add(Make(0, TestData.PendingEmail(i), data.OrgId));
+                probes.Add(Make(1, TestData.RegisteredEmail(i), data.OrgId));
+                probes.Add(Make(2, TestData.DeactivatedEmail(i), data.OrgId));
+                probes.Add(Make(3, $"unknown-{i}@bench.example", data.OrgId));
+                probes.Add(Make(4, $"nobody-{i}@bench.example", Ids.New(Ids.Organization)));
+            }
+
+            var array = probes.ToArray();
+            Random.Shared.Shuffle(array);
+            return [.. array];
+
+            static Probe Make(int @case, string username, string orgId) => new(@case, HttpMethod.Put, Path, Body(username, orgId));
+        }
+
+        private sealed record ResendBody(string Username, string OrgId);
+    }
+
+    /// <summary>A markdown-style plain-text report.</summary>
+    internal sealed class Report
+    {
+        private readonly StringBuilder _text = new();
+
+        public void Line(string text = "") => _text.AppendLine(text);
+
+        public void Table(string[] header, IEnumerable<string[]> rows)
+        {
+            var all = rows.Prepend(header).ToList();
+            var widths = header.Select((_, i) => all.Max(r => r[i].Length)).ToArray();
+            string Format(string[] cells) => "| " + string.Join(" | ", cells.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))) + " |";
+            _text.AppendLine(Format(header));
+            _text.AppendLine("|" + string.Join("|", widths.Select((w, i) => i == 0 ? new string('-', w + 2) : new string('-', w + 1) + ":")) + "|");
+            foreach (var row in all.Skip(1))
+            {
+                _text.AppendLine(Format(row));
+            }
+        }
+
+        public override string ToString() => _text.ToString();
+    }
+
+    /// <summary>Command-line settings and where the host's build lives.</summary>
+    internal sealed record Settings(int Users, int Others, int Mixed, int Clients, TimeSpan Duration, TimeSpan Warmup, TimeSpan Drain)
+    {
+#if DEBUG
+        public const string Configuration = "Debug";
+#else
+        public const string Configuration = "Release";
+#endif
+
+        public static Settings Parse(string[] args)
+        {
+            var values = new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["--users"] = 100_000,
+                ["--others"] = 3_000,
+                ["--mixed"] = 5_000,
+                ["--clients"] = 64,
+                ["--duration"] = 10,
+                ["--warmup"] = 3,
+                ["--drain"] = 10,
+            };
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (!values.ContainsKey(args[i]) || i + 1 >= args.Length || !double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var value) || value < 0)
+                {
+                    throw new ArgumentException($"Unknown or incomplete argument '{args[i]}'. Known: {string.Join(", ", values.Keys)} (each followed by a number).");
+                }
+
+                values[args[i++]] = value;
+            }
+
+            return new Settings(
+                (int)values["--users"], (int)values["--others"], (int)values["--mixed"], Math.Max(1, (int)values["--clients"]),
+                TimeSpan.FromSeconds(values["--duration"]), TimeSpan.FromSeconds(values["--warmup"]), TimeSpan.FromSeconds(values["--drain"]));
+        }
+
+        public static string FindRepositoryRoot()
+        {
+            foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+            {
+                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                {
+                    if (File.Exists(System.IO.Path.Combine(dir.FullName, RepositorySettings.SolutionFile)))
+                    {
+                        return dir.FullName;
+                    }
+                }
+            }
+
+            throw new InvalidOperationException($"{RepositorySettings.SolutionFile} not found above {Environment.CurrentDirectory}.");
+        }
+
+        /// <summary>The web project's build output for this configuration; built first when missing.</summary>
+        public static async Task<string> EnsureWebBuiltAsync(string root)
+        {
+            var project = System.IO.Path.Combine(root, "src", "RegistrationPortal.Web");
+            var dll = System.IO.Path.Combine(project, "bin", Configuration, "net10.0", "RegistrationPortal.Web.dll");
+            if (File.Exists(dll))
+            {
+                return dll;
+            }
+
+            Console.WriteLine($"Building {project} ({Configuration}) ...");
+            using var build = Process.Start("dotnet", ["build", "-c", Configuration, "--nologo", "-v", "q", project]);
+            await build.WaitForExitAsync();
+            return build.ExitCode == 0 && File.Exists(dll) ? dll : throw new InvalidOperationException($"Building {project} failed.");
+        }
+    }
+}

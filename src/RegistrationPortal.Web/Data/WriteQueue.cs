@@ -115,8 +115,11 @@ public sealed class WriteQueue : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _logger.LogWarning(ex, "Group commit of {Count} items failed; retrying them one by one", done.Count);
-            foreach (var (item, _) in done)
+            // The transaction is gone with all it held. Retry, one transaction each, every item not yet answered:
+            // those done before the failure and those it kept from running (otherwise their callers wait forever).
+            var unanswered = batch.Where(item => !item.IsAnswered).ToList();
+            _logger.LogWarning(ex, "Group commit of {Count} items failed; retrying them one by one", unanswered.Count);
+            foreach (var item in unanswered)
             {
                 await RunAloneAsync(item);
             }
@@ -149,6 +152,9 @@ public sealed class WriteQueue : IAsyncDisposable
 
     private abstract class WorkItem
     {
+        /// <summary>True once the caller has its result or its error.</summary>
+        public abstract bool IsAnswered { get; }
+
         public abstract Task<object?> RunAsync(PortalDbContext db);
 
         public abstract void Complete(object? result);
@@ -161,6 +167,8 @@ public sealed class WriteQueue : IAsyncDisposable
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Task<T> Task => _completion.Task;
+
+        public override bool IsAnswered => _completion.Task.IsCompleted;
 
         public override async Task<object?> RunAsync(PortalDbContext db) => await work(db);
 

@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace RegistrationPortal.Benchmarks;
+
+/// <summary>The real host as its own process (<c>dotnet RegistrationPortal.Web.dll</c>), as production runs it.</summary>
+internal sealed class HostRunner : IAsyncDisposable
+{
+    /// <summary>The per-client-address limiter, raised well above any rate the benchmark reaches.</summary>
+    public const int PermitLimit = 100_000_000;
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _log = new();
+
+    private HostRunner(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>Lines the host wrote (logging is at Warning, so each is a warning or an error).</summary>
+    public IReadOnlyCollection<string> Log => _log;
+
+    public static async Task<HostRunner> StartAsync(string webDll, string workDir, string dbFile, TimeSpan timeout)
+    {
+        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(webDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(webDll);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/');
+        start.Environment["ConnectionStrings__Portal"] = $"Data Source={dbFile}";
+        start.Environment["Email__PickupDirectory"] = Path.Combine(workDir, "mail");
+        start.Environment["Api__RateLimit__PermitLimit"] = PermitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the host.");
+        var host = new HostRunner(process, baseAddress);
+        process.OutputDataReceived += (_, e) => host.Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Collect(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await host.WaitHealthyAsync(timeout);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The host's exit code when it has ended on its own, else null.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary>Peak resident set (VmHWM) and current resident set (VmRSS) of the host, in MiB; NaN once it has exited.</summary>
+    public (double PeakMiB, double RssMiB) Memory()
+    {
+        var path = $"/proc/{_process.Id}/status";
+        if (_process.HasExited || !File.Exists(path))
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        var status = File.ReadAllLines(path);
+        return (Read("VmHWM:"), Read("VmRSS:"));
+
+        double Read(string key) =>
+            status.Where(l => l.StartsWith(key, StringComparison.Ordinal))
+                .Select(l => long.Parse(l[key.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024.0)
+                .FirstOrDefault();
+    }
+
+    /// <summary>Kills the host (and anything it started). Safe to call twice.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(wait.Token);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    private void Collect(string? line)
+    {
+        if (!string.IsNullOrWhiteSpace(line) && _log.Count < 10_000)
+        {
+            _log.Enqueue(line);
+        }
+    }
+
+    private async Task WaitHealthyAsync(TimeSpan timeout)
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The host exited with code {_process.ExitCode} before it was healthy:{Environment.NewLine}{string.Join(Environment.NewLine, _log.TakeLast(30))}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Too slow to answer yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"The host was not healthy within {timeout.TotalSeconds:0} s:{Environment.NewLine}{string.Join(Environment.NewLine, _log.TakeLast(30))}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

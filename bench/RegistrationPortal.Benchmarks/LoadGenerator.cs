@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+
+namespace RegistrationPortal.Benchmarks;
+
+/// <summary>One request to send: its case (for per-case figures), method, path and JSON body.</summary>
+internal sealed record Probe(int Case, HttpMethod Method, string Path, byte[]? Body = null);
+
+/// <summary>What a phase measured: latencies per case, in milliseconds, sorted; failures by kind.</summary>
+internal sealed class PhaseResult(int cases)
+{
+    public List<double>[] Latencies { get; } = Enumerable.Range(0, cases).Select(_ => new List<double>()).ToArray();
+
+    public Dictionary<string, int> Failures { get; } = new(StringComparer.Ordinal);
+
+    public TimeSpan Elapsed { get; set; }
+
+    /// <summary>True when the request source ran dry before the duration was up.</summary>
+    public bool Exhausted { get; set; }
+
+    public int Requests => Latencies.Sum(l => l.Count);
+
+    public int FailureCount => Failures.Values.Sum();
+
+    public double Throughput => Requests / Elapsed.TotalSeconds;
+
+    public double Percentile(double p, int? @case = null)
+    {
+        var sorted = @case is { } c ? Latencies[c] : Latencies.SelectMany(l => l).Order().ToList();
+        if (sorted.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var rank = (int)Math.Ceiling(p / 100 * sorted.Count) - 1;
+        return sorted[Math.Clamp(rank, 0, sorted.Count - 1)];
+    }
+
+    public void Add(PhaseResult worker)
+    {
+        for (var c = 0; c < Latencies.Length; c++)
+        {
+            Latencies[c].AddRange(worker.Latencies[c]);
+        }
+
+        foreach (var (kind, count) in worker.Failures)
+        {
+            Failures[kind] = Failures.GetValueOrDefault(kind) + count;
+        }
+    }
+
+    public void Fail(string kind) => Failures[kind] = Failures.GetValueOrDefault(kind) + 1;
+}
+
+/// <summary>A closed loop: N clients on one shared HttpClient, each sending its next request as soon as the last is answered.</summary>
+internal static class LoadGenerator
+{
+    private static readonly MediaTypeHeaderValue Json = MediaTypeHeaderValue.Parse("application/json");
+
+    /// <summary>
+    /// Sends <paramref name="next"/>(0), (1), ... until it returns null or <paramref name="duration"/> is over. Every answer
+    /// must be 200 and, when <paramref name="expectedBody"/> is given, exactly that body; anything else counts as a failure.
+    /// </summary>
+    public static async Task<PhaseResult> RunAsync(HttpClient client, int clients, int cases, Func<long, Probe?> next, TimeSpan? duration, byte[]? expectedBody, CancellationToken ct)
+    {
+        long sequence = -1;
+        var exhausted = false;
+        var clock = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            var mine = new PhaseResult(cases);
+            while (!ct.IsCancellationRequested && (duration is not { } d || clock.Elapsed < d))
+            {
+                if (next(Interlocked.Increment(ref sequence)) is not { } probe)
+                {
+                    exhausted = true;
+                    break;
+                }
+
+                using var request = new HttpRequestMessage(probe.Method, new Uri(probe.Path, UriKind.Relative));
+                if (probe.Body is not null)
+                {
+                    request.Content = new ByteArrayContent(probe.Body);
+                    request.Content.Headers.ContentType = Json;
+                }
+
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var response = await client.SendAsync(request, ct);
+                    var body = await response.Content.ReadAsByteArrayAsync(ct);
+                    var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    if ((int)response.StatusCode != 200)
+                    {
+                        mine.Fail($"HTTP {(int)response.StatusCode}");
+                    }
+                    else if (expectedBody is not null && !body.AsSpan().SequenceEqual(expectedBody))
+                    {
+                        mine.Fail("unexpected body");
+                    }
+                    else
+                    {
+                        mine.Latencies[probe.Case].Add(ms);
+                    }
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    mine.Fail(ex.GetType().Name);
+                }
+            }
+
+            return mine;
+        }, CancellationToken.None)).ToList();
+
+        var results = await Task.WhenAll(workers);
+        var total = new PhaseResult(cases) { Elapsed = clock.Elapsed, Exhausted = exhausted && duration is not null };
+        foreach (var result in results)
+        {
+            total.Add(result);
+        }
+
+        foreach (var latencies in total.Latencies)
+        {
+            latencies.Sort();
+        }
+
+        return total;
+    }
+}
