@@ -1,5 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using RegistrationPortal.Web.Data;
@@ -30,9 +33,13 @@ internal static class Seeder
 
     public static async Task<TestData> SeedAsync(string file, int pending, int registered, int deactivated)
     {
-        var options = new DbContextOptionsBuilder<PortalDbContext>().UseSqlite(ConnectionString(file)).Options;
-        await using var db = new PortalDbContext(options);
-        await db.Database.MigrateAsync();
+        // The host's own data setup, so the schema and model are exactly the host's.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
+        builder.Configuration["ConnectionStrings:Portal"] = ConnectionString(file);
+        builder.AddPortalData();
+        using var host = builder.Build();
+        await host.Services.MigratePortalDatabaseAsync();
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
 
         var now = DateTimeOffset.UtcNow;
         var orgId = Ids.New(Ids.Organization);

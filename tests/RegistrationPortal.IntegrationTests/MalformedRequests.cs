@@ -164,7 +164,7 @@ public static class MalformedRequests
         {
             "us-abcde-12345-abcdefghij012345", "ap-abcde-12345-abcdefghij012345", "OR-abcde-12345-abcdefghij012345", "or-ABCDE-12345-abcdefghij012345",
             "or-abcdE-12345-abcdefghij012345", "or-abcd-12345-abcdefghij0123456", "or-abcdef-1234-abcdefghij012345", "or-abcde-1234-abcdefghij0123456",
-            "or-abcde-123456-abcdefghij01234", "or-abcde-12345-abcdefghij01234", "or-abcde-12345-abcdefghij0123456", "or_abcde_12345_abcdefghij012345",
+            "or-abcde-123456-abcdefghij01234", "or-abcde-12345-abcdefghij01234", "or-abcde-12345-abcdefghij01234567", "or_abcde_12345_abcdefghij012345",
             "orabcde-12345-abcdefghij012345", " " + WellFormedOrgId, WellFormedOrgId + " ", "or-abcde-12345-abcdefghij01234\u00e9", "or-abcde-12345-abcdefghij01234\u0663",
             "or-", "or", "organization", "3fa85f64-5717-4562-b3fc-2c963f66afa6", WellFormedOrgId[..^1] + "\n", "or-abcde-12345-abcdefghij0123-5",
         })
@@ -188,7 +188,7 @@ public static class MalformedRequests
         foreach (var (name, appId) in new[]
         {
             ("garbage", "garbage"), ("upper case", "AP-ABCDE-12345-ABCDEFGHIJ012345"), ("an org id", WellFormedOrgId),
-            ("unknown", Ids.New(Ids.Application)), ("too long", "ap-abcde-12345-abcdefghij0123456"),
+            ("unknown", Ids.New(Ids.Application)), ("too long", "ap-abcde-12345-abcdefghij01234567"),
         })
         {
             cases[$"X-DFNS-APPID {name}"] = new(HttpStatusCode.Unauthorized, Headers: [(AuthHeaders.AppId, appId)]);

@@ -138,10 +138,10 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
     }
 
     public Task MarkRegisteredAsync(string userId) =>
-        WithDbAsync(db => db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsRegistered, true).SetProperty(u => u.RegisteredAt, DateTimeOffset.UtcNow)));
+        WithDbAsync(db => db.OrgUsers.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsRegistered, true).SetProperty(u => u.RegisteredAt, DateTimeOffset.UtcNow)));
 
     public Task DeactivateAsync(string userId) =>
-        WithDbAsync(db => db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsActive, false)));
+        WithDbAsync(db => db.OrgUsers.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsActive, false)));
 
     public Task DeactivateApplicationAsync(string appId) =>
         WithDbAsync(db => db.Applications.Where(a => a.Id == appId).ExecuteUpdateAsync(s => s.SetProperty(a => a.IsActive, false)));

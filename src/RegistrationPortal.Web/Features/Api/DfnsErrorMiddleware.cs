@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Components.Endpoints;
+
 namespace RegistrationPortal.Web.Features.Api;
 
 /// <summary>
@@ -5,10 +7,24 @@ namespace RegistrationPortal.Web.Features.Api;
 /// an exception message), and any error status left without a body (404, 405 from routing, Kestrel's 413, …)
 /// gets the Dfns body too, because the SDK parses every answer as JSON.
 /// </summary>
-public sealed class DfnsErrorMiddleware(RequestDelegate next, ILogger<DfnsErrorMiddleware> logger)
+public sealed class DfnsErrorMiddleware(RequestDelegate next, EndpointDataSource endpoints, ILogger<DfnsErrorMiddleware> logger)
 {
+    private HashSet<string>? _apiPaths;
+
     public async Task InvokeAsync(HttpContext context)
     {
+        // The portal's pages answer any GET path (their not-found page), so routing alone would call an unknown
+        // /auth path a wrong method. Under /auth only the API's own paths exist: anything else is 404, and a
+        // known path that only a page matched is a wrong method.
+        var knownPath = ApiPaths().Contains(Normalize(context.Request.Path.Value));
+        var endpoint = context.GetEndpoint();
+        if (!knownPath || endpoint is null || endpoint.Metadata.GetMetadata<ComponentTypeMetadata>() is not null)
+        {
+            var status = knownPath ? StatusCodes.Status405MethodNotAllowed : StatusCodes.Status404NotFound;
+            await DfnsErrors.WriteAsync(context.Response, status, DfnsErrors.MessageFor(status));
+            return;
+        }
+
         try
         {
             await next(context);
@@ -32,4 +48,15 @@ public sealed class DfnsErrorMiddleware(RequestDelegate next, ILogger<DfnsErrorM
             await DfnsErrors.WriteAsync(context.Response, context.Response.StatusCode, DfnsErrors.MessageFor(context.Response.StatusCode));
         }
     }
+
+    private static bool IsApiPattern(string pattern) => Normalize(pattern).StartsWith("/auth/", StringComparison.Ordinal);
+
+    private static string Normalize(string? path) => "/" + (path ?? "").Trim('/').ToLowerInvariant();
+
+    private HashSet<string> ApiPaths() => _apiPaths ??= endpoints.Endpoints
+        .OfType<RouteEndpoint>()
+        .Select(e => e.RoutePattern.RawText)
+        .Where(p => p is not null && IsApiPattern(p))
+        .Select(p => Normalize(p))
+        .ToHashSet(StringComparer.Ordinal);
 }
