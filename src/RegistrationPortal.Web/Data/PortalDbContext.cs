@@ -26,6 +26,10 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
 
     public DbSet<RegistrationCode> RegistrationCodes => Set<RegistrationCode>();
 
+    public DbSet<RegistrationChallenge> RegistrationChallenges => Set<RegistrationChallenge>();
+
+    public DbSet<Credential> Credentials => Set<Credential>();
+
     public DbSet<ResendThrottle> ResendThrottles => Set<ResendThrottle>();
 
     public DbSet<UsedNonce> UsedNonces => Set<UsedNonce>();
@@ -92,6 +96,32 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
             e.Property(c => c.InvalidatedReason).HasMaxLength(64);
             e.Property(c => c.IssuedBy).HasMaxLength(64);
             e.HasIndex(c => new { c.UserId, c.CreatedAt });
+            e.HasOne<OrgUser>().WithMany().HasForeignKey(c => c.UserId);
+        });
+
+        modelBuilder.Entity<RegistrationChallenge>(e =>
+        {
+            e.Property(c => c.OrgId).HaveIdLength();
+            e.Property(c => c.UserId).HaveIdLength();
+            e.Property(c => c.Challenge).HasMaxLength(64).IsUnicode(false);
+            e.HasIndex(c => new { c.UserId, c.CreatedAt });
+            e.HasOne<OrgUser>().WithMany().HasForeignKey(c => c.UserId);
+            e.HasOne<RegistrationCode>().WithMany().HasForeignKey(c => c.CodeId);
+        });
+
+        modelBuilder.Entity<Credential>(e =>
+        {
+            e.Property(c => c.Id).HaveIdLength();
+            e.Property(c => c.OrgId).HaveIdLength();
+            e.Property(c => c.UserId).HaveIdLength();
+            e.Property(c => c.Kind).HasMaxLength(32);
+            e.Property(c => c.Name).HasMaxLength(200);
+            e.Property(c => c.CredId).HasMaxLength(512).IsUnicode(false);
+            e.Property(c => c.PublicKeyPem).HasMaxLength(4096);
+
+            // Dfns credential ids are unique per organization; the index also makes the completion's check a seek.
+            e.HasIndex(c => new { c.OrgId, c.CredId }).IsUnique();
+            e.HasIndex(c => c.UserId);
             e.HasOne<OrgUser>().WithMany().HasForeignKey(c => c.UserId);
         });
 

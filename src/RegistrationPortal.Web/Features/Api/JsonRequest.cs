@@ -76,29 +76,89 @@ public static class JsonRequest
     }
 
     /// <summary>A required string field; the error names the field.</summary>
-    public static string? RequiredString(JsonElement obj, string name, out IResult? error)
+    public static string? RequiredString(JsonElement obj, string name, out IResult? error) =>
+        RequiredString(obj, name, name, out error);
+
+    /// <summary>A required string field of a nested object; the error names it by its <paramref name="path"/> (e.g. <c>a.b.name</c>).</summary>
+    public static string? RequiredString(JsonElement obj, string name, string path, out IResult? error)
     {
         error = null;
         if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{name} is required");
+            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{path} is required");
             return null;
         }
 
         if (value.ValueKind != JsonValueKind.String)
         {
-            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{name} must be a string");
+            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{path} must be a string");
             return null;
         }
 
         var text = value.GetString()!;
         if (text.Length == 0)
         {
-            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{name} is required");
+            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{path} is required");
             return null;
         }
 
         return text;
+    }
+
+    /// <summary>An optional string field: absent or null gives null without an error; any other kind is an error naming it.</summary>
+    public static string? OptionalString(JsonElement obj, string name, string path, out IResult? error)
+    {
+        error = null;
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{path} must be a string");
+            return null;
+        }
+
+        return value.GetString();
+    }
+
+    /// <summary>
+    /// A required nested object with only the expected fields, as strict as the body itself; errors name the
+    /// field by its path (<c>unknown field: firstFactorCredential.foo</c>).
+    /// </summary>
+    public static JsonElement? RequiredObject(JsonElement obj, string name, string path, IReadOnlyCollection<string> allowedFields, out IResult? error)
+    {
+        error = null;
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{path} is required");
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{path} must be an object");
+            return null;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in value.EnumerateObject())
+        {
+            if (!allowedFields.Contains(property.Name))
+            {
+                error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"unknown field: {path}.{Printable(property.Name)}");
+                return null;
+            }
+
+            if (!seen.Add(property.Name))
+            {
+                error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"duplicate field: {path}.{property.Name}");
+                return null;
+            }
+        }
+
+        return value;
     }
 
     private static bool IsJson(string? contentType)

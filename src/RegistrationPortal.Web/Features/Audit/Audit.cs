@@ -11,6 +11,10 @@ public static class AuditActions
     public const string CodeSent = "registration.code.sent";
     public const string ResendSkipped = "registration.code.resend_skipped";
     public const string ResendThrottled = "registration.code.resend_throttled";
+    public const string WrongCode = "registration.code.wrong";
+    public const string CodeLocked = "registration.code.locked";
+    public const string RegistrationStarted = "registration.started";
+    public const string RegistrationCompleted = "registration.completed";
     public const string EmailDelivered = "email.delivered";
     public const string EmailFailed = "email.failed";
     public const string EmailSuperseded = "email.superseded";

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Users;
@@ -7,10 +9,71 @@ namespace RegistrationPortal.Web.Features.Registration;
 /// <summary>The body of <c>PUT /auth/registration/code</c> (for the OpenAPI document; the handler reads JSON strictly).</summary>
 public sealed record ResendCodeRequest(string Username, string OrgId);
 
+/// <summary>The body of <c>POST /auth/registration/init</c> (for the OpenAPI document; the handler reads JSON strictly).</summary>
+public sealed record RegistrationInitRequest(string Username, string RegistrationCode, string OrgId);
+
+public sealed record RelyingParty(string Id, string Name);
+
+public sealed record ChallengeUser(string Id, string Name, string DisplayName);
+
+public sealed record SupportedCredentialKinds(IReadOnlyList<string> FirstFactor, IReadOnlyList<string> SecondFactor);
+
+public sealed record PublicKeyCredentialParameter(string Type, int Alg);
+
+public sealed record ExcludedCredential(string Type, string Id);
+
+public sealed record AuthenticatorSelection(string ResidentKey, bool RequireResidentKey, string UserVerification);
+
+/// <summary>
+/// The registration challenge of the Dfns documentation. The parameter list appears twice, as
+/// <c>pubKeyCredParam</c> (the documentation's spelling) and <c>pubKeyCredParams</c> (the SDKs' types and browser signer).
+/// </summary>
+public sealed record RegistrationChallengeResponse(
+    RelyingParty Rp,
+    ChallengeUser User,
+    string TemporaryAuthenticationToken,
+    SupportedCredentialKinds SupportedCredentialKinds,
+    string Challenge,
+    IReadOnlyList<PublicKeyCredentialParameter> PubKeyCredParam,
+    IReadOnlyList<PublicKeyCredentialParameter> PubKeyCredParams,
+    string Attestation,
+    IReadOnlyList<ExcludedCredential> ExcludeCredentials,
+    AuthenticatorSelection AuthenticatorSelection);
+
+public sealed record KeyCredentialInfo(string CredId, string ClientData, string AttestationData);
+
+public sealed record FirstFactorCredential(string CredentialKind, KeyCredentialInfo CredentialInfo, string? CredentialName);
+
+/// <summary>The body of <c>POST /auth/registration</c> (for the OpenAPI document; the handler reads JSON strictly).</summary>
+public sealed record RegisterRequest(FirstFactorCredential FirstFactorCredential, string? CredentialName);
+
+public sealed record RegisteredCredential(string Uuid, string Kind, string Name);
+
+public sealed record RegisteredUser(string Id, string Username, string OrgId);
+
+public sealed record RegisterResponse(RegisteredCredential Credential, RegisteredUser User);
+
 /// <summary>The Dfns-compatible registration calls, served at the host's root as the SDK expects.</summary>
 public static class RegistrationApi
 {
     private static readonly string[] ResendFields = ["username", "orgId"];
+    private static readonly string[] InitFields = ["username", "registrationCode", "orgId"];
+    private static readonly string[] RegisterFields = ["firstFactorCredential", "credentialName"];
+
+    // credentialName is accepted inside the credential too: the SDK's RegisterBody type puts it there.
+    private static readonly string[] FirstFactorFields = ["credentialKind", "credentialInfo", "credentialName"];
+    private static readonly string[] CredentialInfoFields = ["credId", "clientData", "attestationData"];
+    private const int MaxCredentialNameLength = 200;
+
+    private static readonly IReadOnlyList<PublicKeyCredentialParameter> CredentialParameters =
+    [
+        new("public-key", -7),
+        new("public-key", -257),
+    ];
+
+    private static readonly SupportedCredentialKinds KeyOnly = new(["Key"], []);
+
+    private static readonly AuthenticatorSelection Selection = new("required", true, "required");
 
     public static IEndpointRouteBuilder MapRegistrationApi(this IEndpointRouteBuilder app)
     {
@@ -29,7 +92,220 @@ public static class RegistrationApi
             .Produces<DfnsErrorBody>(StatusCodes.Status415UnsupportedMediaType)
             .Produces<DfnsErrorBody>(StatusCodes.Status429TooManyRequests);
 
+        group.MapPost("/registration/init", InitRegistration)
+            .WithName("CreateRegistrationChallenge")
+            .WithSummary("Create registration challenge")
+            .WithDescription("Checks the registration code and answers the challenge a new Key credential must sign, with a temporary authentication token for POST /auth/registration. Does not consume the code. After 5 wrong codes in a row the code is invalidated.")
+            .Accepts<RegistrationInitRequest>("application/json")
+            .Produces<RegistrationChallengeResponse>(StatusCodes.Status200OK)
+            .Produces<DfnsErrorBody>(StatusCodes.Status400BadRequest)
+            .Produces<DfnsErrorBody>(StatusCodes.Status401Unauthorized)
+            .Produces<DfnsErrorBody>(StatusCodes.Status403Forbidden)
+            .Produces<DfnsErrorBody>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<DfnsErrorBody>(StatusCodes.Status415UnsupportedMediaType)
+            .Produces<DfnsErrorBody>(StatusCodes.Status429TooManyRequests);
+
+        group.MapPost("/registration", Register)
+            .WithName("Register")
+            .WithSummary("Complete user registration")
+            .WithDescription("With Authorization: Bearer <temporaryAuthenticationToken> from init: registers the user with a Key credential that signed the challenge, and consumes the code. The token works once.")
+            .Accepts<RegisterRequest>("application/json")
+            .Produces<RegisterResponse>(StatusCodes.Status200OK)
+            .Produces<DfnsErrorBody>(StatusCodes.Status400BadRequest)
+            .Produces<DfnsErrorBody>(StatusCodes.Status401Unauthorized)
+            .Produces<DfnsErrorBody>(StatusCodes.Status403Forbidden)
+            .Produces<DfnsErrorBody>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<DfnsErrorBody>(StatusCodes.Status415UnsupportedMediaType)
+            .Produces<DfnsErrorBody>(StatusCodes.Status429TooManyRequests);
+
         return app;
+    }
+
+    public static async Task<IResult> InitRegistration(HttpContext context, RegistrationCompletionService completion, IOptionsMonitor<RegistrationOptions> options)
+    {
+        var (document, error) = await JsonRequest.ReadObjectAsync(context.Request, InitFields);
+        if (document is null)
+        {
+            return error!;
+        }
+
+        string? username;
+        string? code;
+        string? orgId;
+        using (document)
+        {
+            var root = document.RootElement;
+            username = JsonRequest.RequiredString(root, "username", out error);
+            code = username is null ? null : JsonRequest.RequiredString(root, "registrationCode", out error);
+            orgId = code is null ? null : JsonRequest.RequiredString(root, "orgId", out error);
+            if (orgId is null)
+            {
+                return error!;
+            }
+        }
+
+        if (!EmailAddress.IsValid(username))
+        {
+            return DfnsErrors.Result(StatusCodes.Status400BadRequest, "username must be an email address");
+        }
+
+        if (!Ids.IsValid(orgId, Ids.Organization))
+        {
+            return DfnsErrors.Result(StatusCodes.Status400BadRequest, "orgId must be an organization id (or-xxxxx-xxxxx-xxxxxxxxxxxxxxxx)");
+        }
+
+        var (appId, nonce, headerError) = await AuthHeaders.CheckAsync(context, orgId);
+        if (headerError is not null)
+        {
+            return headerError;
+        }
+
+        var actor = Actor.Api(appId, context.Connection.RemoteIpAddress?.ToString());
+        var outcome = await completion.InitAsync(orgId, username!, code!, actor, nonce);
+        switch (outcome.Status)
+        {
+            case InitStatus.Started:
+                var started = outcome.Started!;
+                var settings = options.CurrentValue;
+                var rpId = string.IsNullOrWhiteSpace(settings.RelyingPartyId) ? context.Request.Host.Host : settings.RelyingPartyId;
+                return Results.Json(new RegistrationChallengeResponse(
+                    new RelyingParty(rpId, settings.RelyingPartyName),
+                    new ChallengeUser(started.UserId, started.Username, started.Username),
+                    started.Token,
+                    KeyOnly,
+                    started.Challenge,
+                    CredentialParameters,
+                    CredentialParameters,
+                    "direct",
+                    [],
+                    Selection));
+            case InitStatus.CodeExpired:
+                return DfnsErrors.Result(StatusCodes.Status400BadRequest, "Registration code expired");
+            case InitStatus.AlreadyRegistered:
+                return DfnsErrors.Result(StatusCodes.Status401Unauthorized, "User already exists.");
+            case InitStatus.NonceReplayed:
+                return DfnsErrors.Result(StatusCodes.Status400BadRequest, DfnsErrors.NonceUsed);
+            default:
+                return DfnsErrors.Result(StatusCodes.Status401Unauthorized, DfnsErrors.NotAuthorized);
+        }
+    }
+
+    public static async Task<IResult> Register(HttpContext context, RegistrationCompletionService completion)
+    {
+        // The token comes first: without it nothing about the body is worth telling the caller.
+        var token = completion.ReadToken(BearerToken(context.Request));
+        if (token is null)
+        {
+            return DfnsErrors.Result(StatusCodes.Status401Unauthorized, DfnsErrors.NotAuthorized);
+        }
+
+        var (appId, nonce, headerError) = await AuthHeaders.CheckAsync(context, token.OrgId);
+        if (headerError is not null)
+        {
+            return headerError;
+        }
+
+        var (document, error) = await JsonRequest.ReadObjectAsync(context.Request, RegisterFields);
+        if (document is null)
+        {
+            return error!;
+        }
+
+        KeyCredentialInput credential;
+        using (document)
+        {
+            var (input, problem) = ReadKeyCredential(document.RootElement);
+            if (input is null)
+            {
+                return problem!;
+            }
+
+            credential = input;
+        }
+
+        var actor = Actor.Api(appId, context.Connection.RemoteIpAddress?.ToString());
+        var outcome = await completion.CompleteAsync(token, credential, actor, nonce);
+        return outcome.Status switch
+        {
+            CompleteStatus.Registered => Results.Json(new RegisterResponse(
+                new RegisteredCredential(outcome.CredentialId!, "Key", outcome.CredentialName!),
+                new RegisteredUser(token.UserId, outcome.Username!, token.OrgId))),
+            CompleteStatus.Invalid or CompleteStatus.DuplicateCredId => DfnsErrors.Result(StatusCodes.Status400BadRequest, outcome.Message!),
+            CompleteStatus.NonceReplayed => DfnsErrors.Result(StatusCodes.Status400BadRequest, DfnsErrors.NonceUsed),
+            _ => DfnsErrors.Result(StatusCodes.Status401Unauthorized, DfnsErrors.NotAuthorized),
+        };
+    }
+
+    private static (KeyCredentialInput? Input, IResult? Error) ReadKeyCredential(JsonElement root)
+    {
+        const string First = "firstFactorCredential";
+        const string Info = First + ".credentialInfo";
+        var first = JsonRequest.RequiredObject(root, First, First, FirstFactorFields, out var error);
+        if (first is not { } factor)
+        {
+            return (null, error);
+        }
+
+        var kind = JsonRequest.RequiredString(factor, "credentialKind", First + ".credentialKind", out error);
+        if (kind is null)
+        {
+            return (null, error);
+        }
+
+        if (!string.Equals(kind, "Key", StringComparison.Ordinal))
+        {
+            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{First}.credentialKind must be Key: only Key credentials are offered"));
+        }
+
+        var infoElement = JsonRequest.RequiredObject(factor, "credentialInfo", Info, CredentialInfoFields, out error);
+        if (infoElement is not { } info)
+        {
+            return (null, error);
+        }
+
+        var credId = JsonRequest.RequiredString(info, "credId", Info + ".credId", out error);
+        var clientData = credId is null ? null : JsonRequest.RequiredString(info, "clientData", Info + ".clientData", out error);
+        var attestationData = clientData is null ? null : JsonRequest.RequiredString(info, "attestationData", Info + ".attestationData", out error);
+        if (attestationData is null)
+        {
+            return (null, error);
+        }
+
+        if (!KeyCredentials.IsCredId(credId))
+        {
+            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{Info}.credId must be base64url"));
+        }
+
+        var outerName = JsonRequest.OptionalString(root, "credentialName", "credentialName", out error);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        var innerName = JsonRequest.OptionalString(factor, "credentialName", First + ".credentialName", out error);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        var name = outerName ?? innerName;
+        if (name is { Length: > MaxCredentialNameLength } || (name is not null && name.Any(char.IsControl)))
+        {
+            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"credentialName must be at most {MaxCredentialNameLength} characters, without control characters"));
+        }
+
+        return (new KeyCredentialInput(credId!, clientData!, attestationData, name), null);
+    }
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var values = request.Headers.Authorization;
+        if (values.Count != 1 || values[0] is not { } header || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return header["Bearer ".Length..].Trim();
     }
 
     public static async Task<IResult> ResendCode(HttpContext context, RegistrationService registration)

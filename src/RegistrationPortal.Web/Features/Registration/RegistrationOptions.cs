@@ -25,4 +25,13 @@ public sealed class RegistrationOptions
 
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan ChallengeLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The <c>rp.id</c> of the registration challenge (a WebAuthn relying party id: a host name). Empty: the request's host.</summary>
+    [MaxLength(253)]
+    public string? RelyingPartyId { get; set; }
+
+    /// <summary>The <c>rp.name</c> of the registration challenge.</summary>
+    [Required]
+    [MaxLength(200)]
+    public string RelyingPartyName { get; set; } = "RegistrationPortal";
 }

@@ -14,17 +14,20 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<ServerKeys>();
         builder.Services.AddSingleton<CodeHasher>();
         builder.Services.AddSingleton<RegistrationService>();
+        builder.Services.AddSingleton<RegistrationCompletionService>();
         builder.Services.AddHostedService<UsedNoncePruner>();
         return builder;
     }
 
     /// <summary>
-    /// Loads the code-hashing key and Data Protection's key ring before the host serves, so neither is first
+    /// Loads the code-hashing and token-signing keys and Data Protection's key ring before the host serves, so neither is first
     /// created while a request waits.
     /// </summary>
     public static void WarmUpRegistrationKeys(this IServiceProvider services)
     {
-        _ = services.GetRequiredService<ServerKeys>().CodeHashKey;
+        var keys = services.GetRequiredService<ServerKeys>();
+        _ = keys.CodeHashKey;
+        _ = keys.TokenSigningKey;
         _ = services.GetRequiredService<IDataProtectionProvider>()
             .CreateProtector(Email.OutboxPayload.Purpose).Protect("warm-up");
     }

@@ -1,0 +1,81 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using RegistrationPortal.Web.Features.Registration;
+
+namespace RegistrationPortal.Tests.Registration;
+
+public sealed class RegistrationTokenTests
+{
+    private const string UserId = "us-abcde-12345-abcdefghij012345";
+    private const string OrgId = "or-abcde-12345-abcdefghij012345";
+
+    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+
+    [Fact]
+    public void A_token_reads_back_its_claims()
+    {
+        var claims = NewClaims();
+
+        var read = RegistrationToken.Read(_key, RegistrationToken.Create(_key, claims), _time.GetUtcNow());
+
+        Assert.Equal(claims, read);
+    }
+
+    [Fact]
+    public void The_payload_carries_what_the_Dfns_SDK_reads()
+    {
+        var token = RegistrationToken.Create(_key, NewClaims());
+
+        using var payload = JsonDocument.Parse(Base64Url.DecodeFromChars(token.Split('.')[1]));
+        Assert.Equal(OrgId, payload.RootElement.GetProperty("https://custom/app_metadata").GetProperty("orgId").GetString());
+        Assert.Equal(UserId, payload.RootElement.GetProperty("sub").GetString());
+        Assert.Equal("alice@example.com", payload.RootElement.GetProperty("username").GetString());
+        Assert.Equal(_time.GetUtcNow().AddMinutes(10).ToUnixTimeSeconds(), payload.RootElement.GetProperty("exp").GetInt64());
+    }
+
+    [Fact]
+    public void An_expired_token_is_refused()
+    {
+        var token = RegistrationToken.Create(_key, NewClaims());
+
+        _time.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(1));
+        Assert.NotNull(RegistrationToken.Read(_key, token, _time.GetUtcNow()));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(RegistrationToken.Read(_key, token, _time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void A_changed_payload_is_refused()
+    {
+        var parts = RegistrationToken.Create(_key, NewClaims()).Split('.');
+        var payload = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[1])).Replace(OrgId, "or-zzzzz-12345-abcdefghij012345", StringComparison.Ordinal);
+        var forged = $"{parts[0]}.{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload))}.{parts[2]}";
+
+        Assert.Null(RegistrationToken.Read(_key, forged, _time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void A_changed_signature_another_key_or_alg_none_is_refused()
+    {
+        var token = RegistrationToken.Create(_key, NewClaims());
+        var parts = token.Split('.');
+        var flipped = Base64Url.DecodeFromChars(parts[2]);
+        flipped[0] ^= 1;
+        var none = Base64Url.EncodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}"u8);
+
+        Assert.Null(RegistrationToken.Read(_key, $"{parts[0]}.{parts[1]}.{Base64Url.EncodeToString(flipped)}", _time.GetUtcNow()));
+        Assert.Null(RegistrationToken.Read(RandomNumberGenerator.GetBytes(32), token, _time.GetUtcNow()));
+        Assert.Null(RegistrationToken.Read(_key, $"{none}.{parts[1]}.", _time.GetUtcNow()));
+        Assert.Null(RegistrationToken.Read(_key, "not-a-token", _time.GetUtcNow()));
+    }
+
+    private RegistrationTokenClaims NewClaims()
+    {
+        var now = DateTimeOffset.FromUnixTimeSeconds(_time.GetUtcNow().ToUnixTimeSeconds());
+        return new RegistrationTokenClaims(UserId, Guid.CreateVersion7(now), OrgId, "alice@example.com", now, now.AddMinutes(10));
+    }
+}
