@@ -131,7 +131,7 @@ public sealed class RegistrationCompletionService(
             }
 
             var code = await db.RegistrationCodes.FirstOrDefaultAsync(c => c.Id == challenge.CodeId);
-            var user = await db.Users.FirstOrDefaultAsync(u => u.Id == challenge.UserId && u.OrgId == challenge.OrgId);
+            var user = await db.OrgUsers.FirstOrDefaultAsync(u => u.Id == challenge.UserId && u.OrgId == challenge.OrgId);
             if (code is null || code.UsedAt is not null || code.InvalidatedAt is not null || code.ExpiresAt <= now
                 || user is null || !user.IsActive || user.IsRegistered)
             {
@@ -180,7 +180,7 @@ public sealed class RegistrationCompletionService(
         }
 
         var normalized = EmailAddress.Normalize(username);
-        var user = await db.Users
+        var user = await db.OrgUsers
             .Where(u => u.OrgId == orgId && u.NormalizedUsername == normalized)
             .Select(u => new { u.Id, u.Username, u.IsActive, u.IsRegistered })
             .FirstOrDefaultAsync();

@@ -332,6 +332,30 @@ namespace RegistrationPortal.Web.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Credentials",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", unicode: false, maxLength: 40, nullable: false),
+                    OrgId = table.Column<string>(type: "TEXT", unicode: false, maxLength: 40, nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", unicode: false, maxLength: 40, nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    CredId = table.Column<string>(type: "TEXT", unicode: false, maxLength: 512, nullable: false),
+                    PublicKeyPem = table.Column<string>(type: "TEXT", maxLength: 4096, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Credentials", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Credentials_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "RegistrationCodes",
                 columns: table => new
                 {
@@ -353,6 +377,36 @@ namespace RegistrationPortal.Web.Data.Migrations
                     table.PrimaryKey("PK_RegistrationCodes", x => x.Id);
                     table.ForeignKey(
                         name: "FK_RegistrationCodes_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RegistrationChallenges",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    OrgId = table.Column<string>(type: "TEXT", unicode: false, maxLength: 40, nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", unicode: false, maxLength: 40, nullable: false),
+                    CodeId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Challenge = table.Column<string>(type: "TEXT", unicode: false, maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ConsumedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RegistrationChallenges", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_RegistrationChallenges_RegistrationCodes_CodeId",
+                        column: x => x.CodeId,
+                        principalTable: "RegistrationCodes",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_RegistrationChallenges_Users_UserId",
                         column: x => x.UserId,
                         principalTable: "Users",
                         principalColumn: "Id",
@@ -417,6 +471,17 @@ namespace RegistrationPortal.Web.Data.Migrations
                 columns: new[] { "OrgId", "At" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Credentials_OrgId_CredId",
+                table: "Credentials",
+                columns: new[] { "OrgId", "CredId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_UserId",
+                table: "Credentials",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_OutboxMessages_Status_NextAttemptAt",
                 table: "OutboxMessages",
                 columns: new[] { "Status", "NextAttemptAt" });
@@ -425,6 +490,16 @@ namespace RegistrationPortal.Web.Data.Migrations
                 name: "IX_OutboxMessages_UserId",
                 table: "OutboxMessages",
                 column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RegistrationChallenges_CodeId",
+                table: "RegistrationChallenges",
+                column: "CodeId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RegistrationChallenges_UserId_CreatedAt",
+                table: "RegistrationChallenges",
+                columns: new[] { "UserId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_RegistrationCodes_UserId_CreatedAt",
@@ -476,13 +551,16 @@ namespace RegistrationPortal.Web.Data.Migrations
                 name: "AuditEvents");
 
             migrationBuilder.DropTable(
+                name: "Credentials");
+
+            migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "OutboxMessages");
 
             migrationBuilder.DropTable(
-                name: "RegistrationCodes");
+                name: "RegistrationChallenges");
 
             migrationBuilder.DropTable(
                 name: "ResendThrottles");
@@ -498,6 +576,9 @@ namespace RegistrationPortal.Web.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "RegistrationCodes");
 
             migrationBuilder.DropTable(
                 name: "Users");
