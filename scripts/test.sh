@@ -9,30 +9,40 @@ results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
 
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+apt_install() {
+  echo "Installing Debian packages: $*"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@"
+}
+
 # 1. Debian packages. Debian's python3-aiosmtpd is the real SMTP server the integration tests talk to;
 #    only /usr/bin/python3 sees Debian's Python packages.
 missing=()
 if ! [ -x /usr/bin/python3 ] || ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
   missing+=(python3 python3-aiosmtpd)
 fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if ((${#missing[@]})); then
-  echo "Installing Debian packages: ${missing[*]}"
-  sudo_cmd=()
-  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_install "${missing[@]}"
 fi
 
-# 2. .NET tools from the manifest (dotnet-ef).
+# 2. npm packages: the published Dfns SDK that the integration tests drive as a real client (pinned by its lock file).
+(cd tests/dfns-sdk && npm ci --no-audit --no-fund --loglevel=error)
+
+# 3. .NET tools from the manifest (dotnet-ef).
 dotnet tool restore
 
-# 3. Build everything once; warnings are errors.
+# 4. Build everything once; warnings are errors.
 dotnet build RegistrationPortal.sln -c Release -nologo -v quiet
 
-# 4. The committed migrations must match the model.
+# 5. The committed migrations must match the model.
 dotnet ef migrations has-pending-model-changes --project src/RegistrationPortal.Web --configuration Release --no-build
 
-# 5. Every test project.
+# 6. Every test project.
 status=0
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
@@ -42,7 +52,7 @@ for project in tests/*/*.csproj; do
     --results-directory "$results" || status=1
 done
 
-# 6. One closing line counted from the results.
+# 7. One closing line counted from the results.
 passed=0
 failed=0
 for trx in "$results"/*.trx; do

@@ -88,3 +88,9 @@ public sealed class RealPortPortalFixture : PortalFixture
 
     protected override bool OnRealPort => true;
 }
+
+/// <summary>A real loopback port and a real SMTP server: for clients that run in another process.</summary>
+public sealed class RealPortSmtpPortalFixture : PortalFixture
+{
+    protected override bool OnRealPort => true;
+}
