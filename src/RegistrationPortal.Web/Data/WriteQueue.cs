@@ -88,6 +88,9 @@ public sealed class WriteQueue : IAsyncDisposable
         try
         {
             await using var db = await _contexts.CreateDbContextAsync();
+
+            // Each item already runs in its own savepoint; EF's own one per SaveChanges would double them.
+            db.Database.AutoSavepointsEnabled = false;
             await using var tx = await db.Database.BeginTransactionAsync();
             foreach (var item in batch)
             {
