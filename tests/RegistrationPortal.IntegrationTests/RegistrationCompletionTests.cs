@@ -435,7 +435,7 @@ public sealed class RegistrationCompletionClockTests
             settings: new Dictionary<string, string?>
             {
                 ["Email:DispatcherEnabled"] = "false",
-                ["Registration:CodeLifetime"] = "72:00:00",
+                ["Registration:CodeLifetime"] = "3.00:00:00",
                 ["Registration:ChallengeLifetime"] = "00:10:00",
             },
             services: s => s.AddSingleton<TimeProvider>(time));
