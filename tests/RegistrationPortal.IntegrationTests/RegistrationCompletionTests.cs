@@ -422,6 +422,10 @@ public sealed class RegistrationCompletionTests(MailPortalFixture fixture) : ICl
         Assert.NotNull(row.InvalidatedAt);
         Assert.Null(row.UsedAt);
         Assert.InRange(row.FailedAttempts, 1, 5);
+        Assert.Equal(RegistrationCompletionService.TooManyAttempts, row.InvalidatedReason);
+        var audits = await Host.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(a => a.SubjectId == userId).Select(a => a.Action).ToListAsync());
+        Assert.InRange(audits.Count(a => a == RegistrationPortal.Web.Features.Audit.AuditActions.WrongCode), 1, 5);
+        Assert.Single(audits, a => a == RegistrationPortal.Web.Features.Audit.AuditActions.CodeLocked);
         Assert.Empty(await Host.ValidCodesAsync(userId));
         await Host.AssertUnchangedAsync(userId);
     }
