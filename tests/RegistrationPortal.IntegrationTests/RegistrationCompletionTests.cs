@@ -1,0 +1,495 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Features.Registration;
+
+namespace RegistrationPortal.IntegrationTests;
+
+/// <summary>A Key credential built the way the Dfns browser SDK's key signer builds it, from a key made in the test.</summary>
+public sealed record KeyCredentialParts(string CredId, string ClientData, string AttestationData)
+{
+    public static string B64(string text) => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
+
+    public static string ClientDataText(string challenge, string type = "key.create") =>
+        "{\"type\":" + JsJson.Quote(type) + ",\"challenge\":" + JsJson.Quote(challenge) + "}";
+
+    /// <summary>JSON.stringify({clientDataHash, publicKey}), built here independently of the product.</summary>
+    public static string Fingerprint(string clientDataText, string pem) =>
+        "{\"clientDataHash\":\"" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(clientDataText)))
+        + "\",\"publicKey\":\"" + pem.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal) + "\"}";
+
+    public static KeyCredentialParts Build(
+        string challenge,
+        ECDsa? key = null,
+        string? clientDataText = null,
+        bool signSomethingElse = false,
+        string? attestationText = null)
+    {
+        using var own = key is null ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : null;
+        var signer = key ?? own!;
+        var pem = signer.ExportSubjectPublicKeyInfoPem();
+        var clientData = clientDataText ?? ClientDataText(challenge);
+        var fingerprint = Fingerprint(clientData, pem);
+        var signed = signSomethingElse ? fingerprint + " " : fingerprint;
+        var signature = Convert.ToHexStringLower(signer.SignData(Encoding.UTF8.GetBytes(signed), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
+        var attestation = attestationText ?? "{\"publicKey\":" + JsJson.Quote(pem) + ",\"signature\":" + JsJson.Quote(signature) + "}";
+        return new KeyCredentialParts(
+            System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32)),
+            B64(clientData),
+            B64(attestation));
+    }
+
+    public object Body(string? credentialName = null) => credentialName is null
+        ? new { firstFactorCredential = new { credentialKind = "Key", credentialInfo = new { credId = CredId, clientData = ClientData, attestationData = AttestationData } } }
+        : new { firstFactorCredential = new { credentialKind = "Key", credentialInfo = new { credId = CredId, clientData = ClientData, attestationData = AttestationData } }, credentialName };
+}
+
+public static class RegistrationCalls
+{
+    public static async Task<HttpResponseMessage> InitAsync(this HttpClient client, string orgId, string username, string code, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/registration/init")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { username, registrationCode = code, orgId }), Encoding.UTF8, "application/json"),
+        };
+        foreach (var (name, value) in headers)
+        {
+            Assert.True(request.Headers.TryAddWithoutValidation(name, value));
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    public static Task<HttpResponseMessage> CompleteAsync(this HttpClient client, string? token, object body, params (string Name, string Value)[] headers) =>
+        client.CompleteRawAsync(token, JsonSerializer.Serialize(body), headers);
+
+    public static async Task<HttpResponseMessage> CompleteRawAsync(this HttpClient client, string? token, string json, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/registration")
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        if (token is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            Assert.True(request.Headers.TryAddWithoutValidation(name, value));
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>Init with the right code: asserts 200 and returns (token, challenge, the whole answer).</summary>
+    public static async Task<(string Token, string Challenge, JsonElement Body)> StartAsync(this HttpClient client, string orgId, string username, string code)
+    {
+        using var response = await client.InitAsync(orgId, username, code);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"init: expected 200, got {(int)response.StatusCode}: {text}");
+        var body = JsonDocument.Parse(text).RootElement.Clone();
+        return (body.GetProperty("temporaryAuthenticationToken").GetString()!, body.GetProperty("challenge").GetString()!, body);
+    }
+
+    public static Task<bool> IsRegisteredAsync(this PortalFactory host, string userId) =>
+        host.WithDbAsync(db => db.OrgUsers.AsNoTracking().Where(u => u.Id == userId).Select(u => u.IsRegistered).SingleAsync());
+
+    public static Task<int> CredentialCountAsync(this PortalFactory host, string userId) =>
+        host.WithDbAsync(db => db.Credentials.AsNoTracking().CountAsync(c => c.UserId == userId));
+
+    /// <summary>Nothing happened: the user is still pending and has no credential.</summary>
+    public static async Task AssertUnchangedAsync(this PortalFactory host, string userId)
+    {
+        Assert.False(await host.IsRegisteredAsync(userId), "the user is still pending");
+        Assert.Equal(0, await host.CredentialCountAsync(userId));
+    }
+}
+
+/// <summary><c>POST /auth/registration/init</c> and <c>POST /auth/registration</c> with the code from the mail.</summary>
+public sealed class RegistrationCompletionTests(MailPortalFixture fixture) : IClassFixture<MailPortalFixture>
+{
+    private PortalFactory Host => fixture.Factory;
+
+    private SmtpServer Smtp => fixture.Smtp;
+
+    private async Task<(string OrgId, string Email, string UserId, string Code)> InvitedAsync(string tag, string? orgId = null)
+    {
+        orgId ??= await Host.CreateOrganizationAsync();
+        var email = PortalFactory.NewEmail(tag);
+        var userId = await Host.InviteAsync(orgId, email);
+        var mail = Assert.Single(await Smtp.WaitForMessagesAsync(email));
+        Assert.NotNull(mail.Code);
+        return (orgId, email, userId, mail.Code);
+    }
+
+    [Fact]
+    public async Task The_whole_path_registers_the_user_and_a_later_resend_sends_nothing()
+    {
+        var (orgId, email, userId, code) = await InvitedAsync("whole");
+        using var client = Host.CreateClient();
+
+        var (token, challenge, body) = await client.StartAsync(orgId, email, code);
+        Assert.False(string.IsNullOrEmpty(token));
+        Assert.False(string.IsNullOrEmpty(challenge));
+        Assert.NotNull(KeyCredentials.DecodeBase64Url(challenge));
+        var paramsA = body.GetProperty("pubKeyCredParam");
+        var paramsB = body.GetProperty("pubKeyCredParams");
+        Assert.Equal(paramsA.GetRawText(), paramsB.GetRawText());
+        Assert.Equal(new[] { -7, -257 }, paramsA.EnumerateArray().Select(p => p.GetProperty("alg").GetInt32()).ToArray());
+        Assert.All(paramsA.EnumerateArray(), p => Assert.Equal("public-key", p.GetProperty("type").GetString()));
+        Assert.Equal(userId, body.GetProperty("user").GetProperty("id").GetString());
+        Assert.Equal(3, token.Split('.').Length);
+        await Host.AssertUnchangedAsync(userId);
+
+        // The helper's fingerprint is the product's.
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var pem = key.ExportSubjectPublicKeyInfoPem();
+        var clientDataText = KeyCredentialParts.ClientDataText(challenge);
+        Assert.Equal(
+            KeyCredentials.Fingerprint(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(clientDataText))), pem),
+            KeyCredentialParts.Fingerprint(clientDataText, pem));
+
+        var credential = KeyCredentialParts.Build(challenge, key);
+        using var response = await client.CompleteAsync(token, credential.Body("my laptop"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"complete: {(int)response.StatusCode} {text}");
+        DfnsApi.AssertJsonContentType(response);
+        var answer = JsonDocument.Parse(text).RootElement;
+        var cred = answer.GetProperty("credential");
+        Assert.StartsWith("cr-", cred.GetProperty("uuid").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Key", cred.GetProperty("kind").GetString());
+        Assert.Equal("my laptop", cred.GetProperty("name").GetString());
+        var user = answer.GetProperty("user");
+        Assert.Equal(userId, user.GetProperty("id").GetString());
+        Assert.Equal(email, user.GetProperty("username").GetString(), ignoreCase: true);
+        Assert.Equal(orgId, user.GetProperty("orgId").GetString());
+
+        Assert.True(await Host.IsRegisteredAsync(userId));
+        var stored = Assert.Single(await Host.WithDbAsync(db => db.Credentials.AsNoTracking().Where(c => c.UserId == userId).ToListAsync()));
+        Assert.Equal(cred.GetProperty("uuid").GetString(), stored.Id);
+        Assert.Equal(credential.CredId, stored.CredId);
+        Assert.Equal(pem, stored.PublicKeyPem);
+        Assert.All(await Host.AllCodesAsync(userId), c => Assert.NotNull(c.UsedAt ?? c.InvalidatedAt));
+        Assert.Empty(await Host.ValidCodesAsync(userId));
+
+        // A resend for the registered user: the neutral answer, and no mail.
+        await Wait.WaitUntilAsync(() => Host.OutboxDrainedAsync(userId), "the invitation is handled");
+        var outboxBefore = (await Host.OutboxAsync(userId)).Count;
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        Assert.Equal(outboxBefore, (await Host.OutboxAsync(userId)).Count);
+        Assert.Empty(await Host.ValidCodesAsync(userId));
+        Assert.Single(Smtp.MessagesTo(email));
+    }
+
+    [Fact]
+    public async Task A_replaced_code_is_not_authorized_and_a_used_code_says_the_user_exists()
+    {
+        var (orgId, email, userId, oldCode) = await InvitedAsync("replaced");
+        using var client = Host.CreateClient();
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        var mails = await Smtp.WaitForMessagesAsync(email, 2);
+        var newCode = mails[^1].Code!;
+        Assert.NotEqual(oldCode, newCode);
+
+        using (var replaced = await client.InitAsync(orgId, email, oldCode))
+        {
+            await DfnsApi.AssertErrorAsync(replaced, HttpStatusCode.Unauthorized, "Not Authorized.");
+        }
+
+        await Host.AssertUnchangedAsync(userId);
+
+        var (token, challenge, _) = await client.StartAsync(orgId, email, newCode);
+        using (var done = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body()))
+        {
+            Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        }
+
+        using var used = await client.InitAsync(orgId, email, newCode);
+        await DfnsApi.AssertErrorAsync(used, HttpStatusCode.Unauthorized, "User already exists.");
+        Assert.Equal(1, await Host.CredentialCountAsync(userId));
+    }
+
+    [Fact]
+    public async Task Wrong_challenge_wrong_type_and_bad_signature_are_not_authorized_and_change_nothing()
+    {
+        var (orgId, email, userId, code) = await InvitedAsync("rejected");
+        using var client = Host.CreateClient();
+        var (token, challenge, _) = await client.StartAsync(orgId, email, code);
+        var otherChallenge = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+        foreach (var (label, credential) in new[]
+        {
+            ("wrong challenge", KeyCredentialParts.Build(challenge, clientDataText: KeyCredentialParts.ClientDataText(otherChallenge))),
+            ("wrong type", KeyCredentialParts.Build(challenge, clientDataText: KeyCredentialParts.ClientDataText(challenge, "webauthn.create"))),
+            ("bad signature", KeyCredentialParts.Build(challenge, signSomethingElse: true)),
+        })
+        {
+            using var response = await client.CompleteAsync(token, credential.Body());
+            var message = await DfnsApi.AssertErrorAsync(response, HttpStatusCode.Unauthorized);
+            Assert.True(message == "Not Authorized.", $"{label}: {message}");
+            await Host.AssertUnchangedAsync(userId);
+        }
+
+        // The failures did not burn the token: the right credential still works.
+        using var ok = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body());
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_key_on_P384_is_400_naming_the_public_key()
+    {
+        var (orgId, email, userId, code) = await InvitedAsync("p384");
+        using var client = Host.CreateClient();
+        var (token, challenge, _) = await client.StartAsync(orgId, email, code);
+        using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+
+        using var response = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge, p384).Body());
+        var message = await DfnsApi.AssertErrorAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("attestationData", message, StringComparison.Ordinal);
+        Assert.Contains("publicKey", message, StringComparison.Ordinal);
+        await Host.AssertUnchangedAsync(userId);
+    }
+
+    [Fact]
+    public async Task A_reused_token_a_tampered_token_and_no_token_are_not_authorized()
+    {
+        var (orgId, email, userId, code) = await InvitedAsync("token");
+        using var client = Host.CreateClient();
+        var (token, challenge, _) = await client.StartAsync(orgId, email, code);
+
+        var parts = token.Split('.');
+        var payload = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1])).RootElement;
+        Assert.Equal(userId, payload.GetProperty("sub").GetString());
+        Assert.Equal(orgId, payload.GetProperty("https://custom/app_metadata").GetProperty("orgId").GetString());
+
+        // A payload with a later expiry, the signature kept; a flipped signature character; no token at all.
+        var forgedPayload = payload.GetRawText().Replace(
+            "\"exp\":" + payload.GetProperty("exp").GetInt64(), "\"exp\":" + (payload.GetProperty("exp").GetInt64() + 3600), StringComparison.Ordinal);
+        Assert.NotEqual(payload.GetRawText(), forgedPayload);
+        var tampered = new[]
+        {
+            parts[0] + "." + KeyCredentialParts.B64(forgedPayload) + "." + parts[2],
+            parts[0] + "." + parts[1] + "." + (parts[2][0] == 'A' ? 'B' : 'A') + parts[2][1..],
+            "not-a-token",
+            string.Empty,
+        };
+        foreach (var bad in tampered)
+        {
+            using var response = await client.CompleteAsync(bad, KeyCredentialParts.Build(challenge).Body());
+            await DfnsApi.AssertErrorAsync(response, HttpStatusCode.Unauthorized, "Not Authorized.");
+        }
+
+        using (var none = await client.CompleteAsync(null, KeyCredentialParts.Build(challenge).Body()))
+        {
+            await DfnsApi.AssertErrorAsync(none, HttpStatusCode.Unauthorized, "Not Authorized.");
+        }
+
+        await Host.AssertUnchangedAsync(userId);
+
+        using (var first = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body()))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        using var again = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body());
+        await DfnsApi.AssertErrorAsync(again, HttpStatusCode.Unauthorized, "Not Authorized.");
+        Assert.Equal(1, await Host.CredentialCountAsync(userId));
+    }
+
+    [Fact]
+    public async Task A_token_of_another_org_with_the_first_orgs_app_id_is_403()
+    {
+        var orgA = await Host.CreateOrganizationAsync();
+        var appA = await Host.CreateApplicationAsync(orgA);
+        var (orgB, email, userId, code) = await InvitedAsync("other-org");
+        Assert.NotEqual(orgA, orgB);
+        using var client = Host.CreateClient();
+        var (token, challenge, _) = await client.StartAsync(orgB, email, code);
+
+        using var response = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body(), ("X-DFNS-APPID", appA));
+        await DfnsApi.AssertErrorAsync(response, HttpStatusCode.Forbidden, "Not Authorized.");
+        await Host.AssertUnchangedAsync(userId);
+    }
+
+    [Fact]
+    public async Task Malformed_credentials_unknown_fields_and_other_kinds_are_400_naming_the_field()
+    {
+        var (orgId, email, userId, code) = await InvitedAsync("malformed");
+        using var client = Host.CreateClient();
+        var (token, challenge, _) = await client.StartAsync(orgId, email, code);
+        var good = KeyCredentialParts.Build(challenge);
+        const string Info = "firstFactorCredential.credentialInfo";
+
+        string Body(string clientData, string attestationData, string extraTop = "", string extraFirst = "", string extraInfo = "", string kind = "Key") =>
+            "{\"firstFactorCredential\":{\"credentialKind\":\"" + kind + "\",\"credentialInfo\":{\"credId\":\"" + good.CredId
+            + "\",\"clientData\":\"" + clientData + "\",\"attestationData\":\"" + attestationData + "\"" + extraInfo + "}" + extraFirst + "}" + extraTop + "}";
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var pemQuoted = JsJson.Quote(key.ExportSubjectPublicKeyInfoPem());
+        var cases = new (string Label, string Json, string Names)[]
+        {
+            ("clientData not base64url", Body("a+b/c*", good.AttestationData), Info + ".clientData"),
+            ("attestationData not base64url", Body(good.ClientData, "%%%"), Info + ".attestationData"),
+            ("clientData not JSON", Body(KeyCredentialParts.B64("{not json"), good.AttestationData), Info + ".clientData"),
+            ("attestationData not JSON", Body(good.ClientData, KeyCredentialParts.B64("[1,")), Info + ".attestationData"),
+            ("clientData an array", Body(KeyCredentialParts.B64("[]"), good.AttestationData), Info + ".clientData"),
+            ("unknown field in clientData", Body(KeyCredentialParts.B64("{\"type\":\"key.create\",\"challenge\":\"" + challenge + "\",\"extra\":1}"), good.AttestationData), "extra"),
+            ("repeated field in clientData", Body(KeyCredentialParts.B64("{\"type\":\"key.create\",\"challenge\":\"" + challenge + "\",\"type\":\"key.create\"}"), good.AttestationData), Info + ".clientData"),
+            ("unknown field in attestationData", Body(good.ClientData, KeyCredentialParts.B64("{\"publicKey\":" + pemQuoted + ",\"signature\":\"3045\",\"extra\":true}")), "extra"),
+            ("unknown top-level field", Body(good.ClientData, good.AttestationData, extraTop: ",\"surprise\":1"), "surprise"),
+            ("unknown field in firstFactorCredential", Body(good.ClientData, good.AttestationData, extraFirst: ",\"surprise\":1"), "firstFactorCredential.surprise"),
+            ("unknown field in credentialInfo", Body(good.ClientData, good.AttestationData, extraInfo: ",\"surprise\":1"), Info + ".surprise"),
+            ("Fido2", Body(good.ClientData, good.AttestationData, kind: "Fido2"), "firstFactorCredential.credentialKind"),
+            ("Password", Body(good.ClientData, good.AttestationData, kind: "Password"), "firstFactorCredential.credentialKind"),
+        };
+
+        foreach (var (label, json, names) in cases)
+        {
+            using var response = await client.CompleteRawAsync(token, json);
+            var message = await DfnsApi.AssertErrorAsync(response, HttpStatusCode.BadRequest);
+            Assert.True(message.Contains(names, StringComparison.Ordinal), $"{label}: '{message}' should name {names}");
+        }
+
+        await Host.AssertUnchangedAsync(userId);
+
+        // None of it used the token up.
+        using var ok = await client.CompleteAsync(token, good.Body());
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+
+    [Fact]
+    public async Task Eight_concurrent_completes_with_one_token_register_exactly_once()
+    {
+        var (orgId, email, userId, code) = await InvitedAsync("race");
+        using var client = Host.CreateClient();
+        var (token, challenge, _) = await client.StartAsync(orgId, email, code);
+        var credentials = Enumerable.Range(0, 8).Select(_ => KeyCredentialParts.Build(challenge)).ToList();
+
+        using var start = new ManualResetEventSlim(false);
+        var tasks = credentials.Select(c => Task.Run(async () =>
+        {
+            start.Wait();
+            using var response = await client.CompleteAsync(token, c.Body());
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        })).ToList();
+        start.Set();
+        var results = await Task.WhenAll(tasks);
+
+        Assert.Single(results, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.All(results.Where(r => r.StatusCode != HttpStatusCode.OK), r =>
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+            Assert.Equal("""{"error":{"message":"Not Authorized."}}""", r.Body);
+        });
+        Assert.Equal(1, await Host.CredentialCountAsync(userId));
+        Assert.True(await Host.IsRegisteredAsync(userId));
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_wrong_codes_count_at_most_five_and_invalidate_the_code()
+    {
+        var (orgId, email, userId, code) = await InvitedAsync("guess");
+        using var client = Host.CreateClient();
+
+        using var start = new ManualResetEventSlim(false);
+        var tasks = Enumerable.Range(0, 50).Select(i => Task.Run(async () =>
+        {
+            start.Wait();
+            var wrong = "WRNG-" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture) + "-AAAA-AAAA";
+            using var response = await client.InitAsync(orgId, email, wrong);
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        })).ToList();
+        start.Set();
+        var results = await Task.WhenAll(tasks);
+        Assert.All(results, r =>
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+            Assert.Equal("""{"error":{"message":"Not Authorized."}}""", r.Body);
+        });
+
+        using (var right = await client.InitAsync(orgId, email, code))
+        {
+            await DfnsApi.AssertErrorAsync(right, HttpStatusCode.Unauthorized, "Not Authorized.");
+        }
+
+        var row = Assert.Single(await Host.AllCodesAsync(userId));
+        Assert.NotNull(row.InvalidatedAt);
+        Assert.Null(row.UsedAt);
+        Assert.InRange(row.FailedAttempts, 1, 5);
+        Assert.Equal(RegistrationCompletionService.TooManyAttempts, row.InvalidatedReason);
+        var audits = await Host.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(a => a.SubjectId == userId).Select(a => a.Action).ToListAsync());
+        Assert.InRange(audits.Count(a => a == RegistrationPortal.Web.Features.Audit.AuditActions.WrongCode), 1, 5);
+        Assert.Single(audits, a => a == RegistrationPortal.Web.Features.Audit.AuditActions.CodeLocked);
+        Assert.Empty(await Host.ValidCodesAsync(userId));
+        await Host.AssertUnchangedAsync(userId);
+    }
+}
+
+/// <summary>Expiry of the code and of the temporary token, on a fake clock (the code read from the queued mail).</summary>
+public sealed class RegistrationCompletionClockTests
+{
+    private static PortalFactory ClockHost(FakeTimeProvider time) =>
+        new(
+            settings: new Dictionary<string, string?>
+            {
+                ["Email:DispatcherEnabled"] = "false",
+                ["Registration:CodeLifetime"] = "3.00:00:00",
+                ["Registration:ChallengeLifetime"] = "00:10:00",
+            },
+            services: s => s.AddSingleton<TimeProvider>(time));
+
+    /// <summary>The dispatcher is off, so the code is only in the queued invitation; read it as the dispatcher would.</summary>
+    private static async Task<string> QueuedCodeAsync(PortalFactory host, string userId)
+    {
+        var message = Assert.Single(await host.OutboxAsync(userId));
+        Assert.NotNull(message.ProtectedPayload);
+        var payload = host.UnprotectPayload(message.ProtectedPayload);
+        var match = System.Text.RegularExpressions.Regex.Match(payload, "[A-Z0-9]{4}(?:-[A-Z0-9]{4}){3,}");
+        Assert.True(match.Success, "the queued invitation holds a code");
+        var code = match.Value;
+        Assert.True(host.CodeMatches(code, Assert.Single(await host.ValidCodesAsync(userId)).CodeHash));
+        return code;
+    }
+
+    [Fact]
+    public async Task A_code_past_its_lifetime_is_400_Registration_code_expired()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = ClockHost(time);
+        var (orgId, email, userId) = await host.CreatePendingUserAsync("expired-code");
+        var code = await QueuedCodeAsync(host, userId);
+        using var client = host.CreateClient();
+
+        time.Advance(TimeSpan.FromHours(72) + TimeSpan.FromSeconds(1));
+        using var response = await client.InitAsync(orgId, email, code);
+        await DfnsApi.AssertErrorAsync(response, HttpStatusCode.BadRequest, "Registration code expired");
+        await host.AssertUnchangedAsync(userId);
+    }
+
+    [Fact]
+    public async Task A_token_past_the_challenge_lifetime_is_401_and_changes_nothing()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = ClockHost(time);
+        var (orgId, email, userId) = await host.CreatePendingUserAsync("expired-token");
+        var code = await QueuedCodeAsync(host, userId);
+        using var client = host.CreateClient();
+
+        var (token, challenge, _) = await client.StartAsync(orgId, email, code);
+        time.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+        using var response = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body());
+        await DfnsApi.AssertErrorAsync(response, HttpStatusCode.Unauthorized, "Not Authorized.");
+        await host.AssertUnchangedAsync(userId);
+
+        // The code itself still works: a fresh init on the same clock succeeds.
+        var (fresh, freshChallenge, _) = await client.StartAsync(orgId, email, code);
+        using var ok = await client.CompleteAsync(fresh, KeyCredentialParts.Build(freshChallenge).Body());
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+}
