@@ -47,7 +47,8 @@ public sealed record UserRow(
     DateTimeOffset CreatedAt,
     DateTimeOffset? LastCodeSentAt,
     DateTimeOffset? CodeExpiresAt,
-    OutboxStatus? LastDelivery);
+    OutboxStatus? LastDelivery,
+    DateTimeOffset? CredentialCreatedAt = null);
 
 public sealed record UserPage(IReadOnlyList<UserRow> Items, int TotalItems);
 
@@ -116,11 +117,12 @@ public sealed class OrgUserAdminService(
                 LastCodeSentAt = db.RegistrationCodes.Where(c => c.UserId == u.Id).OrderByDescending(c => c.CreatedAt).Select(c => (DateTimeOffset?)c.CreatedAt).FirstOrDefault(),
                 CodeExpiresAt = db.RegistrationCodes.Where(c => c.UserId == u.Id && c.UsedAt == null && c.InvalidatedAt == null).OrderByDescending(c => c.CreatedAt).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
                 LastDelivery = db.OutboxMessages.Where(m => m.UserId == u.Id).OrderByDescending(m => m.CreatedAt).Select(m => (OutboxStatus?)m.Status).FirstOrDefault(),
+                CredentialCreatedAt = db.Credentials.Where(c => c.UserId == u.Id).OrderBy(c => c.CreatedAt).Select(c => (DateTimeOffset?)c.CreatedAt).FirstOrDefault(),
             })
             .ToListAsync(ct);
 
         return new UserPage(
-            rows.Select(r => new UserRow(r.Id, r.Username, r.Kind, StatusOf(r.IsActive, r.IsRegistered), r.CreatedAt, r.LastCodeSentAt, r.CodeExpiresAt, r.LastDelivery)).ToList(),
+            rows.Select(r => new UserRow(r.Id, r.Username, r.Kind, StatusOf(r.IsActive, r.IsRegistered), r.CreatedAt, r.LastCodeSentAt, r.CodeExpiresAt, r.LastDelivery, r.CredentialCreatedAt)).ToList(),
             total);
     }
 
