@@ -13,6 +13,7 @@ public static class EmailSetup
         builder.Services.AddSingleton<RegistrationEmail>();
         builder.Services.AddSingleton<SmtpEmailTransport>();
         builder.Services.AddSingleton<PickupDirectoryEmailTransport>();
+        builder.Services.AddSingleton<DevelopmentMailbox>();
         builder.Services.AddSingleton<IEmailTransport>(sp =>
             string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<EmailOptions>>().Value.Smtp.Host)
                 ? sp.GetRequiredService<PickupDirectoryEmailTransport>()
