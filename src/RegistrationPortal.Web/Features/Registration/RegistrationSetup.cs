@@ -14,6 +14,7 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<ServerKeys>();
         builder.Services.AddSingleton<CodeHasher>();
         builder.Services.AddSingleton<RegistrationService>();
+        builder.Services.AddSingleton<SelfServiceLimiter>();
         builder.Services.AddSingleton<RegistrationCompletionService>();
         builder.Services.AddHostedService<UsedNoncePruner>();
         return builder;

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+
+namespace RegistrationPortal.IntegrationTests;
+
+/// <summary>The self-service door: a static form that answers the same whoever asks.</summary>
+public sealed partial class SelfServicePageTests(MailPortalFixture fixture) : IClassFixture<MailPortalFixture>
+{
+    private const string Page = "/register/resend";
+
+    private PortalFactory Host => fixture.Factory;
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenField();
+
+    /// <summary>Blazor's encrypted component state, which carries the antiforgery token for the circuit.</summary>
+    [GeneratedRegex("<!--Blazor-Server-Component-State:[^>]*-->")]
+    private static partial Regex ComponentState();
+
+    [Fact]
+    public async Task A_post_without_the_antiforgery_token_is_refused_and_sends_nothing()
+    {
+        var (orgId, email, userId) = await Host.CreatePendingUserAsync("ss-csrf");
+        using var client = Host.CreateClient();
+        var codesBefore = (await Host.AllCodesAsync(userId)).Count;
+
+        using var response = await client.PostAsync(Page, Form(null, email, orgId));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(codesBefore, (await Host.AllCodesAsync(userId)).Count);
+    }
+
+    [Fact]
+    public async Task Pending_registered_unknown_deactivated_and_unknown_org_get_the_same_page_and_only_pending_gets_mail()
+    {
+        var (orgId, pending, pendingId) = await Host.CreatePendingUserAsync("ss-pending");
+        var registered = PortalFactory.NewEmail("ss-registered");
+        var registeredId = await Host.InviteAsync(orgId, registered);
+        await Host.MarkRegisteredAsync(registeredId);
+        var deactivated = PortalFactory.NewEmail("ss-deactivated");
+        var deactivatedId = await Host.InviteAsync(orgId, deactivated);
+        await Host.DeactivateAsync(deactivatedId);
+        await fixture.Smtp.WaitForMessagesAsync(pending);
+        var registeredMail = (await Host.OutboxAsync(registeredId)).Count;
+        var deactivatedMail = (await Host.OutboxAsync(deactivatedId)).Count;
+
+        var pages = new List<string>();
+        foreach (var (email, org) in new[]
+                 {
+                     (pending, orgId), (registered, orgId), (deactivated, orgId),
+                     (PortalFactory.NewEmail("ss-unknown"), orgId), (PortalFactory.NewEmail("ss-unknown-org"), "or-zzzzz-zzzzz-zzzzzzzzzzzzzzzz"),
+                 })
+        {
+            using var client = Host.CreateClient();
+            var (status, body) = await SubmitAsync(client, email, org);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Contains("If an account is waiting for registration, a new code is on its way.", body, StringComparison.Ordinal);
+            pages.Add(Normalize(body, email, org));
+        }
+
+        Assert.All(pages, p => Assert.Equal(pages[0], p));
+        var mails = await fixture.Smtp.WaitForMessagesAsync(pending, 2);
+        Assert.Single(await Host.ValidCodesAsync(pendingId));
+        Assert.True(Host.CodeMatches(mails[^1].Code, (await Host.ValidCodesAsync(pendingId))[0].CodeHash));
+        // Their invitations were queued before; the requests queued nothing more.
+        Assert.Equal(registeredMail, (await Host.OutboxAsync(registeredId)).Count);
+        Assert.Equal(deactivatedMail, (await Host.OutboxAsync(deactivatedId)).Count);
+    }
+
+    [Fact]
+    public async Task A_second_request_within_the_cooldown_is_told_to_wait_for_known_and_unknown_users_alike()
+    {
+        var (orgId, email, _) = await Host.CreatePendingUserAsync("ss-throttle");
+        var unknown = PortalFactory.NewEmail("ss-throttle-unknown");
+        foreach (var who in new[] { email, unknown })
+        {
+            using var client = Host.CreateClient();
+            await SubmitAsync(client, who, orgId);
+            var (status, body) = await SubmitAsync(client, who, orgId);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Matches("Please wait [0-9]+ seconds before asking again", body);
+        }
+    }
+
+    [Fact]
+    public async Task Opening_the_page_with_any_query_string_only_fills_in_the_form()
+    {
+        var (orgId, email, userId) = await Host.CreatePendingUserAsync("ss-get");
+        using var client = Host.CreateClient();
+        var codesBefore = (await Host.AllCodesAsync(userId)).Count;
+        var throttlesBefore = await Host.WithDbAsync(db => db.ResendThrottles.CountAsync());
+
+        var body = await client.GetStringAsync($"{Page}?email={Uri.EscapeDataString(email)}&orgId={orgId}&extra=<script>");
+
+        Assert.Contains($"value=\"{email}\"", body, StringComparison.Ordinal);
+        Assert.Contains($"value=\"{orgId}\"", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>", body, StringComparison.Ordinal);
+        Assert.Equal(codesBefore, (await Host.AllCodesAsync(userId)).Count);
+        Assert.Equal(throttlesBefore, await Host.WithDbAsync(db => db.ResendThrottles.CountAsync()));
+    }
+
+    [Theory]
+    [InlineData("", "or-aaaaa-bbbbb-cccccccccccccccc", "Enter your email address.")]
+    [InlineData("not-an-email", "or-aaaaa-bbbbb-cccccccccccccccc", "Enter an email address like name@example.com.")]
+    [InlineData("a@example.com", "", "Enter your organization id.")]
+    [InlineData("a@example.com", "acme", "That is not an organization id")]
+    public async Task Bad_input_gets_a_clear_message_and_no_confirmation(string email, string orgId, string message)
+    {
+        using var client = Host.CreateClient();
+
+        var (status, body) = await SubmitAsync(client, email, orgId);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains(message, body, StringComparison.Ordinal);
+        Assert.DoesNotContain("a new code is on its way", body, StringComparison.Ordinal);
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> SubmitAsync(HttpClient client, string email, string orgId)
+    {
+        var form = await client.GetStringAsync(Page);
+        var token = TokenField().Match(form).Groups[1].Value;
+        using var response = await client.PostAsync(Page, Form(token, email, orgId));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static FormUrlEncodedContent Form(string? token, string email, string orgId)
+    {
+        var fields = new Dictionary<string, string> { ["_handler"] = "resend", ["Input.Email"] = email, ["Input.OrgId"] = orgId };
+        if (token is not null)
+        {
+            fields["__RequestVerificationToken"] = token;
+        }
+
+        return new FormUrlEncodedContent(fields);
+    }
+
+    /// <summary>The page minus what legitimately differs: the antiforgery token (in the form and, encrypted, in the
+    /// component state) and the echoed input.</summary>
+    private static string Normalize(string body, string email, string orgId) =>
+        ComponentState().Replace(TokenField().Replace(body, "TOKEN"), "STATE").Replace(email, "EMAIL", StringComparison.Ordinal).Replace(orgId, "ORG", StringComparison.Ordinal);
+}
