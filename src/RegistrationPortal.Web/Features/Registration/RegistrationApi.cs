@@ -144,23 +144,12 @@ public static class RegistrationApi
             }
         }
 
-        if (!EmailAddress.IsValid(username))
+        var (actor, nonce, refusal) = await CheckCallerAsync(context, username, orgId);
+        if (refusal is not null)
         {
-            return DfnsErrors.Result(StatusCodes.Status400BadRequest, "username must be an email address");
+            return refusal;
         }
 
-        if (!Ids.IsValid(orgId, Ids.Organization))
-        {
-            return DfnsErrors.Result(StatusCodes.Status400BadRequest, "orgId must be an organization id (or-xxxxx-xxxxx-xxxxxxxxxxxxxxxx)");
-        }
-
-        var (appId, nonce, headerError) = await AuthHeaders.CheckAsync(context, orgId);
-        if (headerError is not null)
-        {
-            return headerError;
-        }
-
-        var actor = Actor.Api(appId, context.Connection.RemoteIpAddress?.ToString());
         var outcome = await completion.InitAsync(orgId, username!, code!, actor, nonce);
         switch (outcome.Status)
         {
@@ -333,23 +322,12 @@ public static class RegistrationApi
             }
         }
 
-        if (!EmailAddress.IsValid(username))
+        var (actor, nonce, refusal) = await CheckCallerAsync(context, username, orgId);
+        if (refusal is not null)
         {
-            return DfnsErrors.Result(StatusCodes.Status400BadRequest, "username must be an email address");
+            return refusal;
         }
 
-        if (!Ids.IsValid(orgId, Ids.Organization))
-        {
-            return DfnsErrors.Result(StatusCodes.Status400BadRequest, "orgId must be an organization id (or-xxxxx-xxxxx-xxxxxxxxxxxxxxxx)");
-        }
-
-        var (appId, nonce, headerError) = await AuthHeaders.CheckAsync(context, orgId);
-        if (headerError is not null)
-        {
-            return headerError;
-        }
-
-        var actor = Actor.Api(appId, context.Connection.RemoteIpAddress?.ToString());
         var outcome = await registration.ResendAsync(orgId, username, actor, nonce);
         return outcome.Status switch
         {
@@ -359,6 +337,24 @@ public static class RegistrationApi
             // Sent, registered, deactivated, unknown: one answer, byte for byte.
             _ => Results.Json(DfnsSuccessBody.Success),
         };
+    }
+
+    /// <summary>What resend and init share: the username and org id shapes, then the app-id and nonce headers.</summary>
+    private static async Task<(Actor Actor, NonceClaim? Nonce, IResult? Refusal)> CheckCallerAsync(HttpContext context, string? username, string orgId)
+    {
+        var anonymous = Actor.Api(null, context.Connection.RemoteIpAddress?.ToString());
+        if (!EmailAddress.IsValid(username))
+        {
+            return (anonymous, null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "username must be an email address"));
+        }
+
+        if (!Ids.IsValid(orgId, Ids.Organization))
+        {
+            return (anonymous, null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "orgId must be an organization id (or-xxxxx-xxxxx-xxxxxxxxxxxxxxxx)"));
+        }
+
+        var (appId, nonce, headerError) = await AuthHeaders.CheckAsync(context, orgId);
+        return (anonymous with { Id = appId }, nonce, headerError);
     }
 
     private static IResult Throttled(HttpContext context, TimeSpan retryAfter)
