@@ -57,6 +57,15 @@ public static class ApiSetup
             .RequireRateLimiting(PerAddressPolicy)
             .WithTags("Registration");
 
+    /// <summary>Documents the error answers every <c>/auth</c> call shares, all in the Dfns error shape.</summary>
+    public static RouteHandlerBuilder ProducesDfnsErrors(this RouteHandlerBuilder endpoint) => endpoint
+        .Produces<DfnsErrorBody>(StatusCodes.Status400BadRequest)
+        .Produces<DfnsErrorBody>(StatusCodes.Status401Unauthorized)
+        .Produces<DfnsErrorBody>(StatusCodes.Status403Forbidden)
+        .Produces<DfnsErrorBody>(StatusCodes.Status413PayloadTooLarge)
+        .Produces<DfnsErrorBody>(StatusCodes.Status415UnsupportedMediaType)
+        .Produces<DfnsErrorBody>(StatusCodes.Status429TooManyRequests);
+
     /// <summary>Error shape and exception handling for everything under <c>/auth</c>, matched routes or not.</summary>
     public static IApplicationBuilder UseDfnsErrors(this IApplicationBuilder app) =>
         app.UseWhen(

@@ -85,12 +85,7 @@ public static class RegistrationApi
             .WithDescription("Sends the user a new registration code; every earlier code stops working. A registered, unknown or deactivated user, or an unknown organization, gets the same answer and nothing happens.")
             .Accepts<ResendCodeRequest>("application/json")
             .Produces<DfnsSuccessBody>(StatusCodes.Status200OK)
-            .Produces<DfnsErrorBody>(StatusCodes.Status400BadRequest)
-            .Produces<DfnsErrorBody>(StatusCodes.Status401Unauthorized)
-            .Produces<DfnsErrorBody>(StatusCodes.Status403Forbidden)
-            .Produces<DfnsErrorBody>(StatusCodes.Status413PayloadTooLarge)
-            .Produces<DfnsErrorBody>(StatusCodes.Status415UnsupportedMediaType)
-            .Produces<DfnsErrorBody>(StatusCodes.Status429TooManyRequests);
+            .ProducesDfnsErrors();
 
         group.MapPost("/registration/init", InitRegistration)
             .WithName("CreateRegistrationChallenge")
@@ -98,12 +93,7 @@ public static class RegistrationApi
             .WithDescription("Checks the registration code and answers the challenge a new Key credential must sign, with a temporary authentication token for POST /auth/registration. Does not consume the code. After 5 wrong codes in a row the code is invalidated.")
             .Accepts<RegistrationInitRequest>("application/json")
             .Produces<RegistrationChallengeResponse>(StatusCodes.Status200OK)
-            .Produces<DfnsErrorBody>(StatusCodes.Status400BadRequest)
-            .Produces<DfnsErrorBody>(StatusCodes.Status401Unauthorized)
-            .Produces<DfnsErrorBody>(StatusCodes.Status403Forbidden)
-            .Produces<DfnsErrorBody>(StatusCodes.Status413PayloadTooLarge)
-            .Produces<DfnsErrorBody>(StatusCodes.Status415UnsupportedMediaType)
-            .Produces<DfnsErrorBody>(StatusCodes.Status429TooManyRequests);
+            .ProducesDfnsErrors();
 
         group.MapPost("/registration", Register)
             .WithName("Register")
@@ -111,12 +101,7 @@ public static class RegistrationApi
             .WithDescription("With Authorization: Bearer <temporaryAuthenticationToken> from init: registers the user with a Key credential that signed the challenge, and consumes the code. The token works once.")
             .Accepts<RegisterRequest>("application/json")
             .Produces<RegisterResponse>(StatusCodes.Status200OK)
-            .Produces<DfnsErrorBody>(StatusCodes.Status400BadRequest)
-            .Produces<DfnsErrorBody>(StatusCodes.Status401Unauthorized)
-            .Produces<DfnsErrorBody>(StatusCodes.Status403Forbidden)
-            .Produces<DfnsErrorBody>(StatusCodes.Status413PayloadTooLarge)
-            .Produces<DfnsErrorBody>(StatusCodes.Status415UnsupportedMediaType)
-            .Produces<DfnsErrorBody>(StatusCodes.Status429TooManyRequests);
+            .ProducesDfnsErrors();
 
         return app;
     }
