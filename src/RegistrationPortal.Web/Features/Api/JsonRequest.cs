@@ -22,7 +22,9 @@ public static class JsonRequest
             return (null, DfnsErrors.Result(StatusCodes.Status413PayloadTooLarge, $"Request body too large: at most {maxBytes} bytes."));
         }
 
-        var buffer = new byte[maxBytes + 1];
+        // Sized by Content-Length when the client sent one (a small body is the common case); one byte more
+        // than allowed either way, so an overlong body is detected without reading all of it.
+        var buffer = new byte[(request.ContentLength is { } declared ? (int)declared : maxBytes) + 1];
         var length = 0;
         int read;
         while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
