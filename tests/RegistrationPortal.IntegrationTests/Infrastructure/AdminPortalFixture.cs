@@ -18,7 +18,7 @@ public sealed class AdminPortalFixture : PortalFixture
 {
     public const int MaxFailedAccessAttempts = 3;
 
-    public static readonly TimeSpan LockoutDuration = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan LockoutDuration = TimeSpan.FromSeconds(5);
 
     public static readonly TimeSpan RevalidationInterval = TimeSpan.FromSeconds(1);
 

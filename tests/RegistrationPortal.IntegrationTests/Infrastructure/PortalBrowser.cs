@@ -77,6 +77,10 @@ public sealed partial class PortalBrowser : IDisposable
         return await _client.PostAsync(path, new FormUrlEncodedContent(all));
     }
 
+    /// <summary>The path a redirect leads to (the host answers with absolute or relative addresses), or null when it is no redirect.</summary>
+    public static string? RedirectPath(HttpResponseMessage response) =>
+        response.Headers.Location is { } location ? new Uri(new Uri("http://localhost"), location).AbsolutePath : null;
+
     public static string AntiforgeryToken(string html) =>
         TokenField().Match(html) is { Success: true } match ? WebUtility.HtmlDecode(match.Groups[1].Value) : throw new InvalidOperationException("The page has no antiforgery token.");
 

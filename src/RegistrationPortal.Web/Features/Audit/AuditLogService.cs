@@ -34,7 +34,7 @@ public sealed record AuditRow(
     string? Details);
 
 /// <param name="TotalIsLowerBound">True when there are more matching events than <see cref="AuditLogService.CountLimit"/>; <see cref="TotalItems"/> is then that limit.</param>
-public sealed record AuditPage(IReadOnlyList<AuditRow> Items, int TotalItems, bool TotalIsLowerBound);
+public sealed record AuditEventPage(IReadOnlyList<AuditRow> Items, int TotalItems, bool TotalIsLowerBound);
 
 /// <summary>
 /// Reads an organization's audit trail for the portal, newest first, one page at a time: the filters, the
@@ -51,7 +51,7 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> contexts,
     /// <summary>At most this many admins match an email fragment in the actor filter.</summary>
     private const int MaxActorMatches = 50;
 
-    public async Task<AuditPage> SearchAsync(AdminScope scope, AuditSearch search, CancellationToken ct = default)
+    public async Task<AuditEventPage> SearchAsync(AdminScope scope, AuditSearch search, CancellationToken ct = default)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var events = db.AuditEvents.AsNoTracking().Where(e => e.OrgId == scope.OrgId);
@@ -103,7 +103,7 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> contexts,
             .Take(pageSize)
             .ToListAsync(ct);
 
-        return new AuditPage(await DescribeAsync(db, scope, page, ct), Math.Min(counted, CountLimit), counted > CountLimit);
+        return new AuditEventPage(await DescribeAsync(db, scope, page, ct), Math.Min(counted, CountLimit), counted > CountLimit);
     }
 
     /// <summary>One event of the admin's organization; an id of another organization's event gets null, like a missing one, and leaves an audit event.</summary>
