@@ -19,22 +19,51 @@ public sealed class PortalAuthorizationTests(AdminPortalFixture fixture) : IClas
     /// Every portal page: its address, the title it renders (prerendered, so a GET shows it) and who may open it.
     /// A new page is one line here.
     /// </summary>
-    public static TheoryData<string, string, Access> Pages => new()
+    private static readonly (string Path, string Title, Access Access)[] Table =
+    [
+        ("/", "Users · RegistrationPortal", Access.Admins),
+        ("/users", "Users · RegistrationPortal", Access.Admins),
+        ("/applications", "Applications · RegistrationPortal", Access.Admins),
+        ("/audit", "Audit · RegistrationPortal", Access.Admins),
+        ("/organizations", "Organizations · RegistrationPortal", Access.PlatformAdmins),
+        ("/dev/mailbox", "Development mailbox · RegistrationPortal", Access.Admins),
+        ("/Account/Manage", "Profile", Access.Admins),
+    ];
+
+    public static TheoryData<string> Paths => new(Table.Select(page => page.Path));
+
+    public static TheoryData<string, string, Access> Pages
     {
-        { "/", "Users · RegistrationPortal", Access.Admins },
-        { "/users", "Users · RegistrationPortal", Access.Admins },
-        { "/applications", "Applications · RegistrationPortal", Access.Admins },
-        { "/audit", "Audit · RegistrationPortal", Access.Admins },
-        { "/organizations", "Organizations · RegistrationPortal", Access.PlatformAdmins },
-        { "/dev/mailbox", "Development mailbox · RegistrationPortal", Access.Admins },
-        { "/Account/Manage", "Profile", Access.Admins },
-    };
+        get
+        {
+            var data = new TheoryData<string, string, Access>();
+            foreach (var (path, title, access) in Table)
+            {
+                data.Add(path, title, access);
+            }
+
+            return data;
+        }
+    }
+
+    public static TheoryData<string, string> Titles
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var (path, title, _) in Table)
+            {
+                data.Add(path, title);
+            }
+
+            return data;
+        }
+    }
 
     [Theory]
-    [MemberData(nameof(Pages))]
-    public async Task Anonymous_visitors_are_sent_to_sign_in_and_come_back_after(string path, string title, Access access)
+    [MemberData(nameof(Paths))]
+    public async Task Anonymous_visitors_are_sent_to_sign_in_with_the_page_to_return_to(string path)
     {
-        _ = (title, access);
         using var browser = new PortalBrowser(fixture.Factory);
 
         var visit = await browser.OpenAsync(path);
@@ -69,10 +98,9 @@ public sealed class PortalAuthorizationTests(AdminPortalFixture fixture) : IClas
     }
 
     [Theory]
-    [MemberData(nameof(Pages))]
-    public async Task A_platform_admin_opens_every_page(string path, string title, Access access)
+    [MemberData(nameof(Titles))]
+    public async Task A_platform_admin_opens_every_page(string path, string title)
     {
-        _ = access;
         var orgId = await fixture.Factory.CreateOrganizationAsync();
         var admin = await fixture.CreateAdminAsync(null, "platform");
         using var browser = new PortalBrowser(fixture.Factory);
