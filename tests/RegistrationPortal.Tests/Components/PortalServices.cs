@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
@@ -39,6 +40,7 @@ public sealed class PortalServices : IAsyncLifetime
         builder.AddRegistration();
         builder.AddEmail();
         builder.AddOrgUsers();
+        builder.AddAuditLog();
         _host = builder.Build();
         await _host.Services.MigratePortalDatabaseAsync();
         _host.Services.WarmUpRegistrationKeys();
@@ -57,6 +59,12 @@ public sealed class PortalServices : IAsyncLifetime
 
     public Task<string> CreateOrganizationAsync(string name = "Test Org") =>
         Provider.GetRequiredService<OrganizationService>().CreateAsync(name, Actor.Operator("test"));
+
+    public async Task<T> WithDbAsync<T>(Func<PortalDbContext, Task<T>> work)
+    {
+        await using var db = await Provider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        return await work(db);
+    }
 
     public async Task<string> InviteAsync(string orgId, string email, UserKind kind = UserKind.EndUser)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Organizations;
 
 namespace Microsoft.AspNetCore.Routing;
 
@@ -16,11 +17,14 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
         var accountGroup = endpoints.MapGroup("/Account");
 
         accountGroup.MapPost("/Logout", async (
-            ClaimsPrincipal user,
+            HttpContext context,
             [FromServices] SignInManager<PortalUser> signInManager,
             [FromForm] string returnUrl) =>
         {
             await signInManager.SignOutAsync();
+
+            // The next admin on this browser starts without the platform admin's organization.
+            context.Response.Cookies.Delete(OrganizationSelection.CookieName);
             return TypedResults.LocalRedirect($"~/{returnUrl.TrimStart('/')}");
         });
 

@@ -6,7 +6,10 @@ namespace RegistrationPortal.Web.Features.Audit;
 public static class AuditActions
 {
     public const string OrganizationCreated = "organization.created";
+    public const string OrganizationDeleted = "organization.deleted";
     public const string ApplicationCreated = "application.created";
+    public const string ApplicationDeactivated = "application.deactivated";
+    public const string ApplicationReactivated = "application.reactivated";
     public const string UserInvited = "user.invited";
     public const string CodeSent = "registration.code.sent";
     public const string ResendSkipped = "registration.code.resend_skipped";
@@ -20,6 +23,14 @@ public static class AuditActions
     public const string EmailSuperseded = "email.superseded";
     public const string AccessDenied = "portal.access_denied";
     public const string AdminCreated = "admin.created";
+
+    /// <summary>Every action above, sorted: what the audit page offers as a filter. Read from the constants, so a new action appears by itself.</summary>
+    public static IReadOnlyList<string> All { get; } = typeof(AuditActions)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .Order(StringComparer.Ordinal)
+        .ToList();
 }
 
 public static class AuditExtensions

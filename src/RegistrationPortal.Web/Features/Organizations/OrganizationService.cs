@@ -66,6 +66,8 @@ public static class OrganizationSetup
     {
         builder.Services.AddSingleton<OrganizationService>();
         builder.Services.AddSingleton<AdminAccountService>();
+        builder.Services.AddSingleton<ApplicationAdminService>();
+        builder.Services.AddSingleton<OrganizationAdminService>();
         return builder;
     }
 }

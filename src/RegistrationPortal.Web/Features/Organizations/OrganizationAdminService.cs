@@ -1,0 +1,169 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.Users;
+
+namespace RegistrationPortal.Web.Features.Organizations;
+
+public sealed record OrganizationSearch(string? Text = null, int Page = 0, int PageSize = 25);
+
+public sealed record OrganizationRow(string Id, string Name, DateTimeOffset CreatedAt, int Admins);
+
+public sealed record OrganizationPage(IReadOnlyList<OrganizationRow> Items, int TotalItems);
+
+public sealed record NewOrganization(string? Name, string? AdminEmail, string? AdminPassword);
+
+public enum CreateOrganizationStatus
+{
+    Created,
+    InvalidName,
+    InvalidEmail,
+    DuplicateEmail,
+    PasswordRejected,
+
+    /// <summary>Something failed after the checks; whatever was made was removed again.</summary>
+    Failed,
+}
+
+public sealed record CreateOrganizationOutcome(CreateOrganizationStatus Status, string? OrgId = null, string? AdminId = null, IReadOnlyList<string>? Problems = null);
+
+/// <summary>What platform admins do across organizations: list them and create one with its first org admin.</summary>
+public sealed class OrganizationAdminService(
+    IDbContextFactory<PortalDbContext> contexts,
+    OrganizationService organizations,
+    AdminAccountService admins,
+    IServiceScopeFactory scopes,
+    WriteQueue writes,
+    TimeProvider time,
+    ILogger<OrganizationAdminService> logger)
+{
+    public const int MaxPageSize = 100;
+
+    public async Task<OrganizationPage> SearchAsync(PlatformScope scope, OrganizationSearch search, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var orgs = db.Organizations.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(search.Text))
+        {
+            var text = search.Text.Trim();
+
+            // lower() on both sides: case-insensitive on SQLite and PostgreSQL alike. An exact id finds its organization too.
+            var term = text.ToLowerInvariant();
+#pragma warning disable CA1862 // EF translates ToLower to SQL lower(); the StringComparison overloads do not translate.
+            orgs = orgs.Where(o => o.Name.ToLower().Contains(term) || o.Id == text);
+#pragma warning restore CA1862
+        }
+
+        var total = await orgs.CountAsync(ct);
+        var pageSize = Math.Clamp(search.PageSize, 1, MaxPageSize);
+        var rows = await orgs
+            .OrderBy(o => o.Name)
+            .ThenBy(o => o.Id)
+            .Skip(Math.Max(0, search.Page) * pageSize)
+            .Take(pageSize)
+            .Select(o => new OrganizationRow(o.Id, o.Name, o.CreatedAt, db.Users.Count(u => u.OrgId == o.Id)))
+            .ToListAsync(ct);
+        return new OrganizationPage(rows, total);
+    }
+
+    /// <summary>The organization's name, or null when there is no such organization.</summary>
+    public async Task<string?> NameOfAsync(string orgId, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Organizations.Where(o => o.Id == orgId).Select(o => o.Name).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>
+    /// Creates an organization and its first org admin. Everything that can be checked is checked before
+    /// anything is written (name, email, that the email is free, the password against Identity's rules), so a
+    /// refusal leaves nothing behind; should the admin still fail afterwards (another admin took the email in
+    /// between, the database failed), the new organization is deleted again, audited.
+    /// </summary>
+    public async Task<CreateOrganizationOutcome> CreateAsync(PlatformScope scope, NewOrganization request, string? clientAddress)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        if (!OrganizationService.IsValidName(request.Name))
+        {
+            return new CreateOrganizationOutcome(CreateOrganizationStatus.InvalidName);
+        }
+
+        if (!EmailAddress.IsValid(request.AdminEmail))
+        {
+            return new CreateOrganizationOutcome(CreateOrganizationStatus.InvalidEmail);
+        }
+
+        var email = request.AdminEmail!.Trim();
+        var password = request.AdminPassword ?? "";
+        await using (var checks = scopes.CreateAsyncScope())
+        {
+            var users = checks.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+            if (await users.FindByEmailAsync(email) is not null)
+            {
+                return new CreateOrganizationOutcome(CreateOrganizationStatus.DuplicateEmail);
+            }
+
+            var candidate = new PortalUser { UserName = email, Email = email };
+            var problems = new List<string>();
+            foreach (var validator in users.PasswordValidators)
+            {
+                var result = await validator.ValidateAsync(users, candidate, password);
+                problems.AddRange(result.Errors.Select(e => e.Description));
+            }
+
+            if (problems.Count > 0)
+            {
+                return new CreateOrganizationOutcome(CreateOrganizationStatus.PasswordRejected, Problems: problems);
+            }
+        }
+
+        var actor = Actor.Admin(scope.AdminId, clientAddress);
+        var orgId = await organizations.CreateAsync(request.Name!, actor);
+        CreateAdminOutcome admin;
+        try
+        {
+            admin = await admins.CreateAsync(orgId, email, password, platformAdmin: false, actor);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Creating the first admin of organization {OrgId} failed", orgId);
+            admin = new CreateAdminOutcome(CreateAdminStatus.UnknownOrganization);
+        }
+
+        if (admin.Status == CreateAdminStatus.Created)
+        {
+            return new CreateOrganizationOutcome(CreateOrganizationStatus.Created, orgId, admin.AdminId);
+        }
+
+        await DeleteEmptyOrganizationAsync(orgId, actor, $"its first admin could not be created ({admin.Status})");
+        return admin.Status switch
+        {
+            CreateAdminStatus.DuplicateEmail => new CreateOrganizationOutcome(CreateOrganizationStatus.DuplicateEmail),
+            CreateAdminStatus.PasswordRejected => new CreateOrganizationOutcome(CreateOrganizationStatus.PasswordRejected, Problems: admin.Problems),
+            CreateAdminStatus.InvalidEmail => new CreateOrganizationOutcome(CreateOrganizationStatus.InvalidEmail),
+            _ => new CreateOrganizationOutcome(CreateOrganizationStatus.Failed),
+        };
+    }
+
+    private Task<bool> DeleteEmptyOrganizationAsync(string orgId, Actor actor, string reason) =>
+        writes.ExecuteAsync(async db =>
+        {
+            // Only an organization nothing refers to yet: it was made a moment ago by this call.
+            var empty = !await db.Applications.AnyAsync(a => a.OrgId == orgId)
+                && !await db.OrgUsers.AnyAsync(u => u.OrgId == orgId)
+                && !await db.Users.AnyAsync(u => u.OrgId == orgId);
+            if (!empty)
+            {
+                return false;
+            }
+
+            await db.Organizations.Where(o => o.Id == orgId).ExecuteDeleteAsync();
+            db.Audit(time.GetUtcNow(), orgId, AuditActions.OrganizationDeleted, actor, orgId, reason);
+            return true;
+        });
+}
+
+/// <summary>What the create dialog hands back to the page.</summary>
+public sealed record CreatedOrganization(string OrgId, string Name, string AdminEmail);
