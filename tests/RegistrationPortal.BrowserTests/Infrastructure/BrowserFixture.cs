@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Playwright;
+using RegistrationPortal.IntegrationTests.Infrastructure;
 
 namespace RegistrationPortal.BrowserTests.Infrastructure;
 
@@ -33,6 +34,9 @@ public sealed class BrowserFixture : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium package (scripts/test.sh does).");
         }
 
+        // Playwright's 5 s default is short for a Blazor circuit on a busy two-core machine; the integration tests'
+        // Wait helper allows the same.
+        Assertions.SetDefaultExpectTimeout((float)Wait.DefaultTimeout.TotalMilliseconds);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
