@@ -17,14 +17,22 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@"
 }
 
-# 1. Debian packages. Debian's python3-aiosmtpd is the real SMTP server the integration tests talk to;
-#    only /usr/bin/python3 sees Debian's Python packages.
+# 1. Debian packages. Debian's python3-aiosmtpd is the real SMTP server the integration and browser tests talk
+#    to; only /usr/bin/python3 sees Debian's Python packages.
 missing=()
 if ! [ -x /usr/bin/python3 ] || ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
   missing+=(python3 python3-aiosmtpd)
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
+fi
+# Debian's Chromium is the browser the browser tests drive (Playwright is never asked to download one), and
+# its screenshots need at least one font.
+if ! [ -x /usr/bin/chromium ]; then
+  missing+=(chromium)
+fi
+if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list : family 2>/dev/null | head -n 1)" ]; then
+  missing+=(fontconfig fonts-dejavu-core)
 fi
 if ((${#missing[@]})); then
   apt_install "${missing[@]}"

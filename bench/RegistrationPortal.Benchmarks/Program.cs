@@ -29,6 +29,7 @@ try
     var data = await Seeder.SeedAsync(dbFile, settings.Users, settings.Others, settings.Others);
     var seedTime = clock.Elapsed;
     Console.WriteLine($"Seeded {data.Pending:N0} pending, {data.Registered:N0} registered, {data.Deactivated:N0} deactivated users in {seedTime.TotalSeconds:0.0} s");
+    var selfServiceData = await SelfServicePhase.SeedAsync(dbFile, settings.Mixed / SelfServicePhase.Names.Length);
 
     clock.Restart();
     host = await HostRunner.StartAsync(webDll, work.FullName, dbFile, TimeSpan.FromSeconds(60));
@@ -65,6 +66,7 @@ try
     var mix = Cases.Shuffled(data, perCase);
     Console.WriteLine($"Mixed cases: {mix.Count:N0} shuffled requests ...");
     var mixed = await LoadGenerator.RunAsync(client, settings.Clients, Cases.Names.Length, i => i < mix.Count ? mix[(int)i] : null, null, Cases.Success, cancel.Token);
+    var selfService = await SelfServicePhase.RunAsync(host.BaseAddress, selfServiceData, settings.Mixed / SelfServicePhase.Names.Length, settings.Clients, cancel.Token);
 
     // Let the dispatcher catch up for a while, then count what is left.
     clock.Restart();
@@ -99,6 +101,8 @@ try
     report.Table(["Mixed case", "OK", "p50 ms", "p99 ms"], Enumerable.Range(0, Cases.Names.Length)
         .Select(c => new[] { Cases.Names[c], $"{mixed.Latencies[c].Count:N0}", $"{medians[c]:0.0}", $"{mixed.Percentile(99, c):0.0}" }));
     report.Line();
+    SelfServicePhase.Report(report, selfService);
+    report.Line();
     report.Table(["Figure", "Value"], [
         ["Resend / healthz throughput", $"{resend.Throughput / health.Throughput:P1}"],
         ["Largest difference between case medians", $"{(medians.Max() - medians.Min()) / medians.Min():P1}"],
@@ -113,7 +117,7 @@ try
         ["Total run time", $"{total.Elapsed.TotalSeconds:0} s"],
     ]);
 
-    var failures = new[] { ("warm-up", warmup), ("healthz", health), ("resend", resend), ("mixed", mixed) }.Where(p => p.Item2.FailureCount > 0).ToList();
+    var failures = new[] { ("warm-up", warmup), ("healthz", health), ("resend", resend), ("mixed", mixed), ("self-service", selfService) }.Where(p => p.Item2.FailureCount > 0).ToList();
     if (resend.Exhausted)
     {
         report.Line();

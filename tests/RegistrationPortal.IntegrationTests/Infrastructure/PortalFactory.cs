@@ -79,6 +79,9 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // Only Development serves the build's static web assets (MudBlazor's CSS and scripts, blazor.web.js) from
+        // their packages by itself; a browser needs them in the Testing environment too.
+        builder.UseStaticWebAssets();
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

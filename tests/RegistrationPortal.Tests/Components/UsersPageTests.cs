@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
@@ -41,6 +42,13 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
         auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin-" + orgId), new Claim(PortalRoles.OrgClaim, orgId));
     }
 
+    /// <summary>Renders the page as the circuit does, or as the prerender before it.</summary>
+    private IRenderedComponent<UsersPage> RenderPage(bool interactive = true)
+    {
+        _bunit.Renderer.SetRendererInfo(interactive ? new RendererInfo("Server", isInteractive: true) : new RendererInfo("Static", isInteractive: false));
+        return _bunit.Render<UsersPage>();
+    }
+
     [Fact]
     public async Task Shows_the_pending_users_of_the_admins_organization_only()
     {
@@ -50,7 +58,7 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
         await _portal.InviteAsync(other, "theirs@example.com");
         SignInAsAdminOf(org);
 
-        var page = _bunit.Render<UsersPage>();
+        var page = RenderPage();
 
         page.WaitForAssertion(() => Assert.Contains("mine@example.com", page.Markup), Deadline);
         Assert.DoesNotContain("theirs@example.com", page.Markup);
@@ -68,7 +76,7 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
 
         SignInAsAdminOf(org);
 
-        var page = _bunit.Render<UsersPage>();
+        var page = RenderPage();
 
         page.WaitForAssertion(() => Assert.Contains("1-25 of 27", page.Markup), Deadline);
         Assert.Equal(25, page.FindAll("button[aria-label^='Resend code to']").Count);
@@ -80,9 +88,22 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
         var org = await _portal.CreateOrganizationAsync();
         SignInAsAdminOf(org);
 
-        var page = _bunit.Render<UsersPage>();
+        var page = RenderPage();
 
         page.WaitForAssertion(() => Assert.Contains("No one is waiting to register", page.Markup), Deadline);
+    }
+
+    [Fact]
+    public async Task Until_the_circuit_connects_the_filters_are_disabled_so_no_keystroke_is_lost()
+    {
+        var org = await _portal.CreateOrganizationAsync();
+        SignInAsAdminOf(org);
+
+        var page = RenderPage(interactive: false);
+
+        Assert.True(page.Find("input[aria-label='Search email']").HasAttribute("disabled"));
+        Assert.Equal("true", page.Find("[role=combobox][aria-label=Status]").GetAttribute("aria-disabled"));
+        Assert.True(page.Find("input[aria-label='Start date']").HasAttribute("disabled"));
     }
 
     [Fact]
@@ -92,7 +113,7 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
         await _portal.InviteAsync(org, "alice.smith@example.com");
         await _portal.InviteAsync(org, "bob.jones@example.com");
         SignInAsAdminOf(org);
-        var page = _bunit.Render<UsersPage>();
+        var page = RenderPage();
         page.WaitForAssertion(() => Assert.Contains("bob.jones@example.com", page.Markup), Deadline);
 
         page.Find("input[aria-label='Search email']").Input("SMITH");
@@ -112,7 +133,7 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
         SignInAsAdminOf(org);
         var dialogs = _bunit.Render<MudDialogProvider>();
         var snackbars = _bunit.Render<MudSnackbarProvider>();
-        var page = _bunit.Render<UsersPage>();
+        var page = RenderPage();
         page.WaitForAssertion(() => Assert.Contains("carol@example.com", page.Markup), Deadline);
 
         // First resend: sent. The click's handler waits for the dialog, so it completes only after the answer.
@@ -138,7 +159,7 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
         SignInAsAdminOf(org);
         var dialogs = _bunit.Render<MudDialogProvider>();
         var snackbars = _bunit.Render<MudSnackbarProvider>();
-        var page = _bunit.Render<UsersPage>();
+        var page = RenderPage();
         page.WaitForAssertion(() => Assert.Contains("dave@example.com", page.Markup), Deadline);
 
         var clicking = page.Find("button[aria-label='Resend code to dave@example.com']").ClickAsync(new());

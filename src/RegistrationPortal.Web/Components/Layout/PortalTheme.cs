@@ -13,6 +13,12 @@ public static class PortalTheme
             Secondary = "#00695c",
             AppbarBackground = "#173f7a",
             AppbarText = "#ffffff",
+            // MudBlazor's own status colours (#ff9800 warning, #00c853 success) give 2.2:1 on white: too faint for
+            // the outlined status chips and for white snackbar text.
+            Success = "#2e7d32",
+            Warning = "#a04f00",
+            Error = "#c62828",
+            Info = "#1565c0",
         },
         PaletteDark = new PaletteDark
         {
