@@ -8,6 +8,9 @@ public static class AuditActions
     public const string OrganizationCreated = "organization.created";
     public const string ApplicationCreated = "application.created";
     public const string UserInvited = "user.invited";
+    public const string UserDeactivated = "user.deactivated";
+    public const string UserReactivated = "user.reactivated";
+    public const string UserEmailCorrected = "user.email_corrected";
     public const string CodeSent = "registration.code.sent";
     public const string ResendSkipped = "registration.code.resend_skipped";
     public const string ResendThrottled = "registration.code.resend_throttled";
