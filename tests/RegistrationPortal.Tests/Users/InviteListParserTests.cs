@@ -27,6 +27,15 @@ public sealed class InviteListParserTests
     }
 
     [Fact]
+    public void A_header_without_a_kind_column_gives_every_line_the_default_kind()
+    {
+        var list = InviteListParser.Parse("email,name\nana@example.com,Ana Lopez", UserKind.CustomerEmployee);
+
+        var line = Assert.Single(list.Lines);
+        Assert.Equal(("ana@example.com", UserKind.CustomerEmployee, InviteLineStatus.Ready), (line.Email, line.Kind!.Value, line.Status));
+    }
+
+    [Fact]
     public void Kinds_are_read_as_people_write_them_and_an_empty_kind_takes_the_default()
     {
         var list = InviteListParser.Parse("a@example.com,end_user\nb@example.com,END-USER\nc@example.com,\nd@example.com,CustomerEmployee", UserKind.CustomerEmployee);
