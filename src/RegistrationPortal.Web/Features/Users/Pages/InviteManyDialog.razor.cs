@@ -1,16 +1,22 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.JSInterop;
 using MudBlazor;
 using RegistrationPortal.Web.Features.Organizations;
 
 namespace RegistrationPortal.Web.Features.Users.Pages;
 
 /// <summary>Paste or upload a list, preview what will happen to each line, then invite the ready ones with progress and a summary.</summary>
-public sealed partial class InviteManyDialog
+public sealed partial class InviteManyDialog : IAsyncDisposable
 {
+    /// <summary>The module that hands over the pasted list (see the .razor.js beside this file).</summary>
+    public const string ModulePath = "./Features/Users/Pages/InviteManyDialog.razor.js";
+
+    private readonly string _pasteBoxId = "paste-" + Guid.NewGuid().ToString("N");
+    private ElementReference _pasteBox;
+    private IJSObjectReference? _module;
     private Step _step = Step.Input;
-    private string? _text;
     private UserKind _defaultKind = UserKind.EndUser;
     private string? _listError;
     private string? _source;
@@ -32,6 +38,9 @@ public sealed partial class InviteManyDialog
 
     [Inject]
     private OrgUserInviteService Invites { get; set; } = default!;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
 
     [Parameter, EditorRequired]
     public AdminScope Scope { get; set; } = default!;
@@ -62,9 +71,46 @@ public sealed partial class InviteManyDialog
         _step = Step.Input;
         _list = null;
         _source = null;
+        _listError = null;
     }
 
-    private Task PreviewPastedAsync() => PreviewAsync(() => Task.FromResult(InviteListParser.Parse(_text, _defaultKind)), source: null);
+    public async ValueTask DisposeAsync()
+    {
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The circuit is gone, and the module with it.
+            }
+        }
+    }
+
+    private Task PreviewPastedAsync() => PreviewAsync(
+        async () =>
+        {
+            _module ??= await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
+            var text = await _module.InvokeAsync<IJSStreamReference?>("readText", _pasteBox);
+            if (text is null)
+            {
+                return InviteListParser.Parse(null, _defaultKind);
+            }
+
+            await using (text)
+            {
+                if (text.Length > InviteListParser.MaxBytes)
+                {
+                    return new InviteList([], InviteListParser.TooManyBytesMessage);
+                }
+
+                await using var stream = await text.OpenReadStreamAsync(InviteListParser.MaxBytes);
+                return await InviteListParser.ParseAsync(stream, text.Length, _defaultKind);
+            }
+        },
+        source: null);
 
     private Task UploadAsync(IBrowserFile? file)
     {
