@@ -20,7 +20,8 @@ public sealed class OrgUserInviteService(
     IDbContextFactory<PortalDbContext> contexts,
     RegistrationService registration,
     WriteQueue writes,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<OrgUserInviteService> logger)
 {
     /// <summary>Invitations in flight at once: enough for the write queue to commit them together, few enough to keep progress moving.</summary>
     public const int BatchSize = 64;
@@ -130,9 +131,10 @@ public sealed class OrgUserInviteService(
         {
             return await registration.InviteAsync(orgId, line.Email, line.Kind!.Value, actor);
         }
-        catch (DbUpdateException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // A racing invitation of the same address lost at the unique index: the line fails alone.
+            // One line's failure (the write queue rolled back its savepoint) must not end the others: it is counted as failed.
+            logger.LogWarning(ex, "Invitation of line {Line} into {OrgId} failed", line.LineNumber, orgId);
             return null;
         }
     }

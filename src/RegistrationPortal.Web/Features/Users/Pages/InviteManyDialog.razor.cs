@@ -171,7 +171,14 @@ public sealed partial class InviteManyDialog : IAsyncDisposable
         _summary = await Invites.InviteManyAsync(Scope, _list, ClientAddress, async done =>
         {
             _done = done;
-            await InvokeAsync(StateHasChanged);
+            try
+            {
+                await InvokeAsync(StateHasChanged);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The admin closed the tab: the invitations still run to the end, as the summary would have said.
+            }
         });
     }
 }
