@@ -11,6 +11,9 @@ public static class AuditActions
     public const string ApplicationDeactivated = "application.deactivated";
     public const string ApplicationReactivated = "application.reactivated";
     public const string UserInvited = "user.invited";
+    public const string UserDeactivated = "user.deactivated";
+    public const string UserReactivated = "user.reactivated";
+    public const string UserEmailCorrected = "user.email_corrected";
     public const string CodeSent = "registration.code.sent";
     public const string ResendSkipped = "registration.code.resend_skipped";
     public const string ResendThrottled = "registration.code.resend_throttled";

@@ -1,0 +1,59 @@
+using System.Globalization;
+using MudBlazor;
+using RegistrationPortal.Web.Features.Registration;
+
+namespace RegistrationPortal.Web.Features.Users;
+
+/// <summary>What an admin is told after deactivating, reactivating, correcting an address or inviting: the true outcome, in words.</summary>
+public static class UserActionMessages
+{
+    public const string NotInOrganization = "That user is not in your organization; nothing changed.";
+
+    public const string InvalidEmail = "Enter a valid email address, like name@example.com.";
+
+    public static (string Message, Severity Severity) Deactivated(UserStateOutcome outcome) => outcome.Status switch
+    {
+        UserStateStatus.Changed => ($"{outcome.Email} is deactivated. {Codes(outcome.CodesInvalidated)} stopped working.", Severity.Success),
+        UserStateStatus.Unchanged => ($"{outcome.Email} was already deactivated.", Severity.Info),
+        UserStateStatus.AlreadyRegistered => ($"{outcome.Email} has already registered; nothing changed.", Severity.Info),
+        _ => (NotInOrganization, Severity.Error),
+    };
+
+    public static (string Message, Severity Severity) Reactivated(UserStateOutcome outcome) => outcome.Status switch
+    {
+        UserStateStatus.Changed => ($"{outcome.Email} is active again. Send them a new code with Resend code.", Severity.Success),
+        UserStateStatus.Unchanged => ($"{outcome.Email} was already active.", Severity.Info),
+        UserStateStatus.AlreadyRegistered => ($"{outcome.Email} has already registered; nothing changed.", Severity.Info),
+        _ => (NotInOrganization, Severity.Error),
+    };
+
+    public static (string Message, Severity Severity) EmailCorrected(CorrectEmailOutcome outcome) => outcome.Status switch
+    {
+        CorrectEmailStatus.Sent => ($"Address corrected to {outcome.NewEmail}. The old code no longer works; a new code was sent, expiring {Time(outcome.ExpiresAt)} UTC.", Severity.Success),
+        CorrectEmailStatus.InvalidEmail => (InvalidEmail, Severity.Warning),
+        CorrectEmailStatus.SameEmail => ("That is already the user's address. To send them a new code, use Resend code.", Severity.Warning),
+        CorrectEmailStatus.DuplicateEmail => ($"{outcome.NewEmail} is already a user of this organization. Open that user instead.", Severity.Warning),
+        CorrectEmailStatus.AlreadyRegistered => ($"{outcome.OldEmail} has already registered; the address was not changed.", Severity.Info),
+        CorrectEmailStatus.Deactivated => ($"{outcome.OldEmail} is deactivated; reactivate them first. The address was not changed.", Severity.Warning),
+        _ => (NotInOrganization, Severity.Error),
+    };
+
+    public static string Invited(string email, InviteOutcome outcome) =>
+        $"Invited {email}. Their code expires {Time(outcome.ExpiresAt)} UTC.";
+
+    public static string InviteProblem(string email, InviteOutcome outcome) => outcome.Status switch
+    {
+        InviteStatus.InvalidEmail => InvalidEmail,
+        InviteStatus.DuplicateEmail => $"{email.Trim()} is already a user of this organization.",
+        InviteStatus.UnknownOrganization => "This organization does not exist; nobody was invited.",
+        _ => string.Empty,
+    };
+
+    public static string Summary(BulkInviteSummary summary) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"Invited {summary.Invited}. Skipped {summary.Duplicates} duplicate(s) ({summary.DuplicatesInList} repeated in the list, {summary.AlreadyInOrganization} already in the organization) and {summary.Invalid} invalid line(s). {summary.Failed} failed.");
+
+    public static string Time(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "—";
+
+    private static string Codes(int count) => count == 1 ? "1 outstanding code" : string.Create(CultureInfo.InvariantCulture, $"{count} outstanding codes");
+}
