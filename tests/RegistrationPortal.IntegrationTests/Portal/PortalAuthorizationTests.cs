@@ -23,6 +23,7 @@ public sealed class PortalAuthorizationTests(AdminPortalFixture fixture) : IClas
     [
         ("/", "Users · RegistrationPortal", Access.Admins),
         ("/users", "Users · RegistrationPortal", Access.Admins),
+        ("/users/us-guess-guess-guessguessguess1", "User · Users · RegistrationPortal", Access.Admins),
         ("/applications", "Applications · RegistrationPortal", Access.Admins),
         ("/audit", "Audit · RegistrationPortal", Access.Admins),
         ("/organizations", "Organizations · RegistrationPortal", Access.PlatformAdmins),

@@ -81,7 +81,7 @@ public sealed class InviteDialogTests(PortalServices portal) : PortalComponentTe
         var userId = await Portal.InviteAsync(org, "linked@example.com");
         await SignInAsAdminOfAsync(org);
 
-        var page = Bunit.Render<UsersPage>();
+        var page = RenderInteractive<UsersPage>();
 
         page.WaitForAssertion(() => Assert.Equal($"users/{userId}", page.FindAll("a").Single(a => a.TextContent.Trim() == "linked@example.com").GetAttribute("href")), Deadline);
     }
@@ -196,7 +196,7 @@ public sealed class InviteDialogTests(PortalServices portal) : PortalComponentTe
         _dialogs = Bunit.Render<MudDialogProvider>();
         _snackbars = Bunit.Render<MudSnackbarProvider>();
         _popovers = Bunit.Render<MudPopoverProvider>();
-        var page = Bunit.Render<UsersPage>();
+        var page = RenderInteractive<UsersPage>();
         page.WaitForAssertion(() => Assert.Contains(page.FindAll("button"), b => b.TextContent.Trim() == button), Deadline);
         var clicking = ClickButtonAsync(page, button);
         _dialogs.WaitForAssertion(() => Assert.NotEmpty(_dialogs.FindAll(".mud-dialog")), Deadline);

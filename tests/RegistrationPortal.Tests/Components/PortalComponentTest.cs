@@ -37,6 +37,14 @@ public abstract class PortalComponentTest : IClassFixture<PortalServices>, IAsyn
 
     protected static string AdminIdOf(string orgId) => "admin-" + orgId;
 
+    /// <summary>Renders a page as it runs once its circuit has connected (pages that read RendererInfo need one).</summary>
+    protected IRenderedComponent<TPage> RenderInteractive<TPage>()
+        where TPage : Microsoft.AspNetCore.Components.IComponent
+    {
+        Bunit.Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
+        return Bunit.Render<TPage>();
+    }
+
     protected static AdminScope ScopeOf(string orgId) => AdminScope.For(AdminOf(orgId))!;
 
     protected static ClaimsPrincipal AdminOf(string orgId) => new(new ClaimsIdentity(

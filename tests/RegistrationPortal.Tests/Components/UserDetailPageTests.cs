@@ -294,7 +294,7 @@ public sealed class UserDetailPageTests(PortalServices portal) : PortalComponent
     }
 
     [Fact]
-    public async Task Naming_another_organization_in_the_address_is_refused_and_audited()
+    public async Task Naming_another_organization_in_the_address_does_not_widen_the_scope_and_is_audited()
     {
         var org = await Portal.CreateOrganizationAsync();
         var other = await Portal.CreateOrganizationAsync("Other");
@@ -306,7 +306,7 @@ public sealed class UserDetailPageTests(PortalServices portal) : PortalComponent
 
         page.WaitForAssertion(() => Assert.Equal("User not found", page.Find("h1").TextContent.Trim()), Deadline);
         Assert.DoesNotContain("hidden@example.com", page.Markup, StringComparison.Ordinal);
-        Assert.True(await WithDbAsync(db => db.AuditEvents.AnyAsync(a => a.OrgId == org && a.Action == AuditActions.AccessDenied && a.SubjectId == other)));
+        Assert.True(await WithDbAsync(db => db.AuditEvents.AnyAsync(a => a.OrgId == org && a.Action == AuditActions.AccessDenied && a.SubjectId == theirs)));
     }
 
     private IRenderedComponent<UserDetailPage> RenderDetail(string userId) =>

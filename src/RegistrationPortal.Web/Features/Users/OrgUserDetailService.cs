@@ -68,22 +68,6 @@ public sealed class OrgUserDetailService(
 
     public const int MaxAuditPageSize = 100;
 
-    /// <summary>
-    /// The admin's scope for a page that may name an organization; a refused request for another organization is
-    /// audited (the scope itself cannot be, since it does not exist).
-    /// </summary>
-    public async Task<AdminScope?> ScopeForAsync(ClaimsPrincipal admin, string? requestedOrgId, string? clientAddress)
-    {
-        var scope = AdminScope.For(admin, requestedOrgId);
-        var adminId = admin.FindFirstValue(ClaimTypes.NameIdentifier);
-        if (scope is null && requestedOrgId is not null && adminId is not null && admin.Identity?.IsAuthenticated == true)
-        {
-            await PortalDenials.AuditAsync(writes, time, admin.FindFirstValue(PortalRoles.OrgClaim), Actor.Admin(adminId, clientAddress), requestedOrgId, "view user: organization not yours");
-        }
-
-        return scope;
-    }
-
     /// <summary>The user with their code history and email deliveries, or null (audited) when they are not in the admin's organization.</summary>
     public async Task<UserDetail?> GetAsync(AdminScope scope, string userId, string? clientAddress, CancellationToken ct = default)
     {

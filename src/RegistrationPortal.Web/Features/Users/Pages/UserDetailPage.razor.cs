@@ -25,8 +25,8 @@ public sealed partial class UserDetailPage
     [Parameter]
     public string UserId { get; set; } = default!;
 
-    [SupplyParameterFromQuery(Name = "org")]
-    private string? RequestedOrg { get; set; }
+    [CascadingParameter]
+    private OrganizationSelection? Selection { get; set; }
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -46,7 +46,7 @@ public sealed partial class UserDetailPage
     [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
 
-    private string UsersHref => RequestedOrg is null ? "users" : $"users?org={Uri.EscapeDataString(RequestedOrg)}";
+    private const string UsersHref = "users";
 
     private string AuditRange => _audit is null
         ? string.Empty
@@ -77,7 +77,7 @@ public sealed partial class UserDetailPage
     {
         _loading = true;
         _loadedUserId = UserId;
-        _scope ??= await Detail.ScopeForAsync((await AuthenticationState).User, RequestedOrg, Client?.Address);
+        _scope ??= Selection.ScopeFor((await AuthenticationState).User);
         _detail = _scope is null ? null : await Detail.GetAsync(_scope, UserId, Client?.Address);
         _auditPage = 0;
         _audit = _detail is null ? null : await Detail.AuditAsync(_scope!, UserId, 0, AuditPageSize);
