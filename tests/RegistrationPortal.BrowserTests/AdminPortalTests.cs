@@ -87,6 +87,26 @@ public sealed class AdminPortalTests(BrowserFixture browser, DemoBrowserHost hos
     }
 
     [Fact]
+    public async Task The_detail_page_shows_the_code_history_passes_the_accessibility_scan_and_is_photographed()
+    {
+        const string email = "alice@example.com";
+        await using var session = await browser.OpenAsync(host.BaseAddress, width: 1280, height: 800);
+        var page = session.Page;
+        await Portal.SignInToUsersAsync(page, DemoBrowserHost.AdminEmail, DemoBrowserHost.AdminPassword);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = email, Exact = true }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = email, Exact = true, Level = 1 })).ToBeVisibleAsync();
+        var codes = page.GetByRole(AriaRole.Table, new() { Name = "Registration codes" });
+        await Expect(codes.GetByRole(AriaRole.Row)).ToHaveCountAsync(2);
+        await Expect(codes).ToContainTextAsync("System");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Resend code", Exact = true })).ToBeEnabledAsync();
+        await Accessibility.AssertNoSeriousViolationsAsync(page, "the user detail page");
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathFor("user-detail.png"), FullPage = true });
+        session.AssertNoConsoleErrors();
+    }
+
+    [Fact]
     public async Task The_sign_in_page_and_the_users_page_pass_the_accessibility_scan_and_are_photographed()
     {
         await using var session = await browser.OpenAsync(host.BaseAddress, width: 1280, height: 800);

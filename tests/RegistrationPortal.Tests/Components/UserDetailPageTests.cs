@@ -312,15 +312,19 @@ public sealed class UserDetailPageTests(PortalServices portal) : PortalComponent
     private IRenderedComponent<UserDetailPage> RenderDetail(string userId) =>
         Bunit.Render<UserDetailPage>(p => p.Add(x => x.UserId, userId));
 
-    private static IReadOnlyList<IElement> Rows(IRenderedComponent<UserDetailPage> page, string table) =>
-        page.FindAll($"[aria-label='{table}'] tbody tr");
+    private static List<IElement> Rows(IRenderedComponent<UserDetailPage> page, string table) =>
+        Table(page, table).QuerySelectorAll("tbody tr").ToList();
+
+    /// <summary>A table found by its caption, the accessible name a screen reader announces.</summary>
+    private static IElement Table(IRenderedComponent<UserDetailPage> page, string caption) =>
+        page.FindAll("table").Single(t => t.QuerySelector("caption")?.TextContent.Trim() == caption);
 
     private static string[] Cells(IElement row) => row.QuerySelectorAll("td").Select(td => td.TextContent.Trim()).ToArray();
 
     private static string[] Pick(string[] cells, params int[] indexes) => indexes.Select(i => cells[i]).ToArray();
 
     private static string DetailValue(IRenderedComponent<UserDetailPage> page, string name) =>
-        page.FindAll("[aria-label='User details'] tbody tr").Single(r => r.QuerySelector("th")!.TextContent.Trim() == name).QuerySelector("td")!.TextContent.Trim();
+        Table(page, "User details").QuerySelectorAll("tbody tr").Single(r => r.QuerySelector("th")!.TextContent.Trim() == name).QuerySelector("td")!.TextContent.Trim();
 
     private Task<int> ClearThrottleAsync(string orgId) =>
         WithDbAsync(db => db.ResendThrottles.Where(t => t.OrgId == orgId).ExecuteDeleteAsync());
