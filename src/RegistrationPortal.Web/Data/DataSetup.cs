@@ -4,8 +4,16 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using RegistrationPortal.Web.Features.Operations;
 
 namespace RegistrationPortal.Web.Data;
+
+/// <summary>The resolved connection string of the portal's SQLite database, for tools that work on the file itself (backup).</summary>
+public sealed record PortalDatabase(string ConnectionString)
+{
+    public string FilePath => new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+}
 
 public static class DataSetup
 {
@@ -14,19 +22,30 @@ public static class DataSetup
     /// <summary>SQLite on the file named by <c>ConnectionStrings:Portal</c> (relative paths are under the content root).</summary>
     public static IHostApplicationBuilder AddPortalData(this IHostApplicationBuilder builder)
     {
-        var connectionString = ResolveConnectionString(
-            builder.Configuration.GetConnectionString("Portal") ?? DefaultConnectionString,
-            builder.Environment.ContentRootPath);
+        string connectionString;
+        try
+        {
+            connectionString = ResolveConnectionString(
+                builder.Configuration.GetConnectionString("Portal") ?? DefaultConnectionString,
+                builder.Environment.ContentRootPath);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            throw new ConfigurationException(ConfigurationCheck.Line("ConnectionStrings:Portal", $"is not a usable SQLite connection string ({ex.Message})"));
+        }
+
         var synchronous = builder.Configuration["Database:Synchronous"] ?? "NORMAL";
         if (synchronous is not ("NORMAL" or "FULL" or "EXTRA"))
         {
-            throw new InvalidOperationException("Database:Synchronous must be NORMAL, FULL or EXTRA.");
+            throw new ConfigurationException(ConfigurationCheck.Line("Database:Synchronous", "must be NORMAL, FULL or EXTRA"));
         }
 
         var pragmas = new SqlitePragmaInterceptor(synchronous);
         builder.Services.AddDbContextFactory<PortalDbContext>(o => o
             .UseSqlite(connectionString)
             .AddInterceptors(pragmas));
+        builder.Services.AddSingleton(new PortalDatabase(connectionString));
+        builder.Services.TryAddSingleton<PortalTelemetry>();
         builder.Services.AddSingleton<WriteQueue>();
 
         // Identity builds its part of the model from these options: the same in the host, the tools and tests.

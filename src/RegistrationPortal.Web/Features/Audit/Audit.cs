@@ -36,5 +36,6 @@ public static class AuditExtensions
             ClientAddress = actor.ClientAddress,
             SubjectId = subjectId,
             Details = details,
+            CorrelationId = db.CorrelationId ?? RegistrationPortal.Web.Features.Operations.PortalTelemetry.CurrentCorrelationId(),
         });
 }
