@@ -11,14 +11,19 @@ public static class EmailSetup
         builder.Services.AddCheckedOptions<PortalOptions>(PortalOptions.Section);
 
         // A stopping host finishes the message in hand: give it time for a connect and a send at the SMTP timeout.
-        builder.Services.AddOptions<HostOptions>().Configure<IOptions<EmailOptions>>((host, email) =>
+        // Read leniently: a wrong value is the configuration check's to report, with its key, not this one's to throw.
+        builder.Services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
         {
-            var needed = (email.Value.Smtp.Timeout * 2) + TimeSpan.FromSeconds(5);
+            var timeout = TimeSpan.TryParse(configuration[$"{EmailOptions.Section}:Smtp:Timeout"], System.Globalization.CultureInfo.InvariantCulture, out var configured) && configured > TimeSpan.Zero && configured <= TimeSpan.FromMinutes(10)
+                ? configured
+                : new SmtpOptions().Timeout;
+            var needed = (timeout * 2) + TimeSpan.FromSeconds(5);
             if (host.ShutdownTimeout < needed)
             {
                 host.ShutdownTimeout = needed;
             }
         });
+
         builder.Services.AddSingleton<EmailSignal>();
         builder.Services.AddSingleton<DispatcherHeartbeat>();
         builder.Services.AddSingleton<RegistrationEmail>();

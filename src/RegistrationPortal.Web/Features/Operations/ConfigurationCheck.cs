@@ -102,6 +102,11 @@ public static partial class ConfigurationCheck
             return ex.Message;
         }
 
+        if (ex is OptionsValidationException)
+        {
+            return string.Join(Environment.NewLine, Lines(ex));
+        }
+
         // The binder's words: "Failed to convert configuration value at 'Email:Smtp:Port' to type 'System.Int32'."
         if (ex is InvalidOperationException && BinderFailure().Match(ex.Message) is { Success: true } match)
         {
