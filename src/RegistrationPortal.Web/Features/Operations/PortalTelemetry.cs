@@ -34,7 +34,7 @@ public sealed class PortalTelemetry : IDisposable
         _throttleRejections = _meter.CreateCounter<long>("portal.throttle.rejections", "{request}", "Requests refused by a limit: per user (the resend throttle) or per client address.");
         _deliveryAttempts = _meter.CreateCounter<long>("portal.email.delivery_attempts", "{attempt}", "Attempts to hand a message to the mail transport, by outcome.");
         _deliveryFailures = _meter.CreateCounter<long>("portal.email.delivery_failures", "{failure}", "Failed delivery attempts; final when the dispatcher gave up on the message.");
-        _writeBatchSize = _meter.CreateHistogram<int>("portal.db.write_batch.size", "{item}", "Work items committed together by the single writer.");
+        _writeBatchSize = _meter.CreateHistogram("portal.db.write_batch.size", "{item}", "Work items committed together by the single writer.", tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
     }
 
     /// <summary>The meter, for observable instruments that other services own.</summary>
