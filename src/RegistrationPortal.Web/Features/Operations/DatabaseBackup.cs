@@ -133,7 +133,7 @@ public sealed class DatabaseBackup(PortalDatabase database, TimeProvider time)
     /// </summary>
     private static async Task TakeOverAsync(string file, CancellationToken ct)
     {
-        await using var connection = await OpenAsync(file, SqliteOpenMode.ReadWrite, ct, timeoutSeconds: 2);
+        await using var connection = await OpenAsync(file, SqliteOpenMode.ReadWrite, ct, timeoutSeconds: 1);
         string? mode;
         try
         {
