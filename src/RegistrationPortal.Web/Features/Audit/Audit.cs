@@ -20,6 +20,7 @@ public static class AuditActions
     public const string EmailSuperseded = "email.superseded";
     public const string AccessDenied = "portal.access_denied";
     public const string AdminCreated = "admin.created";
+    public const string RetentionPruned = "retention.pruned";
 }
 
 public static class AuditExtensions

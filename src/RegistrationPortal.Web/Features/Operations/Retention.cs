@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Registration;
 
@@ -58,8 +59,11 @@ public sealed class RetentionService(
     WriteQueue writes,
     IOptionsMonitor<RetentionOptions> options,
     IOptionsMonitor<RegistrationOptions> registration,
+    TimeProvider time,
     ILogger<RetentionService> logger)
 {
+    private static readonly Actor Pruner = Actor.Operator("retention");
+
     /// <summary>Counts what <see cref="PruneAsync"/> would delete at <paramref name="now"/> (the dry run).</summary>
     public async Task<RetentionReport> PlanAsync(DateTimeOffset now, CancellationToken ct = default)
     {
@@ -105,6 +109,12 @@ public sealed class RetentionService(
         var report = new RetentionReport(audit, outbox, codes, challenges);
         if (report.Rows.Any(r => r.Count > 0))
         {
+            var details = string.Join(", ", report.Rows.Select(r => $"{r.Name} {r.Count}"));
+            await writes.ExecuteAsync(db =>
+            {
+                db.Audit(time.GetUtcNow(), null, AuditActions.RetentionPruned, Pruner, null, $"older than the cutoffs at {now:O}: {details}");
+                return Task.FromResult(true);
+            });
             logger.LogInformation(
                 "Retention pruned {AuditEvents} audit events, {OutboxMessages} outbox rows, {Codes} spent codes and {Challenges} challenges",
                 audit, outbox, codes, challenges);
