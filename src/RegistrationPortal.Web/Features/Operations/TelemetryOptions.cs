@@ -8,7 +8,7 @@ public enum OtlpTransport
     HttpProtobuf,
 }
 
-public sealed class TelemetryOptions
+public sealed class TelemetryOptions : IValidatableObject
 {
     public const string Section = "Telemetry";
 
@@ -19,7 +19,6 @@ public sealed class TelemetryOptions
     /// OTLP collector address (e.g. <c>http://otel-collector:4317</c>); metrics, traces and logs are exported there.
     /// Empty: the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable decides, and without it nothing is exported.
     /// </summary>
-    [Url]
     public string? OtlpEndpoint { get; set; }
 
     public OtlpTransport OtlpProtocol { get; set; } = OtlpTransport.Grpc;
@@ -32,4 +31,13 @@ public sealed class TelemetryOptions
     /// <summary>How long the outbox backlog figures are reused between scrapes.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan BacklogCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(OtlpEndpoint)
+            && !(Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
+        {
+            yield return new ValidationResult("must be an http or https address, e.g. http://otel-collector:4317", [nameof(OtlpEndpoint)]);
+        }
+    }
 }
