@@ -107,7 +107,7 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
                 void Audit(string name, TimeSpan age) => db.AuditEvents.Add(new AuditEvent { At = now - age, OrgId = orgId, Action = "test." + name, ActorKind = "System" });
                 Audit("prune-11d", TimeSpan.FromDays(11));
                 Audit("prune-10d-1s", TimeSpan.FromDays(10) + TimeSpan.FromSeconds(1));
-                Audit("keep-10d-minus-1m", TimeSpan.FromDays(10) - TimeSpan.FromMinutes(1));
+                Audit("keep-10d-minus-1h", TimeSpan.FromDays(10) - TimeSpan.FromHours(1));
                 Audit("keep-1d", TimeSpan.FromDays(1));
 
                 void Message(string name, OutboxStatus status, TimeSpan age)
@@ -170,7 +170,7 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
 
     private sealed record OldData(string OrgId, string UserId, Dictionary<string, object> Ids)
     {
-        private static readonly string[] AuditNames = ["prune-11d", "prune-10d-1s", "keep-10d-minus-1m", "keep-1d"];
+        private static readonly string[] AuditNames = ["prune-11d", "prune-10d-1s", "keep-10d-minus-1h", "keep-1d"];
 
         public IReadOnlyList<string> All => [.. AuditNames.Select(n => "audit " + n), .. Ids.Keys.Order(StringComparer.Ordinal)];
 

@@ -86,8 +86,9 @@ public sealed partial class StartupConfigurationTests : IDisposable
                 Assert.False(host.HasExited, $"The host stopped: {host.Stderr}{host.Stdout}");
                 var match = ListeningOn().Match(host.Stdout);
                 address = match.Success ? new Uri(match.Groups[1].Value) : null;
-                return address is not null;
+                return Task.FromResult(address is not null);
             },
+            TimeSpan.FromSeconds(90),
             "the host says where it listens");
 
         using var client = new HttpClient { BaseAddress = address };

@@ -138,7 +138,8 @@ public static class SecurityHeaders
             return nonce;
         }
 
-        nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+        // Base64url: no '+' or '/', so the value reads the same in the header and, HTML-encoded, in the page.
+        nonce = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18));
         context.Items[NonceKey] = nonce;
         return nonce;
     }

@@ -41,7 +41,9 @@ public static class TelemetrySetup
                     .AddRuntimeInstrumentation();
                 if (settings.Prometheus)
                 {
-                    metrics.AddPrometheusExporter();
+                    // Every scrape reads the instruments afresh (the exporter would otherwise answer from a copy for 300 ms);
+                    // the backlog gauges keep their own cache.
+                    metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
                 }
 
                 if (otlp)
