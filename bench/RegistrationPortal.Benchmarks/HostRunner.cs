@@ -38,7 +38,8 @@ internal sealed class HostRunner : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(webDll);
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Production's code paths, but not its start-up demands (an SMTP server, a public address): mail goes to a folder here.
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Benchmark";
         start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/');
         start.Environment["ConnectionStrings__Portal"] = $"Data Source={dbFile}";
         start.Environment["Email__PickupDirectory"] = Path.Combine(workDir, "mail");

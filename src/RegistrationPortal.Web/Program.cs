@@ -34,6 +34,16 @@ if (isCommand)
     return exitCode;
 }
 
+// Held while the host runs, so `db restore` cannot replace the file under it.
+var database = app.Services.GetRequiredService<PortalDatabase>();
+if (database.TryLock(exclusive: false) is not { } databaseLock)
+{
+    await Console.Error.WriteLineAsync($"The database {database.FilePath} is being restored; start the host when the restore has finished.");
+    return ConfigurationCheck.ExitCode;
+}
+
+app.Lifetime.ApplicationStopped.Register(databaseLock.Dispose);
+
 if (app.Configuration.GetValue("Database:MigrateOnStart", true))
 {
     await app.Services.MigratePortalDatabaseAsync();

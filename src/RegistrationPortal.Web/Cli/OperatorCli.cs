@@ -62,6 +62,16 @@ public static class OperatorCli
         }
 
         var verb = $"{args[0]} {args[1]}";
+        var database = services.GetRequiredService<PortalDatabase>();
+        using var databaseLock = database.TryLock(exclusive: verb == "db restore");
+        if (databaseLock is null && File.Exists(database.FilePath))
+        {
+            await stderr.WriteLineAsync(verb == "db restore"
+                ? $"The database {database.FilePath} is in use: stop the host (and every other process using it) before a restore."
+                : $"The database {database.FilePath} is being restored; try again when the restore has finished.");
+            return BadInput;
+        }
+
         switch (verb)
         {
             // The file itself, as it is: no migration, no keys made.

@@ -13,6 +13,32 @@ namespace RegistrationPortal.Web.Data;
 public sealed record PortalDatabase(string ConnectionString)
 {
     public string FilePath => new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+
+    /// <summary>
+    /// Every process that uses the database (host or verb) holds a shared lock on <c>FILE.lock</c> beside it while it
+    /// runs; a restore takes it exclusively, so it cannot swap the file under a running host, and a host cannot start in
+    /// the middle of a restore. Null when the lock is taken the other way. (An advisory lock: only this program keeps it.)
+    /// </summary>
+    public IDisposable? TryLock(bool exclusive)
+    {
+        if (string.IsNullOrEmpty(FilePath) || FilePath == ":memory:" || new SqliteConnectionStringBuilder(ConnectionString).Mode == SqliteOpenMode.Memory)
+        {
+            // Nothing on disk to replace.
+            return new MemoryStream();
+        }
+
+        try
+        {
+            // On Linux and macOS, .NET turns FileShare.None into flock(LOCK_EX) and a read-only open into flock(LOCK_SH).
+            return exclusive
+                ? new FileStream(FilePath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)
+                : new FileStream(FilePath + ".lock", FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 }
 
 public static class DataSetup

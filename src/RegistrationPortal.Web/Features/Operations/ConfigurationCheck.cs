@@ -127,7 +127,7 @@ public static partial class ConfigurationCheck
         if (ex is OptionsValidationException validation)
         {
             // Our validator already wrote full lines; another validator's failures are kept as they are.
-            return validation.Failures.SelectMany(f => f.Split(Environment.NewLine)).Select(f => f.StartsWith("Configuration error:", StringComparison.Ordinal) ? f : $"Configuration error: {validation.OptionsName} {f}");
+            return validation.Failures.SelectMany(f => f.Split(Environment.NewLine)).Select(f => f.StartsWith("Configuration error:", StringComparison.Ordinal) ? f : $"Configuration error: {validation.OptionsType.Name}: {f}");
         }
 
         return [Describe(ex) ?? $"Configuration error: {ex.Message.ReplaceLineEndings(" ")}"];

@@ -64,6 +64,8 @@ public sealed class RetentionService(
 {
     private static readonly Actor Pruner = Actor.Operator("retention");
 
+    private static readonly OutboxStatus[] Finished = [OutboxStatus.Sent, OutboxStatus.Failed, OutboxStatus.Superseded];
+
     /// <summary>Counts what <see cref="PruneAsync"/> would delete at <paramref name="now"/> (the dry run).</summary>
     public async Task<RetentionReport> PlanAsync(DateTimeOffset now, CancellationToken ct = default)
     {
@@ -87,10 +89,15 @@ public sealed class RetentionService(
             async () => (await writes.ExecuteAsync(db => db.AuditEvents.Where(a => a.At < cutoffs.Audit).OrderBy(a => a.At).Take(batch).ExecuteDeleteAsync()), 0),
             batch,
             ct);
-        var (outbox, _) = await RepeatAsync(
-            async () => (await writes.ExecuteAsync(db => FinishedMessages(db, cutoffs.Outbox).OrderBy(m => m.CreatedAt).Take(batch).ExecuteDeleteAsync()), 0),
-            batch,
-            ct);
+        // One status at a time: each is one range of the (Status, CreatedAt) index, read in order with no sort.
+        long outbox = 0;
+        foreach (var status in Finished)
+        {
+            outbox += (await RepeatAsync(
+                async () => (await writes.ExecuteAsync(db => db.OutboxMessages.Where(m => m.Status == status && m.CreatedAt < cutoffs.Outbox).OrderBy(m => m.CreatedAt).Take(batch).ExecuteDeleteAsync()), 0),
+                batch,
+                ct)).Rows;
+        }
         var (codes, challenges) = await RepeatAsync(
             () => writes.ExecuteAsync(async db =>
             {
