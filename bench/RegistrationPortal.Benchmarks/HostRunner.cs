@@ -9,7 +9,7 @@ namespace RegistrationPortal.Benchmarks;
 internal sealed class HostRunner : IAsyncDisposable
 {
     /// <summary>The per-client-address limiter, raised well above any rate the benchmark reaches.</summary>
-    public const int PermitLimit = 100_000_000;
+    public const int PermitLimit = 10_000_000; // the largest Api:RateLimit:PermitLimit the host accepts
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _log = new();
@@ -46,6 +46,7 @@ internal sealed class HostRunner : IAsyncDisposable
         start.Environment["Api__RateLimit__PermitLimit"] = PermitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__Console__FormatterName"] = "simple";
+        start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "";
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the host.");
         var host = new HostRunner(process, baseAddress);
