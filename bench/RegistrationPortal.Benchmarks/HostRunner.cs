@@ -9,7 +9,7 @@ namespace RegistrationPortal.Benchmarks;
 internal sealed class HostRunner : IAsyncDisposable
 {
     /// <summary>The per-client-address limiter, raised well above any rate the benchmark reaches.</summary>
-    public const int PermitLimit = 100_000_000;
+    public const int PermitLimit = 10_000_000; // the largest Api:RateLimit:PermitLimit the host accepts
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _log = new();
@@ -38,13 +38,15 @@ internal sealed class HostRunner : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(webDll);
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Production's code paths, but not its start-up demands (an SMTP server, a public address): mail goes to a folder here.
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Benchmark";
         start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/');
         start.Environment["ConnectionStrings__Portal"] = $"Data Source={dbFile}";
         start.Environment["Email__PickupDirectory"] = Path.Combine(workDir, "mail");
         start.Environment["Api__RateLimit__PermitLimit"] = PermitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__Console__FormatterName"] = "simple";
+        start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "";
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the host.");
         var host = new HostRunner(process, baseAddress);

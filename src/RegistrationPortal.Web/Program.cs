@@ -6,6 +6,7 @@ using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
@@ -13,42 +14,19 @@ using MudBlazor.Services;
 using Scalar.AspNetCore;
 
 var isCommand = OperatorCli.IsCommand(args);
-var builder = WebApplication.CreateBuilder(isCommand ? [] : args);
-builder.AddRepositorySettings();
-if (isCommand)
+WebApplication app;
+try
 {
-    // Standard output carries only the new id.
-    builder.Logging.ClearProviders();
-    builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-    builder.Logging.SetMinimumLevel(LogLevel.Warning);
-    builder.Configuration[$"{EmailOptions.Section}:DispatcherEnabled"] = "false";
+    app = BuildPortal(args, isCommand);
+
+    // Every setting is read and checked before anything runs: a wrong one stops here with one line naming its key.
+    ConfigurationCheck.Validate(app.Services);
 }
-
-builder.Services.AddSingleton(TimeProvider.System);
-builder.AddPortalData();
-builder.AddOrganizations();
-builder.AddRegistration();
-builder.AddEmail();
-builder.AddPublicApi();
-builder.AddOrgUsers();
-builder.AddAuditLog();
-builder.AddPortalIdentity();
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddMudServices();
-builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
-builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi(o =>
+catch (Exception ex) when (ConfigurationCheck.Describe(ex) is { } problem)
 {
-    o.ShouldInclude = d => d.RelativePath?.StartsWith("auth/", StringComparison.Ordinal) == true;
-    o.AddDocumentTransformer((document, _, _) =>
-    {
-        document.Info.Title = "RegistrationPortal public API";
-        document.Info.Description = "Dfns-compatible registration calls. Every error is {\"error\":{\"message\":\"...\"}}.";
-        return Task.CompletedTask;
-    });
-});
-
-var app = builder.Build();
+    await Console.Error.WriteLineAsync(problem);
+    return ConfigurationCheck.ExitCode;
+}
 
 if (isCommand)
 {
@@ -56,6 +34,16 @@ if (isCommand)
     await app.DisposeAsync();
     return exitCode;
 }
+
+// Held while the host runs, so `db restore` cannot replace the file under it.
+var database = app.Services.GetRequiredService<PortalDatabase>();
+if (database.TryLock(exclusive: false) is not { } databaseLock)
+{
+    await Console.Error.WriteLineAsync($"The database {database.FilePath} is being restored; start the host when the restore has finished.");
+    return ConfigurationCheck.ExitCode;
+}
+
+app.Lifetime.ApplicationStopped.Register(databaseLock.Dispose);
 
 if (app.Configuration.GetValue("Database:MigrateOnStart", true))
 {
@@ -65,12 +53,11 @@ if (app.Configuration.GetValue("Database:MigrateOnStart", true))
 app.Services.WarmUpRegistrationKeys();
 await app.Services.SeedDemoAsync();
 
+// Security headers (HSTS outside Development included) go on every answer, errors too.
+app.UsePortalSecurity();
+
 // No stack trace leaves the host, in any environment: pages get the error page, /auth the Dfns error body.
 app.UseExceptionHandler("/Error", createScopeForErrors: true);
-if (!app.Environment.IsDevelopment())
-{
-    app.UseHsts();
-}
 
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.UseDfnsErrors();
@@ -85,6 +72,7 @@ app.MapOrganizationSelection();
 
 app.MapRegistrationApi();
 app.MapPortalHealth();
+app.MapPortalMetrics();
 app.MapOpenApi();
 if (app.Environment.IsDevelopment())
 {
@@ -93,6 +81,50 @@ if (app.Environment.IsDevelopment())
 
 await app.RunAsync();
 return 0;
+
+static WebApplication BuildPortal(string[] args, bool isCommand)
+{
+    var builder = WebApplication.CreateBuilder(isCommand ? [] : args);
+    builder.AddRepositorySettings();
+    if (isCommand)
+    {
+        // Standard output carries only the new id.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration[$"{EmailOptions.Section}:DispatcherEnabled"] = "false";
+        builder.Configuration[$"{RetentionOptions.Section}:Enabled"] = "false";
+    }
+
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.AddPortalData();
+    builder.AddPortalTelemetry();
+    builder.AddPortalSecurity();
+    builder.AddOrganizations();
+    builder.AddRegistration();
+    builder.AddEmail();
+    builder.AddRetention();
+    builder.AddPublicApi();
+    builder.AddOrgUsers();
+    builder.AddAuditLog();
+    builder.AddPortalIdentity();
+    builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+    builder.Services.AddMudServices();
+    builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+    builder.Services.AddProblemDetails();
+    builder.Services.AddOpenApi(o =>
+    {
+        o.ShouldInclude = d => d.RelativePath?.StartsWith("auth/", StringComparison.Ordinal) == true;
+        o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "RegistrationPortal public API";
+            document.Info.Description = "Dfns-compatible registration calls. Every error is {\"error\":{\"message\":\"...\"}}.";
+            return Task.CompletedTask;
+        });
+    });
+
+    return builder.Build();
+}
 
 namespace RegistrationPortal.Web
 {

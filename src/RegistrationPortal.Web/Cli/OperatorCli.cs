@@ -1,4 +1,5 @@
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
@@ -22,9 +23,12 @@ public static class OperatorCli
         ["app create"] = ["org", "name"],
         ["user invite"] = ["org", "email", "kind"],
         ["admin create"] = ["org", "email", "password", "platform"],
+        ["db backup"] = ["to"],
+        ["db restore"] = ["from"],
+        ["retention prune"] = ["dry-run"],
     };
 
-    private static readonly string[] Flags = ["platform"];
+    private static readonly string[] Flags = ["platform", "dry-run"];
 
     public static string Usage => """
         Usage: RegistrationPortal.Web <verb> [options]
@@ -34,6 +38,9 @@ public static class OperatorCli
                                                                          creates a pending user and queues the first code; prints the user id
           admin create --org ORG_ID --email EMAIL --password PASSWORD    creates an org admin of the organization; prints the admin's id
           admin create --platform --email EMAIL --password PASSWORD      creates a platform admin (may act on any organization)
+          db backup   --to FILE                                          copies the database as of one commit, host running or not; prints the file
+          db restore  --from FILE                                        puts a backup in the database's place (host stopped); prints where the replaced file is kept
+          retention prune [--dry-run]                                    deletes (or with --dry-run only counts) what is past retention; prints rows per table
         The database is ConnectionStrings:Portal (environment: ConnectionStrings__Portal).
         """;
 
@@ -54,14 +61,34 @@ public static class OperatorCli
             return BadInput;
         }
 
+        var verb = $"{args[0]} {args[1]}";
+        var database = services.GetRequiredService<PortalDatabase>();
+        using var databaseLock = database.TryLock(exclusive: verb == "db restore");
+        if (databaseLock is null && File.Exists(database.FilePath))
+        {
+            await stderr.WriteLineAsync(verb == "db restore"
+                ? $"The database {database.FilePath} is in use: stop the host (and every other process using it) before a restore."
+                : $"The database {database.FilePath} is being restored; try again when the restore has finished.");
+            return BadInput;
+        }
+
+        switch (verb)
+        {
+            // The file itself, as it is: no migration, no keys made.
+            case "db backup":
+                return await BackupAsync(options, services, stdout, stderr);
+            case "db restore":
+                return await RestoreAsync(options, services, stdout, stderr);
+        }
+
         await services.MigratePortalDatabaseAsync();
         services.WarmUpRegistrationKeys();
-        var verb = $"{args[0]} {args[1]}";
         return verb switch
         {
             "org create" => await CreateOrganizationAsync(options, services, stdout, stderr),
             "app create" => await CreateApplicationAsync(options, services, stdout, stderr),
             "admin create" => await CreateAdminAsync(options, services, stdout, stderr),
+            "retention prune" => await PruneAsync(options, services, stdout, stderr),
             _ => await InviteUserAsync(options, services, stdout, stderr),
         };
     }
@@ -192,6 +219,71 @@ public static class OperatorCli
                 await stderr.WriteLineAsync("--email must be an email address.");
                 return BadInput;
         }
+    }
+
+    private static async Task<int> BackupAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    {
+        if (!options.TryGetValue("to", out var to) || string.IsNullOrWhiteSpace(to))
+        {
+            await stderr.WriteLineAsync("--to is required: the new backup file.");
+            return BadInput;
+        }
+
+        try
+        {
+            var result = await ActivatorUtilities.CreateInstance<DatabaseBackup>(services).BackupAsync(to);
+            await stdout.WriteLineAsync(result.File);
+            await stderr.WriteLineAsync($"Backup complete and intact: {result.Users} users, {result.Codes} registration codes.");
+            return Ok;
+        }
+        catch (BackupRefusedException ex)
+        {
+            await stderr.WriteLineAsync(ex.Message);
+            return BadInput;
+        }
+    }
+
+    private static async Task<int> RestoreAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    {
+        if (!options.TryGetValue("from", out var from) || string.IsNullOrWhiteSpace(from))
+        {
+            await stderr.WriteLineAsync("--from is required: the backup file to restore.");
+            return BadInput;
+        }
+
+        try
+        {
+            var result = await ActivatorUtilities.CreateInstance<DatabaseBackup>(services).RestoreAsync(from);
+            if (result.PreviousFile is not null)
+            {
+                await stdout.WriteLineAsync(result.PreviousFile);
+            }
+
+            await stderr.WriteLineAsync(result.PreviousFile is null
+                ? $"Restored into {result.Database}. Start the host."
+                : $"Restored into {result.Database}; the replaced database is kept at {result.PreviousFile}. Start the host.");
+            return Ok;
+        }
+        catch (BackupRefusedException ex)
+        {
+            await stderr.WriteLineAsync(ex.Message);
+            return BadInput;
+        }
+    }
+
+    private static async Task<int> PruneAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    {
+        var dryRun = options.ContainsKey("dry-run");
+        var retention = services.GetRequiredService<RetentionService>();
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var report = dryRun ? await retention.PlanAsync(now) : await retention.PruneAsync(now);
+        foreach (var (name, count) in report.Rows)
+        {
+            await stdout.WriteLineAsync($"{name} {count}");
+        }
+
+        await stderr.WriteLineAsync(dryRun ? "Dry run: nothing was deleted; these rows are past retention." : "Deleted the rows above.");
+        return Ok;
     }
 
     private static async Task<string?> RequireOrgAsync(Dictionary<string, string> options, TextWriter stderr)

@@ -42,6 +42,9 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    /// <summary>The correlation id of the request whose work this context is saving; audit events take it.</summary>
+    public string? CorrelationId { get; set; }
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         base.ConfigureConventions(configurationBuilder);
@@ -96,6 +99,9 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
             e.Property(c => c.InvalidatedReason).HasMaxLength(64);
             e.Property(c => c.IssuedBy).HasMaxLength(64);
             e.HasIndex(c => new { c.UserId, c.CreatedAt });
+
+            // Retention finds spent codes by expiry: every code is spent by then at the latest.
+            e.HasIndex(c => c.ExpiresAt);
             e.HasOne<OrgUser>().WithMany().HasForeignKey(c => c.UserId);
         });
 
@@ -148,7 +154,11 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
             e.Property(a => a.ClientAddress).HasMaxLength(64);
             e.Property(a => a.SubjectId).HasMaxLength(64);
             e.Property(a => a.Details).HasMaxLength(1000);
+            e.Property(a => a.CorrelationId).HasMaxLength(64).IsUnicode(false);
             e.HasIndex(a => new { a.OrgId, a.At });
+
+            // Retention deletes the oldest events first.
+            e.HasIndex(a => a.At);
         });
 
         modelBuilder.Entity<OutboxMessage>(e =>
@@ -157,8 +167,12 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
             e.Property(m => m.UserId).HaveIdLength();
             e.Property(m => m.ToAddress).HasMaxLength(EmailAddress.MaxLength);
             e.Property(m => m.LastError).HasMaxLength(500);
+            e.Property(m => m.TraceParent).HasMaxLength(64).IsUnicode(false);
             e.HasIndex(m => new { m.Status, m.NextAttemptAt });
             e.HasIndex(m => m.UserId);
+
+            // The backlog gauges (count and oldest of Pending) and retention (finished rows by age) seek on it.
+            e.HasIndex(m => new { m.Status, m.CreatedAt });
         });
 
         modelBuilder.Entity<ServerSecret>(e =>

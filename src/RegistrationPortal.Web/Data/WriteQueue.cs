@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
+using RegistrationPortal.Web.Features.Operations;
 
 namespace RegistrationPortal.Web.Data;
 
@@ -8,7 +10,8 @@ namespace RegistrationPortal.Web.Data;
 /// is the commit, so queued work items are run back to back in one transaction (group commit), each inside
 /// its own savepoint: an item that throws is rolled back alone and the others still commit. Callers' tasks
 /// complete only after the commit that holds their work. If the commit itself fails, the batch's items are
-/// retried one transaction each.
+/// retried one transaction each. Each item keeps the trace of the request that queued it: its database span is a
+/// child of that request's span, and the audit events it writes carry that request's correlation id.
 /// </summary>
 public sealed class WriteQueue : IAsyncDisposable
 {
@@ -17,12 +20,14 @@ public sealed class WriteQueue : IAsyncDisposable
     private readonly Channel<WorkItem> _channel = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IDbContextFactory<PortalDbContext> _contexts;
     private readonly ILogger<WriteQueue> _logger;
+    private readonly PortalTelemetry _telemetry;
     private readonly Task _loop;
 
-    public WriteQueue(IDbContextFactory<PortalDbContext> contexts, ILogger<WriteQueue> logger)
+    public WriteQueue(IDbContextFactory<PortalDbContext> contexts, ILogger<WriteQueue> logger, PortalTelemetry telemetry)
     {
         _contexts = contexts;
         _logger = logger;
+        _telemetry = telemetry;
         _loop = Task.Run(RunAsync);
     }
 
@@ -59,6 +64,7 @@ public sealed class WriteQueue : IAsyncDisposable
                 batch.Add(item);
             }
 
+            _telemetry.WriteBatch(batch.Count);
             try
             {
                 if (batch.Count == 1)
@@ -95,6 +101,8 @@ public sealed class WriteQueue : IAsyncDisposable
             foreach (var item in batch)
             {
                 await tx.CreateSavepointAsync("item");
+                item.StartSpan(batch.Count);
+                db.CorrelationId = item.CorrelationId;
                 try
                 {
                     var result = await item.RunAsync(db);
@@ -111,6 +119,7 @@ public sealed class WriteQueue : IAsyncDisposable
                 finally
                 {
                     db.ChangeTracker.Clear();
+                    Activity.Current = null;
                 }
             }
 
@@ -138,9 +147,11 @@ public sealed class WriteQueue : IAsyncDisposable
 
     private async Task RunAloneAsync(WorkItem item)
     {
+        item.StartSpan(1);
         try
         {
             await using var db = await _contexts.CreateDbContextAsync();
+            db.CorrelationId = item.CorrelationId;
             await using var tx = await db.Database.BeginTransactionAsync();
             var result = await item.RunAsync(db);
             await db.SaveChangesAsync();
@@ -151,10 +162,45 @@ public sealed class WriteQueue : IAsyncDisposable
         {
             item.TryFail(ex);
         }
+        finally
+        {
+            Activity.Current = null;
+        }
     }
 
     private abstract class WorkItem
     {
+        private readonly ActivityContext _parent = Activity.Current?.Context ?? default;
+        private Activity? _span;
+
+        /// <summary>The queuing request's correlation id (its trace id), for the audit events the work writes.</summary>
+        public string? CorrelationId { get; } = PortalTelemetry.CurrentCorrelationId();
+
+        /// <summary>Opens the item's database span under the request that queued it; it ends with the item's answer.</summary>
+        public void StartSpan(int batchSize)
+        {
+            Activity.Current = null;
+            _span ??= PortalTelemetry.StartActivity("db.write", ActivityKind.Internal, _parent)
+                .SetTag("db.system.name", "sqlite")
+                .SetTag("portal.write_batch.size", batchSize);
+        }
+
+        protected void EndSpan(Exception? error = null)
+        {
+            if (_span is not { } span)
+            {
+                return;
+            }
+
+            _span = null;
+            if (error is not null)
+            {
+                span.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
+            }
+
+            span.Stop();
+        }
+
         /// <summary>True once the caller has its result or its error.</summary>
         public abstract bool IsAnswered { get; }
 
@@ -175,8 +221,16 @@ public sealed class WriteQueue : IAsyncDisposable
 
         public override async Task<object?> RunAsync(PortalDbContext db) => await work(db);
 
-        public override void Complete(object? result) => _completion.TrySetResult((T)result!);
+        public override void Complete(object? result)
+        {
+            EndSpan();
+            _completion.TrySetResult((T)result!);
+        }
 
-        public override void TryFail(Exception ex) => _completion.TrySetException(ex);
+        public override void TryFail(Exception ex)
+        {
+            EndSpan(ex);
+            _completion.TrySetException(ex);
+        }
     }
 }

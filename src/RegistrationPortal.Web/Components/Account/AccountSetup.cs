@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Operations;
 
 namespace RegistrationPortal.Web.Components.Account;
 
@@ -27,8 +28,8 @@ public static class AccountSetup
     /// <summary>ASP.NET Core Identity for portal admins, on the portal's database, with the template's static account pages.</summary>
     public static IHostApplicationBuilder AddPortalIdentity(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PortalIdentityOptions>().BindConfiguration(PortalIdentityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        var settings = builder.Configuration.GetSection(PortalIdentityOptions.Section).Get<PortalIdentityOptions>() ?? new PortalIdentityOptions();
+        builder.Services.AddCheckedOptions<PortalIdentityOptions>(PortalIdentityOptions.Section);
+        var settings = ConfigurationCheck.Read<PortalIdentityOptions>(builder.Configuration, PortalIdentityOptions.Section);
 
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddScoped<IdentityRedirectManager>();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using RegistrationPortal.Web.Features.Operations;
 
 namespace RegistrationPortal.Web.Features.Api;
 
@@ -13,9 +14,9 @@ public static class ApiSetup
 
     public static IHostApplicationBuilder AddPublicApi(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddCheckedOptions<ApiOptions>(ApiOptions.Section);
 
-        var origins = builder.Configuration.GetSection($"{ApiOptions.Section}:AllowedOrigins").Get<string[]>() ?? [];
+        var origins = ConfigurationCheck.Read<ApiOptions>(builder.Configuration, ApiOptions.Section).AllowedOrigins;
         builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p => p
             .WithOrigins(origins)
             .WithMethods("PUT", "POST")
@@ -39,6 +40,8 @@ public static class ApiSetup
             });
             o.OnRejected = async (context, ct) =>
             {
+                context.HttpContext.RequestServices.GetRequiredService<Operations.PortalTelemetry>()
+                    .ThrottleRejection("per_address", Registration.ActorKind.ApiApplication);
                 var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
                     ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
                     : 60;

@@ -26,6 +26,7 @@ public static class AuditActions
     public const string EmailSuperseded = "email.superseded";
     public const string AccessDenied = "portal.access_denied";
     public const string AdminCreated = "admin.created";
+    public const string RetentionPruned = "retention.pruned";
 
     /// <summary>Every action above, sorted: what the audit page offers as a filter. Read from the constants, so a new action appears by itself.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(AuditActions)
@@ -50,5 +51,6 @@ public static class AuditExtensions
             ClientAddress = actor.ClientAddress,
             SubjectId = subjectId,
             Details = details,
+            CorrelationId = db.CorrelationId ?? RegistrationPortal.Web.Features.Operations.PortalTelemetry.CurrentCorrelationId(),
         });
 }

@@ -21,4 +21,7 @@ public sealed class AuditEvent
 
     /// <summary>Short free text; never a code, token or password.</summary>
     public string? Details { get; init; }
+
+    /// <summary>The W3C trace id of the request that caused the event: the same id is in that request's logs and spans.</summary>
+    public string? CorrelationId { get; init; }
 }

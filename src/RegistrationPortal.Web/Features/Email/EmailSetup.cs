@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RegistrationPortal.Web.Features.Operations;
 
 namespace RegistrationPortal.Web.Features.Email;
 
@@ -6,8 +7,23 @@ public static class EmailSetup
 {
     public static IHostApplicationBuilder AddEmail(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddCheckedOptions<EmailOptions>(EmailOptions.Section);
+        builder.Services.AddCheckedOptions<PortalOptions>(PortalOptions.Section);
+
+        // A stopping host finishes the message in hand: give it time for a connect and a send at the SMTP timeout.
+        // Read leniently: a wrong value is the configuration check's to report, with its key, not this one's to throw.
+        builder.Services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+        {
+            var timeout = TimeSpan.TryParse(configuration[$"{EmailOptions.Section}:Smtp:Timeout"], System.Globalization.CultureInfo.InvariantCulture, out var configured) && configured > TimeSpan.Zero && configured <= TimeSpan.FromMinutes(10)
+                ? configured
+                : new SmtpOptions().Timeout;
+            var needed = (timeout * 2) + TimeSpan.FromSeconds(5);
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
+
         builder.Services.AddSingleton<EmailSignal>();
         builder.Services.AddSingleton<DispatcherHeartbeat>();
         builder.Services.AddSingleton<RegistrationEmail>();

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Registration;
 
 namespace RegistrationPortal.Web.Features.Email;
@@ -23,6 +25,7 @@ public sealed class OutboxDispatcher(
     DispatcherHeartbeat heartbeat,
     TimeProvider time,
     IOptionsMonitor<EmailOptions> options,
+    PortalTelemetry telemetry,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     private static readonly Actor Dispatcher = Actor.Operator("email-dispatcher");
@@ -88,6 +91,7 @@ public sealed class OutboxDispatcher(
                     m.ToAddress,
                     m.ProtectedPayload,
                     m.Attempts,
+                    m.TraceParent,
                     o.Name,
                     db.RegistrationCodes.Where(c => c.Id == m.CodeId).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
                     db.RegistrationCodes.Any(c => c.Id == m.CodeId && c.UsedAt == null && c.InvalidatedAt == null)))
@@ -110,6 +114,12 @@ public sealed class OutboxDispatcher(
                     break;
                 }
 
+                // The delivery continues the trace of the request that queued it, so its logs and audit events carry
+                // that request's correlation id.
+                Activity.Current = null;
+                using var span = PortalTelemetry.StartActivity("email.send", ActivityKind.Producer, ParentOf(message.TraceParent))
+                    .SetTag("portal.outbox.message_id", message.Id.ToString())
+                    .SetTag("portal.user_id", message.UserId);
                 if (!message.CodeStillValid || message.ExpiresAt is not { } expiresAt || expiresAt <= now || message.ProtectedPayload is null)
                 {
                     await MarkSupersededAsync(message);
@@ -127,18 +137,22 @@ public sealed class OutboxDispatcher(
                 }
                 catch (Exception ex)
                 {
-                    logger.LogWarning("Delivery of message {MessageId} to user {UserId} failed (attempt {Attempt}): {Error}", message.Id, message.UserId, message.Attempts + 1, ex.Message);
+                    // The exception's type only: a server's refusal text may quote the recipient's address.
+                    logger.LogWarning("Delivery of message {MessageId} to user {UserId} failed (attempt {Attempt}): {ErrorType}", message.Id, message.UserId, message.Attempts + 1, ex.GetType().Name);
+                    span.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
                     if (session is not null)
                     {
                         await session.DisposeAsync();
                         session = null;
                     }
 
-                    await MarkFailedAttemptAsync(message, ex, settings);
+                    var gaveUp = await MarkFailedAttemptAsync(message, ex, settings);
+                    telemetry.DeliveryAttempt(sent: false, gaveUp);
                     continue;
                 }
 
                 await MarkSentAsync(message);
+                telemetry.DeliveryAttempt(sent: true, gaveUp: false);
             }
         }
         finally
@@ -194,8 +208,11 @@ public sealed class OutboxDispatcher(
             db.Audit(at, message.OrgId, AuditActions.EmailFailed, Dispatcher, message.UserId, $"gave up after {attempts} attempts");
         }
 
-        return true;
+        return givingUp;
     });
+
+    private static ActivityContext ParentOf(string? traceParent) =>
+        traceParent is not null && ActivityContext.TryParse(traceParent, null, out var parent) ? parent : default;
 
     private sealed record DueMessage(
         Guid Id,
@@ -204,6 +221,7 @@ public sealed class OutboxDispatcher(
         string ToAddress,
         string? ProtectedPayload,
         int Attempts,
+        string? TraceParent,
         string OrganizationName,
         DateTimeOffset? ExpiresAt,
         bool CodeStillValid);

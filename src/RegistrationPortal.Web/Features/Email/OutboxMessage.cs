@@ -41,4 +41,7 @@ public sealed class OutboxMessage
     public string? LastError { get; set; }
 
     public DateTimeOffset? SentAt { get; set; }
+
+    /// <summary>The W3C <c>traceparent</c> of the request that queued the message: its delivery continues that trace.</summary>
+    public string? TraceParent { get; init; }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Users;
 
 namespace RegistrationPortal.Web.Features.Registration;
@@ -54,7 +55,8 @@ public sealed class RegistrationCompletionService(
     CodeHasher hasher,
     ServerKeys keys,
     TimeProvider time,
-    IOptionsMonitor<RegistrationOptions> options)
+    IOptionsMonitor<RegistrationOptions> options,
+    PortalTelemetry telemetry)
 {
     public const string DefaultCredentialName = "Key";
     public const string TooManyAttempts = "too many attempts";
@@ -67,6 +69,11 @@ public sealed class RegistrationCompletionService(
         var challengeId = Guid.CreateVersion7(time.GetUtcNow());
         var challenge = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var result = await writes.ExecuteAsync(db => InitInTransactionAsync(db, orgId, username, code, actor, nonce, challengeId, challenge));
+        if (result.CutOff)
+        {
+            telemetry.GuessingCutoff(actor.Kind);
+        }
+
         if (result.Status != InitStatus.Started)
         {
             return new InitOutcome(result.Status);
@@ -111,7 +118,7 @@ public sealed class RegistrationCompletionService(
         var credentialId = Ids.New(Ids.Credential);
         var name = string.IsNullOrWhiteSpace(credential.Name) ? DefaultCredentialName : credential.Name.Trim();
         var credId = credential.CredId.TrimEnd('=');
-        return await writes.ExecuteAsync(async db =>
+        var completed = await writes.ExecuteAsync(async db =>
         {
             var now = time.GetUtcNow();
             if (nonce is not null)
@@ -161,9 +168,15 @@ public sealed class RegistrationCompletionService(
             db.Audit(now, challenge.OrgId, AuditActions.RegistrationCompleted, actor, user.Id, $"Key credential {credentialId}");
             return new CompleteOutcome(CompleteStatus.Registered, CredentialId: credentialId, CredentialName: name, Username: user.Username);
         });
+        if (completed.Status == CompleteStatus.Registered)
+        {
+            telemetry.CodeConsumed(actor.Kind);
+        }
+
+        return completed;
     }
 
-    private sealed record InitResult(InitStatus Status, string? UserId = null, string? Username = null, DateTimeOffset CreatedAt = default, DateTimeOffset ExpiresAt = default);
+    private sealed record InitResult(InitStatus Status, string? UserId = null, string? Username = null, DateTimeOffset CreatedAt = default, DateTimeOffset ExpiresAt = default, bool CutOff = false);
 
     private async Task<InitResult> InitInTransactionAsync(PortalDbContext db, string orgId, string username, string input, Actor actor, NonceClaim? nonce, Guid challengeId, string challenge)
     {
@@ -210,20 +223,16 @@ public sealed class RegistrationCompletionService(
         if (won == 0)
         {
             _ = hasher.Matches(input, NoCodeHash);
-            await InvalidateForGuessingAsync(db, orgId, user!.Id, code.Id, actor, now);
-            return new InitResult(InitStatus.NotAuthorized);
+            var cutOff = await InvalidateForGuessingAsync(db, orgId, user!.Id, code.Id, actor, now);
+            return new InitResult(InitStatus.NotAuthorized, CutOff: cutOff);
         }
 
         if (!hasher.Matches(input, code.CodeHash))
         {
             var attempts = await db.RegistrationCodes.Where(c => c.Id == code.Id).Select(c => c.FailedAttempts).FirstAsync();
             db.Audit(now, orgId, AuditActions.WrongCode, actor, user!.Id, $"attempt {attempts} of {settings.MaxFailedAttempts}");
-            if (attempts >= settings.MaxFailedAttempts)
-            {
-                await InvalidateForGuessingAsync(db, orgId, user.Id, code.Id, actor, now);
-            }
-
-            return new InitResult(InitStatus.NotAuthorized);
+            var cutOff = attempts >= settings.MaxFailedAttempts && await InvalidateForGuessingAsync(db, orgId, user.Id, code.Id, actor, now);
+            return new InitResult(InitStatus.NotAuthorized, CutOff: cutOff);
         }
 
         // Right code: the streak of wrong ones is over (the counter counts wrong codes in a row).
@@ -250,7 +259,7 @@ public sealed class RegistrationCompletionService(
         return new InitResult(InitStatus.Started, user.Id, user.Username, now, expiresAt);
     }
 
-    private static async Task InvalidateForGuessingAsync(PortalDbContext db, string orgId, string userId, Guid codeId, Actor actor, DateTimeOffset now)
+    private static async Task<bool> InvalidateForGuessingAsync(PortalDbContext db, string orgId, string userId, Guid codeId, Actor actor, DateTimeOffset now)
     {
         var invalidated = await db.RegistrationCodes
             .Where(c => c.Id == codeId && c.InvalidatedAt == null && c.UsedAt == null)
@@ -261,5 +270,7 @@ public sealed class RegistrationCompletionService(
         {
             db.Audit(now, orgId, AuditActions.CodeLocked, actor, userId, TooManyAttempts);
         }
+
+        return invalidated > 0;
     }
 }

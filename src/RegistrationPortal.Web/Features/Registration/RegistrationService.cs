@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -5,6 +6,7 @@ using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Users;
 
 namespace RegistrationPortal.Web.Features.Registration;
@@ -96,12 +98,17 @@ public sealed class RegistrationService(
     IDataProtectionProvider dataProtection,
     EmailSignal emailSignal,
     TimeProvider time,
-    IOptionsMonitor<RegistrationOptions> options)
+    IOptionsMonitor<RegistrationOptions> options,
+    PortalTelemetry telemetry)
 {
     private readonly IDataProtector _payloadProtector = dataProtection.CreateProtector(OutboxPayload.Purpose);
 
     public async Task<ResendOutcome> ResendAsync(string orgId, string username, Actor actor, NonceClaim? nonce = null)
     {
+        using var span = PortalTelemetry.StartActivity("registration.resend")
+            .SetTag("portal.door", PortalTelemetry.Door(actor.Kind))
+            .SetTag("portal.org_id", orgId);
+
         // Secrets are made before the write transaction: the writer's time goes to the database alone, and Data
         // Protection may write a new key of its own without waiting behind the writer.
         var code = PrepareCode();
@@ -111,6 +118,8 @@ public sealed class RegistrationService(
             emailSignal.Notify();
         }
 
+        span.SetTag("portal.outcome", PortalTelemetry.Outcome(outcome.Status));
+        telemetry.Resend(actor.Kind, outcome.Status);
         return outcome;
     }
 
@@ -371,6 +380,7 @@ public sealed class RegistrationService(
             Status = OutboxStatus.Pending,
             CreatedAt = now,
             NextAttemptAt = now,
+            TraceParent = Activity.Current?.Id,
         });
         db.Audit(now, orgId, AuditActions.CodeSent, actor, userId, $"through {actor.Kind}, expires {expiresAt:O}");
         return expiresAt;

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
+using RegistrationPortal.Web.Features.Operations;
 
 namespace RegistrationPortal.Web.Features.Registration;
 
@@ -10,7 +11,7 @@ public static class RegistrationSetup
 {
     public static IHostApplicationBuilder AddRegistration(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddCheckedOptions<RegistrationOptions>(RegistrationOptions.Section);
         builder.Services.AddSingleton<ServerKeys>();
         builder.Services.AddSingleton<CodeHasher>();
         builder.Services.AddSingleton<RegistrationService>();

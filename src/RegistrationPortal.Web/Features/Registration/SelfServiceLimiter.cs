@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Features.Api;
+using RegistrationPortal.Web.Features.Operations;
 
 namespace RegistrationPortal.Web.Features.Registration;
 
@@ -11,9 +12,11 @@ namespace RegistrationPortal.Web.Features.Registration;
 public sealed class SelfServiceLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly PortalTelemetry _telemetry;
 
-    public SelfServiceLimiter(IOptions<ApiOptions> options)
+    public SelfServiceLimiter(IOptions<ApiOptions> options, PortalTelemetry telemetry)
     {
+        _telemetry = telemetry;
         var limits = options.Value.RateLimit;
         _limiter = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetSlidingWindowLimiter(address, _ => new SlidingWindowRateLimiterOptions
         {
@@ -33,6 +36,7 @@ public sealed class SelfServiceLimiter : IDisposable
             return null;
         }
 
+        _telemetry.ThrottleRejection("per_address", ActorKind.SelfService);
         return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);
     }
 

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using RegistrationPortal.Web.Features.Registration;
+
+namespace RegistrationPortal.Web.Features.Operations;
+
+/// <summary>
+/// The portal's own metrics and trace spans. Instruments are recorded whether or not anything listens (an unheard
+/// instrument costs a branch); OpenTelemetry exports them when <c>Telemetry</c> turns an exporter on.
+/// No tag ever carries a code, a token, a password or an email address.
+/// </summary>
+public sealed class PortalTelemetry : IDisposable
+{
+    public const string Name = "RegistrationPortal";
+
+    /// <summary>The traces of the resend path: service, database write, dispatcher, SMTP.</summary>
+    public static readonly ActivitySource Source = new(Name);
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _resends;
+    private readonly Counter<long> _codesConsumed;
+    private readonly Counter<long> _guessingCutoffs;
+    private readonly Counter<long> _throttleRejections;
+    private readonly Counter<long> _deliveryAttempts;
+    private readonly Counter<long> _deliveryFailures;
+    private readonly Histogram<int> _writeBatchSize;
+
+    public PortalTelemetry(IMeterFactory meters)
+    {
+        _meter = meters.Create(Name);
+        _resends = _meter.CreateCounter<long>("portal.registration.resends", "{resend}", "Resend requests by door and true outcome.");
+        _codesConsumed = _meter.CreateCounter<long>("portal.registration.codes_consumed", "{code}", "Codes consumed by a completed registration.");
+        _guessingCutoffs = _meter.CreateCounter<long>("portal.registration.guessing_cutoffs", "{code}", "Codes invalidated after too many wrong attempts.");
+        _throttleRejections = _meter.CreateCounter<long>("portal.throttle.rejections", "{request}", "Requests refused by a limit: per user (the resend throttle) or per client address.");
+        _deliveryAttempts = _meter.CreateCounter<long>("portal.email.delivery_attempts", "{attempt}", "Attempts to hand a message to the mail transport, by outcome.");
+        _deliveryFailures = _meter.CreateCounter<long>("portal.email.delivery_failures", "{failure}", "Failed delivery attempts; final when the dispatcher gave up on the message.");
+        _writeBatchSize = _meter.CreateHistogram("portal.db.write_batch.size", "{item}", "Work items committed together by the single writer.", tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+    }
+
+    /// <summary>The meter, for observable instruments that other services own.</summary>
+    public Meter Meter => _meter;
+
+    public static string Door(ActorKind kind) => kind switch
+    {
+        ActorKind.Admin => "admin",
+        ActorKind.SelfService => "self_service",
+        ActorKind.ApiApplication => "api",
+        _ => "system",
+    };
+
+    public static string Outcome(ResendStatus status) => status switch
+    {
+        ResendStatus.Sent => "sent",
+        ResendStatus.AlreadyRegistered => "already_registered",
+        ResendStatus.Deactivated => "deactivated",
+        ResendStatus.Unknown => "unknown",
+        ResendStatus.Throttled => "throttled",
+        _ => "nonce_replayed",
+    };
+
+    public void Resend(ActorKind door, ResendStatus outcome)
+    {
+        _resends.Add(1, new KeyValuePair<string, object?>("door", Door(door)), new KeyValuePair<string, object?>("outcome", Outcome(outcome)));
+        if (outcome == ResendStatus.Throttled)
+        {
+            ThrottleRejection("per_user", door);
+        }
+    }
+
+    public void CodeConsumed(ActorKind door) => _codesConsumed.Add(1, new KeyValuePair<string, object?>("door", Door(door)));
+
+    public void GuessingCutoff(ActorKind door) => _guessingCutoffs.Add(1, new KeyValuePair<string, object?>("door", Door(door)));
+
+    /// <param name="limit"><c>per_user</c> or <c>per_address</c>.</param>
+    public void ThrottleRejection(string limit, ActorKind door) =>
+        _throttleRejections.Add(1, new KeyValuePair<string, object?>("limit", limit), new KeyValuePair<string, object?>("door", Door(door)));
+
+    public void DeliveryAttempt(bool sent, bool gaveUp)
+    {
+        _deliveryAttempts.Add(1, new KeyValuePair<string, object?>("outcome", sent ? "sent" : "failed"));
+        if (!sent)
+        {
+            _deliveryFailures.Add(1, new KeyValuePair<string, object?>("final", gaveUp ? "true" : "false"));
+        }
+    }
+
+    public void WriteBatch(int size) => _writeBatchSize.Record(size);
+
+    /// <summary>
+    /// Starts a span under <paramref name="parent"/>. Without a listener it still starts a plain activity, so the
+    /// correlation id (the trace id) reaches log scopes and audit events whether or not tracing is exported.
+    /// </summary>
+    public static Activity StartActivity(string name, ActivityKind kind = ActivityKind.Internal, ActivityContext parent = default)
+    {
+        var activity = Source.StartActivity(name, kind, parent);
+        if (activity is not null)
+        {
+            return activity;
+        }
+
+        activity = new Activity(name);
+        if (parent != default)
+        {
+            activity.SetParentId(parent.TraceId, parent.SpanId, parent.TraceFlags);
+        }
+
+        return activity.Start();
+    }
+
+    /// <summary>The id that ties a request's logs, spans and audit events together: its W3C trace id.</summary>
+    public static string? CurrentCorrelationId() => Activity.Current is { } current ? current.TraceId.ToHexString() : null;
+
+    public void Dispose() => _meter.Dispose();
+}

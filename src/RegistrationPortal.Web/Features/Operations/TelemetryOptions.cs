@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RegistrationPortal.Web.Features.Operations;
+
+public enum OtlpTransport
+{
+    Grpc,
+    HttpProtobuf,
+}
+
+public sealed class TelemetryOptions : IValidatableObject
+{
+    public const string Section = "Telemetry";
+
+    /// <summary>Serve the Prometheus text format at <c>/metrics</c>. Off: that path is an ordinary 404.</summary>
+    public bool Prometheus { get; set; }
+
+    /// <summary>
+    /// OTLP collector address (e.g. <c>http://otel-collector:4317</c>); metrics, traces and logs are exported there.
+    /// Empty: the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable decides, and without it nothing is exported.
+    /// </summary>
+    public string? OtlpEndpoint { get; set; }
+
+    public OtlpTransport OtlpProtocol { get; set; } = OtlpTransport.Grpc;
+
+    /// <summary>The <c>service.name</c> resource attribute.</summary>
+    [Required]
+    [MaxLength(100)]
+    public string ServiceName { get; set; } = "registration-portal";
+
+    /// <summary>How long the outbox backlog figures are reused between scrapes.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan BacklogCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(OtlpEndpoint)
+            && !(Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
+        {
+            yield return new ValidationResult("must be an http or https address, e.g. http://otel-collector:4317", [nameof(OtlpEndpoint)]);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.Users;
+
+namespace RegistrationPortal.IntegrationTests.Operations;
+
+/// <summary>Prometheus on, the dispatcher off (so the backlog stays put) and no throttle to speak of.</summary>
+public sealed class PrometheusPortalFixture : PortalFixture
+{
+    protected override bool WithSmtp => false;
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Telemetry:Prometheus"] = "true",
+        ["Telemetry:BacklogCacheDuration"] = "00:00:00",
+        ["Email:DispatcherEnabled"] = "false",
+    };
+}
+
+/// <summary>
+/// Counters are process-wide instruments, so these tests run alone (no other host in the process adds to them) and
+/// compare a scrape before and after each action.
+/// </summary>
+[CollectionDefinition(nameof(MetricsCollection), DisableParallelization = true)]
+public sealed class MetricsCollection;
+
+[Collection(nameof(MetricsCollection))]
+public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : IClassFixture<PrometheusPortalFixture>
+{
+    private readonly PortalFactory _host = fixture.Factory;
+
+    [Fact]
+    public async Task The_scrape_counts_a_resend_by_door_and_true_outcome()
+    {
+        var (orgId, email, userId) = await _host.CreatePendingUserAsync("metrics");
+        using var client = _host.CreateClient();
+        var before = await ScrapeAsync(client);
+
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, PortalFactory.NewEmail("nobody")));
+        var throttled = await client.ResendAsync(orgId, email);
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        var adminOutcome = await _host.Services.GetRequiredService<OrgUserAdminService>().ResendAsync(AdminOf(orgId), userId, "127.0.0.1");
+        Assert.Equal(ResendStatus.Throttled, adminOutcome.Status);
+
+        var after = await ScrapeAsync(client);
+        Assert.Equal(1, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "sent")));
+        Assert.Equal(1, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "unknown")));
+        Assert.Equal(1, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "throttled")));
+        Assert.Equal(1, Delta(before, after, "portal_registration_resends_total", ("door", "admin"), ("outcome", "throttled")));
+        Assert.Equal(0, Delta(before, after, "portal_registration_resends_total", ("door", "admin"), ("outcome", "sent")));
+        Assert.Equal(1, Delta(before, after, "portal_throttle_rejections_total", ("door", "api"), ("limit", "per_user")));
+        Assert.Equal(1, Delta(before, after, "portal_throttle_rejections_total", ("door", "admin"), ("limit", "per_user")));
+    }
+
+    [Fact]
+    public async Task The_backlog_gauges_show_the_queued_mail_and_the_request_latency_is_measured()
+    {
+        using var client = _host.CreateClient();
+        var before = Value(await ScrapeAsync(client), "portal_outbox_backlog") ?? 0;
+
+        await _host.CreatePendingUserAsync("backlog");
+        await _host.CreatePendingUserAsync("backlog");
+
+        var after = await ScrapeAsync(client);
+        Assert.Equal(before + 2, Value(after, "portal_outbox_backlog"));
+        Assert.True(Value(after, "portal_outbox_oldest_pending_age_seconds") >= 0);
+        Assert.Contains("http_server_request_duration_seconds_bucket{", after, StringComparison.Ordinal);
+    }
+
+    private static AdminScope AdminOf(string orgId)
+    {
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, "admin-" + orgId), new Claim(ClaimTypes.Role, PortalRoles.OrgAdmin), new Claim(PortalRoles.OrgClaim, orgId)],
+            authenticationType: "test");
+        return AdminScope.For(new ClaimsPrincipal(identity)) ?? throw new InvalidOperationException("no scope");
+    }
+
+    private static async Task<string> ScrapeAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private static double Delta(string before, string after, string name, params (string Label, string Value)[] labels) =>
+        (Value(after, name, labels) ?? 0) - (Value(before, name, labels) ?? 0);
+
+    /// <summary>The value of the one series of <paramref name="name"/> with these labels, or null when it is not there yet.</summary>
+    private static double? Value(string scrape, string name, params (string Label, string Value)[] labels)
+    {
+        var values = scrape.Split('\n')
+            .Select(line => Series().Match(line))
+            .Where(m => m.Success && m.Groups["name"].Value == name)
+            .Where(m => labels.All(l => m.Groups["labels"].Value.Contains($"{l.Label}=\"{l.Value}\"", StringComparison.Ordinal)))
+            .Select(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture))
+            .ToList();
+        return values.Count == 0 ? null : Assert.Single(values);
+    }
+
+    [GeneratedRegex(@"^(?<name>[a-z_]+)(\{(?<labels>[^}]*)\})? (?<value>[-0-9.eE+]+)(?: \d+)?$")]
+    private static partial Regex Series();
+}
+
+/// <summary>With <c>Telemetry:Prometheus</c> off (the default) there is no scrape endpoint.</summary>
+public sealed class MetricsOffTests(QueuedMailPortalFixture fixture) : IClassFixture<QueuedMailPortalFixture>
+{
+    [Fact]
+    public async Task Metrics_is_an_ordinary_404_when_prometheus_is_off()
+    {
+        using var client = fixture.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.DoesNotContain("portal_registration_resends_total", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+
+namespace RegistrationPortal.IntegrationTests.Operations;
+
+/// <summary>The web host started as an operator starts it, with one setting wrong: it stops with one line naming the key.</summary>
+public sealed partial class StartupConfigurationTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("portal-config-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("Email:Smtp:Port", "Email__Smtp__Port", "70000")]
+    [InlineData("Email:Smtp:Timeout", "Email__Smtp__Timeout", "01:00:00")]
+    [InlineData("Email:Smtp:Security", "Email__Smtp__Security", "Sometimes")]
+    [InlineData("Api:RateLimit:PermitLimit", "Api__RateLimit__PermitLimit", "0")]
+    [InlineData("Api:RateLimit:Window", "Api__RateLimit__Window", "a minute")]
+    [InlineData("Registration:CodeLifetime", "Registration__CodeLifetime", "00:00:10")]
+    [InlineData("Registration:CodeHashKey", "Registration__CodeHashKey", "c2hvcnQ=")]
+    [InlineData("Email:From", "Email__From", "not an address")]
+    [InlineData("Portal:PublicBaseUrl", "Portal__PublicBaseUrl", "")]
+    [InlineData("Database:Synchronous", "Database__Synchronous", "OFF")]
+    [InlineData("ConnectionStrings:Portal", "ConnectionStrings__Portal", "Colour=blue")]
+    [InlineData("Telemetry:OtlpEndpoint", "Telemetry__OtlpEndpoint", "not a url")]
+    [InlineData("Retention:AuditEvents", "Retention__AuditEvents", "00:00:01")]
+    [InlineData("ForwardedHeaders:KnownNetworks:0", "ForwardedHeaders__KnownNetworks__0", "10.0.0.0/99")]
+    [InlineData("Identity:LockoutDuration", "Identity__LockoutDuration", "forever")]
+    public async Task A_wrong_setting_stops_the_host_with_one_line_naming_the_key(string key, string variable, string value)
+    {
+        var result = await RunHostAsync(new Dictionary<string, string> { [variable] = value });
+
+        AssertStoppedNaming(result, key);
+    }
+
+    [Fact]
+    public async Task Production_refuses_the_enabled_demo_seed()
+    {
+        var settings = ProductionSettings();
+        settings["Seed__Demo__Enabled"] = "true";
+
+        AssertStoppedNaming(await RunHostAsync(settings), "Seed:Demo:Enabled");
+    }
+
+    [Fact]
+    public async Task Production_refuses_a_demo_password_even_with_the_seed_off()
+    {
+        var settings = ProductionSettings();
+        settings["Seed__Demo__AdminPassword"] = "demo-admin-password";
+
+        AssertStoppedNaming(await RunHostAsync(settings), "Seed:Demo:AdminPassword");
+    }
+
+    [Fact]
+    public async Task Production_refuses_a_demo_password_given_as_the_smtp_password()
+    {
+        var settings = ProductionSettings();
+        settings["Email__Smtp__Password"] = "demo-platform-password";
+
+        AssertStoppedNaming(await RunHostAsync(settings), "Email:Smtp:Password");
+    }
+
+    [Fact]
+    public async Task Production_without_an_smtp_server_is_a_missing_setting()
+    {
+        var settings = ProductionSettings();
+        settings.Remove("Email__Smtp__Host");
+
+        AssertStoppedNaming(await RunHostAsync(settings), "Email:Smtp:Host");
+    }
+
+    [Fact]
+    public async Task Production_with_its_own_settings_starts_and_serves()
+    {
+        await using var host = PortalProcess.Start(_directory, ProductionSettings(), "--urls", "http://127.0.0.1:0");
+        Uri? address = null;
+        await Wait.WaitUntilAsync(
+            () =>
+            {
+                Assert.False(host.HasExited, $"The host stopped: {host.Stderr}{host.Stdout}");
+                var match = ListeningOn().Match(host.Stdout);
+                address = match.Success ? new Uri(match.Groups[1].Value) : null;
+                return Task.FromResult(address is not null);
+            },
+            TimeSpan.FromSeconds(90),
+            "the host says where it listens");
+
+        using var client = new HttpClient { BaseAddress = address };
+        using var response = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("Configuration error", host.Stderr, StringComparison.Ordinal);
+    }
+
+    private Dictionary<string, string> ProductionSettings() => new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["DOTNET_ENVIRONMENT"] = "Production",
+        ["ConnectionStrings__Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}",
+        ["Portal__PublicBaseUrl"] = "https://portal.example.com",
+        ["Email__Smtp__Host"] = "127.0.0.1",
+        ["Email__Smtp__Port"] = "2525",
+        ["Email__DispatcherEnabled"] = "false",
+        ["Logging__LogLevel__Default"] = "Information",
+    };
+
+    private Task<ProcessResult> RunHostAsync(Dictionary<string, string> settings)
+    {
+        settings.TryAdd("ConnectionStrings__Portal", $"Data Source={Path.Combine(_directory, "portal.db")}");
+        return PortalProcess.RunAsync(_directory, settings, "--urls", "http://127.0.0.1:0");
+    }
+
+    private static void AssertStoppedNaming(ProcessResult result, string key)
+    {
+        Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}; stderr: {result.Stderr}; stdout: {result.Stdout}");
+        var line = Assert.Single(result.StderrLines);
+        Assert.StartsWith($"Configuration error: {key}: ", line, StringComparison.Ordinal);
+        Assert.Empty(result.StdoutLines);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningOn();
+}
