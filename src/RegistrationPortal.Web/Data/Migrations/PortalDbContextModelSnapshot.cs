@@ -314,6 +314,12 @@ namespace RegistrationPortal.Web.Data.Migrations
 
                     b.HasIndex("OrgId", "At");
 
+                    b.HasIndex("SubjectId", "At");
+
+                    b.HasIndex("OrgId", "Action", "At");
+
+                    b.HasIndex("OrgId", "ActorId", "At");
+
                     b.ToTable("AuditEvents");
                 });
 
@@ -671,6 +677,24 @@ namespace RegistrationPortal.Web.Data.Migrations
 
                     b.HasIndex("OrgId", "NormalizedUsername")
                         .IsUnique();
+
+                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Deactivated_ByCreated")
+                        .HasFilter("NOT (\"IsActive\") AND NOT (\"IsRegistered\")");
+
+                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Deactivated_ByEmail")
+                        .HasFilter("NOT (\"IsActive\") AND NOT (\"IsRegistered\")");
+
+                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Pending_ByCreated")
+                        .HasFilter("\"IsActive\" AND NOT (\"IsRegistered\")");
+
+                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Pending_ByEmail")
+                        .HasFilter("\"IsActive\" AND NOT (\"IsRegistered\")");
+
+                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Registered_ByCreated")
+                        .HasFilter("\"IsRegistered\"");
+
+                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Registered_ByEmail")
+                        .HasFilter("\"IsRegistered\"");
 
                     b.ToTable("Users", (string)null);
                 });
