@@ -5,6 +5,8 @@ public static class UsersSetup
     public static IHostApplicationBuilder AddOrgUsers(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<OrgUserAdminService>();
+        builder.Services.AddSingleton<BulkResendService>();
+        builder.Services.AddSingleton<BulkResendJobs>();
         return builder;
     }
 }
