@@ -76,6 +76,11 @@ internal static class ScaleBench
                 failed |= !await SearchAsync(settings, host.Services, contexts, dbFile, report, ct);
             }
 
+            if (settings.BulkUsers > 0)
+            {
+                failed |= !await BulkResendAsync(settings, host.Services, contexts, report, ct);
+            }
+
             Console.WriteLine();
             Console.Write(report);
             return failed ? 1 : 0;
@@ -149,6 +154,48 @@ internal static class ScaleBench
         static string Total(UserPage page) => page.MoreThanTotal ? $"> {page.TotalItems:N0}" : $"{page.TotalItems:N0}";
     }
 
+    /// <summary>
+    /// A bulk resend of every pending user of an organization of <c>--bulk-users</c> users invited a month ago, as the
+    /// page starts it ("pending for more than 7 days"): the preview, then the job until it has ended.
+    /// </summary>
+    private static async Task<bool> BulkResendAsync(Settings settings, IServiceProvider services, IDbContextFactory<PortalDbContext> contexts, Report report, CancellationToken ct)
+    {
+        var org = await SeedOrganizationAsync(contexts, "Bulk", settings.BulkUsers, ct, allPending: true);
+        var bulk = services.GetRequiredService<BulkResendService>();
+        var jobs = services.GetRequiredService<BulkResendJobs>();
+        var target = new BulkResendTarget.PendingLongerThan(7);
+
+        // The second preview is the one timed: the first also compiles its queries.
+        await bulk.PreviewAsync(org.Scope, target, ct);
+        var clock = Stopwatch.StartNew();
+        var preview = await bulk.PreviewAsync(org.Scope, target, ct);
+        var previewTime = clock.Elapsed;
+
+        clock.Restart();
+        var job = await jobs.StartAsync(org.Scope, target, "127.0.0.1", ct) ?? throw new InvalidOperationException("A bulk resend was already running.");
+        await job.Completion.WaitAsync(ct);
+        var jobTime = clock.Elapsed;
+        var progress = job.Progress;
+
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var outbox = await db.OutboxMessages.CountAsync(m => m.OrgId == org.OrgId, ct);
+        var audits = await db.AuditEvents.CountAsync(a => a.OrgId == org.OrgId, ct);
+        var ok = progress.State == BulkResendState.Finished && progress.Sent == settings.BulkUsers && outbox == settings.BulkUsers;
+
+        report.Line();
+        report.Table(["Bulk resend (pending for more than 7 days)", "Value"], [
+            ["Pending users", $"{settings.BulkUsers:N0}"],
+            ["Preview (counted in the database)", $"{preview.WillSend:N0} to send, {preview.Skipped:N0} skipped, {previewTime.TotalMilliseconds:N0} ms"],
+            ["Job, start to end", $"{jobTime.TotalSeconds:0.00} s"],
+            ["Users queued per second", $"{progress.Processed / jobTime.TotalSeconds:N0}"],
+            ["Outcome", $"{progress.State}: {progress.Counts}"],
+            ["Outbox rows / audit events written", $"{outbox:N0} / {audits:N0}"],
+            ["Check", ok ? "every user got one code and one queued email" : "!!! NOT EVERY USER GOT A CODE !!!"],
+        ]);
+        report.Line($"Writes: {BulkResendService.BatchSize} users per write-queue item, several items in flight, so the group commit takes them together; mail is queued, not sent (dispatcher off).");
+        return ok;
+    }
+
     private static async Task<(double Median, UserPage Page)> TimeAsync(OrgUserAdminService service, SeededOrg org, UserSearch search, Settings settings, CancellationToken ct)
     {
         UserPage page = null!;
@@ -172,8 +219,9 @@ internal static class ScaleBench
     /// <summary>
     /// An organization of <paramref name="count"/> users with made-up names: 70 % pending, 25 % registered, 5 %
     /// deactivated, created over the last two years (oldest first), all in one transaction of one prepared INSERT.
+    /// With <paramref name="allPending"/>, every user is pending and was invited a month ago.
     /// </summary>
-    private static async Task<SeededOrg> SeedOrganizationAsync(IDbContextFactory<PortalDbContext> contexts, string name, int count, CancellationToken ct)
+    private static async Task<SeededOrg> SeedOrganizationAsync(IDbContextFactory<PortalDbContext> contexts, string name, int count, CancellationToken ct, bool allPending = false)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var now = DateTimeOffset.UtcNow;
@@ -210,8 +258,8 @@ internal static class ScaleBench
         {
             var last = LastNames[random.Next(LastNames.Length)];
             var email = $"{FirstNames[random.Next(FirstNames.Length)]}.{last}{i}@{Domains[random.Next(Domains.Length)]}";
-            var createdAt = now - span + TimeSpan.FromTicks(span.Ticks / count * i);
-            var slot = i % 20;
+            var createdAt = allPending ? now.AddDays(-30).AddSeconds(-i) : now - span + TimeSpan.FromTicks(span.Ticks / count * i);
+            var slot = allPending ? 10 : i % 20;
             id.Value = Ids.New(Ids.User);
             username.Value = email;
             normalized.Value = EmailAddress.Normalize(email);

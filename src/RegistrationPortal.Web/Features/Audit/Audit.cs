@@ -28,7 +28,11 @@ public static class AuditExtensions
 {
     /// <summary>Adds an audit event to the unit of work, so it commits or rolls back with the change it records.</summary>
     public static void Audit(this PortalDbContext db, DateTimeOffset at, string? orgId, string action, Actor actor, string? subjectId, string? details = null) =>
-        db.AuditEvents.Add(new AuditEvent
+        db.AuditEvents.Add(Event(at, orgId, action, actor, subjectId, details));
+
+    /// <summary>An audit event for a writer that inserts many at once; it must still be written in the transaction of its change.</summary>
+    public static AuditEvent Event(DateTimeOffset at, string? orgId, string action, Actor actor, string? subjectId, string? details = null) =>
+        new()
         {
             At = at,
             OrgId = orgId,
@@ -38,5 +42,5 @@ public static class AuditExtensions
             ClientAddress = actor.ClientAddress,
             SubjectId = subjectId,
             Details = details,
-        });
+        };
 }

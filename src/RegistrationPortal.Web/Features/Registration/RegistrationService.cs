@@ -194,17 +194,21 @@ public sealed class RegistrationService(
             .Select(u => new { u.Id, u.Username, u.NormalizedUsername, u.IsActive, u.IsRegistered })
             .ToDictionaryAsync(u => u.Id, StringComparer.Ordinal);
         var usernames = users.Values.Select(u => u.NormalizedUsername).ToList();
-        var throttles = await db.ResendThrottles
+        var throttles = await db.ResendThrottles.AsNoTracking()
             .Where(t => t.OrgId == orgId && usernames.Contains(t.NormalizedUsername))
             .ToDictionaryAsync(t => t.NormalizedUsername, StringComparer.Ordinal);
 
+        // Decided in memory, written below with prepared statements: thousands of rows through the change tracker
+        // would cost the single writer several times what the inserts do.
         var outcomes = new List<UserResendOutcome>(ids.Count);
+        var audits = new List<AuditEvent>(ids.Count);
+        var counters = new List<ResendThrottle>(ids.Count);
         var toSend = new List<(string Id, string Email)>();
         foreach (var id in ids)
         {
             if (!users.TryGetValue(id, out var user))
             {
-                db.Audit(now, orgId, AuditActions.AccessDenied, actor, id[..Math.Min(id.Length, 64)], "bulk resend: no such user in the organization");
+                audits.Add(AuditExtensions.Event(now, orgId, AuditActions.AccessDenied, actor, id[..Math.Min(id.Length, 64)], "bulk resend: no such user in the organization"));
                 outcomes.Add(new UserResendOutcome(id, ResendStatus.Unknown));
                 continue;
             }
@@ -212,16 +216,16 @@ public sealed class RegistrationService(
             throttles.TryGetValue(user.NormalizedUsername, out var throttle);
             if (ResendThrottling.Check(throttle, now, settings) is { } wait)
             {
-                db.Audit(now, orgId, AuditActions.ResendThrottled, actor, user.Id, $"retry after {Math.Ceiling(wait.TotalSeconds)} s");
+                audits.Add(AuditExtensions.Event(now, orgId, AuditActions.ResendThrottled, actor, user.Id, $"retry after {Math.Ceiling(wait.TotalSeconds)} s"));
                 outcomes.Add(new UserResendOutcome(id, ResendStatus.Throttled));
                 continue;
             }
 
-            ResendThrottling.Record(db, throttle, orgId, user.NormalizedUsername, now);
+            counters.Add(ResendThrottling.Next(throttle, orgId, user.NormalizedUsername, now));
             if (!user.IsActive || user.IsRegistered)
             {
                 var status = user.IsRegistered ? ResendStatus.AlreadyRegistered : ResendStatus.Deactivated;
-                db.Audit(now, orgId, AuditActions.ResendSkipped, actor, user.Id, status.ToString());
+                audits.Add(AuditExtensions.Event(now, orgId, AuditActions.ResendSkipped, actor, user.Id, status.ToString()));
                 outcomes.Add(new UserResendOutcome(id, status));
                 continue;
             }
@@ -232,9 +236,26 @@ public sealed class RegistrationService(
 
         var sendIds = toSend.Select(u => u.Id).ToList();
         await InvalidateUnusedCodesAsync(db, sendIds, now);
-        foreach (var (id, email) in toSend)
+        var issued = toSend.Select(u => NewCode(orgId, u.Id, u.Email, actor, now, codes.Dequeue())).ToList();
+
+        await using (var insert = PreparedInsert<ResendThrottle>.Create(db, upsert: true))
         {
-            AddCode(db, orgId, id, email, actor, now, codes.Dequeue());
+            await insert.InsertAsync(counters);
+        }
+
+        await using (var insert = PreparedInsert<RegistrationCode>.Create(db))
+        {
+            await insert.InsertAsync(issued.Select(i => i.Code));
+        }
+
+        await using (var insert = PreparedInsert<OutboxMessage>.Create(db))
+        {
+            await insert.InsertAsync(issued.Select(i => i.Email));
+        }
+
+        await using (var insert = PreparedInsert<AuditEvent>.Create(db))
+        {
+            await insert.InsertAsync(audits.Concat(issued.Select(i => i.Audit)));
         }
 
         return outcomes;
@@ -275,6 +296,16 @@ public sealed class RegistrationService(
     /// <summary>Issues a new code (its earlier ones already invalidated) and queues its email, in the caller's unit of work.</summary>
     private DateTimeOffset AddCode(PortalDbContext db, string orgId, string userId, string email, Actor actor, DateTimeOffset now, PreparedCode code)
     {
+        var issued = NewCode(orgId, userId, email, actor, now, code);
+        db.RegistrationCodes.Add(issued.Code);
+        db.OutboxMessages.Add(issued.Email);
+        db.AuditEvents.Add(issued.Audit);
+        return issued.Code.ExpiresAt;
+    }
+
+    /// <summary>The rows of a new code: the code, its email in the outbox, and its audit event.</summary>
+    private IssuedCode NewCode(string orgId, string userId, string email, Actor actor, DateTimeOffset now, PreparedCode code)
+    {
         var expiresAt = now + options.CurrentValue.CodeLifetime;
         var entity = new RegistrationCode
         {
@@ -287,8 +318,7 @@ public sealed class RegistrationService(
             IssuedThrough = actor.Kind,
             IssuedBy = actor.Id,
         };
-        db.RegistrationCodes.Add(entity);
-        db.OutboxMessages.Add(new OutboxMessage
+        var message = new OutboxMessage
         {
             Id = Guid.CreateVersion7(now),
             OrgId = orgId,
@@ -299,10 +329,11 @@ public sealed class RegistrationService(
             Status = OutboxStatus.Pending,
             CreatedAt = now,
             NextAttemptAt = now,
-        });
-        db.Audit(now, orgId, AuditActions.CodeSent, actor, userId, $"through {actor.Kind}, expires {expiresAt:O}");
-        return expiresAt;
+        };
+        return new IssuedCode(entity, message, AuditExtensions.Event(now, orgId, AuditActions.CodeSent, actor, userId, $"through {actor.Kind}, expires {expiresAt:O}"));
     }
+
+    private sealed record IssuedCode(RegistrationCode Code, OutboxMessage Email, AuditEvent Audit);
 }
 
 /// <summary>Per (organization, username) limits: a cooldown between resends and a cap per rolling hour.</summary>
@@ -339,28 +370,29 @@ public static class ResendThrottling
 
     public static void Record(PortalDbContext db, ResendThrottle? row, string orgId, string normalizedUsername, DateTimeOffset now)
     {
+        var next = Next(row, orgId, normalizedUsername, now);
         if (row is null)
         {
-            db.ResendThrottles.Add(new ResendThrottle
-            {
-                OrgId = orgId,
-                NormalizedUsername = normalizedUsername,
-                LastRequestAt = now,
-                WindowStartedAt = now,
-                WindowCount = 1,
-            });
+            db.ResendThrottles.Add(next);
             return;
         }
 
-        row.LastRequestAt = now;
-        if (row.WindowStartedAt + Window <= now)
+        row.LastRequestAt = next.LastRequestAt;
+        row.WindowStartedAt = next.WindowStartedAt;
+        row.WindowCount = next.WindowCount;
+    }
+
+    /// <summary>The counter after one more resend at <paramref name="now"/>; <paramref name="row"/> itself is left as it was.</summary>
+    public static ResendThrottle Next(ResendThrottle? row, string orgId, string normalizedUsername, DateTimeOffset now)
+    {
+        var windowOver = row is null || row.WindowStartedAt + Window <= now;
+        return new ResendThrottle
         {
-            row.WindowStartedAt = now;
-            row.WindowCount = 1;
-        }
-        else
-        {
-            row.WindowCount++;
-        }
+            OrgId = orgId,
+            NormalizedUsername = normalizedUsername,
+            LastRequestAt = now,
+            WindowStartedAt = windowOver ? now : row!.WindowStartedAt,
+            WindowCount = windowOver ? 1 : row!.WindowCount + 1,
+        };
     }
 }
