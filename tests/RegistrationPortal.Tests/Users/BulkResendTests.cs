@@ -141,6 +141,34 @@ public sealed class BulkResendTests(PortalServices portal) : IClassFixture<Porta
     }
 
     [Fact]
+    public async Task A_stopped_job_sends_no_further_batch_and_its_end_is_audited_as_stopped()
+    {
+        var org = await portal.CreateOrganizationAsync();
+        var ids = await portal.InsertAsync(org, 600, i => $"stop-{i:000}@bulk-job.example");
+        var admin = SeededUsers.AdminOf(org);
+        var writes = portal.Provider.GetRequiredService<WriteQueue>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = writes.ExecuteAsync(async _ =>
+        {
+            await gate.Task;
+            return true;
+        });
+
+        var job = await Jobs.StartAsync(admin, new BulkResendTarget.Selected(ids), "127.0.0.1");
+        Assert.NotNull(job);
+        job.Stop();
+        gate.SetResult();
+        await holding;
+        await job.Completion.WaitAsync(Deadline);
+
+        Assert.Equal((BulkResendState.Stopped, 600, 0, 0), (job.Progress.State, job.Progress.Total, job.Progress.Processed, job.Progress.Sent));
+        await using var db = await Contexts.CreateDbContextAsync();
+        Assert.Equal(0, await db.RegistrationCodes.CountAsync(c => c.OrgId == org));
+        var end = await db.AuditEvents.SingleAsync(a => a.SubjectId == job.Progress.JobId && a.Action == AuditActions.BulkResendFinished);
+        Assert.StartsWith("Stopped: 0 sent", end.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Out_of_range_targets_are_refused_with_a_clear_message()
     {
         var admin = SeededUsers.AdminOf(await portal.CreateOrganizationAsync());
@@ -150,6 +178,21 @@ public sealed class BulkResendTests(PortalServices portal) : IClassFixture<Porta
 
         Assert.StartsWith("Select at least one user.", none.Message, StringComparison.Ordinal);
         Assert.StartsWith("The number of days must be between 0 and 3,650.", negative.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_job_reads_its_pending_users_a_batch_at_a_time_in_index_order()
+    {
+        await using var db = await Contexts.CreateDbContextAsync();
+        var after = "M@EXAMPLE.COM";
+
+        var plan = await QueryPlans.ExplainAsync(BulkResendService.PendingLongerThan(db, SeededUsers.AdminOf("or-plans-plans-plansplansplans1"), 7, DateTimeOffset.UtcNow)
+            .Where(u => string.Compare(u.NormalizedUsername, after) > 0)
+            .OrderBy(u => u.NormalizedUsername)
+            .Take(BulkResendService.BatchSize));
+
+        Assert.Contains(plan, line => line.Contains("INDEX IX_Users_Pending_ByEmail (OrgId=? AND NormalizedUsername>?)", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.Contains("TEMP B-TREE", StringComparison.Ordinal));
     }
 
     private async Task<BulkResendProgress> RunAsync(Web.Features.Organizations.AdminScope admin, BulkResendTarget target)

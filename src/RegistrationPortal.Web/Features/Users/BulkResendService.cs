@@ -135,6 +135,7 @@ public sealed class BulkResendService(
         {
             foreach (var batch in selected.UserIds.Distinct(StringComparer.Ordinal).Chunk(BatchSize))
             {
+                ct.ThrowIfCancellationRequested();
                 yield return batch;
             }
 
@@ -179,16 +180,20 @@ public sealed class BulkResendService(
             .Where(u => u.CreatedAt < cutoff);
     }
 
+    /// <summary>What is wrong with <paramref name="target"/>, in words for the admin, or null when it can run.</summary>
+    public static string? Problem(BulkResendTarget target) => target switch
+    {
+        BulkResendTarget.Selected { UserIds.Count: 0 } => "Select at least one user.",
+        BulkResendTarget.Selected { UserIds.Count: > MaxSelected } => $"Select at most {MaxSelected:N0} users.",
+        BulkResendTarget.PendingLongerThan { Days: < 0 or > MaxDays } => $"The number of days must be between 0 and {MaxDays:N0}.",
+        _ => null,
+    };
+
     private static void Validate(BulkResendTarget target)
     {
-        switch (target)
+        if (Problem(target) is { } problem)
         {
-            case BulkResendTarget.Selected { UserIds.Count: 0 }:
-                throw new ArgumentException("Select at least one user.", nameof(target));
-            case BulkResendTarget.Selected { UserIds.Count: > MaxSelected }:
-                throw new ArgumentException($"Select at most {MaxSelected:N0} users.", nameof(target));
-            case BulkResendTarget.PendingLongerThan { Days: < 0 or > MaxDays }:
-                throw new ArgumentException($"The number of days must be between 0 and {MaxDays:N0}.", nameof(target));
+            throw new ArgumentException(problem, nameof(target));
         }
     }
 }
