@@ -8,6 +8,7 @@ using RegistrationPortal.Benchmarks;
 using RegistrationPortal.Web.Data;
 
 // dotnet run -c Release --project bench/RegistrationPortal.Benchmarks [--users N] [--duration S] [--mixed N] [--clients N] [--warmup S] [--drain S]
+//   [--search-users N] [--search-small N] [--search-runs N] [--bulk-users N] [--http 0|1] [--plans 0|1]
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var settings = Settings.Parse(args);
 using var cancel = new CancellationTokenSource();
@@ -16,6 +17,12 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancel.Cancel();
 };
+
+var scaleExit = settings.SearchUsers > 0 || settings.BulkUsers > 0 ? await ScaleBench.RunAsync(settings, cancel.Token) : 0;
+if (!settings.Http)
+{
+    return scaleExit;
+}
 
 var total = Stopwatch.StartNew();
 var root = Settings.FindRepositoryRoot();
@@ -158,7 +165,7 @@ try
 
     Console.WriteLine();
     Console.Write(report);
-    return failures.Count > 0 || hostExit is not null || cancel.IsCancellationRequested ? 1 : 0;
+    return failures.Count > 0 || hostExit is not null || cancel.IsCancellationRequested || scaleExit != 0 ? 1 : 0;
 
     async Task<long> PendingAsync() => (await Seeder.CountOutboxAsync(dbFile)).GetValueOrDefault("Pending");
 }
@@ -245,6 +252,24 @@ namespace RegistrationPortal.Benchmarks
     /// <summary>Command-line settings and where the host's build lives.</summary>
     internal sealed record Settings(int Users, int Others, int Mixed, int Clients, TimeSpan Duration, TimeSpan Warmup, TimeSpan Drain)
     {
+        /// <summary>Users of the large organization of the scale phase (0 skips the search timings).</summary>
+        public int SearchUsers { get; init; }
+
+        /// <summary>Users of the small organization the large one is compared with.</summary>
+        public int SearchSmall { get; init; }
+
+        /// <summary>Timed runs per query (the median is reported).</summary>
+        public int SearchRuns { get; init; }
+
+        /// <summary>Pending users resent in one bulk job (0 skips it).</summary>
+        public int BulkUsers { get; init; }
+
+        /// <summary>Whether the scale phase prints each query's plan.</summary>
+        public bool Plans { get; init; }
+
+        /// <summary>Whether the HTTP phases (healthz, resend, mixed cases) run.</summary>
+        public bool Http { get; init; } = true;
+
 #if DEBUG
         public const string Configuration = "Debug";
 #else
@@ -262,6 +287,12 @@ namespace RegistrationPortal.Benchmarks
                 ["--duration"] = 10,
                 ["--warmup"] = 3,
                 ["--drain"] = 10,
+                ["--search-users"] = 1_000_000,
+                ["--search-small"] = 10_000,
+                ["--search-runs"] = 9,
+                ["--bulk-users"] = 10_000,
+                ["--http"] = 1,
+                ["--plans"] = 0,
             };
             for (var i = 0; i < args.Length; i++)
             {
@@ -275,7 +306,15 @@ namespace RegistrationPortal.Benchmarks
 
             return new Settings(
                 (int)values["--users"], (int)values["--others"], (int)values["--mixed"], Math.Max(1, (int)values["--clients"]),
-                TimeSpan.FromSeconds(values["--duration"]), TimeSpan.FromSeconds(values["--warmup"]), TimeSpan.FromSeconds(values["--drain"]));
+                TimeSpan.FromSeconds(values["--duration"]), TimeSpan.FromSeconds(values["--warmup"]), TimeSpan.FromSeconds(values["--drain"]))
+            {
+                SearchUsers = (int)values["--search-users"],
+                SearchSmall = Math.Max(1, (int)values["--search-small"]),
+                SearchRuns = Math.Max(1, (int)values["--search-runs"]),
+                BulkUsers = (int)values["--bulk-users"],
+                Http = values["--http"] != 0,
+                Plans = values["--plans"] != 0,
+            };
         }
 
         public static string FindRepositoryRoot()

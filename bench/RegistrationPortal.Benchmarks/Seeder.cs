@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using RegistrationPortal.Web.Data;
@@ -36,6 +37,7 @@ internal static class Seeder
         // The host's own data setup, so the schema and model are exactly the host's.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
         builder.Configuration["ConnectionStrings:Portal"] = ConnectionString(file);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddPortalData();
         using var host = builder.Build();
         await host.Services.MigratePortalDatabaseAsync();

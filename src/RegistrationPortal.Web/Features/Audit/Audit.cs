@@ -1,4 +1,5 @@
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Registration;
 
 namespace RegistrationPortal.Web.Features.Audit;
@@ -17,6 +18,8 @@ public static class AuditActions
     public const string CodeSent = "registration.code.sent";
     public const string ResendSkipped = "registration.code.resend_skipped";
     public const string ResendThrottled = "registration.code.resend_throttled";
+    public const string BulkResendStarted = "registration.bulk_resend.started";
+    public const string BulkResendFinished = "registration.bulk_resend.finished";
     public const string WrongCode = "registration.code.wrong";
     public const string CodeLocked = "registration.code.locked";
     public const string RegistrationStarted = "registration.started";
@@ -41,7 +44,11 @@ public static class AuditExtensions
 {
     /// <summary>Adds an audit event to the unit of work, so it commits or rolls back with the change it records.</summary>
     public static void Audit(this PortalDbContext db, DateTimeOffset at, string? orgId, string action, Actor actor, string? subjectId, string? details = null) =>
-        db.AuditEvents.Add(new AuditEvent
+        db.AuditEvents.Add(Event(at, orgId, action, actor, subjectId, details, db.CorrelationId));
+
+    /// <summary>An audit event for a writer that inserts many at once; it must still be written in the transaction of its change.</summary>
+    public static AuditEvent Event(DateTimeOffset at, string? orgId, string action, Actor actor, string? subjectId, string? details = null, string? correlationId = null) =>
+        new()
         {
             At = at,
             OrgId = orgId,
@@ -51,6 +58,6 @@ public static class AuditExtensions
             ClientAddress = actor.ClientAddress,
             SubjectId = subjectId,
             Details = details,
-            CorrelationId = db.CorrelationId ?? RegistrationPortal.Web.Features.Operations.PortalTelemetry.CurrentCorrelationId(),
-        });
+            CorrelationId = correlationId ?? PortalTelemetry.CurrentCorrelationId(),
+        };
 }

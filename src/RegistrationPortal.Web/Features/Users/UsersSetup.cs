@@ -7,6 +7,8 @@ public static class UsersSetup
         builder.Services.AddSingleton<OrgUserAdminService>();
         builder.Services.AddSingleton<OrgUserDetailService>();
         builder.Services.AddSingleton<OrgUserInviteService>();
+        builder.Services.AddSingleton<BulkResendService>();
+        builder.Services.AddSingleton<BulkResendJobs>();
         return builder;
     }
 }

@@ -40,6 +40,11 @@ namespace RegistrationPortal.Web.Data.Migrations
                 name: "IX_AuditEvents_At",
                 table: "AuditEvents",
                 column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_OrgId_ActorKind_At",
+                table: "AuditEvents",
+                columns: new[] { "OrgId", "ActorKind", "At" });
         }
 
         /// <inheritdoc />
@@ -55,6 +60,10 @@ namespace RegistrationPortal.Web.Data.Migrations
 
             migrationBuilder.DropIndex(
                 name: "IX_AuditEvents_At",
+                table: "AuditEvents");
+
+            migrationBuilder.DropIndex(
+                name: "IX_AuditEvents_OrgId_ActorKind_At",
                 table: "AuditEvents");
 
             migrationBuilder.DropColumn(

@@ -1,0 +1,92 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace RegistrationPortal.Web.Data;
+
+/// <summary>
+/// One INSERT statement for many rows of an entity, prepared once and run in the context's current transaction: for
+/// writes of thousands of rows at once (bulk resend), where EF's change tracking and per-save statements cost several
+/// times the insert itself. Table, columns and every value's conversion come from EF's own model and type mappings, so
+/// the rows are exactly what <c>SaveChanges</c> would write. Store-generated integer keys are left to the database.
+/// </summary>
+internal sealed class PreparedInsert<T> : IAsyncDisposable
+    where T : class
+{
+    private readonly DbCommand _command;
+    private readonly (IProperty Property, RelationalTypeMapping Mapping, DbParameter Parameter)[] _columns;
+    private bool _prepared;
+
+    private PreparedInsert(DbCommand command, (IProperty, RelationalTypeMapping, DbParameter)[] columns)
+    {
+        _command = command;
+        _columns = columns;
+    }
+
+    /// <summary>
+    /// An insert into <typeparamref name="T"/>'s table. With <paramref name="upsert"/>, a row whose primary key exists
+    /// already is updated instead (SQLite's <c>ON CONFLICT … DO UPDATE</c>).
+    /// </summary>
+    public static PreparedInsert<T> Create(PortalDbContext db, bool upsert = false)
+    {
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("A prepared insert runs inside the write queue's transaction.");
+        var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model.");
+        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+
+        var properties = entity.GetProperties()
+            .Where(p => !(p.ValueGenerated == ValueGenerated.OnAdd && p.IsPrimaryKey() && p.ClrType is var t && (t == typeof(long) || t == typeof(int))))
+            .ToList();
+        var columns = properties.Select((p, i) =>
+        {
+            var mapping = (RelationalTypeMapping)p.GetTypeMapping();
+            var parameter = mapping.CreateParameter(command, $"@p{i}", null, p.IsNullable);
+            command.Parameters.Add(parameter);
+            return (p, mapping, parameter);
+        }).ToArray();
+
+        var names = properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)).ToList();
+        var text = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", names)}) VALUES ({string.Join(", ", columns.Select(c => c.Item3.ParameterName))})";
+        if (upsert)
+        {
+            var keys = entity.FindPrimaryKey()!.Properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)).ToList();
+            var updates = names.Except(keys).Select(n => $"{n} = excluded.{n}");
+            text += $" ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", updates)}";
+        }
+
+        command.CommandText = text;
+        return new PreparedInsert<T>(command, columns);
+    }
+
+    public async Task InsertAsync(T row, CancellationToken ct = default)
+    {
+        foreach (var (property, mapping, parameter) in _columns)
+        {
+            var value = property.PropertyInfo!.GetValue(row);
+            parameter.Value = (value is null ? null : mapping.Converter?.ConvertToProvider(value) ?? value) ?? DBNull.Value;
+        }
+
+        if (!_prepared)
+        {
+            await _command.PrepareAsync(ct);
+            _prepared = true;
+        }
+
+        await _command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task InsertAsync(IEnumerable<T> rows, CancellationToken ct = default)
+    {
+        foreach (var row in rows)
+        {
+            await InsertAsync(row, ct);
+        }
+    }
+
+    public ValueTask DisposeAsync() => _command.DisposeAsync();
+}
