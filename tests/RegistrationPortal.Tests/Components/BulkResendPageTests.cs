@@ -7,7 +7,7 @@ using RegistrationPortal.Web.Features.Users.Pages;
 namespace RegistrationPortal.Tests.Components;
 
 /// <summary>Bulk resend on the users page: selection, preview, the running job and its summary.</summary>
-public sealed class BulkResendPageTests(PortalServices portal) : PortalPageTest(portal)
+public sealed class BulkResendPageTests(PortalServices portal) : PortalComponentTest(portal)
 {
     [Fact]
     public async Task Resending_to_selected_users_previews_the_throttled_one_then_sums_up_what_happened()
@@ -16,9 +16,9 @@ public sealed class BulkResendPageTests(PortalServices portal) : PortalPageTest(
         var ana = await Portal.InviteAsync(org, "ana@bulk-page.example");
         await Portal.InviteAsync(org, "ben@bulk-page.example");
         await Portal.InviteAsync(org, "cy@bulk-page.example");
-        await Portal.Provider.GetRequiredService<OrgUserAdminService>().ResendAsync(SeededUsers.AdminOf(org, "admin-selected"), ana, null);
-        SignInAsAdminOf(org, "admin-selected");
-        var page = Bunit.Render<UsersPage>();
+        await Portal.Provider.GetRequiredService<OrgUserAdminService>().ResendAsync(ScopeOf(org), ana, null);
+        SignInAsAdminOf(org);
+        var page = RenderInteractive<UsersPage>();
         page.WaitForAssertion(() => Assert.Contains("cy@bulk-page.example", page.Markup), Deadline);
         Assert.True(ResendToSelected(page).HasAttribute("disabled"));
 
@@ -46,8 +46,8 @@ public sealed class BulkResendPageTests(PortalServices portal) : PortalPageTest(
         var org = await Portal.CreateOrganizationAsync();
         var now = DateTimeOffset.UtcNow;
         await Portal.InsertAsync(org, 5, i => $"days-{i}@bulk-page.example", i => i < 3 ? now.AddDays(-8) : now.AddDays(-2));
-        SignInAsAdminOf(org, "admin-days");
-        var page = Bunit.Render<UsersPage>();
+        SignInAsAdminOf(org);
+        var page = RenderInteractive<UsersPage>();
         page.WaitForAssertion(() => Assert.Contains("days-4@bulk-page.example", page.Markup), Deadline);
 
         await page.Find("input[aria-label='Pending for more than (days)']").ChangeAsync(new() { Value = "7" });
@@ -68,8 +68,8 @@ public sealed class BulkResendPageTests(PortalServices portal) : PortalPageTest(
     {
         var org = await Portal.CreateOrganizationAsync();
         await Portal.InsertAsync(org, 2, i => $"cancel-{i}@bulk-page.example", _ => DateTimeOffset.UtcNow.AddDays(-40));
-        SignInAsAdminOf(org, "admin-cancel");
-        var page = Bunit.Render<UsersPage>();
+        SignInAsAdminOf(org);
+        var page = RenderInteractive<UsersPage>();
         page.WaitForAssertion(() => Assert.Contains("cancel-1@bulk-page.example", page.Markup), Deadline);
 
         await page.Find("input[aria-label='Pending for more than (days)']").ChangeAsync(new() { Value = "" });
@@ -83,7 +83,7 @@ public sealed class BulkResendPageTests(PortalServices portal) : PortalPageTest(
 
         page.WaitForAssertion(() => Assert.DoesNotContain("have been pending for more than", page.Markup), Deadline);
         Assert.Equal(0, await CodesOfAsync(org, "cancel-0@bulk-page.example"));
-        Assert.Null(Portal.Provider.GetRequiredService<BulkResendJobs>().Find(SeededUsers.AdminOf(org, "admin-cancel")));
+        Assert.Null(Portal.Provider.GetRequiredService<BulkResendJobs>().Find(ScopeOf(org)));
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class BulkResendPageTests(PortalServices portal) : PortalPageTest(
     {
         var org = await Portal.CreateOrganizationAsync();
         var ids = await Portal.InsertAsync(org, 4, i => $"running-{i}@bulk-page.example");
-        var admin = SeededUsers.AdminOf(org, "admin-running");
+        var admin = ScopeOf(org);
         var writes = Portal.Provider.GetRequiredService<WriteQueue>();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -103,26 +103,32 @@ public sealed class BulkResendPageTests(PortalServices portal) : PortalPageTest(
         });
         var job = await Portal.Provider.GetRequiredService<BulkResendJobs>().StartAsync(admin, new BulkResendTarget.Selected(ids), null);
         Assert.NotNull(job);
-        SignInAsAdminOf(org, "admin-running");
+        SignInAsAdminOf(org);
 
-        var page = Bunit.Render<UsersPage>();
+        var page = RenderInteractive<UsersPage>();
+        try
+        {
+            page.WaitForAssertion(() => Assert.Contains("running-3@bulk-page.example", page.Markup), Deadline);
+            var progress = page.Find("[aria-label='Sending registration codes']");
+            Assert.Equal("progressbar", progress.GetAttribute("role"));
+            Assert.Contains("Sending codes to 4 selected users: 0 of 4 done.", page.Markup);
+            Assert.True(page.Find("button[aria-label='Resend to everyone pending longer']").HasAttribute("disabled"));
 
-        page.WaitForAssertion(() => Assert.Contains("running-3@bulk-page.example", page.Markup), Deadline);
-        var progress = page.Find("[aria-label='Sending registration codes']");
-        Assert.Equal("progressbar", progress.GetAttribute("role"));
-        Assert.Contains("Sending codes to 4 selected users: 0 of 4 done.", page.Markup);
-        Assert.True(page.Find("button[aria-label='Resend to everyone pending longer']").HasAttribute("disabled"));
+            // The page stays usable while the job runs: the search still narrows the grid.
+            await page.Find("input[aria-label='Search email']").InputAsync(new() { Value = "running-2" });
+            page.WaitForAssertion(() => Assert.DoesNotContain("running-3@bulk-page.example", page.Markup), Deadline);
+        }
+        finally
+        {
+            // Whatever happened above, the single writer is released, or every later test would wait on it.
+            gate.TrySetResult();
+        }
 
-        // The page stays usable while the job runs: the search still narrows the grid.
-        await page.Find("input[aria-label='Search email']").InputAsync(new() { Value = "running-2" });
-        page.WaitForAssertion(() => Assert.DoesNotContain("running-3@bulk-page.example", page.Markup), Deadline);
-
-        gate.SetResult();
         await holding;
         page.WaitForAssertion(() => Assert.Contains("Bulk resend to 4 selected users finished.", page.Markup), Deadline);
         Assert.Contains("4 sent, 0 throttled", page.Markup);
 
-        var later = Bunit.Render<UsersPage>();
+        var later = RenderInteractive<UsersPage>();
         later.WaitForAssertion(() => Assert.Contains("4 sent, 0 throttled, 0 already registered, 0 deactivated, 0 not found.", later.Markup), Deadline);
         Assert.Empty(later.FindAll("[aria-label='Sending registration codes']"));
     }

@@ -4,7 +4,7 @@ using RegistrationPortal.Web.Features.Users.Pages;
 
 namespace RegistrationPortal.Tests.Components;
 
-public sealed class UsersPagePagingTests(PortalServices portal) : PortalPageTest(portal)
+public sealed class UsersPagePagingTests(PortalServices portal) : PortalComponentTest(portal)
 {
     [Fact]
     public async Task Past_the_count_limit_the_pager_says_more_than_and_the_following_pages_still_load()
@@ -13,7 +13,7 @@ public sealed class UsersPagePagingTests(PortalServices portal) : PortalPageTest
         await Portal.InsertAsync(org, OrgUserAdminService.CountLimit + 30, i => $"many-{i:00000}@pager.example");
         SignInAsAdminOf(org);
 
-        var page = Bunit.Render<UsersPage>();
+        var page = RenderInteractive<UsersPage>();
 
         page.WaitForAssertion(() => Assert.Contains("1-25 of more than 10,000", page.Markup), Deadline);
         Assert.Contains("many-10029@pager.example", page.Markup);
@@ -35,7 +35,7 @@ public sealed class UsersPagePagingTests(PortalServices portal) : PortalPageTest
         await Portal.InsertAsync(org, 4, i => $"status-{i}@filter.example", status: i => i % 2 == 0 ? UserStatus.Registered : UserStatus.Pending);
         SignInAsAdminOf(org);
         var popovers = Bunit.Render<MudBlazor.MudPopoverProvider>();
-        var page = Bunit.Render<UsersPage>();
+        var page = RenderInteractive<UsersPage>();
         page.WaitForAssertion(() => Assert.Contains("status-1@filter.example", page.Markup), Deadline);
         Assert.DoesNotContain("status-0@filter.example", page.Markup);
 
