@@ -45,12 +45,8 @@ if (database.TryLock(exclusive: false) is not { } databaseLock)
 
 app.Lifetime.ApplicationStopped.Register(databaseLock.Dispose);
 
-if (app.Configuration.GetValue("Database:MigrateOnStart", true))
-{
-    await app.Services.MigratePortalDatabaseAsync();
-}
-
-app.Services.WarmUpRegistrationKeys();
+// Instances that start together on one PostgreSQL database take turns here: one migrates and makes the keys, the others use them.
+await app.Services.PreparePortalDatabaseAsync(app.Configuration.GetValue("Database:MigrateOnStart", true), then: services => services.WarmUpRegistrationKeys());
 await app.Services.SeedDemoAsync();
 
 // Security headers (HSTS outside Development included) go on every answer, errors too.

@@ -81,8 +81,7 @@ public static class OperatorCli
                 return await RestoreAsync(options, services, stdout, stderr);
         }
 
-        await services.MigratePortalDatabaseAsync();
-        services.WarmUpRegistrationKeys();
+        await services.PreparePortalDatabaseAsync(migrate: true, then: s => s.WarmUpRegistrationKeys());
         return verb switch
         {
             "org create" => await CreateOrganizationAsync(options, services, stdout, stderr),

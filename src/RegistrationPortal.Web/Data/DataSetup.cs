@@ -9,19 +9,36 @@ using RegistrationPortal.Web.Features.Operations;
 
 namespace RegistrationPortal.Web.Data;
 
-/// <summary>The resolved connection string of the portal's SQLite database, for tools that work on the file itself (backup).</summary>
-public sealed record PortalDatabase(string ConnectionString)
+/// <summary>Which database the portal runs on (<c>Database:Provider</c>).</summary>
+public enum DatabaseProvider
 {
-    public string FilePath => new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+    /// <summary>One file, one host: the default.</summary>
+    Sqlite,
+
+    /// <summary>PostgreSQL through Npgsql: several hosts may share one database.</summary>
+    Postgres,
+}
+
+/// <summary>The portal's database as configured: its provider and resolved connection string.</summary>
+public sealed record PortalDatabase(DatabaseProvider Provider, string ConnectionString)
+{
+    public bool IsSqlite => Provider == DatabaseProvider.Sqlite;
+
+    /// <summary>The SQLite file; empty on PostgreSQL, which has no file of ours to lock, copy or replace.</summary>
+    public string FilePath => IsSqlite ? new SqliteConnectionStringBuilder(ConnectionString).DataSource : "";
+
+    /// <summary>The OpenTelemetry name of the database system.</summary>
+    public string SystemName => IsSqlite ? "sqlite" : "postgresql";
 
     /// <summary>
-    /// Every process that uses the database (host or verb) holds a shared lock on <c>FILE.lock</c> beside it while it
+    /// Every process that uses a SQLite database (host or verb) holds a shared lock on <c>FILE.lock</c> beside it while it
     /// runs; a restore takes it exclusively, so it cannot swap the file under a running host, and a host cannot start in
     /// the middle of a restore. Null when the lock is taken the other way. (An advisory lock: only this program keeps it.)
+    /// PostgreSQL is a server that many hosts share and that this program never replaces: nothing to lock there.
     /// </summary>
     public IDisposable? TryLock(bool exclusive)
     {
-        if (string.IsNullOrEmpty(FilePath) || FilePath == ":memory:" || new SqliteConnectionStringBuilder(ConnectionString).Mode == SqliteOpenMode.Memory)
+        if (!IsSqlite || string.IsNullOrEmpty(FilePath) || FilePath == ":memory:" || new SqliteConnectionStringBuilder(ConnectionString).Mode == SqliteOpenMode.Memory)
         {
             // Nothing on disk to replace.
             return new MemoryStream();
@@ -45,8 +62,73 @@ public static class DataSetup
 {
     public const string DefaultConnectionString = "Data Source=data/portal.db";
 
-    /// <summary>SQLite on the file named by <c>ConnectionStrings:Portal</c> (relative paths are under the content root).</summary>
+    /// <summary>
+    /// The database named by <c>Database:Provider</c> (<c>Sqlite</c>, the default, or <c>Postgres</c>) and
+    /// <c>ConnectionStrings:Portal</c> (for SQLite a file, relative paths under the content root). Services see one
+    /// <see cref="PortalDbContext"/> either way; on PostgreSQL it is <see cref="Postgres.PostgresPortalDbContext"/>, which
+    /// carries PostgreSQL's own migrations.
+    /// </summary>
     public static IHostApplicationBuilder AddPortalData(this IHostApplicationBuilder builder)
+    {
+        var providerText = builder.Configuration["Database:Provider"];
+        if (!Enum.TryParse<DatabaseProvider>(string.IsNullOrWhiteSpace(providerText) ? nameof(DatabaseProvider.Sqlite) : providerText.Trim(), ignoreCase: true, out var provider)
+            || !Enum.IsDefined(provider))
+        {
+            throw new ConfigurationException(ConfigurationCheck.Line("Database:Provider", "must be Sqlite or Postgres"));
+        }
+
+        if (provider == DatabaseProvider.Postgres)
+        {
+            Postgres.PostgresSetup.AddPostgresData(builder);
+        }
+        else
+        {
+            AddSqlite(builder);
+        }
+
+        builder.Services.TryAddSingleton<PortalTelemetry>();
+        builder.Services.AddSingleton<WriteQueue>();
+
+        // Identity builds its part of the model from these options: the same in the host, the tools and tests.
+        builder.Services.Configure<IdentityOptions>(o =>
+        {
+            o.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+            o.Stores.MaxLengthForKeys = 128;
+        });
+        builder.Services.AddDataProtection()
+            .SetApplicationName("RegistrationPortal")
+            .PersistKeysToDbContext<PortalDbContext>();
+        return builder;
+    }
+
+    /// <summary>Applies committed migrations (and on SQLite switches the file to WAL); runs before the host serves.</summary>
+    public static Task MigratePortalDatabaseAsync(this IServiceProvider services, CancellationToken ct = default) =>
+        services.PreparePortalDatabaseAsync(migrate: true, then: null, ct);
+
+    /// <summary>
+    /// What one process does before it serves or runs a verb: applies the committed migrations when
+    /// <paramref name="migrate"/>, then runs <paramref name="then"/> (which makes the keys every instance shares). On
+    /// PostgreSQL both run under a database-wide lock, so of several instances starting at once one migrates and makes
+    /// the keys and the others, waiting their turn, find and use them instead of racing to make their own.
+    /// </summary>
+    public static async Task PreparePortalDatabaseAsync(this IServiceProvider services, bool migrate, Action<IServiceProvider>? then, CancellationToken ct = default)
+    {
+        var database = services.GetRequiredService<PortalDatabase>();
+        await using var startup = database.IsSqlite ? null : await Postgres.PostgresSetup.LockStartupAsync(database, ct);
+        if (migrate)
+        {
+            await using var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(ct);
+            await db.Database.MigrateAsync(ct);
+            if (database.IsSqlite)
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            }
+        }
+
+        then?.Invoke(services);
+    }
+
+    private static void AddSqlite(IHostApplicationBuilder builder)
     {
         string connectionString;
         try
@@ -70,28 +152,7 @@ public static class DataSetup
         builder.Services.AddDbContextFactory<PortalDbContext>(o => o
             .UseSqlite(connectionString)
             .AddInterceptors(pragmas));
-        builder.Services.AddSingleton(new PortalDatabase(connectionString));
-        builder.Services.TryAddSingleton<PortalTelemetry>();
-        builder.Services.AddSingleton<WriteQueue>();
-
-        // Identity builds its part of the model from these options: the same in the host, the tools and tests.
-        builder.Services.Configure<IdentityOptions>(o =>
-        {
-            o.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
-            o.Stores.MaxLengthForKeys = 128;
-        });
-        builder.Services.AddDataProtection()
-            .SetApplicationName("RegistrationPortal")
-            .PersistKeysToDbContext<PortalDbContext>();
-        return builder;
-    }
-
-    /// <summary>Applies committed migrations and switches the file to WAL; runs before the host serves.</summary>
-    public static async Task MigratePortalDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
-    {
-        await using var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(ct);
-        await db.Database.MigrateAsync(ct);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        builder.Services.AddSingleton(new PortalDatabase(DatabaseProvider.Sqlite, connectionString));
     }
 
     internal static string ResolveConnectionString(string connectionString, string contentRoot)

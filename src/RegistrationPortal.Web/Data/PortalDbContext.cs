@@ -13,11 +13,24 @@ using RegistrationPortal.Web.Features.Users;
 namespace RegistrationPortal.Web.Data;
 
 /// <summary>
-/// The portal's database. Add a migration from the repository root with
-/// <c>dotnet ef migrations add NAME --project src/RegistrationPortal.Web --output-dir Data/Migrations</c>.
+/// The portal's database, as every service sees it, whatever the provider; on SQLite this type itself, whose migrations
+/// are in Data/Migrations (PostgreSQL's context derives from it and has its own). Add a SQLite migration from the
+/// repository root with
+/// <c>dotnet ef migrations add NAME --project src/RegistrationPortal.Web --context PortalDbContext --output-dir Data/Migrations</c>.
 /// </summary>
-public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options), IDataProtectionKeyContext
+public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKeyContext
 {
+    public PortalDbContext(DbContextOptions<PortalDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For a provider's own context, which keeps its own migrations.</summary>
+    protected PortalDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<Organization> Organizations => Set<Organization>();
 
     public DbSet<ApiApplication> Applications => Set<ApiApplication>();

@@ -12,22 +12,33 @@ namespace RegistrationPortal.Web.Data;
 /// complete only after the commit that holds their work. If the commit itself fails, the batch's items are
 /// retried one transaction each. Each item keeps the trace of the request that queued it: its database span is a
 /// child of that request's span, and the audit events it writes carry that request's correlation id.
+/// <para>
+/// On PostgreSQL several hosts each run a queue against one database, so a batch is no longer the only writer: work
+/// locks the rows it decides on (<see cref="RowLocks"/>), and an item that loses a race to another host (a unique key
+/// inserted first, a deadlock between two batches) is rolled back to its savepoint and run again on its own after
+/// the batch commits, when it sees what the other host committed.
+/// </para>
 /// </summary>
 public sealed class WriteQueue : IAsyncDisposable
 {
     private const int MaxBatch = 256;
 
+    /// <summary>How often an item that keeps losing races to other hosts is run before its caller gets the error.</summary>
+    private const int MaxRuns = 8;
+
     private readonly Channel<WorkItem> _channel = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IDbContextFactory<PortalDbContext> _contexts;
     private readonly ILogger<WriteQueue> _logger;
     private readonly PortalTelemetry _telemetry;
+    private readonly string _system;
     private readonly Task _loop;
 
-    public WriteQueue(IDbContextFactory<PortalDbContext> contexts, ILogger<WriteQueue> logger, PortalTelemetry telemetry)
+    public WriteQueue(IDbContextFactory<PortalDbContext> contexts, ILogger<WriteQueue> logger, PortalTelemetry telemetry, PortalDatabase database)
     {
         _contexts = contexts;
         _logger = logger;
         _telemetry = telemetry;
+        _system = database.SystemName;
         _loop = Task.Run(RunAsync);
     }
 
@@ -91,6 +102,7 @@ public sealed class WriteQueue : IAsyncDisposable
     private async Task RunBatchAsync(List<WorkItem> batch)
     {
         var done = new List<(WorkItem Item, object? Result)>(batch.Count);
+        var again = new List<WorkItem>();
         try
         {
             await using var db = await _contexts.CreateDbContextAsync();
@@ -101,7 +113,7 @@ public sealed class WriteQueue : IAsyncDisposable
             foreach (var item in batch)
             {
                 await tx.CreateSavepointAsync("item");
-                item.StartSpan(batch.Count);
+                item.StartSpan(batch.Count, _system);
                 db.CorrelationId = item.CorrelationId;
                 try
                 {
@@ -114,7 +126,14 @@ public sealed class WriteQueue : IAsyncDisposable
                 {
                     await tx.RollbackToSavepointAsync("item");
                     await tx.ReleaseSavepointAsync("item");
-                    item.TryFail(ex);
+                    if (WriteConflicts.IsRaceLost(ex))
+                    {
+                        again.Add(item);
+                    }
+                    else
+                    {
+                        item.TryFail(ex);
+                    }
                 }
                 finally
                 {
@@ -143,20 +162,37 @@ public sealed class WriteQueue : IAsyncDisposable
         {
             item.Complete(result);
         }
+
+        foreach (var item in again)
+        {
+            await RunAloneAsync(item);
+        }
     }
 
     private async Task RunAloneAsync(WorkItem item)
     {
-        item.StartSpan(1);
+        item.StartSpan(1, _system);
         try
         {
-            await using var db = await _contexts.CreateDbContextAsync();
-            db.CorrelationId = item.CorrelationId;
-            await using var tx = await db.Database.BeginTransactionAsync();
-            var result = await item.RunAsync(db);
-            await db.SaveChangesAsync();
-            await tx.CommitAsync();
-            item.Complete(result);
+            for (var run = 1; ; run++)
+            {
+                try
+                {
+                    await using var db = await _contexts.CreateDbContextAsync();
+                    db.CorrelationId = item.CorrelationId;
+                    await using var tx = await db.Database.BeginTransactionAsync();
+                    var result = await item.RunAsync(db);
+                    await db.SaveChangesAsync();
+                    await tx.CommitAsync();
+                    item.Complete(result);
+                    return;
+                }
+                catch (Exception ex) when (run < MaxRuns && WriteConflicts.IsRaceLost(ex))
+                {
+                    // Another host committed first: the next run reads what it committed and decides again.
+                    _logger.LogDebug("A write lost a race to another writer; running it again (run {Run})", run + 1);
+                }
+            }
         }
         catch (Exception ex)
         {
@@ -177,11 +213,11 @@ public sealed class WriteQueue : IAsyncDisposable
         public string? CorrelationId { get; } = PortalTelemetry.CurrentCorrelationId();
 
         /// <summary>Opens the item's database span under the request that queued it; it ends with the item's answer.</summary>
-        public void StartSpan(int batchSize)
+        public void StartSpan(int batchSize, string system)
         {
             Activity.Current = null;
             _span ??= PortalTelemetry.StartActivity("db.write", ActivityKind.Internal, _parent)
-                .SetTag("db.system.name", "sqlite")
+                .SetTag("db.system.name", system)
                 .SetTag("portal.write_batch.size", batchSize);
         }
 

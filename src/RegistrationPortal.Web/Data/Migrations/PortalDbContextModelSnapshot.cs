@@ -341,6 +341,9 @@ namespace RegistrationPortal.Web.Data.Migrations
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("ClaimToken")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("CodeId")
                         .HasColumnType("TEXT");
 

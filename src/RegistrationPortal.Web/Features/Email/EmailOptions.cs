@@ -62,6 +62,14 @@ public sealed class EmailOptions
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 50;
 
+    /// <summary>
+    /// How long a dispatcher's claim on a batch lasts. Several hosts may dispatch from one database: each claims its
+    /// batch first, so no message is sent by two; a host that dies mid-batch leaves its claim to lapse, and then another
+    /// host sends what it had not. A dispatcher starts no send it could not finish within its claim.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
+
     public TimeSpan RetryDelay(int failedAttempts)
     {
         var factor = Math.Pow(2, Math.Clamp(failedAttempts - 1, 0, 30));

@@ -71,21 +71,62 @@ public sealed class OutboxDispatcher(
         }
     }
 
-    /// <summary>One pass over the due messages; returns how many it handled.</summary>
+    /// <summary>
+    /// One pass over the due messages; returns how many it claimed. The batch is claimed in one write first (on
+    /// PostgreSQL, rows another dispatcher is claiming at that moment are passed over), so every message has at most
+    /// one dispatcher at a time; each result is recorded only under this pass's claim.
+    /// </summary>
     public async Task<int> DispatchDueAsync(CancellationToken stoppingToken)
     {
         var settings = options.CurrentValue;
         var now = time.GetUtcNow();
-        List<DueMessage> due;
+        await using (var peek = await contexts.CreateDbContextAsync(stoppingToken))
+        {
+            // Most passes find nothing due: they cost a read, not a write.
+            if (!await peek.OutboxMessages.AnyAsync(m => m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now, stoppingToken))
+            {
+                return 0;
+            }
+        }
+
+        var claim = Guid.NewGuid();
+        var claimedUntil = now + settings.ClaimLease;
+        var ids = await writes.ExecuteAsync(async db =>
+        {
+            var due = await db.OutboxMessages
+                .Where(m => m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now)
+                .OrderBy(m => m.NextAttemptAt)
+                .Select(m => m.Id)
+                .Take(settings.BatchSize)
+                .ForUpdateSkipLocked()
+                .ToListAsync();
+            if (due.Count > 0)
+            {
+                await db.OutboxMessages
+                    .Where(m => due.Contains(m.Id) && m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(m => m.NextAttemptAt, claimedUntil)
+                        .SetProperty(m => m.ClaimToken, claim));
+            }
+
+            return due;
+        });
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        List<DueMessage> claimed;
         await using (var db = await contexts.CreateDbContextAsync(stoppingToken))
         {
-            due = await (
+            claimed = await (
                 from m in db.OutboxMessages
-                where m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now
+                where ids.Contains(m.Id) && m.ClaimToken == claim
                 join o in db.Organizations on m.OrgId equals o.Id
-                orderby m.NextAttemptAt
+                orderby m.CreatedAt, m.Id
                 select new DueMessage(
                     m.Id,
+                    claim,
                     m.OrgId,
                     m.UserId,
                     m.ToAddress,
@@ -95,24 +136,23 @@ public sealed class OutboxDispatcher(
                     o.Name,
                     db.RegistrationCodes.Where(c => c.Id == m.CodeId).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
                     db.RegistrationCodes.Any(c => c.Id == m.CodeId && c.UsedAt == null && c.InvalidatedAt == null)))
-                .Take(settings.BatchSize)
                 .ToListAsync(stoppingToken);
         }
 
-        if (due.Count == 0)
-        {
-            return 0;
-        }
-
+        // A send begun this close to the claim's end might still be under way when another dispatcher takes over.
+        var lastStart = claimedUntil - TimeSpan.FromTicks(Math.Min(settings.Smtp.Timeout.Ticks, settings.ClaimLease.Ticks / 2));
+        var handled = 0;
         IEmailSession? session = null;
         try
         {
-            foreach (var message in due)
+            foreach (var message in claimed)
             {
-                if (stoppingToken.IsCancellationRequested)
+                if (stoppingToken.IsCancellationRequested || time.GetUtcNow() >= lastStart)
                 {
                     break;
                 }
+
+                handled++;
 
                 // The delivery continues the trace of the request that queued it, so its logs and audit events carry
                 // that request's correlation id.
@@ -161,20 +201,51 @@ public sealed class OutboxDispatcher(
             {
                 await session.DisposeAsync();
             }
+
+            if (handled < claimed.Count)
+            {
+                await ReleaseAsync(claim);
+            }
         }
 
-        return due.Count;
+        return ids.Count;
+    }
+
+    /// <summary>Gives back what this pass claimed and did not get to (a stopping host, a claim running out): due now, for any dispatcher.</summary>
+    private async Task ReleaseAsync(Guid claim)
+    {
+        try
+        {
+            var at = time.GetUtcNow();
+            await writes.ExecuteAsync(db => db.OutboxMessages
+                .Where(m => m.ClaimToken == claim && m.Status == OutboxStatus.Pending)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(m => m.NextAttemptAt, at)
+                    .SetProperty(m => m.ClaimToken, (Guid?)null)));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or DbUpdateException or System.Data.Common.DbException)
+        {
+            // The claim lapses by itself.
+            logger.LogWarning("Could not release claimed messages ({ErrorType}); they are due again when the claim lapses", ex.GetType().Name);
+        }
     }
 
     private Task<bool> MarkSentAsync(DueMessage message) => writes.ExecuteAsync(async db =>
     {
         var at = time.GetUtcNow();
-        await db.OutboxMessages.Where(m => m.Id == message.Id).ExecuteUpdateAsync(s => s
+        var marked = await db.OutboxMessages.Where(m => m.Id == message.Id && m.ClaimToken == message.Claim).ExecuteUpdateAsync(s => s
             .SetProperty(m => m.Status, OutboxStatus.Sent)
             .SetProperty(m => m.SentAt, at)
             .SetProperty(m => m.LastAttemptAt, at)
             .SetProperty(m => m.Attempts, message.Attempts + 1)
-            .SetProperty(m => m.ProtectedPayload, (string?)null));
+            .SetProperty(m => m.ProtectedPayload, (string?)null)
+            .SetProperty(m => m.ClaimToken, (Guid?)null));
+        if (marked == 0)
+        {
+            LostClaim(message);
+            return false;
+        }
+
         db.Audit(at, message.OrgId, AuditActions.EmailDelivered, Dispatcher, message.UserId);
         return true;
     });
@@ -182,9 +253,16 @@ public sealed class OutboxDispatcher(
     private Task<bool> MarkSupersededAsync(DueMessage message) => writes.ExecuteAsync(async db =>
     {
         var at = time.GetUtcNow();
-        await db.OutboxMessages.Where(m => m.Id == message.Id).ExecuteUpdateAsync(s => s
+        var marked = await db.OutboxMessages.Where(m => m.Id == message.Id && m.ClaimToken == message.Claim).ExecuteUpdateAsync(s => s
             .SetProperty(m => m.Status, OutboxStatus.Superseded)
-            .SetProperty(m => m.ProtectedPayload, (string?)null));
+            .SetProperty(m => m.ProtectedPayload, (string?)null)
+            .SetProperty(m => m.ClaimToken, (Guid?)null));
+        if (marked == 0)
+        {
+            LostClaim(message);
+            return false;
+        }
+
         db.Audit(at, message.OrgId, AuditActions.EmailSuperseded, Dispatcher, message.UserId, "code replaced, used or expired before sending");
         return true;
     });
@@ -196,13 +274,20 @@ public sealed class OutboxDispatcher(
         var givingUp = attempts >= settings.MaxAttempts;
         var text = $"{error.GetType().Name}: {error.Message}";
         var lastError = text.Length > 500 ? text[..500] : text;
-        await db.OutboxMessages.Where(m => m.Id == message.Id).ExecuteUpdateAsync(s => s
+        var marked = await db.OutboxMessages.Where(m => m.Id == message.Id && m.ClaimToken == message.Claim).ExecuteUpdateAsync(s => s
             .SetProperty(m => m.Attempts, attempts)
             .SetProperty(m => m.LastAttemptAt, at)
             .SetProperty(m => m.LastError, lastError)
             .SetProperty(m => m.NextAttemptAt, at + settings.RetryDelay(attempts))
             .SetProperty(m => m.Status, givingUp ? OutboxStatus.Failed : OutboxStatus.Pending)
-            .SetProperty(m => m.ProtectedPayload, givingUp ? null : message.ProtectedPayload));
+            .SetProperty(m => m.ProtectedPayload, givingUp ? null : message.ProtectedPayload)
+            .SetProperty(m => m.ClaimToken, (Guid?)null));
+        if (marked == 0)
+        {
+            LostClaim(message);
+            return false;
+        }
+
         if (givingUp)
         {
             db.Audit(at, message.OrgId, AuditActions.EmailFailed, Dispatcher, message.UserId, $"gave up after {attempts} attempts");
@@ -211,11 +296,16 @@ public sealed class OutboxDispatcher(
         return givingUp;
     });
 
+    /// <summary>The claim lapsed and another dispatcher took the message over: its result is theirs to record.</summary>
+    private void LostClaim(DueMessage message) =>
+        logger.LogWarning("The claim on message {MessageId} lapsed before its result was recorded; another dispatcher has taken it over", message.Id);
+
     private static ActivityContext ParentOf(string? traceParent) =>
         traceParent is not null && ActivityContext.TryParse(traceParent, null, out var parent) ? parent : default;
 
     private sealed record DueMessage(
         Guid Id,
+        Guid Claim,
         string OrgId,
         string UserId,
         string ToAddress,

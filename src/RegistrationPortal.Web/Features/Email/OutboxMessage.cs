@@ -32,7 +32,14 @@ public sealed class OutboxMessage
 
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>
+    /// When the message is due. While a dispatcher has claimed it, when that claim lapses: a dispatcher that dies
+    /// mid-batch leaves its messages due again at this time, and another takes them over.
+    /// </summary>
     public DateTimeOffset NextAttemptAt { get; set; }
+
+    /// <summary>The claim of the dispatcher sending the message now (one per claimed batch); null when none holds it.</summary>
+    public Guid? ClaimToken { get; set; }
 
     public int Attempts { get; set; }
 

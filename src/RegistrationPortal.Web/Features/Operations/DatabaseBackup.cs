@@ -19,8 +19,16 @@ public sealed class BackupRefusedException(string message) : Exception(message);
 /// </summary>
 public sealed class DatabaseBackup(PortalDatabase database, TimeProvider time)
 {
+    /// <summary>What an operator of a PostgreSQL database is told instead: the server's own tools do it, hosts running.</summary>
+    public const string UsePgDump =
+        "The database is PostgreSQL (Database:Provider): db backup and db restore work on a SQLite file only. "
+        + "Back it up with pg_dump (e.g. pg_dump --format=custom --file=portal.dump \"$DATABASE\") while the hosts run, "
+        + "and restore with pg_restore into an empty database before the hosts start. The dump holds the Data Protection "
+        + "and code keys too.";
+
     public async Task<BackupResult> BackupAsync(string target, CancellationToken ct = default)
     {
+        RefuseUnlessSqlite();
         var file = Path.GetFullPath(target);
         if (File.Exists(file) || Directory.Exists(file))
         {
@@ -57,6 +65,7 @@ public sealed class DatabaseBackup(PortalDatabase database, TimeProvider time)
     /// </summary>
     public async Task<RestoreResult> RestoreAsync(string backup, CancellationToken ct = default)
     {
+        RefuseUnlessSqlite();
         var from = Path.GetFullPath(backup);
         if (!File.Exists(from))
         {
@@ -162,5 +171,13 @@ public sealed class DatabaseBackup(PortalDatabase database, TimeProvider time)
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         return await command.ExecuteScalarAsync(ct);
+    }
+
+    private void RefuseUnlessSqlite()
+    {
+        if (!database.IsSqlite)
+        {
+            throw new BackupRefusedException(UsePgDump);
+        }
     }
 }

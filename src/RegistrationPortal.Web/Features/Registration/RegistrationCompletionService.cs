@@ -131,14 +131,17 @@ public sealed class RegistrationCompletionService(
                 db.UsedNonces.Add(new UsedNonce { Key = nonce.Key, ExpiresAt = nonce.ExpiresAt });
             }
 
+            // The user first, locked: every writer of a user's codes takes that lock before anything else, so of two
+            // completions on two hosts with one token the second waits, then finds the challenge consumed.
+            var user = await db.OrgUsers.ForUpdate().FirstOrDefaultAsync(u => u.Id == token.UserId && u.OrgId == token.OrgId);
             var challenge = await db.RegistrationChallenges.FirstOrDefaultAsync(c => c.Id == token.ChallengeId);
-            if (challenge is null || challenge.ConsumedAt is not null || challenge.ExpiresAt <= now)
+            if (challenge is null || challenge.ConsumedAt is not null || challenge.ExpiresAt <= now
+                || challenge.UserId != token.UserId || challenge.OrgId != token.OrgId)
             {
                 return new CompleteOutcome(CompleteStatus.NotAuthorized);
             }
 
             var code = await db.RegistrationCodes.FirstOrDefaultAsync(c => c.Id == challenge.CodeId);
-            var user = await db.OrgUsers.FirstOrDefaultAsync(u => u.Id == challenge.UserId && u.OrgId == challenge.OrgId);
             if (code is null || code.UsedAt is not null || code.InvalidatedAt is not null || code.ExpiresAt <= now
                 || user is null || !user.IsActive || user.IsRegistered)
             {

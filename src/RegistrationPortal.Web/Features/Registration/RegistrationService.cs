@@ -135,10 +135,11 @@ public sealed class RegistrationService(
     public async Task<IReadOnlyList<UserResendOutcome>> ResendToUsersAsync(string orgId, IReadOnlyCollection<string> userIds, Actor actor)
     {
         var ids = userIds.Distinct(StringComparer.Ordinal).ToList();
-        var codes = new Queue<PreparedCode>(ids.Count);
+        // A list, not a queue: the write may run more than once (a retried batch), and each run takes the same codes.
+        var codes = new List<PreparedCode>(ids.Count);
         for (var i = 0; i < ids.Count; i++)
         {
-            codes.Enqueue(PrepareCode());
+            codes.Add(PrepareCode());
         }
 
         var outcomes = await writes.ExecuteAsync(db => ResendToUsersInTransactionAsync(db, orgId, ids, actor, codes));
@@ -203,7 +204,7 @@ public sealed class RegistrationService(
         writes.ExecuteAsync(async db =>
         {
             var now = time.GetUtcNow();
-            var user = await db.OrgUsers.FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == orgId);
+            var user = await db.OrgUsers.ForUpdate().FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == orgId);
             if (user is null)
             {
                 return new UserStateOutcome(UserStateStatus.Unknown);
@@ -233,7 +234,7 @@ public sealed class RegistrationService(
         writes.ExecuteAsync(async db =>
         {
             var now = time.GetUtcNow();
-            var user = await db.OrgUsers.FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == orgId);
+            var user = await db.OrgUsers.ForUpdate().FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == orgId);
             if (user is null)
             {
                 return new UserStateOutcome(UserStateStatus.Unknown);
@@ -270,7 +271,7 @@ public sealed class RegistrationService(
         var outcome = await writes.ExecuteAsync(async db =>
         {
             var now = time.GetUtcNow();
-            var user = await db.OrgUsers.FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == orgId);
+            var user = await db.OrgUsers.ForUpdate().FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == orgId);
             if (user is null)
             {
                 return new CorrectEmailOutcome(CorrectEmailStatus.Unknown);
@@ -324,8 +325,18 @@ public sealed class RegistrationService(
 
         var normalized = EmailAddress.Normalize(username);
 
-        // Every request writes its counter row, known user or not, so no case answers faster than another.
-        var throttle = await db.ResendThrottles.FindAsync(orgId, normalized);
+        // Locked in the same order everywhere (the user, then their counter), so that on PostgreSQL a resend that
+        // another host runs for the same user at the same moment waits for this one and then sees its code and count.
+        var user = await db.OrgUsers
+            .Where(u => u.OrgId == orgId && u.NormalizedUsername == normalized)
+            .Select(u => new { u.Id, u.Username, u.IsActive, u.IsRegistered })
+            .ForUpdate()
+            .FirstOrDefaultAsync();
+
+        // Every request writes its counter row, known user or not, so no case answers faster than another. A counter
+        // that two hosts create at once for an unknown user is a unique-key race: the loser runs again and counts on
+        // the winner's row.
+        var throttle = await db.ResendThrottles.ForUpdate().FirstOrDefaultAsync(t => t.OrgId == orgId && t.NormalizedUsername == normalized);
         var wait = ResendThrottling.Check(throttle, now, options.CurrentValue);
         if (wait is { } retryAfter)
         {
@@ -334,10 +345,6 @@ public sealed class RegistrationService(
 
         ResendThrottling.Record(db, throttle, orgId, normalized, now);
 
-        var user = await db.OrgUsers
-            .Where(u => u.OrgId == orgId && u.NormalizedUsername == normalized)
-            .Select(u => new { u.Id, u.Username, u.IsActive, u.IsRegistered })
-            .FirstOrDefaultAsync();
         if (user is null)
         {
             return new ResendOutcome(ResendStatus.Unknown);
@@ -354,17 +361,23 @@ public sealed class RegistrationService(
         return new ResendOutcome(ResendStatus.Sent, Email: user.Username, ExpiresAt: expiresAt);
     }
 
-    private async Task<IReadOnlyList<UserResendOutcome>> ResendToUsersInTransactionAsync(PortalDbContext db, string orgId, List<string> ids, Actor actor, Queue<PreparedCode> codes)
+    private async Task<IReadOnlyList<UserResendOutcome>> ResendToUsersInTransactionAsync(PortalDbContext db, string orgId, List<string> ids, Actor actor, IReadOnlyList<PreparedCode> codes)
     {
         var now = time.GetUtcNow();
         var settings = options.CurrentValue;
+
+        // Users, then their counters, each in key order: the order every writer locks them in (see ResendAsync).
         var users = await db.OrgUsers
             .Where(u => u.OrgId == orgId && ids.Contains(u.Id))
+            .OrderBy(u => u.Id)
             .Select(u => new { u.Id, u.Username, u.NormalizedUsername, u.IsActive, u.IsRegistered })
+            .ForUpdate()
             .ToDictionaryAsync(u => u.Id, StringComparer.Ordinal);
         var usernames = users.Values.Select(u => u.NormalizedUsername).ToList();
         var throttles = await db.ResendThrottles.AsNoTracking()
             .Where(t => t.OrgId == orgId && usernames.Contains(t.NormalizedUsername))
+            .OrderBy(t => t.NormalizedUsername)
+            .ForUpdate()
             .ToDictionaryAsync(t => t.NormalizedUsername, StringComparer.Ordinal);
 
         // Decided in memory, written below with prepared statements: thousands of rows through the change tracker
@@ -405,7 +418,7 @@ public sealed class RegistrationService(
 
         var sendIds = toSend.Select(u => u.Id).ToList();
         await InvalidateUnusedCodesAsync(db, sendIds, now);
-        var issued = toSend.Select(u => NewCode(orgId, u.Id, u.Email, actor, now, codes.Dequeue(), db.CorrelationId)).ToList();
+        var issued = toSend.Select((u, i) => NewCode(orgId, u.Id, u.Email, actor, now, codes[i], db.CorrelationId)).ToList();
 
         await using (var insert = PreparedInsert<ResendThrottle>.Create(db, upsert: true))
         {

@@ -1,0 +1,126 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
+using RegistrationPortal.Web.Features.Operations;
+
+namespace RegistrationPortal.Web.Data.Postgres;
+
+/// <summary>PostgreSQL as the portal's database: several hosts on one database behave as one.</summary>
+internal static class PostgresSetup
+{
+    /// <summary>The advisory lock one instance holds while it migrates and makes the shared keys ("RPORTAL1").</summary>
+    private const long StartupLockKey = 0x52504F5254414C31;
+
+    public static void AddPostgresData(IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Portal");
+        try
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new ArgumentException("it is empty");
+            }
+
+            connectionString = new NpgsqlConnectionStringBuilder(connectionString).ConnectionString;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigurationException(ConfigurationCheck.Line(
+                "ConnectionStrings:Portal",
+                $"is not a usable PostgreSQL connection string, e.g. Host=db;Database=portal;Username=portal;Password=… ({ex.Message})"));
+        }
+
+        builder.Services.AddDbContextFactory<PostgresPortalDbContext>(o => o
+            .UseNpgsql(connectionString)
+            .AddInterceptors(new RowLockInterceptor()));
+
+        // Services ask for the provider-neutral context; they get PostgreSQL's.
+        builder.Services.AddSingleton<IDbContextFactory<PortalDbContext>>(sp => new Contexts(sp.GetRequiredService<IDbContextFactory<PostgresPortalDbContext>>()));
+        builder.Services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<PostgresPortalDbContext>());
+        builder.Services.AddSingleton(new PortalDatabase(DatabaseProvider.Postgres, connectionString));
+    }
+
+    /// <summary>
+    /// Takes the database-wide startup lock (a session advisory lock on a connection of its own) and holds it until
+    /// disposed. Instances that start together take turns: migrations and first-writer-wins keys are made once.
+    /// </summary>
+    public static async Task<IAsyncDisposable> LockStartupAsync(PortalDatabase database, CancellationToken ct)
+    {
+        var connection = new NpgsqlConnection(database.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(ct);
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection);
+            command.Parameters.AddWithValue("key", StartupLockKey);
+            await command.ExecuteNonQueryAsync(ct);
+            return new StartupLock(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class StartupLock(NpgsqlConnection connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                // A pooled connection keeps its session (and the lock) when closed: release it first.
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
+                command.Parameters.AddWithValue("key", StartupLockKey);
+                await command.ExecuteNonQueryAsync();
+            }
+            finally
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    private sealed class Contexts(IDbContextFactory<PostgresPortalDbContext> inner) : IDbContextFactory<PortalDbContext>
+    {
+        public PortalDbContext CreateDbContext() => inner.CreateDbContext();
+
+        public async Task<PortalDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default) =>
+            await inner.CreateDbContextAsync(cancellationToken);
+    }
+
+    /// <summary>Turns the <see cref="RowLocks"/> tags into PostgreSQL's locking clauses.</summary>
+    private sealed class RowLockInterceptor : DbCommandInterceptor
+    {
+        public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+        {
+            AddLockingClause(command);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            AddLockingClause(command);
+            return ValueTask.FromResult(result);
+        }
+
+        private static void AddLockingClause(DbCommand command)
+        {
+            var text = command.CommandText;
+            if (!text.StartsWith("-- portal:", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            var firstLine = text.AsSpan(3, Math.Max(0, text.IndexOf('\n', StringComparison.Ordinal) - 3)).TrimEnd('\r');
+            if (firstLine.SequenceEqual(RowLocks.SkipLockedTag))
+            {
+                command.CommandText = text + "\nFOR UPDATE SKIP LOCKED";
+            }
+            else if (firstLine.SequenceEqual(RowLocks.ForUpdateTag))
+            {
+                command.CommandText = text + "\nFOR UPDATE";
+            }
+        }
+    }
+}
