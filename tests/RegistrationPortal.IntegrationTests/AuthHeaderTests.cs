@@ -7,7 +7,8 @@ using RegistrationPortal.Web.Features.Registration;
 namespace RegistrationPortal.IntegrationTests;
 
 /// <summary>The legacy Dfns headers: absent is fine by default, present is checked strictly, as the contract's table says.</summary>
-public sealed class AuthHeaderTests(QueuedMailPortalFixture fixture) : IClassFixture<QueuedMailPortalFixture>
+/// <remarks>Runs once per database provider: <see cref="AuthHeaderTestsOnSqlite"/> and <see cref="AuthHeaderTestsOnPostgres"/>.</remarks>
+public abstract class AuthHeaderTests(QueuedMailPortalFixture fixture)
 {
     private PortalFactory Host => fixture.Factory;
 
@@ -100,7 +101,7 @@ public sealed class AuthHeaderTests(QueuedMailPortalFixture fixture) : IClassFix
             ["Api:RequireAppId"] = "true",
             ["Api:RequireNonce"] = "true",
             ["Email:DispatcherEnabled"] = "false",
-        });
+        }, provider: fixture.Provider);
         var scene = await Scene.CreateAsync(strict);
         using var client = strict.CreateClient();
 
@@ -146,3 +147,7 @@ public sealed class AuthHeaderTests(QueuedMailPortalFixture fixture) : IClassFix
         }
     }
 }
+
+public sealed class AuthHeaderTestsOnSqlite(QueuedMailPortalFixture fixture) : AuthHeaderTests(fixture), IClassFixture<QueuedMailPortalFixture>;
+
+public sealed class AuthHeaderTestsOnPostgres(PostgresQueuedMailPortalFixture fixture) : AuthHeaderTests(fixture), IClassFixture<PostgresQueuedMailPortalFixture>;

@@ -3,7 +3,8 @@ using RegistrationPortal.Web.Features.Email;
 
 namespace RegistrationPortal.IntegrationTests;
 
-public sealed class ConcurrencyTests(UnthrottledMailPortalFixture fixture) : IClassFixture<UnthrottledMailPortalFixture>
+/// <remarks>Runs once per database provider: <see cref="ConcurrencyTestsOnSqlite"/> and <see cref="ConcurrencyTestsOnPostgres"/>.</remarks>
+public abstract class ConcurrencyTests(UnthrottledMailPortalFixture fixture)
 {
     private const int Requests = 20;
 
@@ -40,3 +41,7 @@ public sealed class ConcurrencyTests(UnthrottledMailPortalFixture fixture) : ICl
         Assert.Single(mails, m => Host.CodeMatches(m.Code, valid.CodeHash));
     }
 }
+
+public sealed class ConcurrencyTestsOnSqlite(UnthrottledMailPortalFixture fixture) : ConcurrencyTests(fixture), IClassFixture<UnthrottledMailPortalFixture>;
+
+public sealed class ConcurrencyTestsOnPostgres(PostgresUnthrottledMailPortalFixture fixture) : ConcurrencyTests(fixture), IClassFixture<PostgresUnthrottledMailPortalFixture>;

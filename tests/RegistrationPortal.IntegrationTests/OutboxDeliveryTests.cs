@@ -1,16 +1,20 @@
 using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
 
 namespace RegistrationPortal.IntegrationTests;
 
 /// <summary>The outbox loses nothing: not while the SMTP server is down, not when the host stops before sending.</summary>
-public sealed class OutboxDeliveryTests
+/// <remarks>Runs once per database provider: <see cref="OutboxDeliveryTestsOnSqlite"/> and <see cref="OutboxDeliveryTestsOnPostgres"/>.</remarks>
+public abstract class OutboxDeliveryTests
 {
+    protected abstract DatabaseProvider Provider { get; }
+
     [Fact]
     public async Task The_dispatcher_retries_while_smtp_is_down_and_delivers_once_it_is_up()
     {
         await using var smtp = SmtpServer.Reserve();
-        await using var host = new PortalFactory(smtp);
+        await using var host = new PortalFactory(smtp, provider: Provider);
         var (orgId, email, userId) = await host.CreatePendingUserAsync("outbox");
 
         using var client = host.CreateClient();
@@ -40,7 +44,7 @@ public sealed class OutboxDeliveryTests
         {
             string email;
             string userId;
-            await using (var first = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.FullName))
+            await using (var first = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.FullName, provider: Provider))
             {
                 string orgId;
                 (orgId, email, userId) = await first.CreatePendingUserAsync("outbox");
@@ -51,7 +55,7 @@ public sealed class OutboxDeliveryTests
 
             Assert.Empty(smtp.MessagesTo(email));
 
-            await using var second = new PortalFactory(smtp, dataDirectory: data.FullName);
+            await using var second = new PortalFactory(smtp, dataDirectory: data.FullName, provider: Provider);
             _ = second.Server;
             var mail = Assert.Single(await smtp.WaitForMessagesAsync(email));
             Assert.True(second.CodeMatches(mail.Code, Assert.Single(await second.ValidCodesAsync(userId)).CodeHash));
@@ -62,10 +66,24 @@ public sealed class OutboxDeliveryTests
         finally
         {
             data.Delete(recursive: true);
+            if (Provider == DatabaseProvider.Postgres)
+            {
+                await TestPostgres.DropDatabaseAsync(TestPostgres.DatabaseNameFor(data.FullName));
+            }
         }
     }
 
     /// <summary>The message of the resend: the user's newest outbox row (the invitation's is older).</summary>
     private static async Task<OutboxMessage?> ResendRowAsync(PortalFactory host, string userId) =>
         (await host.OutboxAsync(userId)).LastOrDefault();
+}
+
+public sealed class OutboxDeliveryTestsOnSqlite : OutboxDeliveryTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+}
+
+public sealed class OutboxDeliveryTestsOnPostgres : OutboxDeliveryTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

@@ -1,3 +1,4 @@
+using RegistrationPortal.Web.Data;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -112,7 +113,8 @@ public static class RegistrationCalls
 }
 
 /// <summary><c>POST /auth/registration/init</c> and <c>POST /auth/registration</c> with the code from the mail.</summary>
-public sealed class RegistrationCompletionTests(MailPortalFixture fixture) : IClassFixture<MailPortalFixture>
+/// <remarks>Runs once per database provider: <see cref="RegistrationCompletionTestsOnSqlite"/> and <see cref="RegistrationCompletionTestsOnPostgres"/>.</remarks>
+public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
 {
     private PortalFactory Host => fixture.Factory;
 
@@ -432,9 +434,12 @@ public sealed class RegistrationCompletionTests(MailPortalFixture fixture) : ICl
 }
 
 /// <summary>Expiry of the code and of the temporary token, on a fake clock (the code read from the queued mail).</summary>
-public sealed class RegistrationCompletionClockTests
+/// <remarks>Runs once per database provider: <see cref="RegistrationCompletionClockTestsOnSqlite"/> and <see cref="RegistrationCompletionClockTestsOnPostgres"/>.</remarks>
+public abstract class RegistrationCompletionClockTests
 {
-    private static PortalFactory ClockHost(FakeTimeProvider time) =>
+    protected abstract DatabaseProvider Provider { get; }
+
+    private PortalFactory ClockHost(FakeTimeProvider time) =>
         new(
             settings: new Dictionary<string, string?>
             {
@@ -442,7 +447,8 @@ public sealed class RegistrationCompletionClockTests
                 ["Registration:CodeLifetime"] = "3.00:00:00",
                 ["Registration:ChallengeLifetime"] = "00:10:00",
             },
-            services: s => s.AddSingleton<TimeProvider>(time));
+            services: s => s.AddSingleton<TimeProvider>(time),
+            provider: Provider);
 
     /// <summary>The dispatcher is off, so the code is only in the queued invitation; read it as the dispatcher would.</summary>
     private static async Task<string> QueuedCodeAsync(PortalFactory host, string userId)
@@ -492,4 +498,18 @@ public sealed class RegistrationCompletionClockTests
         using var ok = await client.CompleteAsync(fresh, KeyCredentialParts.Build(freshChallenge).Body());
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
     }
+}
+
+public sealed class RegistrationCompletionTestsOnSqlite(MailPortalFixture fixture) : RegistrationCompletionTests(fixture), IClassFixture<MailPortalFixture>;
+
+public sealed class RegistrationCompletionTestsOnPostgres(PostgresMailPortalFixture fixture) : RegistrationCompletionTests(fixture), IClassFixture<PostgresMailPortalFixture>;
+
+public sealed class RegistrationCompletionClockTestsOnSqlite : RegistrationCompletionClockTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+}
+
+public sealed class RegistrationCompletionClockTestsOnPostgres : RegistrationCompletionClockTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

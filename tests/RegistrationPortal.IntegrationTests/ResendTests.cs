@@ -7,7 +7,8 @@ using RegistrationPortal.Web.Features.Email;
 namespace RegistrationPortal.IntegrationTests;
 
 /// <summary><c>PUT /auth/registration/code</c> as a user and an eavesdropper see it: the mail, the codes, the neutral answer.</summary>
-public sealed class ResendTests(MailPortalFixture fixture) : IClassFixture<MailPortalFixture>
+/// <remarks>Runs once per database provider: <see cref="ResendTestsOnSqlite"/> and <see cref="ResendTestsOnPostgres"/>.</remarks>
+public abstract class ResendTests(MailPortalFixture fixture)
 {
     private PortalFactory Host => fixture.Factory;
 
@@ -156,3 +157,7 @@ public sealed class ResendTests(MailPortalFixture fixture) : IClassFixture<MailP
             .Order(StringComparer.Ordinal)
             .ToArray();
 }
+
+public sealed class ResendTestsOnSqlite(MailPortalFixture fixture) : ResendTests(fixture), IClassFixture<MailPortalFixture>;
+
+public sealed class ResendTestsOnPostgres(PostgresMailPortalFixture fixture) : ResendTests(fixture), IClassFixture<PostgresMailPortalFixture>;

@@ -2,12 +2,16 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
 
 namespace RegistrationPortal.IntegrationTests;
 
 /// <summary>The per-user resend throttle (cooldown and hourly cap) and the per-address limiter, on a fake clock.</summary>
-public sealed class ThrottlingTests
+/// <remarks>Runs once per database provider: <see cref="ThrottlingTestsOnSqlite"/> and <see cref="ThrottlingTestsOnPostgres"/>.</remarks>
+public abstract class ThrottlingTests
 {
+    protected abstract DatabaseProvider Provider { get; }
+
     [Fact]
     public async Task A_second_resend_within_the_cooldown_is_429_and_the_same_for_an_unknown_user()
     {
@@ -73,7 +77,7 @@ public sealed class ThrottlingTests
             ["Api:RateLimit:PermitLimit"] = "3",
             ["Api:RateLimit:Window"] = "00:01:00",
             ["Email:DispatcherEnabled"] = "false",
-        });
+        }, provider: Provider);
         using var client = new HttpClient { BaseAddress = host.StartKestrel() };
         var orgId = await host.CreateOrganizationAsync();
 
@@ -90,7 +94,7 @@ public sealed class ThrottlingTests
         }
     }
 
-    private static PortalFactory ThrottledHost(FakeTimeProvider time, string cooldown, int maxPerHour) =>
+    private PortalFactory ThrottledHost(FakeTimeProvider time, string cooldown, int maxPerHour) =>
         new(
             settings: new Dictionary<string, string?>
             {
@@ -98,5 +102,16 @@ public sealed class ThrottlingTests
                 ["Registration:MaxResendsPerHour"] = maxPerHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Email:DispatcherEnabled"] = "false",
             },
-            services: s => s.AddSingleton<TimeProvider>(time));
+            services: s => s.AddSingleton<TimeProvider>(time),
+            provider: Provider);
+}
+
+public sealed class ThrottlingTestsOnSqlite : ThrottlingTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+}
+
+public sealed class ThrottlingTestsOnPostgres : ThrottlingTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

@@ -14,7 +14,7 @@ public sealed record TestAdmin(string Id, string Email, string Password, string?
 /// The host for admin portal tests: short security-stamp revalidation and a short sign-in lockout, so tests
 /// can watch both happen (waiting on a condition, never sleeping). Mail stays queued.
 /// </summary>
-public sealed class AdminPortalFixture : PortalFixture
+public class AdminPortalFixture : PortalFixture
 {
     public const int MaxFailedAccessAttempts = 3;
 
@@ -22,9 +22,9 @@ public sealed class AdminPortalFixture : PortalFixture
 
     public static readonly TimeSpan RevalidationInterval = TimeSpan.FromSeconds(1);
 
-    protected override bool WithSmtp => false;
+    protected sealed override bool WithSmtp => false;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    protected sealed override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Email:DispatcherEnabled"] = "false",
         ["Identity:RevalidationInterval"] = RevalidationInterval.ToString("c"),
@@ -63,4 +63,9 @@ public sealed class AdminPortalFixture : PortalFixture
         var user = await users.FindByIdAsync(admin.Id) ?? throw new InvalidOperationException($"No admin {admin.Id}.");
         await work(users, user);
     }
+}
+
+public sealed class PostgresAdminPortalFixture : AdminPortalFixture
+{
+    public override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

@@ -18,7 +18,8 @@ using RegistrationPortal.Web.Features.Users;
 namespace RegistrationPortal.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The real host on its own SQLite file. Every setting goes through <c>UseSetting</c>, because Program.cs reads
+/// The real host on its own database: a SQLite file in its data folder, or on PostgreSQL a database of its own in the
+/// test cluster (named after the data folder, so a second factory on the same folder is the same database). Every setting goes through <c>UseSetting</c>, because Program.cs reads
 /// some of them while it builds, before <c>ConfigureAppConfiguration</c> callbacks would apply.
 /// </summary>
 public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
@@ -33,14 +34,20 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
         SmtpServer? smtp = null,
         IReadOnlyDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null,
-        string? dataDirectory = null)
+        string? dataDirectory = null,
+        DatabaseProvider provider = DatabaseProvider.Sqlite)
     {
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("regportal-it-").FullName;
+        Provider = provider;
         _services = services;
+        ConnectionString = provider == DatabaseProvider.Postgres
+            ? TestPostgres.EnsureDatabase(TestPostgres.DatabaseNameFor(DataDirectory))
+            : $"Data Source={DatabasePath}";
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
-            ["ConnectionStrings:Portal"] = $"Data Source={DatabasePath}",
+            ["Database:Provider"] = provider.ToString(),
+            ["ConnectionStrings:Portal"] = ConnectionString,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Seed:Demo:Enabled"] = "false",
             ["Api:RateLimit:PermitLimit"] = "1000000",
@@ -64,6 +71,11 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
     }
 
     public string DataDirectory { get; }
+
+    public DatabaseProvider Provider { get; }
+
+    /// <summary>The database's connection string, for another host (or process) on the same database.</summary>
+    public string ConnectionString { get; }
 
     public string DatabasePath => Path.Combine(DataDirectory, "portal.db");
 
@@ -96,7 +108,19 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        SqliteConnection.ClearPool(new SqliteConnection($"Data Source={DatabasePath}"));
+        if (Provider == DatabaseProvider.Postgres)
+        {
+            Npgsql.NpgsqlConnection.ClearPool(new Npgsql.NpgsqlConnection(ConnectionString));
+            if (_ownsDirectory)
+            {
+                await TestPostgres.DropDatabaseAsync(TestPostgres.DatabaseNameFor(DataDirectory));
+            }
+        }
+        else
+        {
+            SqliteConnection.ClearPool(new SqliteConnection($"Data Source={DatabasePath}"));
+        }
+
         if (_ownsDirectory)
         {
             try

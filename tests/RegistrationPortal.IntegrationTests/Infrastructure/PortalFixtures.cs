@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using RegistrationPortal.Web.Data;
 
 namespace RegistrationPortal.IntegrationTests.Infrastructure;
 
@@ -23,10 +24,13 @@ public abstract class PortalFixture : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
+    /// <summary>The database the host runs on; a class's PostgreSQL twin overrides it.</summary>
+    public virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     public async Task InitializeAsync()
     {
         _smtp = WithSmtp ? await SmtpServer.StartNewAsync() : null;
-        _factory = new PortalFactory(_smtp, Settings);
+        _factory = new PortalFactory(_smtp, Settings, provider: Provider);
         // Start the host now, not inside the first test.
         if (OnRealPort)
         {
@@ -58,7 +62,12 @@ public abstract class PortalFixture : IAsyncLifetime
 }
 
 /// <summary>Default settings (one-minute cooldown) and a real SMTP server.</summary>
-public sealed class MailPortalFixture : PortalFixture;
+public class MailPortalFixture : PortalFixture;
+
+public sealed class PostgresMailPortalFixture : MailPortalFixture
+{
+    public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+}
 
 /// <summary>No SMTP server and no dispatcher: mail stays queued.</summary>
 public class QueuedMailPortalFixture : PortalFixture
@@ -71,14 +80,24 @@ public class QueuedMailPortalFixture : PortalFixture
     };
 }
 
-/// <summary>A real SMTP server and no resend throttle to speak of: for concurrent resends.</summary>
-public sealed class UnthrottledMailPortalFixture : PortalFixture
+public sealed class PostgresQueuedMailPortalFixture : QueuedMailPortalFixture
 {
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+}
+
+/// <summary>A real SMTP server and no resend throttle to speak of: for concurrent resends.</summary>
+public class UnthrottledMailPortalFixture : PortalFixture
+{
+    protected sealed override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Registration:ResendCooldown"] = "00:00:00",
         ["Registration:MaxResendsPerHour"] = "1000",
     };
+}
+
+public sealed class PostgresUnthrottledMailPortalFixture : UnthrottledMailPortalFixture
+{
+    public override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }
 
 /// <summary>The host on a real loopback port, with the dispatcher writing to a pickup folder.</summary>

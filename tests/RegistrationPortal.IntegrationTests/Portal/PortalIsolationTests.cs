@@ -13,7 +13,8 @@ namespace RegistrationPortal.IntegrationTests.Portal;
 /// The applications and audit pages' services, called as the pages call them, with ids of another organization:
 /// nothing is shown or changed, and the attempt is on the record.
 /// </summary>
-public sealed class PortalIsolationTests(AdminPortalFixture fixture) : IClassFixture<AdminPortalFixture>
+/// <remarks>Runs once per database provider: <see cref="PortalIsolationTestsOnSqlite"/> and <see cref="PortalIsolationTestsOnPostgres"/>.</remarks>
+public abstract class PortalIsolationTests(AdminPortalFixture fixture)
 {
     private PortalFactory Host => fixture.Factory;
 
@@ -123,3 +124,7 @@ public sealed class PortalIsolationTests(AdminPortalFixture fixture) : IClassFix
         Assert.All(trail.Items, e => Assert.Equal("Application Gate test app", e.SubjectText));
     }
 }
+
+public sealed class PortalIsolationTestsOnSqlite(AdminPortalFixture fixture) : PortalIsolationTests(fixture), IClassFixture<AdminPortalFixture>;
+
+public sealed class PortalIsolationTestsOnPostgres(PostgresAdminPortalFixture fixture) : PortalIsolationTests(fixture), IClassFixture<PostgresAdminPortalFixture>;
