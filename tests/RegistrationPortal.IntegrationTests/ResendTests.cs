@@ -128,7 +128,7 @@ public abstract class ResendTests(MailPortalFixture fixture)
             async () => (await Host.OutboxAsync(userId)).All(m => m.Status == OutboxStatus.Sent && m.ProtectedPayload is null),
             "both messages are marked sent");
 
-        var files = new[] { Host.DatabasePath, Host.DatabasePath + "-wal" }.Where(File.Exists).Select(ReadShared).ToList();
+        var files = (await Host.DatabaseFilesAsync()).Select(ReadShared).ToList();
         Assert.NotEmpty(files);
         foreach (var code in mails.Select(m => m.Code!))
         {

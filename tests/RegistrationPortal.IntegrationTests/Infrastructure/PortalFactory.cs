@@ -79,6 +79,35 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
 
     public string DatabasePath => Path.Combine(DataDirectory, "portal.db");
 
+    /// <summary>
+    /// The files that hold the database at rest: the SQLite file and its WAL, or on PostgreSQL (after a checkpoint, so
+    /// every page is on disk) this database's files and the cluster's write-ahead log.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> DatabaseFilesAsync()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            return new[] { DatabasePath, DatabasePath + "-wal" }.Where(File.Exists).ToList();
+        }
+
+        await using var admin = new Npgsql.NpgsqlConnection(TestPostgres.AdminConnectionString);
+        await admin.OpenAsync();
+        await using (var checkpoint = new Npgsql.NpgsqlCommand("CHECKPOINT", admin))
+        {
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+
+        await using var where = new Npgsql.NpgsqlCommand("SELECT current_setting('data_directory'), oid::text FROM pg_database WHERE datname = @name", admin);
+        where.Parameters.AddWithValue("name", new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Database!);
+        await using var reader = await where.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        var dataDirectory = reader.GetString(0);
+        var files = Directory.GetFiles(Path.Combine(dataDirectory, "base", reader.GetString(1)))
+            .Concat(Directory.GetFiles(Path.Combine(dataDirectory, "pg_wal")))
+            .ToList();
+        return files;
+    }
+
     /// <summary>Serves on a real loopback port (Kestrel) and returns its base address.</summary>
     public Uri StartKestrel()
     {

@@ -1,0 +1,91 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Features.Users;
+
+namespace RegistrationPortal.IntegrationTests.ScaleOut;
+
+/// <summary>What only PostgreSQL has: the trigram index behind email search, and the verbs that work on a SQLite file only.</summary>
+public sealed class PostgresOnlyTests(PostgresAdminPortalFixture fixture) : IClassFixture<PostgresAdminPortalFixture>
+{
+    private PortalFactory Host => fixture.Factory;
+
+    [Fact]
+    public async Task Email_search_finds_any_part_of_the_address_through_the_trigram_index_and_takes_wildcards_literally()
+    {
+        var orgId = await Host.CreateOrganizationAsync();
+        var admin = await fixture.CreateAdminAsync(orgId);
+        await using (var connection = new NpgsqlConnection(Host.ConnectionString))
+        {
+            // Enough users (100,000) that the planner prefers the index to reading the organization through.
+            await connection.OpenAsync();
+            await using var fill = new NpgsqlCommand("""
+                INSERT INTO "Users" ("Id", "OrgId", "Username", "NormalizedUsername", "Kind", "IsActive", "IsRegistered", "CreatedAt")
+                SELECT 'us-trgm-' || n, @org, 'user' || n || '@filler.example', 'USER' || n || '@FILLER.EXAMPLE', 'EndUser', true, false, n
+                FROM generate_series(1, 100000) AS n;
+                ANALYZE "Users";
+                """, connection);
+            fill.Parameters.AddWithValue("org", orgId);
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        var wildcard = $"a_b%c-{Guid.NewGuid():N}@Example.com";
+        await Host.InviteAsync(orgId, wildcard);
+        await Host.InviteAsync(orgId, $"axbyc-{Guid.NewGuid():N}@example.com");
+        await Host.InviteAsync(orgId, $"Zebra.Quokka-{Guid.NewGuid():N}@example.com");
+        var scope = await fixture.ScopeOfAsync(admin);
+        var users = Host.Services.GetRequiredService<OrgUserAdminService>();
+
+        var found = await users.SearchAsync(scope, new UserSearch(Text: "ra.quok"));
+        Assert.Contains("Zebra.Quokka", Assert.Single(found.Items).Email, StringComparison.Ordinal);
+        found = await users.SearchAsync(scope, new UserSearch(Text: "A_B%C"));
+        Assert.Equal(wildcard, Assert.Single(found.Items).Email);
+        var common = await users.SearchAsync(scope, new UserSearch(Text: "filler"));
+        Assert.Equal(25, common.Items.Count);
+        Assert.All(common.Items, u => Assert.Contains("@filler.example", u.Email, StringComparison.Ordinal));
+
+        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var term = EmailAddress.Normalize("ra.quok");
+        var plan = string.Join('\n', await QueryPlans.ExplainAsync(OrgUserAdminService.PageQuery(db, scope, new UserSearch(Text: term), await UserTextSearch.IsRareAsync(db, term, default))));
+        Assert.True(plan.Contains(UserTextSearch.PostgresIndexName, StringComparison.Ordinal), plan);
+    }
+
+    [Theory]
+    [InlineData("backup", "--to")]
+    [InlineData("restore", "--from")]
+    public async Task Db_backup_and_restore_on_postgres_exit_2_and_name_pg_dump_instead(string verb, string option)
+    {
+        var working = Directory.CreateTempSubdirectory("regportal-pg-cli-");
+        try
+        {
+            var result = await PortalProcess.RunAsync(working.FullName, new Dictionary<string, string>
+            {
+                ["Database__Provider"] = "Postgres",
+                ["ConnectionStrings__Portal"] = Host.ConnectionString,
+            }, "db", verb, option, Path.Combine(working.FullName, "portal.backup"));
+
+            Assert.Equal(2, result.ExitCode);
+            Assert.Empty(result.StdoutLines);
+            Assert.Contains(DatabaseBackup.UsePgDump, result.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(working.FullName));
+
+            // The other verbs work on PostgreSQL as on SQLite.
+            var org = await PortalProcess.RunAsync(working.FullName, new Dictionary<string, string>
+            {
+                ["Database__Provider"] = "Postgres",
+                ["ConnectionStrings__Portal"] = Host.ConnectionString,
+            }, "org", "create", "--name", "Made on PostgreSQL");
+            Assert.Equal(0, org.ExitCode);
+            var id = Assert.Single(org.StdoutLines);
+            Assert.Equal("Made on PostgreSQL", await Host.WithDbAsync(db => db.Organizations.Where(o => o.Id == id).Select(o => o.Name).SingleAsync()));
+        }
+        finally
+        {
+            working.Delete(recursive: true);
+        }
+    }
+}
