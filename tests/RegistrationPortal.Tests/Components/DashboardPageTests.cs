@@ -128,17 +128,53 @@ public sealed class DashboardPageTests : PortalComponentTest
     }
 
     [Fact]
-    public async Task Every_figure_is_counted_over_an_index()
+    public async Task A_mass_bounce_is_reported_as_more_than_the_limit_with_the_newest_failures_listed()
+    {
+        var org = await Portal.CreateOrganizationAsync("Bounce Org");
+        SignInAsAdminOf(org);
+        var users = await Portal.InsertAsync(org, DashboardService.FailureCountLimit + 1, i => $"bounce{i:D3}@example.com", i => Now - Days(2));
+        await AddMessagesAsync([.. users.Select((id, i) => Message(org, id, OutboxStatus.Failed, Now - Hours(30) + Minutes(i), attempts: 8, "550 5.1.1 mailbox unavailable"))]);
+
+        var page = Bunit.Render<DashboardPage>();
+
+        page.WaitForAssertion(() => Assert.Equal("100+", page.Find("[aria-label='more than 100 delivery failures awaiting attention']").TextContent.Trim()), Deadline);
+        var failures = Table(page, "Delivery failures awaiting attention");
+        Assert.Equal(DashboardService.FailuresListed, failures.Count);
+        Assert.Equal(["bounce100@example.com", "bounce099@example.com"], failures.Take(2).Select(r => r[0]));
+        Assert.Contains("The newest 10 of more than 100 failures.", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pending_bucket_stops_counting_at_its_limit_and_says_more_than()
+    {
+        var org = await Portal.CreateOrganizationAsync("Big Org");
+        await Portal.InsertAsync(org, 3, i => $"old{i}@example.com", _ => Now - Days(40));
+        await Portal.InsertAsync(org, 2, i => $"new{i}@example.com", _ => Now - Hours(2));
+        await using var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+
+        var pending = await DashboardService.ReadPendingAsync(db, org, Now, limit: 2, CancellationToken.None);
+
+        Assert.Equal(new BoundedCount(2), pending.UnderADay);
+        Assert.Equal(new BoundedCount(2, MoreThan: true), pending.Older);
+        Assert.Equal("more than 4", pending.Total.ToString());
+        Assert.Equal("4+", pending.Total.ToShortString());
+    }
+
+    [Fact]
+    public async Task Every_figure_is_counted_over_an_index_and_the_chart_is_one_statement_without_a_sort()
     {
         await using var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         const string org = "or-plans-plans-plansplansplans1";
 
         // Explained as the rows' ids, which is what a count reads.
         var pending = await QueryPlans.ExplainAsync(DashboardService.PendingCreated(db, org, Now.AddDays(-7), Now.AddDays(-1)).Select(u => u.CreatedAt));
-        var events = await QueryPlans.ExplainAsync(DashboardService.Events(db, org, AuditActions.CodeSent, Today, Today.AddDays(1)).Select(a => a.Id));
+        var chart = await QueryPlans.ExplainAsync(DashboardService.DayCounts(db, org, Today.AddDays(-29)));
 
         Assert.Contains(pending, line => line.Contains("USING INDEX IX_Users_Pending_ByCreated (OrgId=? AND CreatedAt>? AND CreatedAt<?)", StringComparison.Ordinal));
-        Assert.Contains(events, line => line.Contains("USING COVERING INDEX IX_AuditEvents_OrgId_Action_At (OrgId=? AND Action=? AND At>? AND At<?)", StringComparison.Ordinal));
+        var searches = chart.Where(line => line.StartsWith("SEARCH", StringComparison.Ordinal)).ToList();
+        Assert.Equal(DashboardService.ChartDays, searches.Count);
+        Assert.All(searches, line => Assert.Contains("USING COVERING INDEX IX_AuditEvents_OrgId_Action_At (OrgId=? AND Action=? AND At>? AND At<?)", line, StringComparison.Ordinal));
+        Assert.DoesNotContain(chart, line => line.Contains("TEMP B-TREE", StringComparison.Ordinal));
     }
 
     private static TimeSpan Minutes(int n) => TimeSpan.FromMinutes(n);
