@@ -14,8 +14,9 @@ bin_dir() {
   echo "$found"
 }
 
+# From "/", so that the server's user never needs to read the caller's working directory (root's home, say).
 as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 free_port() {
@@ -23,13 +24,17 @@ free_port() {
 }
 
 cmd=${1:?start or stop}
-dir=${2:?cluster directory}
+dir=$(realpath -m "${2:?cluster directory}")
 bin=$(bin_dir)
 
 case "$cmd" in
   start)
     mkdir -p "$dir"
-    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; fi
+    if [ "$(id -u)" -eq 0 ]; then
+      # Debian's package makes the "postgres" system user; a server installed otherwise may not have.
+      id -u postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+      chown postgres: "$dir"
+    fi
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
     port=$(free_port)

@@ -34,23 +34,45 @@ fi
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list : family 2>/dev/null | head -n 1)" ]; then
   missing+=(fontconfig fonts-dejavu-core)
 fi
+# PostgreSQL's server (with pg_trgm) for the tests that run on PostgreSQL and the two-host tests.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
 if ((${#missing[@]})); then
   apt_install "${missing[@]}"
 fi
 
-# 2. npm packages: the published Dfns SDK that the integration tests drive as a real client (pinned by its lock file).
+# 2. A throwaway PostgreSQL cluster on a loopback port, run by an unprivileged user (the script's, or "postgres" when
+#    the script runs as root), removed when the script ends however it ends. The tests read its admin connection
+#    string from PORTAL_TEST_POSTGRES and make a database of their own in it per host.
+pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/regportal-pg-XXXXXX")
+stop_postgres() {
+  bash scripts/postgres-cluster.sh stop "$pg_dir" || true
+  rm -rf "$pg_dir"
+}
+trap stop_postgres EXIT
+trap 'exit 130' INT TERM
+PORTAL_TEST_POSTGRES=$(bash scripts/postgres-cluster.sh start "$pg_dir")
+export PORTAL_TEST_POSTGRES
+echo "PostgreSQL test cluster: $PORTAL_TEST_POSTGRES"
+
+# 3. npm packages: the published Dfns SDK that the integration tests drive as a real client (pinned by its lock file).
 (cd tests/dfns-sdk && npm ci --no-audit --no-fund --loglevel=error)
 
-# 3. .NET tools from the manifest (dotnet-ef).
+# 4. .NET tools from the manifest (dotnet-ef).
 dotnet tool restore
 
-# 4. Build everything once; warnings are errors.
+# 5. Build everything once; warnings are errors.
 dotnet build RegistrationPortal.sln -c Release -nologo -v quiet
 
-# 5. The committed migrations must match the model.
-dotnet ef migrations has-pending-model-changes --project src/RegistrationPortal.Web --configuration Release --no-build
+# 6. The committed migrations of both providers must match the model (PostgreSQL's context is made, not connected).
+dotnet ef migrations has-pending-model-changes --project src/RegistrationPortal.Web --configuration Release --no-build \
+  --context PortalDbContext
+Database__Provider=Postgres ConnectionStrings__Portal="$PORTAL_TEST_POSTGRES" \
+  dotnet ef migrations has-pending-model-changes --project src/RegistrationPortal.Web --configuration Release --no-build \
+  --context PostgresPortalDbContext
 
-# 6. Every test project.
+# 7. Every test project.
 status=0
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
@@ -61,7 +83,7 @@ for project in tests/*/*.csproj; do
     --results-directory "$results" || status=1
 done
 
-# 7. One closing line counted from the results.
+# 8. One closing line counted from the results.
 passed=0
 failed=0
 for trx in "$results"/*.trx; do

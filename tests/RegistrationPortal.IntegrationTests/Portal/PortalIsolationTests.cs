@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Dashboard;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 
@@ -35,6 +36,32 @@ public abstract class PortalIsolationTests(AdminPortalFixture fixture)
         Host.WithDbAsync(db => db.AuditEvents.AsNoTracking()
             .Where(e => e.OrgId == scope.OrgId && e.Action == AuditActions.AccessDenied && e.SubjectId == subjectId && e.ActorId == scope.AdminId)
             .ToListAsync());
+
+    [Fact]
+    public async Task The_dashboard_counts_only_its_own_organizations_users_and_mail()
+    {
+        var (mine, other, otherAdmin) = await TwoOrganizationsAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await Host.InviteAsync(mine.OrgId, PortalFactory.NewEmail("dash-mine"));
+        }
+
+        await Host.InviteAsync(other, PortalFactory.NewEmail("dash-other"));
+        var dashboard = Host.Services.GetRequiredService<DashboardService>();
+
+        var summary = await dashboard.ReadAsync(mine);
+        Assert.Equal(new BoundedCount(3), summary.Pending.UnderADay);
+        Assert.Equal(new BoundedCount(3), summary.Pending.Total);
+        Assert.Equal(3, summary.Outbox.Queued);
+        Assert.Equal(DashboardService.ChartDays, summary.Days.Count);
+        Assert.Equal(3, summary.CodesSent);
+        Assert.Empty(summary.Failures);
+
+        var theirs = await dashboard.ReadAsync(await fixture.ScopeOfAsync(otherAdmin));
+        Assert.Equal(new BoundedCount(1), theirs.Pending.Total);
+        Assert.Equal(1, theirs.Outbox.Queued);
+        Assert.Equal(1, theirs.CodesSent);
+    }
 
     [Fact]
     public async Task Deactivating_or_reactivating_another_organizations_application_changes_nothing_and_is_audited()
