@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using RegistrationPortal.Web.Data;
 
 namespace RegistrationPortal.Benchmarks;
 
@@ -27,7 +28,11 @@ internal sealed class HostRunner : IAsyncDisposable
     /// <summary>Lines the host wrote (logging is at Warning, so each is a warning or an error).</summary>
     public IReadOnlyCollection<string> Log => _log;
 
-    public static async Task<HostRunner> StartAsync(string webDll, string workDir, string dbFile, TimeSpan timeout)
+    public static Task<HostRunner> StartAsync(string webDll, string workDir, string dbFile, TimeSpan timeout) =>
+        StartAsync(webDll, workDir, DatabaseProvider.Sqlite, $"Data Source={dbFile}", timeout);
+
+    /// <summary>A host on the database of <paramref name="provider"/>; its mail goes to <c>mail</c> under <paramref name="workDir"/>.</summary>
+    public static async Task<HostRunner> StartAsync(string webDll, string workDir, DatabaseProvider provider, string connectionString, TimeSpan timeout)
     {
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
         var start = new ProcessStartInfo("dotnet")
@@ -41,7 +46,8 @@ internal sealed class HostRunner : IAsyncDisposable
         // Production's code paths, but not its start-up demands (an SMTP server, a public address): mail goes to a folder here.
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Benchmark";
         start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/');
-        start.Environment["ConnectionStrings__Portal"] = $"Data Source={dbFile}";
+        start.Environment["Database__Provider"] = provider.ToString();
+        start.Environment["ConnectionStrings__Portal"] = connectionString;
         start.Environment["Email__PickupDirectory"] = Path.Combine(workDir, "mail");
         start.Environment["Api__RateLimit__PermitLimit"] = PermitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Logging__LogLevel__Default"] = "Warning";

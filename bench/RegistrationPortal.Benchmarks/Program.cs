@@ -9,6 +9,7 @@ using RegistrationPortal.Web.Data;
 
 // dotnet run -c Release --project bench/RegistrationPortal.Benchmarks [--users N] [--duration S] [--mixed N] [--clients N] [--warmup S] [--drain S]
 //   [--search-users N] [--search-small N] [--search-runs N] [--bulk-users N] [--http 0|1] [--plans 0|1]
+//   [--provider Postgres [--instances N]]   (resend on SQLite, PostgreSQL and N hosts on one PostgreSQL database, side by side)
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var settings = Settings.Parse(args);
 using var cancel = new CancellationTokenSource();
@@ -17,6 +18,11 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancel.Cancel();
 };
+
+if (settings.Provider == DatabaseProvider.Postgres)
+{
+    return await ProviderBench.RunAsync(settings, await Settings.EnsureWebBuiltAsync(Settings.FindRepositoryRoot()), cancel.Token);
+}
 
 var scaleExit = settings.SearchUsers > 0 || settings.BulkUsers > 0 ? await ScaleBench.RunAsync(settings, cancel.Token) : 0;
 if (!settings.Http)
@@ -267,6 +273,15 @@ namespace RegistrationPortal.Benchmarks
         /// <summary>Whether the scale phase prints each query's plan.</summary>
         public bool Plans { get; init; }
 
+        /// <summary>
+        /// <c>--provider Postgres</c>: instead of the phases below, resend throughput on SQLite with one host beside
+        /// PostgreSQL with one host and with <see cref="Instances"/> hosts on one database.
+        /// </summary>
+        public DatabaseProvider Provider { get; init; } = DatabaseProvider.Sqlite;
+
+        /// <summary>Hosts sharing the PostgreSQL database in the scale-out run (1 leaves it out).</summary>
+        public int Instances { get; init; } = 2;
+
         /// <summary>Whether the HTTP phases (healthz, resend, mixed cases) run.</summary>
         public bool Http { get; init; } = true;
 
@@ -293,9 +308,22 @@ namespace RegistrationPortal.Benchmarks
                 ["--bulk-users"] = 10_000,
                 ["--http"] = 1,
                 ["--plans"] = 0,
+                ["--instances"] = 2,
             };
+            var provider = DatabaseProvider.Sqlite;
             for (var i = 0; i < args.Length; i++)
             {
+                if (args[i] == "--provider")
+                {
+                    if (i + 1 >= args.Length || !Enum.TryParse(args[i + 1], ignoreCase: true, out provider) || !Enum.IsDefined(provider))
+                    {
+                        throw new ArgumentException("--provider takes Sqlite or Postgres.");
+                    }
+
+                    i++;
+                    continue;
+                }
+
                 if (!values.ContainsKey(args[i]) || i + 1 >= args.Length || !double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var value) || value < 0)
                 {
                     throw new ArgumentException($"Unknown or incomplete argument '{args[i]}'. Known: {string.Join(", ", values.Keys)} (each followed by a number).");
@@ -314,6 +342,8 @@ namespace RegistrationPortal.Benchmarks
                 BulkUsers = (int)values["--bulk-users"],
                 Http = values["--http"] != 0,
                 Plans = values["--plans"] != 0,
+                Provider = provider,
+                Instances = Math.Max(1, (int)values["--instances"]),
             };
         }
 

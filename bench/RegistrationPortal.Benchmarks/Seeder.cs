@@ -32,12 +32,19 @@ internal static class Seeder
         Pooling = false,
     }.ToString();
 
-    public static async Task<TestData> SeedAsync(string file, int pending, int registered, int deactivated)
+    public static Task<TestData> SeedAsync(string file, int pending, int registered, int deactivated) =>
+        SeedAsync(DatabaseProvider.Sqlite, ConnectionString(file), pending, registered, deactivated);
+
+    /// <summary>Seeds the database of <paramref name="provider"/> at <paramref name="connectionString"/> (created by the host's migrations).</summary>
+    public static async Task<TestData> SeedAsync(DatabaseProvider provider, string connectionString, int pending, int registered, int deactivated)
     {
         // The host's own data setup, so the schema and model are exactly the host's.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
-        builder.Configuration["ConnectionStrings:Portal"] = ConnectionString(file);
+        builder.Configuration["Database:Provider"] = provider.ToString();
+        builder.Configuration["ConnectionStrings:Portal"] = connectionString;
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A new PostgreSQL database has no migrations history yet: EF logs its first look for it as a failed command.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None);
         builder.AddPortalData();
         using var host = builder.Build();
         await host.Services.MigratePortalDatabaseAsync();
@@ -54,18 +61,19 @@ internal static class Seeder
         await using var tx = await db.Database.BeginTransactionAsync();
         await using var insert = db.Database.GetDbConnection().CreateCommand();
         insert.Transaction = tx.GetDbTransaction();
+        // Quoted names and @ parameters: the one statement both SQLite and PostgreSQL read the same way.
         insert.CommandText = """
-            INSERT INTO Users (Id, OrgId, Username, NormalizedUsername, Kind, IsActive, IsRegistered, CreatedAt, RegisteredAt)
-            VALUES ($id, $org, $username, $normalized, 'EndUser', $active, $registered, $created, $registeredAt)
+            INSERT INTO "Users" ("Id", "OrgId", "Username", "NormalizedUsername", "Kind", "IsActive", "IsRegistered", "CreatedAt", "RegisteredAt")
+            VALUES (@id, @org, @username, @normalized, 'EndUser', @active, @registered, @created, @registeredAt)
             """;
-        var id = Add("$id");
-        var username = Add("$username");
-        var normalized = Add("$normalized");
-        var active = Add("$active");
-        var isRegistered = Add("$registered");
-        var registeredAt = Add("$registeredAt");
-        Add("$org").Value = orgId;
-        Add("$created").Value = createdAt;
+        var id = Add("@id");
+        var username = Add("@username");
+        var normalized = Add("@normalized");
+        var active = Add("@active");
+        var isRegistered = Add("@registered");
+        var registeredAt = Add("@registeredAt", System.Data.DbType.Int64);
+        Add("@org").Value = orgId;
+        Add("@created").Value = createdAt;
 
         async Task InsertAsync(string email, bool isActive, bool registeredUser)
         {
@@ -96,10 +104,16 @@ internal static class Seeder
         await tx.CommitAsync();
         return new TestData(orgId, pending, registered, deactivated);
 
-        System.Data.Common.DbParameter Add(string name)
+        System.Data.Common.DbParameter Add(string name, System.Data.DbType? type = null)
         {
             var parameter = insert.CreateParameter();
             parameter.ParameterName = name;
+            if (type is { } known)
+            {
+                // A column that is sometimes NULL: PostgreSQL needs its type up front.
+                parameter.DbType = known;
+            }
+
             insert.Parameters.Add(parameter);
             return parameter;
         }

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using Npgsql;
+using RegistrationPortal.Web.Data;
+
+namespace RegistrationPortal.Benchmarks;
+
+/// <summary>
+/// <c>--provider Postgres</c>: the resend door's throughput and p99 on SQLite with one host (the baseline), on PostgreSQL
+/// with one host, and on PostgreSQL with <c>--instances</c> hosts sharing one database (the load spread evenly over
+/// them), each host its own process on its own port, one after the other on the same machine, printed side by side.
+/// PostgreSQL is the server named by <c>PORTAL_BENCH_POSTGRES</c> (an admin connection string; each run gets a new
+/// database in it), or else a throwaway cluster started with scripts/postgres-cluster.sh, with fsync on.
+/// </summary>
+internal static class ProviderBench
+{
+    public const string ServerVariable = "PORTAL_BENCH_POSTGRES";
+
+    private sealed record Run(string Name, DatabaseProvider Provider, int Instances);
+
+    private sealed record Outcome(Run Run, PhaseResult Resend, int HostLogLines, int? HostExit);
+
+    public static async Task<int> RunAsync(Settings settings, string webDll, CancellationToken ct)
+    {
+        var total = Stopwatch.StartNew();
+        var root = Settings.FindRepositoryRoot();
+        var work = Directory.CreateTempSubdirectory("regportal-providers-");
+        string? clusterDir = null;
+        try
+        {
+            var server = Environment.GetEnvironmentVariable(ServerVariable);
+            if (string.IsNullOrWhiteSpace(server))
+            {
+                // A folder of its own under the temporary folder: the server's user must be able to reach it.
+                clusterDir = Directory.CreateTempSubdirectory("regportal-bench-pg-").FullName;
+                server = await ClusterAsync(root, "start", clusterDir);
+                Console.WriteLine($"Started a throwaway PostgreSQL cluster: {server}");
+            }
+
+            var runs = new List<Run>
+            {
+                new("SQLite, 1 instance", DatabaseProvider.Sqlite, 1),
+                new("PostgreSQL, 1 instance", DatabaseProvider.Postgres, 1),
+            };
+            if (settings.Instances > 1)
+            {
+                runs.Add(new($"PostgreSQL, {settings.Instances} instances", DatabaseProvider.Postgres, settings.Instances));
+            }
+
+            var outcomes = new List<Outcome>();
+            foreach (var run in runs)
+            {
+                if (ct.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                outcomes.Add(await MeasureAsync(run, settings, webDll, work.FullName, server, ct));
+            }
+
+            var report = new Report();
+            report.Line($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
+            report.Line($"Settings: {settings.Clients} clients in all, {settings.Duration.TotalSeconds:0} s of PUT {Cases.Path} per run (distinct pending users), warm-up {settings.Warmup.TotalSeconds:0} s, {settings.Users:N0} pending users seeded per run");
+            report.Line();
+            var baseline = outcomes.FirstOrDefault();
+            report.Table(["Run", "OK", "Failed", "req/s", "p50 ms", "p99 ms", "req/s vs SQLite", "p99 vs SQLite"], outcomes.Select(o =>
+                new[]
+                {
+                    o.Run.Name, $"{o.Resend.Requests:N0}", $"{o.Resend.FailureCount:N0}", $"{o.Resend.Throughput:N0}",
+                    $"{o.Resend.Percentile(50):0.0}", $"{o.Resend.Percentile(99):0.0}",
+                    $"{o.Resend.Throughput / baseline!.Resend.Throughput:0.00}x", $"{o.Resend.Percentile(99) / baseline.Resend.Percentile(99):0.00}x",
+                }));
+            report.Line();
+            report.Line($"Total run time {total.Elapsed.TotalSeconds:0} s.");
+
+            var bad = outcomes.Where(o => o.Resend.FailureCount > 0 || o.HostExit is not null).ToList();
+            foreach (var o in outcomes.Where(o => o.Resend.Exhausted))
+            {
+                report.Line($"Note: {o.Run.Name} ran out of pending users after {o.Resend.Elapsed.TotalSeconds:0.0} s; raise --users for a full-length run.");
+            }
+
+            if (bad.Count > 0)
+            {
+                report.Line();
+                report.Line("!!!!!!!!!! THIS RUN HAD ERRORS: ITS FIGURES DO NOT COUNT !!!!!!!!!!");
+                foreach (var o in bad)
+                {
+                    report.Line($"  {o.Run.Name}: {string.Join(", ", o.Resend.Failures.Select(kv => $"{kv.Key} x{kv.Value:N0}"))}{(o.HostExit is { } code ? $", a host exited with {code}" : "")}");
+                }
+            }
+
+            if (ct.IsCancellationRequested)
+            {
+                report.Line();
+                report.Line("!!!!!!!!!! INTERRUPTED: THE FIGURES ARE INCOMPLETE !!!!!!!!!!");
+            }
+
+            Console.WriteLine();
+            Console.Write(report);
+            return bad.Count > 0 || ct.IsCancellationRequested || outcomes.Count < runs.Count ? 1 : 0;
+        }
+        finally
+        {
+            if (clusterDir is not null)
+            {
+                await ClusterAsync(root, "stop", clusterDir);
+                Directory.Delete(clusterDir, recursive: true);
+            }
+
+            work.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<Outcome> MeasureAsync(Run run, Settings settings, string webDll, string work, string server, CancellationToken ct)
+    {
+        var runDir = Directory.CreateDirectory(Path.Combine(work, $"run-{Guid.NewGuid():N}")).FullName;
+        var database = $"regportal_bench_{Guid.NewGuid():N}";
+        var file = Path.Combine(runDir, "portal.db");
+        var connectionString = run.Provider == DatabaseProvider.Sqlite ? $"Data Source={file}" : await CreateDatabaseAsync(server, database);
+        var hosts = new List<HostRunner>();
+        var clients = new List<HttpClient>();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var data = run.Provider == DatabaseProvider.Sqlite
+                ? await Seeder.SeedAsync(file, settings.Users, 0, 0)
+                : await Seeder.SeedAsync(run.Provider, connectionString, settings.Users, 0, 0);
+            Console.WriteLine($"{run.Name}: seeded {data.Pending:N0} pending users in {clock.Elapsed.TotalSeconds:0.0} s");
+
+            // Started together on the seeded database, as a rolling deployment's hosts would be.
+            var started = await Task.WhenAll(Enumerable.Range(0, run.Instances).Select(i =>
+                HostRunner.StartAsync(webDll, Directory.CreateDirectory(Path.Combine(runDir, $"host{i}")).FullName, run.Provider, connectionString, TimeSpan.FromSeconds(120))));
+            hosts.AddRange(started);
+            var perHost = Math.Max(1, settings.Clients / run.Instances);
+            foreach (var host in hosts)
+            {
+                clients.Add(new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = perHost, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false })
+                {
+                    BaseAddress = host.BaseAddress,
+                    Timeout = TimeSpan.FromSeconds(60),
+                });
+            }
+
+            // One sequence of users for all hosts: each user is resent once, by whichever host gets it.
+            long next = 0;
+            Probe? Resend(long _) =>
+                Interlocked.Increment(ref next) - 1 is var i && i < data.Pending
+                    ? new Probe(0, HttpMethod.Put, Cases.Path, Cases.Body(TestData.PendingEmail(i), data.OrgId))
+                    : null;
+            static Probe Health(long _) => new(0, HttpMethod.Get, "/healthz");
+
+            Console.WriteLine($"{run.Name}: warm-up {settings.Warmup.TotalSeconds:0} s, then PUT {Cases.Path} for {settings.Duration.TotalSeconds:0} s ...");
+            await AllAsync(clients, perHost, Health, settings.Warmup / 2, null, ct);
+            await AllAsync(clients, perHost, Resend, settings.Warmup / 2, Cases.Success, ct);
+            var resend = await AllAsync(clients, perHost, Resend, settings.Duration, Cases.Success, ct);
+            Console.WriteLine($"{run.Name}: {resend.Throughput:N0} req/s, p99 {resend.Percentile(99):0.0} ms, {resend.FailureCount:N0} failed");
+            return new Outcome(run, resend, hosts.Sum(h => h.Log.Count), hosts.Select(h => h.ExitCode).FirstOrDefault(c => c is not null));
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+
+            if (run.Provider == DatabaseProvider.Postgres)
+            {
+                NpgsqlConnection.ClearAllPools();
+                await using var admin = new NpgsqlConnection(server);
+                await admin.OpenAsync(CancellationToken.None);
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
+                await drop.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+    }
+
+    /// <summary>One closed loop per host at once (the run's clients split evenly), measured as one phase.</summary>
+    private static async Task<PhaseResult> AllAsync(List<HttpClient> clients, int perHost, Func<long, Probe?> next, TimeSpan duration, byte[]? expected, CancellationToken ct)
+    {
+        var parts = await Task.WhenAll(clients.Select(client => LoadGenerator.RunAsync(client, perHost, 1, next, duration, expected, ct)));
+        var all = new PhaseResult(1) { Elapsed = parts.Max(p => p.Elapsed), Exhausted = parts.Any(p => p.Exhausted) };
+        foreach (var part in parts)
+        {
+            all.Add(part);
+        }
+
+        all.Latencies[0].Sort();
+        return all;
+    }
+
+    private static async Task<string> CreateDatabaseAsync(string server, string name)
+    {
+        await using var admin = new NpgsqlConnection(server);
+        await admin.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
+        await create.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>Runs scripts/postgres-cluster.sh (with fsync on, as a real server runs) and returns what it printed.</summary>
+    private static async Task<string> ClusterAsync(string root, string verb, string dir)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(root, "scripts", "postgres-cluster.sh"));
+        start.ArgumentList.Add(verb);
+        start.ArgumentList.Add(dir);
+        start.Environment["PGCLUSTER_DURABLE"] = "1";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not run scripts/postgres-cluster.sh.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0
+            ? (await output).Trim()
+            : throw new InvalidOperationException($"scripts/postgres-cluster.sh {verb} failed: {await error}");
+    }
+}
