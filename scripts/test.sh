@@ -55,7 +55,8 @@ status=0
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"
-  dotnet test "$project" -c Release --no-build -nologo \
+  # A test that hangs fails the run after 5 minutes instead of stalling it.
+  dotnet test "$project" -c Release --no-build -nologo --blame-hang-timeout 5m --blame-hang-dump-type none \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
     --results-directory "$results" || status=1
 done

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Dashboard;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
@@ -21,7 +22,7 @@ namespace RegistrationPortal.Benchmarks;
 /// <c>--search-small</c>, seeded through the app's migrations (so the search index's triggers fill it), then the
 /// service's first-page query timed at both sizes; and a bulk resend of <c>--bulk-users</c> pending users.
 /// </summary>
-internal static class ScaleBench
+internal static partial class ScaleBench
 {
     private static readonly string[] FirstNames =
     [
@@ -65,6 +66,7 @@ internal static class ScaleBench
             builder.AddRegistration();
             builder.AddEmail();
             builder.AddOrgUsers();
+            builder.AddDashboard();
             using var host = builder.Build();
             await host.Services.MigratePortalDatabaseAsync(ct);
             host.Services.WarmUpRegistrationKeys();
@@ -72,15 +74,29 @@ internal static class ScaleBench
 
             report.Line($"Scale phase: users page first-page query at {settings.SearchSmall:N0} and {settings.SearchUsers:N0} users, bulk resend of {settings.BulkUsers:N0}");
             SeededOrg? large = null;
+            SeededOrg? small = null;
+            var dashboard = new List<string[]>();
             if (settings.SearchUsers > 0)
             {
-                (var met, large) = await SearchAsync(settings, host.Services, contexts, dbFile, report, ct);
+                (var met, large, small) = await SearchAsync(settings, host.Services, contexts, dbFile, report, ct);
                 failed |= !met;
+                await SeedDashboardDataAsync(contexts, small, ct);
+                await SeedDashboardDataAsync(contexts, large, ct);
+                failed |= !await TimeDashboardAsync(settings, host.Services, contexts, small, large, "", dashboard, ct);
             }
 
             if (settings.BulkUsers > 0)
             {
                 failed |= !await BulkResendAsync(settings, host.Services, contexts, large, report, ct);
+                if (small is not null && large is not null)
+                {
+                    failed |= !await TimeDashboardAsync(settings, host.Services, contexts, small, large, $" (after the bulk resend: {settings.BulkUsers:N0} emails of another organization queued)", dashboard, ct);
+                }
+            }
+
+            if (dashboard.Count > 0)
+            {
+                ReportDashboard(settings, report, dashboard);
             }
 
             Console.WriteLine();
@@ -94,7 +110,7 @@ internal static class ScaleBench
         }
     }
 
-    private static async Task<(bool GoalMet, SeededOrg Large)> SearchAsync(Settings settings, IServiceProvider services, IDbContextFactory<PortalDbContext> contexts, string dbFile, Report report, CancellationToken ct)
+    private static async Task<(bool GoalMet, SeededOrg Large, SeededOrg Small)> SearchAsync(Settings settings, IServiceProvider services, IDbContextFactory<PortalDbContext> contexts, string dbFile, Report report, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var large = await SeedOrganizationAsync(contexts, "Large", settings.SearchUsers, ct);
@@ -151,7 +167,7 @@ internal static class ScaleBench
         report.Table(["Users page, first page (median ms)", $"{settings.SearchSmall:N0}", $"{settings.SearchUsers:N0}", "ratio", $"total shown at {settings.SearchUsers:N0}", "goal < 50 ms, <= 3x"], rows);
         report.Line($"Median of {settings.SearchRuns} runs after {Math.Max(2, settings.SearchRuns / 3)} warm-up runs; each run is one OrgUserAdminService.SearchAsync call (page of 25 and its bounded count).");
         report.Line($"Seeding: {settings.SearchUsers:N0} users in {largeTime.TotalSeconds:0.0} s through the migrations' triggers (trigram index included); database file {new FileInfo(dbFile).Length / 1048576.0:N0} MiB.");
-        return (goalMet, large);
+        return (goalMet, large, small);
 
         static string Total(UserPage page) => page.MoreThanTotal ? $"> {page.TotalItems:N0}" : $"{page.TotalItems:N0}";
     }

@@ -5,6 +5,7 @@ using RegistrationPortal.Web.Components.Account;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Dashboard;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Organizations;
@@ -107,6 +108,7 @@ static WebApplication BuildPortal(string[] args, bool isCommand)
     builder.AddPublicApi();
     builder.AddOrgUsers();
     builder.AddAuditLog();
+    builder.AddDashboard();
     builder.AddPortalIdentity();
     builder.Services.AddRazorComponents().AddInteractiveServerComponents();
     builder.Services.AddMudServices();

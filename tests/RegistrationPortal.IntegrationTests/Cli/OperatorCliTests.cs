@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using RegistrationPortal.IntegrationTests.Infrastructure;
 
 namespace RegistrationPortal.IntegrationTests.Cli;
 
@@ -93,7 +93,7 @@ public sealed class OperatorCliTests : IDisposable
         AssertRefused(await RunAsync(args), message);
     }
 
-    private static void AssertRefused(CliResult result, string message)
+    private static void AssertRefused(ProcessResult result, string message)
     {
         Assert.Equal(2, result.ExitCode);
         Assert.Empty(result.StdoutLines);
@@ -111,32 +111,6 @@ public sealed class OperatorCliTests : IDisposable
         return await command.ExecuteScalarAsync();
     }
 
-    private async Task<CliResult> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = _directory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RegistrationPortal.Web.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        start.Environment["DOTNET_ENVIRONMENT"] = "Testing";
-        start.Environment["ConnectionStrings__Portal"] = $"Data Source={Database}";
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(deadline.Token);
-        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return new CliResult(process.ExitCode, lines, await stderr);
-    }
-
-    private sealed record CliResult(int ExitCode, string[] StdoutLines, string Stderr);
+    private Task<ProcessResult> RunAsync(params string[] args) =>
+        PortalProcess.RunAsync(_directory, new Dictionary<string, string> { ["ConnectionStrings__Portal"] = $"Data Source={Database}" }, args);
 }

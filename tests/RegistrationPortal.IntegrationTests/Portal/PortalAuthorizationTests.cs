@@ -21,7 +21,7 @@ public sealed class PortalAuthorizationTests(AdminPortalFixture fixture) : IClas
     /// </summary>
     private static readonly (string Path, string Title, Access Access)[] Table =
     [
-        ("/", "Users · RegistrationPortal", Access.Admins),
+        ("/", "Dashboard · RegistrationPortal", Access.Admins),
         ("/users", "Users · RegistrationPortal", Access.Admins),
         ("/users/us-guess-guess-guessguessguess1", "User · Users · RegistrationPortal", Access.Admins),
         ("/applications", "Applications · RegistrationPortal", Access.Admins),

@@ -11,55 +11,26 @@ using RegistrationPortal.Web.Features.Registration;
 
 namespace RegistrationPortal.Tests.Components;
 
-public sealed class ApplicationsPageTests : IClassFixture<PortalServices>, IAsyncLifetime
+public sealed class ApplicationsPageTests(PortalServices portal) : PortalComponentTest(portal)
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
-    private readonly PortalServices _portal;
-    private readonly BunitContext _bunit = new();
-
-    public ApplicationsPageTests(PortalServices portal)
-    {
-        _portal = portal;
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
-        _bunit.Services.AddMudServices(o =>
-        {
-            o.SnackbarConfiguration.ShowTransitionDuration = 0;
-            o.SnackbarConfiguration.HideTransitionDuration = 0;
-            o.PopoverOptions.CheckForPopoverProvider = false;
-        });
-        _bunit.Services.AddFallbackServiceProvider(portal.Provider);
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _bunit.DisposeAsync();
-
-    private void SignInAsAdminOf(string orgId)
-    {
-        var auth = _bunit.AddAuthorization();
-        auth.SetAuthorized("admin@example.com");
-        auth.SetRoles(PortalRoles.OrgAdmin);
-        auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin-" + orgId), new Claim(PortalRoles.OrgClaim, orgId));
-    }
-
     private async Task<string> CreateApplicationAsync(string orgId, string name)
     {
-        var outcome = await _portal.Provider.GetRequiredService<OrganizationService>().CreateApplicationAsync(orgId, name, Actor.Operator("test"));
+        var outcome = await Portal.Provider.GetRequiredService<OrganizationService>().CreateApplicationAsync(orgId, name, Actor.Operator("test"));
         return outcome.AppId!;
     }
 
-    private Task<List<ApiApplication>> ApplicationsOfAsync(string orgId) => _portal.WithDbAsync(db => db.Applications.AsNoTracking().Where(a => a.OrgId == orgId).ToListAsync());
+    private Task<List<ApiApplication>> ApplicationsOfAsync(string orgId) => Portal.WithDbAsync(db => db.Applications.AsNoTracking().Where(a => a.OrgId == orgId).ToListAsync());
 
     [Fact]
     public async Task Lists_the_organizations_applications_with_their_ids_and_nothing_of_another()
     {
-        var org = await _portal.CreateOrganizationAsync();
-        var other = await _portal.CreateOrganizationAsync("Other Org");
+        var org = await Portal.CreateOrganizationAsync();
+        var other = await Portal.CreateOrganizationAsync("Other Org");
         var mine = await CreateApplicationAsync(org, "Mobile app");
         var theirs = await CreateApplicationAsync(other, "Their app");
         SignInAsAdminOf(org);
 
-        var page = _bunit.Render<ApplicationsPage>();
+        var page = Bunit.Render<ApplicationsPage>();
 
         page.WaitForAssertion(() => Assert.Contains(mine, page.Markup), Deadline);
         Assert.DoesNotContain(theirs, page.Markup);
@@ -71,9 +42,9 @@ public sealed class ApplicationsPageTests : IClassFixture<PortalServices>, IAsyn
     [Fact]
     public async Task An_organization_without_applications_says_how_to_make_one()
     {
-        SignInAsAdminOf(await _portal.CreateOrganizationAsync());
+        SignInAsAdminOf(await Portal.CreateOrganizationAsync());
 
-        var page = _bunit.Render<ApplicationsPage>();
+        var page = Bunit.Render<ApplicationsPage>();
 
         page.WaitForAssertion(() => Assert.Contains("This organization has no API applications yet.", page.Markup), Deadline);
     }
@@ -81,12 +52,12 @@ public sealed class ApplicationsPageTests : IClassFixture<PortalServices>, IAsyn
     [Fact]
     public async Task The_create_dialog_refuses_empty_long_and_duplicate_names_and_creates_a_good_one()
     {
-        var org = await _portal.CreateOrganizationAsync();
+        var org = await Portal.CreateOrganizationAsync();
         await CreateApplicationAsync(org, "Web portal");
         SignInAsAdminOf(org);
-        var dialogs = _bunit.Render<MudDialogProvider>();
-        var snackbars = _bunit.Render<MudSnackbarProvider>();
-        var page = _bunit.Render<ApplicationsPage>();
+        var dialogs = Bunit.Render<MudDialogProvider>();
+        var snackbars = Bunit.Render<MudSnackbarProvider>();
+        var page = Bunit.Render<ApplicationsPage>();
         page.WaitForAssertion(() => Assert.Contains("Web portal", page.Markup), Deadline);
 
         var opening = page.FindAll("button").Single(b => b.TextContent.Trim() == "New application").ClickAsync(new());
@@ -117,12 +88,12 @@ public sealed class ApplicationsPageTests : IClassFixture<PortalServices>, IAsyn
     [Fact]
     public async Task Deactivate_and_reactivate_ask_first_and_show_the_new_status()
     {
-        var org = await _portal.CreateOrganizationAsync();
+        var org = await Portal.CreateOrganizationAsync();
         var appId = await CreateApplicationAsync(org, "Kiosk");
         SignInAsAdminOf(org);
-        var dialogs = _bunit.Render<MudDialogProvider>();
-        var snackbars = _bunit.Render<MudSnackbarProvider>();
-        var page = _bunit.Render<ApplicationsPage>();
+        var dialogs = Bunit.Render<MudDialogProvider>();
+        var snackbars = Bunit.Render<MudSnackbarProvider>();
+        var page = Bunit.Render<ApplicationsPage>();
         page.WaitForAssertion(() => Assert.Contains(appId, page.Markup), Deadline);
 
         // Cancel: nothing changes.

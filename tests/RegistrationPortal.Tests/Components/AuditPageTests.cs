@@ -11,32 +11,16 @@ using RegistrationPortal.Web.Features.Organizations;
 
 namespace RegistrationPortal.Tests.Components;
 
-public sealed class AuditPageTests : IClassFixture<PortalServices>, IAsyncLifetime
+public sealed class AuditPageTests(PortalServices portal) : PortalComponentTest(portal)
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
-    private readonly PortalServices _portal;
-    private readonly BunitContext _bunit = new();
-
-    public AuditPageTests(PortalServices portal)
-    {
-        _portal = portal;
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
-        _bunit.Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
-        _bunit.Services.AddFallbackServiceProvider(portal.Provider);
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _bunit.DisposeAsync();
-
     /// <summary>An organization whose trail holds the system's creation and invitation, then an admin creating and deactivating an application.</summary>
     private async Task<(string OrgId, string AdminEmail)> OrganizationWithHistoryAsync()
     {
-        var org = await _portal.CreateOrganizationAsync();
-        await _portal.InviteAsync(org, $"user-{Guid.NewGuid():N}@example.com");
+        var org = await Portal.CreateOrganizationAsync();
+        await Portal.InviteAsync(org, $"user-{Guid.NewGuid():N}@example.com");
         var adminId = Guid.NewGuid().ToString();
         var email = $"boss-{Guid.NewGuid():N}@example.com";
-        await _portal.WithDbAsync(async db =>
+        await Portal.WithDbAsync(async db =>
         {
             db.Users.Add(new PortalUser { Id = adminId, UserName = email, NormalizedUserName = email.ToUpperInvariant(), Email = email, NormalizedEmail = email.ToUpperInvariant(), OrgId = org });
             return await db.SaveChangesAsync();
@@ -45,7 +29,7 @@ public sealed class AuditPageTests : IClassFixture<PortalServices>, IAsyncLifeti
         SignInAs(adminId, email, org);
         var scope = AdminScope.For(new ClaimsPrincipal(new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, adminId), new Claim(ClaimTypes.Role, PortalRoles.OrgAdmin), new Claim(PortalRoles.OrgClaim, org)], "test")))!;
-        var applications = _portal.Provider.GetRequiredService<ApplicationAdminService>();
+        var applications = Portal.Provider.GetRequiredService<ApplicationAdminService>();
         var created = await applications.CreateAsync(scope, "Kiosk", "203.0.113.9");
         await applications.DeactivateAsync(scope, created.Application!.Id, "203.0.113.9");
         return (org, email);
@@ -53,7 +37,7 @@ public sealed class AuditPageTests : IClassFixture<PortalServices>, IAsyncLifeti
 
     private void SignInAs(string adminId, string email, string orgId)
     {
-        var auth = _bunit.AddAuthorization();
+        var auth = Bunit.AddAuthorization();
         auth.SetAuthorized(email);
         auth.SetRoles(PortalRoles.OrgAdmin);
         auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, adminId), new Claim(PortalRoles.OrgClaim, orgId));
@@ -67,7 +51,7 @@ public sealed class AuditPageTests : IClassFixture<PortalServices>, IAsyncLifeti
     {
         var (_, email) = await OrganizationWithHistoryAsync();
 
-        var page = _bunit.Render<AuditPage>();
+        var page = Bunit.Render<AuditPage>();
 
         page.WaitForAssertion(() => Assert.Equal(
             [AuditActions.ApplicationDeactivated, AuditActions.ApplicationCreated, AuditActions.CodeSent, AuditActions.UserInvited, AuditActions.OrganizationCreated],
@@ -83,8 +67,8 @@ public sealed class AuditPageTests : IClassFixture<PortalServices>, IAsyncLifeti
     public async Task The_action_filter_lists_the_known_actions_and_narrows_the_grid()
     {
         await OrganizationWithHistoryAsync();
-        var popovers = _bunit.Render<MudPopoverProvider>();
-        var page = _bunit.Render<AuditPage>();
+        var popovers = Bunit.Render<MudPopoverProvider>();
+        var page = Bunit.Render<AuditPage>();
         page.WaitForAssertion(() => Assert.Equal(5, Actions(page).Count), Deadline);
 
         await OpenSelectAsync(page, "Action");
@@ -99,8 +83,8 @@ public sealed class AuditPageTests : IClassFixture<PortalServices>, IAsyncLifeti
     public async Task The_actor_filters_narrow_by_admin_email_and_by_kind()
     {
         var (_, email) = await OrganizationWithHistoryAsync();
-        var popovers = _bunit.Render<MudPopoverProvider>();
-        var page = _bunit.Render<AuditPage>();
+        var popovers = Bunit.Render<MudPopoverProvider>();
+        var page = Bunit.Render<AuditPage>();
         page.WaitForAssertion(() => Assert.Equal(5, Actions(page).Count), Deadline);
 
         await page.Find("input[aria-label='Actor id or admin email']").InputAsync(email[..12].ToUpperInvariant());
@@ -119,7 +103,7 @@ public sealed class AuditPageTests : IClassFixture<PortalServices>, IAsyncLifeti
     public async Task A_date_range_that_holds_no_event_says_so()
     {
         await OrganizationWithHistoryAsync();
-        var page = _bunit.Render<AuditPage>();
+        var page = Bunit.Render<AuditPage>();
         page.WaitForAssertion(() => Assert.Equal(5, Actions(page).Count), Deadline);
 
         // What the picker reports once a person has chosen two days in its calendar.
@@ -133,8 +117,8 @@ public sealed class AuditPageTests : IClassFixture<PortalServices>, IAsyncLifeti
     public async Task Opening_an_event_shows_all_of_it()
     {
         var (_, email) = await OrganizationWithHistoryAsync();
-        var dialogs = _bunit.Render<MudDialogProvider>();
-        var page = _bunit.Render<AuditPage>();
+        var dialogs = Bunit.Render<MudDialogProvider>();
+        var page = Bunit.Render<AuditPage>();
         page.WaitForAssertion(() => Assert.Equal(5, Actions(page).Count), Deadline);
 
         await page.FindAll("button[aria-label^='Open event']")[0].ClickAsync(new());

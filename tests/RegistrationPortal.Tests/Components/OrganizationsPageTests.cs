@@ -11,39 +11,27 @@ using RegistrationPortal.Web.Features.Organizations.Pages;
 
 namespace RegistrationPortal.Tests.Components;
 
-public sealed class OrganizationsPageTests : IClassFixture<PortalServices>, IAsyncLifetime
+public sealed class OrganizationsPageTests : PortalComponentTest
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
-    private readonly PortalServices _portal;
-    private readonly BunitContext _bunit = new();
-
     public OrganizationsPageTests(PortalServices portal)
+        : base(portal)
     {
-        _portal = portal;
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
-        _bunit.Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
-        _bunit.Services.AddFallbackServiceProvider(portal.Provider);
-
         // The host hands each page its antiforgery token from the request; here it is a fixed one.
-        _bunit.Services.AddSingleton<AntiforgeryStateProvider>(new FixedAntiforgery());
-        var auth = _bunit.AddAuthorization();
+        Bunit.Services.AddSingleton<AntiforgeryStateProvider>(new FixedAntiforgery());
+        var auth = Bunit.AddAuthorization();
         auth.SetAuthorized("platform@example.com");
         auth.SetRoles(PortalRoles.PlatformAdmin);
         auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "platform-admin-1"));
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _bunit.DisposeAsync();
-
     [Fact]
     public async Task Searching_finds_organizations_by_part_of_the_name_and_each_row_switches_to_its_organization()
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
-        var north = await _portal.CreateOrganizationAsync($"Northwind {tag}");
-        await _portal.CreateOrganizationAsync($"Contoso {tag}");
+        var north = await Portal.CreateOrganizationAsync($"Northwind {tag}");
+        await Portal.CreateOrganizationAsync($"Contoso {tag}");
 
-        var page = _bunit.Render<OrganizationsPage>();
+        var page = Bunit.Render<OrganizationsPage>();
         await page.Find("input[aria-label='Search name or id']").InputAsync($"NORTHWIND {tag}");
 
         page.WaitForAssertion(() =>
@@ -61,9 +49,9 @@ public sealed class OrganizationsPageTests : IClassFixture<PortalServices>, IAsy
     [Fact]
     public async Task The_create_dialog_says_what_is_missing_and_creates_nothing_until_it_is_given()
     {
-        var before = await _portal.WithDbAsync(db => db.Organizations.CountAsync());
-        var dialogs = _bunit.Render<MudDialogProvider>();
-        var page = _bunit.Render<OrganizationsPage>();
+        var before = await Portal.WithDbAsync(db => db.Organizations.CountAsync());
+        var dialogs = Bunit.Render<MudDialogProvider>();
+        var page = Bunit.Render<OrganizationsPage>();
 
         var opening = page.FindAll("button").Single(b => b.TextContent.Trim() == "New organization").ClickAsync(new());
         dialogs.WaitForAssertion(() => Assert.Contains("Organization name", dialogs.Markup), Deadline);
@@ -90,7 +78,7 @@ public sealed class OrganizationsPageTests : IClassFixture<PortalServices>, IAsy
 
         await ClickAsync(dialogs, "Cancel");
         await opening;
-        Assert.Equal(before, await _portal.WithDbAsync(db => db.Organizations.CountAsync()));
+        Assert.Equal(before, await Portal.WithDbAsync(db => db.Organizations.CountAsync()));
     }
 
     private static string Text(IRenderedComponent<MudDialogProvider> dialogs) => string.Concat(dialogs.Nodes.Select(n => n.TextContent));

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Dashboard;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
@@ -41,6 +42,7 @@ public sealed class PortalServices : IAsyncLifetime
         builder.AddEmail();
         builder.AddOrgUsers();
         builder.AddAuditLog();
+        builder.AddDashboard();
         _host = builder.Build();
         await _host.Services.MigratePortalDatabaseAsync();
         _host.Services.WarmUpRegistrationKeys();

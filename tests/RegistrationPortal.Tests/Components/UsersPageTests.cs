@@ -9,53 +9,22 @@ using RegistrationPortal.Web.Features.Users.Pages;
 
 namespace RegistrationPortal.Tests.Components;
 
-public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifetime
+public sealed class UsersPageTests(PortalServices portal) : PortalComponentTest(portal)
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
-    private readonly PortalServices _portal;
-
-    // MudBlazor's services dispose asynchronously only, so the context is disposed in DisposeAsync.
-    private readonly BunitContext _bunit = new();
-
-    public UsersPageTests(PortalServices portal)
-    {
-        _portal = portal;
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
-        _bunit.Services.AddMudServices(o =>
-        {
-            o.SnackbarConfiguration.ShowTransitionDuration = 0;
-            o.SnackbarConfiguration.HideTransitionDuration = 0;
-            o.PopoverOptions.CheckForPopoverProvider = false;
-        });
-        _bunit.Services.AddFallbackServiceProvider(portal.Provider);
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _bunit.DisposeAsync();
-
-    private void SignInAsAdminOf(string orgId)
-    {
-        var auth = _bunit.AddAuthorization();
-        auth.SetAuthorized("admin@example.com");
-        auth.SetRoles(PortalRoles.OrgAdmin);
-        auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin-" + orgId), new Claim(PortalRoles.OrgClaim, orgId));
-    }
-
     /// <summary>Renders the page as the circuit does, or as the prerender before it.</summary>
     private IRenderedComponent<UsersPage> RenderPage(bool interactive = true)
     {
-        _bunit.Renderer.SetRendererInfo(interactive ? new RendererInfo("Server", isInteractive: true) : new RendererInfo("Static", isInteractive: false));
-        return _bunit.Render<UsersPage>();
+        Bunit.Renderer.SetRendererInfo(interactive ? new RendererInfo("Server", isInteractive: true) : new RendererInfo("Static", isInteractive: false));
+        return Bunit.Render<UsersPage>();
     }
 
     [Fact]
     public async Task Shows_the_pending_users_of_the_admins_organization_only()
     {
-        var org = await _portal.CreateOrganizationAsync();
-        var other = await _portal.CreateOrganizationAsync("Other Org");
-        await _portal.InviteAsync(org, "mine@example.com");
-        await _portal.InviteAsync(other, "theirs@example.com");
+        var org = await Portal.CreateOrganizationAsync();
+        var other = await Portal.CreateOrganizationAsync("Other Org");
+        await Portal.InviteAsync(org, "mine@example.com");
+        await Portal.InviteAsync(other, "theirs@example.com");
         SignInAsAdminOf(org);
 
         var page = RenderPage();
@@ -68,10 +37,10 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
     [Fact]
     public async Task Pages_through_a_large_organization_25_at_a_time()
     {
-        var org = await _portal.CreateOrganizationAsync();
+        var org = await Portal.CreateOrganizationAsync();
         for (var i = 0; i < 27; i++)
         {
-            await _portal.InviteAsync(org, $"user{i:00}@example.com");
+            await Portal.InviteAsync(org, $"user{i:00}@example.com");
         }
 
         SignInAsAdminOf(org);
@@ -85,7 +54,7 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
     [Fact]
     public async Task An_organization_with_no_one_pending_says_what_to_do()
     {
-        var org = await _portal.CreateOrganizationAsync();
+        var org = await Portal.CreateOrganizationAsync();
         SignInAsAdminOf(org);
 
         var page = RenderPage();
@@ -96,7 +65,7 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
     [Fact]
     public async Task Until_the_circuit_connects_the_filters_are_disabled_so_no_keystroke_is_lost()
     {
-        var org = await _portal.CreateOrganizationAsync();
+        var org = await Portal.CreateOrganizationAsync();
         SignInAsAdminOf(org);
 
         var page = RenderPage(interactive: false);
@@ -109,9 +78,9 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
     [Fact]
     public async Task Searching_narrows_the_grid_to_matching_emails()
     {
-        var org = await _portal.CreateOrganizationAsync();
-        await _portal.InviteAsync(org, "alice.smith@example.com");
-        await _portal.InviteAsync(org, "bob.jones@example.com");
+        var org = await Portal.CreateOrganizationAsync();
+        await Portal.InviteAsync(org, "alice.smith@example.com");
+        await Portal.InviteAsync(org, "bob.jones@example.com");
         SignInAsAdminOf(org);
         var page = RenderPage();
         page.WaitForAssertion(() => Assert.Contains("bob.jones@example.com", page.Markup), Deadline);
@@ -128,11 +97,11 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
     [Fact]
     public async Task Resend_asks_for_confirmation_then_reports_the_true_outcome()
     {
-        var org = await _portal.CreateOrganizationAsync();
-        await _portal.InviteAsync(org, "carol@example.com");
+        var org = await Portal.CreateOrganizationAsync();
+        await Portal.InviteAsync(org, "carol@example.com");
         SignInAsAdminOf(org);
-        var dialogs = _bunit.Render<MudDialogProvider>();
-        var snackbars = _bunit.Render<MudSnackbarProvider>();
+        var dialogs = Bunit.Render<MudDialogProvider>();
+        var snackbars = Bunit.Render<MudSnackbarProvider>();
         var page = RenderPage();
         page.WaitForAssertion(() => Assert.Contains("carol@example.com", page.Markup), Deadline);
 
@@ -154,11 +123,11 @@ public sealed class UsersPageTests : IClassFixture<PortalServices>, IAsyncLifeti
     [Fact]
     public async Task Cancelling_the_confirmation_sends_nothing()
     {
-        var org = await _portal.CreateOrganizationAsync();
-        await _portal.InviteAsync(org, "dave@example.com");
+        var org = await Portal.CreateOrganizationAsync();
+        await Portal.InviteAsync(org, "dave@example.com");
         SignInAsAdminOf(org);
-        var dialogs = _bunit.Render<MudDialogProvider>();
-        var snackbars = _bunit.Render<MudSnackbarProvider>();
+        var dialogs = Bunit.Render<MudDialogProvider>();
+        var snackbars = Bunit.Render<MudSnackbarProvider>();
         var page = RenderPage();
         page.WaitForAssertion(() => Assert.Contains("dave@example.com", page.Markup), Deadline);
 
