@@ -107,10 +107,20 @@ internal static partial class ScaleBench
             ($"outbox queue (count + oldest){note}", (db, o) => DashboardService.ReadOutboxAsync(db, o.OrgId, ct)),
         };
 
+        // A first visit: a service that has not yet remembered the ended days, so the whole month is counted.
+        var time = services.GetRequiredService<TimeProvider>();
+        async Task FirstVisitAsync(SeededOrg org)
+        {
+            using var fresh = new DashboardService(contexts, time);
+            await fresh.ReadAsync(org.Scope, ct);
+        }
+
+        var smallFirst = await MedianAsync(settings, () => FirstVisitAsync(small));
+        var largeFirst = await MedianAsync(settings, () => FirstVisitAsync(large));
+        rows.Add([$"whole dashboard, first visit (month counted){note}", $"{smallFirst:0.00}", $"{largeFirst:0.00}", $"{largeFirst / smallFirst:0.0}x", largeFirst < 50 ? "met" : "MISSED"]);
         var smallWhole = await MedianAsync(settings, () => dashboard.ReadAsync(small.Scope, ct));
         var largeWhole = await MedianAsync(settings, () => dashboard.ReadAsync(large.Scope, ct));
-        var met = largeWhole < 50;
-        rows.Add([$"whole dashboard (DashboardService.ReadAsync){note}", $"{smallWhole:0.00}", $"{largeWhole:0.00}", $"{largeWhole / smallWhole:0.0}x", met ? "met" : "MISSED"]);
+        rows.Add([$"whole dashboard, later visits (ended days remembered){note}", $"{smallWhole:0.00}", $"{largeWhole:0.00}", $"{largeWhole / smallWhole:0.0}x", largeWhole < 50 ? "met" : "MISSED"]);
         foreach (var (name, run) in parts)
         {
             var smallMs = await MedianAsync(settings, async () =>

@@ -25,7 +25,8 @@ public sealed partial class DashboardTests(BrowserFixture browser, DemoBrowserHo
         await using var session = await browser.OpenAsync(host.BaseAddress, width: 1280, height: 1000);
         var page = session.Page;
 
-        await SignInAtHomeAsync(page);
+        await Portal.SignInAtAsync(page, string.Empty, DemoBrowserHost.AdminEmail, DemoBrowserHost.AdminPassword);
+        await Expect(page).ToHaveURLAsync(host.BaseAddress.ToString());
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard", Exact = true, Level = 1 })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true })).ToHaveClassAsync(ActiveClass());
@@ -49,17 +50,6 @@ public sealed partial class DashboardTests(BrowserFixture browser, DemoBrowserHo
         await Expect(page).ToHaveURLAsync(new Regex($"/users/{carolId}$"));
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = FailedUser, Exact = true, Level = 1 })).ToBeVisibleAsync();
         session.AssertNoConsoleErrors();
-    }
-
-    /// <summary>Opens the portal's address, signs in where it leads and comes back to the home page.</summary>
-    private async Task SignInAtHomeAsync(IPage page)
-    {
-        await page.GotoAsync(string.Empty);
-        await Expect(page).ToHaveURLAsync(LoginUrl());
-        await page.GetByLabel("Email", new() { Exact = true }).FillAsync(DemoBrowserHost.AdminEmail);
-        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(DemoBrowserHost.AdminPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
-        await Expect(page).ToHaveURLAsync(host.BaseAddress.ToString());
     }
 
     /// <summary>Codes sent and registrations completed on each of the last 29 days, as audit events, so the chart has a month to show.</summary>
@@ -102,9 +92,6 @@ public sealed partial class DashboardTests(BrowserFixture browser, DemoBrowserHo
             return userId;
         });
     }
-
-    [GeneratedRegex("/Account/Login")]
-    private static partial Regex LoginUrl();
 
     [GeneratedRegex("^Bar chart of codes sent and registrations completed per day")]
     private static partial Regex ChartName();

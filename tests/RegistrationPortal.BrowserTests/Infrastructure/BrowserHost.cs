@@ -85,6 +85,8 @@ public sealed class DemoBrowserHost : BrowserHost
 
     public static string DemoOrgId => DemoSeed["Seed:Demo:OrgId"]!;
 
+    public static string DemoAppId => DemoSeed["Seed:Demo:AppId"]!;
+
     private static readonly Lazy<IReadOnlyDictionary<string, string?>> Seed = new(ReadDemoSeed);
 
     private static IReadOnlyDictionary<string, string?> DemoSeed => Seed.Value;

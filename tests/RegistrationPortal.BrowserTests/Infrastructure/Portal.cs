@@ -19,6 +19,17 @@ public static partial class Portal
         await WaitUntilInteractiveAsync(page);
     }
 
+    /// <summary>Opens <paramref name="path"/>, signs in on the sign-in page it leads to, and waits to be back on it.</summary>
+    public static async Task SignInAtAsync(IPage page, string path, string email, string password)
+    {
+        await page.GotoAsync(path);
+        await Expect(page).ToHaveURLAsync(LoginUrl());
+        await page.GetByLabel("Email", new() { Exact = true }).FillAsync(email);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await Expect(page).Not.ToHaveURLAsync(LoginUrl());
+    }
+
     /// <summary>
     /// The Users page is prerendered, then connects its circuit; a keystroke or click before that is lost. Its
     /// filters stay disabled until the circuit runs, so an enabled search field is the sign that the page is live.

@@ -108,6 +108,29 @@ public sealed class DashboardPageTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task Refresh_adds_todays_new_activity_and_keeps_the_ended_days_as_counted()
+    {
+        var org = await Portal.CreateOrganizationAsync("Refresh Org");
+        SignInAsAdminOf(org);
+        await AddEventsAsync(
+            (org, AuditActions.CodeSent, Now - Days(1)),
+            (org, AuditActions.CodeSent, Now - Days(20)),
+            (org, AuditActions.RegistrationCompleted, Now - Days(1)),
+            (org, AuditActions.CodeSent, Now - Hours(2)));
+        var page = Bunit.Render<DashboardPage>();
+        page.WaitForAssertion(() => Assert.Equal(["2026-03-15", "1", "0"], Table(page, "Codes sent and registrations completed per day")[29]), Deadline);
+
+        await AddEventsAsync((org, AuditActions.CodeSent, Now - Minutes(1)), (org, AuditActions.RegistrationCompleted, Now - Minutes(1)));
+        await page.FindAll("button").Single(b => b.TextContent.Trim() == "Refresh").ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.Equal(["2026-03-15", "2", "1"], Table(page, "Codes sent and registrations completed per day")[29]), Deadline);
+        var days = Table(page, "Codes sent and registrations completed per day");
+        Assert.Equal(["2026-03-14", "1", "1"], days[28]);
+        Assert.Equal(["2026-02-23", "1", "0"], days[9]);
+        Assert.Contains("4 codes sent, 2 registrations completed.", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_new_organization_shows_zeros_and_what_to_do_instead_of_an_empty_chart()
     {
         var org = await Portal.CreateOrganizationAsync("Empty Org");

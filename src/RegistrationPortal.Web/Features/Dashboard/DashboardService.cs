@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
@@ -60,9 +61,26 @@ public sealed record DashboardSummary(
 /// pending users alone would cost most of the page's budget. Counts that grow with the organization stop at a limit
 /// and say "more than", as the Users page's pager does.
 /// </remarks>
-public sealed class DashboardService(IDbContextFactory<PortalDbContext> contexts, TimeProvider time)
+public sealed class DashboardService(IDbContextFactory<PortalDbContext> contexts, TimeProvider time) : IDisposable
 {
     public const int ChartDays = 30;
+
+    /// <summary>
+    /// How long after a UTC day ends its counts are taken as final: an event stamped just before midnight may commit
+    /// just after it.
+    /// </summary>
+    public static readonly TimeSpan DaySettles = TimeSpan.FromMinutes(5);
+
+    /// <summary>Settled days kept, one entry per organization and day: 30 days of 10,000 organizations.</summary>
+    private const int SettledDaysKept = 300_000;
+
+    /// <summary>
+    /// Per organization and UTC day, the chart's counts of days that have ended. Audit events are written with the time
+    /// of writing, so an ended day's counts never change (until retention prunes its events: the chart then goes on
+    /// showing what happened), and counting them again on every visit would be most of the dashboard's cost at a million
+    /// users. Each host keeps its own; they agree because the counts are final.
+    /// </summary>
+    private readonly MemoryCache settledDays = new(new MemoryCacheOptions { SizeLimit = SettledDaysKept });
 
     /// <summary>Where each pending-by-age bucket stops counting.</summary>
     public const int PendingCountLimit = 100_000;
@@ -81,7 +99,7 @@ public sealed class DashboardService(IDbContextFactory<PortalDbContext> contexts
         var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(ct);
         var pending = await ReadPendingAsync(db, scope.OrgId, now, PendingCountLimit, ct);
-        var days = await ReadDaysAsync(db, scope.OrgId, now, ct);
+        var days = await ReadDaysCachedAsync(db, scope.OrgId, now, ct);
         var (failures, failureCount) = await ReadFailuresAsync(db, scope.OrgId, ct);
         var outbox = await ReadOutboxAsync(db, scope.OrgId, ct);
         return new DashboardSummary(now, pending, days, failures, failureCount, outbox);
@@ -99,12 +117,49 @@ public sealed class DashboardService(IDbContextFactory<PortalDbContext> contexts
             await CountAsync(PendingCreated(db, orgId, DateTimeOffset.MinValue, monthAgo), limit, ct));
     }
 
+    public void Dispose() => settledDays.Dispose();
+
     /// <summary>The last <see cref="ChartDays"/> UTC days, today included, oldest first.</summary>
     internal static async Task<IReadOnlyList<DayActivity>> ReadDaysAsync(PortalDbContext db, string orgId, DateTimeOffset now, CancellationToken ct)
     {
-        var first = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(-(ChartDays - 1));
-        var counts = await DayCounts(db, orgId, first).ToListAsync(ct);
-        return Enumerable.Range(0, ChartDays)
+        var first = ChartStart(now);
+        return await CountDaysAsync(db, orgId, first, ChartDays, ct);
+    }
+
+    /// <summary>As <see cref="ReadDaysAsync"/>, counting only the days from the first one not yet settled and remembered.</summary>
+    private async Task<IReadOnlyList<DayActivity>> ReadDaysCachedAsync(PortalDbContext db, string orgId, DateTimeOffset now, CancellationToken ct)
+    {
+        var first = ChartStart(now);
+        var days = new DayActivity[ChartDays];
+        var known = 0;
+        while (known < ChartDays && settledDays.TryGetValue((orgId, DateOnly.FromDateTime(first.AddDays(known).UtcDateTime)), out DayActivity? day))
+        {
+            days[known++] = day!;
+        }
+
+        var counted = await CountDaysAsync(db, orgId, first.AddDays(known), ChartDays - known, ct);
+        for (var i = 0; i < counted.Count; i++)
+        {
+            var day = counted[i];
+            days[known + i] = day;
+            var end = new DateTimeOffset(day.Day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(1);
+            if (now >= end + DaySettles)
+            {
+                // Kept until the day leaves the chart.
+                settledDays.Set((orgId, day.Day), day, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = end.AddDays(ChartDays) });
+            }
+        }
+
+        return days;
+    }
+
+    private static DateTimeOffset ChartStart(DateTimeOffset now) =>
+        new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(-(ChartDays - 1));
+
+    private static async Task<IReadOnlyList<DayActivity>> CountDaysAsync(PortalDbContext db, string orgId, DateTimeOffset first, int dayCount, CancellationToken ct)
+    {
+        var counts = await DayCounts(db, orgId, first, dayCount).ToListAsync(ct);
+        return Enumerable.Range(0, dayCount)
             .Select(day => new DayActivity(
                 DateOnly.FromDateTime(first.AddDays(day).UtcDateTime),
                 counts.Where(c => c.Day == day && c.Action == AuditActions.CodeSent).Sum(c => c.Count),
@@ -144,10 +199,10 @@ public sealed class DashboardService(IDbContextFactory<PortalDbContext> contexts
     /// of one (OrgId, Action, At) index range per day and action, each grouped by action in index order. One
     /// statement, because sixty separate counts spend more on their round trips than SQLite spends counting.
     /// </summary>
-    internal static IQueryable<DayCount> DayCounts(PortalDbContext db, string orgId, DateTimeOffset first)
+    internal static IQueryable<DayCount> DayCounts(PortalDbContext db, string orgId, DateTimeOffset first, int dayCount = ChartDays)
     {
         IQueryable<DayCount>? all = null;
-        for (var day = 0; day < ChartDays; day++)
+        for (var day = 0; day < dayCount; day++)
         {
             var from = first.AddDays(day);
             var to = from.AddDays(1);

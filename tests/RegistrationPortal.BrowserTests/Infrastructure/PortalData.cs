@@ -1,0 +1,72 @@
+using Microsoft.Extensions.DependencyInjection;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.Users;
+
+namespace RegistrationPortal.BrowserTests.Infrastructure;
+
+/// <summary>An organization's own admin, as they sign in.</summary>
+public sealed record OrgAdmin(string OrgId, string Email, string Password);
+
+/// <summary>Test data made through the host's own services, as the portal and the operator command would make it.</summary>
+public static class PortalData
+{
+    /// <summary>Invitations queued at once: the single writer commits them together, so hundreds take a moment.</summary>
+    private const int InvitesInFlight = 100;
+
+    /// <summary>A new organization with an org admin of its own.</summary>
+    public static async Task<OrgAdmin> CreateOrganizationWithAdminAsync(this PortalFactory factory, string name)
+    {
+        var orgId = await factory.CreateOrganizationAsync(name);
+        var email = PortalFactory.NewEmail("admin");
+        const string password = "browser admin passphrase";
+        var created = await factory.Services.GetRequiredService<AdminAccountService>()
+            .CreateAsync(orgId, email, password, platformAdmin: false, Actor.Operator("test"));
+        Assert.Equal(CreateAdminStatus.Created, created.Status);
+        return new OrgAdmin(orgId, email, password);
+    }
+
+    /// <summary>Invites every address (each gets an invitation email); returns the user ids in the order given.</summary>
+    public static async Task<IReadOnlyList<string>> InviteAllAsync(this PortalFactory factory, string orgId, IReadOnlyList<string> emails)
+    {
+        var registration = factory.Services.GetRequiredService<RegistrationService>();
+        var ids = new List<string>(emails.Count);
+        foreach (var chunk in emails.Chunk(InvitesInFlight))
+        {
+            var outcomes = await Task.WhenAll(chunk.Select(email => registration.InviteAsync(orgId, email, UserKind.EndUser, Actor.Operator("test"))));
+            Assert.All(outcomes, o => Assert.Equal(InviteStatus.Invited, o.Status));
+            ids.AddRange(outcomes.Select(o => o.UserId!));
+        }
+
+        return ids;
+    }
+
+    /// <summary>
+    /// Holds the single writer until disposed, as a long write of someone else's would: whatever the host writes in the
+    /// meantime waits its turn. Returns once the writer is held.
+    /// </summary>
+    public static async Task<IAsyncDisposable> HoldWriterAsync(this PortalFactory factory)
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = factory.Services.GetRequiredService<WriteQueue>().ExecuteAsync(async _ =>
+        {
+            held.TrySetResult();
+            await release.Task;
+            return true;
+        });
+        await held.Task.WaitAsync(Wait.DefaultTimeout);
+        return new HeldWriter(release, holding);
+    }
+
+    private sealed class HeldWriter(TaskCompletionSource release, Task holding) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            release.TrySetResult();
+            await holding;
+        }
+    }
+}
