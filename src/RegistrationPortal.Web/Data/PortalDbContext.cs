@@ -66,6 +66,13 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
         configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(32);
     }
 
+    /// <summary>
+    /// The product's only row limits without an order are its bounded counts ("more than 10,000"): counting the first
+    /// N + 1 rows of a filter is right whatever their order, and ordering them would only cost a sort.
+    /// </summary>
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) =>
+        optionsBuilder.ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.RowLimitingOperationWithoutOrderByWarning));
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         var modelBuilder = builder;
@@ -204,6 +211,10 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
 
             // The backlog gauges (count and oldest of Pending) and retention (finished rows by age) seek on it.
             e.HasIndex(m => new { m.Status, m.CreatedAt });
+
+            // The dashboard's queue and failures of one organization: without it, a backlog of other organizations'
+            // mail is read through to find this one's.
+            e.HasIndex(m => new { m.OrgId, m.Status, m.CreatedAt });
         });
 
         modelBuilder.Entity<ServerSecret>(e =>

@@ -192,12 +192,18 @@ public sealed class DashboardPageTests : PortalComponentTest
         // Explained as the rows' ids, which is what a count reads.
         var pending = await QueryPlans.ExplainAsync(DashboardService.PendingCreated(db, org, Now.AddDays(-7), Now.AddDays(-1)).Select(u => u.CreatedAt));
         var chart = await QueryPlans.ExplainAsync(DashboardService.DayCounts(db, org, Today.AddDays(-29)));
+        var queue = await QueryPlans.ExplainAsync(DashboardService.Queued(db, org).OrderBy(m => m.CreatedAt).Select(m => m.CreatedAt));
+        var failed = await QueryPlans.ExplainAsync(DashboardService.AwaitingAttention(db, org).Select(f => f.Message.Id));
 
         Assert.Contains(pending, line => line.Contains("USING INDEX IX_Users_Pending_ByCreated (OrgId=? AND CreatedAt>? AND CreatedAt<?)", StringComparison.Ordinal));
         var searches = chart.Where(line => line.StartsWith("SEARCH", StringComparison.Ordinal)).ToList();
         Assert.Equal(DashboardService.ChartDays, searches.Count);
         Assert.All(searches, line => Assert.Contains("USING COVERING INDEX IX_AuditEvents_OrgId_Action_At (OrgId=? AND Action=? AND At>? AND At<?)", line, StringComparison.Ordinal));
         Assert.DoesNotContain(chart, line => line.Contains("TEMP B-TREE", StringComparison.Ordinal));
+
+        // The organization's own mail, however much other organizations have queued.
+        Assert.Equal(["SEARCH o USING COVERING INDEX IX_OutboxMessages_OrgId_Status_CreatedAt (OrgId=? AND Status=?)"], queue);
+        Assert.Contains(failed, line => line.Contains("IX_OutboxMessages_OrgId_Status_CreatedAt (OrgId=? AND Status=?)", StringComparison.Ordinal));
     }
 
     private static TimeSpan Minutes(int n) => TimeSpan.FromMinutes(n);

@@ -401,6 +401,8 @@ namespace RegistrationPortal.Web.Data.Migrations
 
                     b.HasIndex("Status", "NextAttemptAt");
 
+                    b.HasIndex("OrgId", "Status", "CreatedAt");
+
                     b.ToTable("OutboxMessages");
                 });
 

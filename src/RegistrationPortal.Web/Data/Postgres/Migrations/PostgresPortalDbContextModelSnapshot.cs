@@ -415,6 +415,8 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
 
                     b.HasIndex("Status", "NextAttemptAt");
 
+                    b.HasIndex("OrgId", "Status", "CreatedAt");
+
                     b.ToTable("OutboxMessages");
                 });
 
