@@ -28,7 +28,16 @@ public static partial class Portal
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
         await Expect(page).Not.ToHaveURLAsync(LoginUrl());
+        await WaitForCircuitAsync(page);
     }
+
+    /// <summary>
+    /// Waits until the page's circuit runs. A link clicked while a prerendered page is still connecting changes the
+    /// address but Blazor's router, not yet reachable, never renders the new page; the app bar's theme switch stays
+    /// disabled until then, so an enabled one is the sign that the page is live.
+    /// </summary>
+    public static async Task WaitForCircuitAsync(IPage page) =>
+        await Expect(page.GetByRole(AriaRole.Button, new() { NameRegex = ThemeSwitchName() })).ToBeEnabledAsync();
 
     /// <summary>
     /// The Users page is prerendered, then connects its circuit; a keystroke or click before that is lost. Its
@@ -48,6 +57,9 @@ public static partial class Portal
 
     [GeneratedRegex("/users$")]
     private static partial Regex UsersUrl();
+
+    [GeneratedRegex("^Switch to (dark|light) theme$")]
+    private static partial Regex ThemeSwitchName();
 
     [GeneratedRegex("^Resend code to ")]
     private static partial Regex ResendButtonName();

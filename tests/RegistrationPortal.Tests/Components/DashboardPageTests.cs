@@ -70,7 +70,7 @@ public sealed class DashboardPageTests : PortalComponentTest
             Message(other, elsewhere[0], OutboxStatus.Failed, Now - Hours(4), attempts: 8, "refused"),
             Message(other, elsewhere[1], OutboxStatus.Pending, Now - Days(2), attempts: 0, null));
 
-        var page = Bunit.Render<DashboardPage>();
+        var page = RenderInteractive<DashboardPage>();
 
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[aria-label='7 pending users']")), Deadline);
         Assert.Equal(
@@ -117,7 +117,7 @@ public sealed class DashboardPageTests : PortalComponentTest
             (org, AuditActions.CodeSent, Now - Days(20)),
             (org, AuditActions.RegistrationCompleted, Now - Days(1)),
             (org, AuditActions.CodeSent, Now - Hours(2)));
-        var page = Bunit.Render<DashboardPage>();
+        var page = RenderInteractive<DashboardPage>();
         page.WaitForAssertion(() => Assert.Equal(["2026-03-15", "1", "0"], Table(page, "Codes sent and registrations completed per day")[29]), Deadline);
 
         await AddEventsAsync((org, AuditActions.CodeSent, Now - Minutes(1)), (org, AuditActions.RegistrationCompleted, Now - Minutes(1)));
@@ -136,7 +136,7 @@ public sealed class DashboardPageTests : PortalComponentTest
         var org = await Portal.CreateOrganizationAsync("Empty Org");
         SignInAsAdminOf(org);
 
-        var page = Bunit.Render<DashboardPage>();
+        var page = RenderInteractive<DashboardPage>();
 
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[aria-label='0 pending users']")), Deadline);
         Assert.Contains(page.FindAll("p"), p => p.TextContent.Trim() == "No one is waiting to register. Invite users on the Users page.");
@@ -158,7 +158,7 @@ public sealed class DashboardPageTests : PortalComponentTest
         var users = await Portal.InsertAsync(org, DashboardService.FailureCountLimit + 1, i => $"bounce{i:D3}@example.com", i => Now - Days(2));
         await AddMessagesAsync([.. users.Select((id, i) => Message(org, id, OutboxStatus.Failed, Now - Hours(30) + Minutes(i), attempts: 8, "550 5.1.1 mailbox unavailable"))]);
 
-        var page = Bunit.Render<DashboardPage>();
+        var page = RenderInteractive<DashboardPage>();
 
         page.WaitForAssertion(() => Assert.Equal("100+", page.Find("[aria-label='more than 100 delivery failures awaiting attention']").TextContent.Trim()), Deadline);
         var failures = Table(page, "Delivery failures awaiting attention");
