@@ -20,7 +20,7 @@ public enum DatabaseProvider
 }
 
 /// <summary>The portal's database as configured: its provider and resolved connection string.</summary>
-public sealed record PortalDatabase(DatabaseProvider Provider, string ConnectionString)
+public sealed record PortalDatabase(DatabaseProvider Provider, string ConnectionString, int Writers = 1)
 {
     public bool IsSqlite => Provider == DatabaseProvider.Sqlite;
 

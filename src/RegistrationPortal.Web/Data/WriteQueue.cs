@@ -6,7 +6,7 @@ using RegistrationPortal.Web.Features.Operations;
 namespace RegistrationPortal.Web.Data;
 
 /// <summary>
-/// The single writer of the database. SQLite takes one writer at a time and most of a small write's cost
+/// The writer of the database. SQLite takes one writer at a time and most of a small write's cost
 /// is the commit, so queued work items are run back to back in one transaction (group commit), each inside
 /// its own savepoint: an item that throws is rolled back alone and the others still commit. Callers' tasks
 /// complete only after the commit that holds their work. If the commit itself fails, the batch's items are
@@ -16,7 +16,8 @@ namespace RegistrationPortal.Web.Data;
 /// On PostgreSQL several hosts each run a queue against one database, so a batch is no longer the only writer: work
 /// locks the rows it decides on (<see cref="RowLocks"/>), and an item that loses a race to another host (a unique key
 /// inserted first, a deadlock between two batches) is rolled back to its savepoint and run again on its own after
-/// the batch commits, when it sees what the other host committed.
+/// the batch commits, when it sees what the other host committed. The same holds between the batches of one host,
+/// which runs <see cref="PortalDatabase.Writers"/> of them at once there.
 /// </para>
 /// </summary>
 public sealed class WriteQueue : IAsyncDisposable
@@ -26,12 +27,13 @@ public sealed class WriteQueue : IAsyncDisposable
     /// <summary>How often an item that keeps losing races to other hosts is run before its caller gets the error.</summary>
     private const int MaxRuns = 8;
 
-    private readonly Channel<WorkItem> _channel = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<WorkItem> _channel;
     private readonly IDbContextFactory<PortalDbContext> _contexts;
     private readonly ILogger<WriteQueue> _logger;
     private readonly PortalTelemetry _telemetry;
     private readonly string _system;
     private readonly Task _loop;
+    private readonly int _writers;
 
     public WriteQueue(IDbContextFactory<PortalDbContext> contexts, ILogger<WriteQueue> logger, PortalTelemetry telemetry, PortalDatabase database)
     {
@@ -39,7 +41,13 @@ public sealed class WriteQueue : IAsyncDisposable
         _logger = logger;
         _telemetry = telemetry;
         _system = database.SystemName;
-        _loop = Task.Run(RunAsync);
+
+        // SQLite has one writer, so more batches at once would only wait for each other's locks; PostgreSQL runs
+        // database.Writers of them (see PostgresSetup.Writers).
+        var writers = database.IsSqlite ? 1 : database.Writers;
+        _channel = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = writers == 1 });
+        _writers = writers;
+        _loop = Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(RunAsync)));
     }
 
     /// <summary>
@@ -70,7 +78,11 @@ public sealed class WriteQueue : IAsyncDisposable
         while (await reader.WaitToReadAsync())
         {
             batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var item))
+
+            // With several writers each takes its share of what is waiting, so the others are not left idle while
+            // one works through everything.
+            var take = _writers == 1 ? MaxBatch : Math.Clamp((reader.Count + _writers - 1) / _writers, 1, MaxBatch);
+            while (batch.Count < take && reader.TryRead(out var item))
             {
                 batch.Add(item);
             }

@@ -39,6 +39,22 @@ public sealed partial class StartupConfigurationTests : IDisposable
         AssertStoppedNaming(result, key);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("many")]
+    public async Task A_wrong_number_of_writers_on_postgres_stops_the_host_naming_the_key(string value)
+    {
+        // A well-formed connection string is enough: the settings are checked before any connection is made.
+        var result = await RunHostAsync(new Dictionary<string, string>
+        {
+            ["Database__Provider"] = "Postgres",
+            ["ConnectionStrings__Portal"] = "Host=127.0.0.1;Port=1;Database=portal;Username=portal",
+            ["Database__Writers"] = value,
+        });
+
+        AssertStoppedNaming(result, "Database:Writers");
+    }
+
     [Fact]
     public async Task Production_refuses_the_enabled_demo_seed()
     {

@@ -38,7 +38,28 @@ internal static class PostgresSetup
         // Services ask for the provider-neutral context; they get PostgreSQL's.
         builder.Services.AddSingleton<IDbContextFactory<PortalDbContext>>(sp => new Contexts(sp.GetRequiredService<IDbContextFactory<PostgresPortalDbContext>>()));
         builder.Services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<PostgresPortalDbContext>());
-        builder.Services.AddSingleton(new PortalDatabase(DatabaseProvider.Postgres, connectionString));
+        builder.Services.AddSingleton(new PortalDatabase(DatabaseProvider.Postgres, connectionString, Writers(builder.Configuration)));
+    }
+
+    /// <summary>The most writers one host may run; each holds a pooled connection while its batch runs.</summary>
+    public const int MaxWriters = 32;
+
+    /// <summary>
+    /// <c>Database:Writers</c>: how many write batches one host runs at once (4 unless set). A PostgreSQL write is
+    /// several round trips to the server, so one writer leaves the server idle between them; the batches of one host
+    /// meet each other as another host's would, through row locks and runs again after a lost race.
+    /// </summary>
+    internal static int Writers(IConfiguration configuration)
+    {
+        var value = configuration["Database:Writers"];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return 4;
+        }
+
+        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var writers) && writers is >= 1 and <= MaxWriters
+            ? writers
+            : throw new ConfigurationException(ConfigurationCheck.Line("Database:Writers", $"must be a whole number from 1 to {MaxWriters}"));
     }
 
     /// <summary>

@@ -312,7 +312,6 @@ public sealed class RegistrationService(
 
     private async Task<ResendOutcome> ResendInTransactionAsync(PortalDbContext db, string orgId, string username, Actor actor, NonceClaim? nonce, PreparedCode code)
     {
-        var now = time.GetUtcNow();
         if (nonce is not null)
         {
             if (await db.UsedNonces.AnyAsync(n => n.Key == nonce.Key))
@@ -337,6 +336,11 @@ public sealed class RegistrationService(
         // that two hosts create at once for an unknown user is a unique-key race: the loser runs again and counts on
         // the winner's row.
         var throttle = await db.ResendThrottles.ForUpdate().FirstOrDefaultAsync(t => t.OrgId == orgId && t.NormalizedUsername == normalized);
+
+        // The time is read once the locks are held: a writer that waited for another's lock must not count itself as
+        // earlier than the resend it waited for (it would find itself throttled by a future request, and set the
+        // counter back in time).
+        var now = time.GetUtcNow();
         var wait = ResendThrottling.Check(throttle, now, options.CurrentValue);
         if (wait is { } retryAfter)
         {
@@ -363,7 +367,6 @@ public sealed class RegistrationService(
 
     private async Task<IReadOnlyList<UserResendOutcome>> ResendToUsersInTransactionAsync(PortalDbContext db, string orgId, List<string> ids, Actor actor, IReadOnlyList<PreparedCode> codes)
     {
-        var now = time.GetUtcNow();
         var settings = options.CurrentValue;
 
         // Users, then their counters, each in key order: the order every writer locks them in (see ResendAsync).
@@ -379,6 +382,9 @@ public sealed class RegistrationService(
             .OrderBy(t => t.NormalizedUsername)
             .ForUpdate()
             .ToDictionaryAsync(t => t.NormalizedUsername, StringComparer.Ordinal);
+
+        // Read once the locks are held, as for a single resend.
+        var now = time.GetUtcNow();
 
         // Decided in memory, written below with prepared statements: thousands of rows through the change tracker
         // would cost the single writer several times what the inserts do.
