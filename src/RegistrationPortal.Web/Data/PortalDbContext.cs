@@ -168,6 +168,9 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
             e.HasKey(t => new { t.OrgId, t.NormalizedUsername });
             e.Property(t => t.OrgId).HasMaxLength(64);
             e.Property(t => t.NormalizedUsername).HasMaxLength(EmailAddress.MaxLength);
+
+            // Retention deletes the counters that no longer hold anyone back, oldest first.
+            e.HasIndex(t => t.LastRequestAt);
         });
 
         modelBuilder.Entity<UsedNonce>(e =>

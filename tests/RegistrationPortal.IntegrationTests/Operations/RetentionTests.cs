@@ -39,17 +39,17 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
         var retention = _host.Services.GetRequiredService<RetentionService>();
 
         var plan = await retention.PlanAsync(now);
-        Assert.Equal(new RetentionReport(AuditEvents: 2, OutboxMessages: 3, RegistrationCodes: 3, RegistrationChallenges: 1), plan);
+        Assert.Equal(new RetentionReport(AuditEvents: 2, OutboxMessages: 3, RegistrationCodes: 3, RegistrationChallenges: 1, ResendCounters: 1), plan);
         Assert.Equal(data.All, await data.RemainingAsync(_host));
 
         var pruned = await retention.PruneAsync(now);
 
         Assert.Equal(plan, pruned);
         Assert.Equal(data.Kept, await data.RemainingAsync(_host));
-        Assert.Equal(new RetentionReport(0, 0, 0, 0), await retention.PruneAsync(now));
+        Assert.Equal(new RetentionReport(0, 0, 0, 0, 0), await retention.PruneAsync(now));
 
         var record = await _host.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(a => a.Action == AuditActions.RetentionPruned).ToListAsync());
-        Assert.Contains(record, a => a.Details!.Contains("audit_events 2, outbox_messages 3, registration_codes 3, registration_challenges 1", StringComparison.Ordinal));
+        Assert.Contains(record, a => a.Details!.Contains("audit_events 2, outbox_messages 3, registration_codes 3, registration_challenges 1, resend_counters 1", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
                 ["Retention__OutboxMessages"] = "5.00:00:00",
                 ["Retention__SpentCodes"] = "7.00:00:00",
             };
-            string[] expected = ["audit_events 2", "outbox_messages 3", "registration_codes 3", "registration_challenges 1"];
+            string[] expected = ["audit_events 2", "outbox_messages 3", "registration_codes 3", "registration_challenges 1", "resend_counters 1"];
 
             var dryRun = await PortalProcess.RunAsync(directory, environment, "retention", "prune", "--dry-run");
             Assert.True(dryRun.ExitCode == 0, dryRun.Stderr);
@@ -83,7 +83,7 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
             Assert.Equal(expected, prune.StdoutLines);
 
             var again = await PortalProcess.RunAsync(directory, environment, "retention", "prune", "--dry-run");
-            Assert.Equal(["audit_events 0", "outbox_messages 0", "registration_codes 0", "registration_challenges 0"], again.StdoutLines);
+            Assert.Equal(["audit_events 0", "outbox_messages 0", "registration_codes 0", "registration_challenges 0", "resend_counters 0"], again.StdoutLines);
 
             await using var reopened = new PortalFactory(settings: Retention, dataDirectory: directory);
             Assert.Equal(data.Kept, await data.RemainingAsync(reopened));
@@ -157,6 +157,18 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
 
                 Challenge("prune-challenge-of-used-8d", used8d);
                 Challenge("keep-challenge-of-used-6d", used6d);
+
+                // Resend counters (the cooldown is shorter than the hour): one whose last request is over an hour old
+                // holds no one back; one still in its hourly window does.
+                void Counter(string name, TimeSpan lastAgo, TimeSpan windowAgo)
+                {
+                    var username = name.ToUpperInvariant() + "@EXAMPLE.COM";
+                    ids[name] = username;
+                    db.ResendThrottles.Add(new ResendThrottle { OrgId = orgId, NormalizedUsername = username, LastRequestAt = now - lastAgo, WindowStartedAt = now - windowAgo, WindowCount = 3 });
+                }
+
+                Counter("prune-counter-61m", TimeSpan.FromMinutes(61), TimeSpan.FromMinutes(90));
+                Counter("keep-counter-30m", TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(40));
                 return await db.SaveChangesAsync();
             });
 
@@ -179,15 +191,15 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
         /// <summary>The names of this data's rows still in the database, in the order of <see cref="All"/>.</summary>
         public async Task<IReadOnlyList<string>> RemainingAsync(PortalFactory host)
         {
-            var ids = Ids.Values.Select(v => (Guid)v).ToHashSet();
             var audit = await host.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(a => a.OrgId == OrgId && a.Action.StartsWith("test.")).Select(a => a.Action).ToListAsync());
             var present = new HashSet<Guid>();
             present.UnionWith(await host.WithDbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.UserId == UserId).Select(m => m.Id).ToListAsync()));
             present.UnionWith(await host.WithDbAsync(db => db.RegistrationCodes.AsNoTracking().Where(c => c.UserId == UserId).Select(c => c.Id).ToListAsync()));
             present.UnionWith(await host.WithDbAsync(db => db.RegistrationChallenges.AsNoTracking().Where(c => c.UserId == UserId).Select(c => c.Id).ToListAsync()));
+            var counters = await host.WithDbAsync(db => db.ResendThrottles.AsNoTracking().Where(t => t.OrgId == OrgId).Select(t => t.NormalizedUsername).ToListAsync());
             return All.Where(n => n.StartsWith("audit ", StringComparison.Ordinal)
                     ? audit.Contains("test." + n["audit ".Length..])
-                    : present.Contains((Guid)Ids[n]))
+                    : Ids[n] is string username ? counters.Contains(username) : present.Contains((Guid)Ids[n]))
                 .ToList();
         }
     }

@@ -636,6 +636,8 @@ namespace RegistrationPortal.Web.Data.Migrations
 
                     b.HasKey("OrgId", "NormalizedUsername");
 
+                    b.HasIndex("LastRequestAt");
+
                     b.ToTable("ResendThrottles");
                 });
 

@@ -37,7 +37,7 @@ public sealed class RetentionOptions
 }
 
 /// <summary>What is (or would be) pruned: rows per table.</summary>
-public sealed record RetentionReport(long AuditEvents, long OutboxMessages, long RegistrationCodes, long RegistrationChallenges)
+public sealed record RetentionReport(long AuditEvents, long OutboxMessages, long RegistrationCodes, long RegistrationChallenges, long ResendCounters)
 {
     public IEnumerable<(string Name, long Count)> Rows =>
     [
@@ -45,6 +45,7 @@ public sealed record RetentionReport(long AuditEvents, long OutboxMessages, long
         ("outbox_messages", OutboxMessages),
         ("registration_codes", RegistrationCodes),
         ("registration_challenges", RegistrationChallenges),
+        ("resend_counters", ResendCounters),
     ];
 }
 
@@ -52,7 +53,9 @@ public sealed record RetentionReport(long AuditEvents, long OutboxMessages, long
 /// Deletes what is past retention, oldest first, in small batches through the <see cref="WriteQueue"/>. Every
 /// predicate seeks an index: audit events on <c>At</c>, outbox rows on <c>(Status, CreatedAt)</c>, codes on
 /// <c>ExpiresAt</c>. A code's challenges go with it (they reference it); outbox rows name a code without a key, and
-/// a still-queued one whose code is gone is marked superseded by the dispatcher.
+/// a still-queued one whose code is gone is marked superseded by the dispatcher. Per-user resend counters go once
+/// they hold no one back (on <c>LastRequestAt</c>): every request writes one, for unknown addresses too, so without
+/// this anyone could grow the table without bound.
 /// </summary>
 public sealed class RetentionService(
     IDbContextFactory<PortalDbContext> contexts,
@@ -76,7 +79,8 @@ public sealed class RetentionService(
             await db.AuditEvents.LongCountAsync(a => a.At < cutoffs.Audit, ct),
             await FinishedMessages(db, cutoffs.Outbox).LongCountAsync(ct),
             await codes.LongCountAsync(ct),
-            await db.RegistrationChallenges.LongCountAsync(c => codes.Any(code => code.Id == c.CodeId), ct));
+            await db.RegistrationChallenges.LongCountAsync(c => codes.Any(code => code.Id == c.CodeId), ct),
+            await db.ResendThrottles.LongCountAsync(t => t.LastRequestAt < cutoffs.Counters, ct));
     }
 
     /// <summary>Deletes everything past retention at <paramref name="now"/>, batch by batch; returns what it deleted.</summary>
@@ -113,7 +117,12 @@ public sealed class RetentionService(
             batch,
             ct);
 
-        var report = new RetentionReport(audit, outbox, codes, challenges);
+        var (counters, _) = await RepeatAsync(
+            async () => (await writes.ExecuteAsync(db => db.ResendThrottles.Where(t => t.LastRequestAt < cutoffs.Counters).OrderBy(t => t.LastRequestAt).Take(batch).ExecuteDeleteAsync()), 0),
+            batch,
+            ct);
+
+        var report = new RetentionReport(audit, outbox, codes, challenges, counters);
         if (report.Rows.Any(r => r.Count > 0))
         {
             var details = string.Join(", ", report.Rows.Select(r => $"{r.Name} {r.Count}"));
@@ -123,8 +132,8 @@ public sealed class RetentionService(
                 return Task.FromResult(true);
             });
             logger.LogInformation(
-                "Retention pruned {AuditEvents} audit events, {OutboxMessages} outbox rows, {Codes} spent codes and {Challenges} challenges",
-                audit, outbox, codes, challenges);
+                "Retention pruned {AuditEvents} audit events, {OutboxMessages} outbox rows, {Codes} spent codes, {Challenges} challenges and {Counters} resend counters",
+                audit, outbox, codes, challenges, counters);
         }
 
         return report;
@@ -168,11 +177,16 @@ public sealed class RetentionService(
     private Cutoffs Cutoffs(DateTimeOffset now)
     {
         var settings = options.CurrentValue;
-        return new Cutoffs(now - settings.AuditEvents, now - settings.OutboxMessages, now - settings.SpentCodes);
+
+        // A counter whose last request is older than both the cooldown and the hourly window holds no one back: the
+        // next request finds it as it would find no counter at all.
+        var cooldown = registration.CurrentValue.ResendCooldown;
+        var counters = now - (cooldown > ResendThrottling.Window ? cooldown : ResendThrottling.Window);
+        return new Cutoffs(now - settings.AuditEvents, now - settings.OutboxMessages, now - settings.SpentCodes, counters);
     }
 }
 
-internal readonly record struct Cutoffs(DateTimeOffset Audit, DateTimeOffset Outbox, DateTimeOffset Codes);
+internal readonly record struct Cutoffs(DateTimeOffset Audit, DateTimeOffset Outbox, DateTimeOffset Codes, DateTimeOffset Counters);
 
 /// <summary>Runs <see cref="RetentionService.PruneAsync"/> every <see cref="RetentionOptions.Interval"/> (first soon after start).</summary>
 public sealed class RetentionJob(RetentionService retention, TimeProvider time, IOptionsMonitor<RetentionOptions> options, ILogger<RetentionJob> logger) : BackgroundService

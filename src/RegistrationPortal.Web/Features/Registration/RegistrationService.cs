@@ -539,7 +539,8 @@ public sealed class RegistrationService(
 /// <summary>Per (organization, username) limits: a cooldown between resends and a cap per rolling hour.</summary>
 public static class ResendThrottling
 {
-    private static readonly TimeSpan Window = TimeSpan.FromHours(1);
+    /// <summary>The window of <see cref="RegistrationOptions.MaxResendsPerHour"/>.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromHours(1);
 
     /// <summary>
     /// <see cref="Check"/> as a query predicate: the rows that make a resend wait at <paramref name="now"/>, so a

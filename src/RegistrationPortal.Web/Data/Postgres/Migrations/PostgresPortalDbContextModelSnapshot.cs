@@ -650,6 +650,8 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
 
                     b.HasKey("OrgId", "NormalizedUsername");
 
+                    b.HasIndex("LastRequestAt");
+
                     b.ToTable("ResendThrottles");
                 });
 
