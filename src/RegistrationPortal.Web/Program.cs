@@ -46,9 +46,22 @@ if (database.TryLock(exclusive: false) is not { } databaseLock)
 
 app.Lifetime.ApplicationStopped.Register(databaseLock.Dispose);
 
-// Instances that start together on one PostgreSQL database take turns here: one migrates and makes the keys, the others use them.
-await app.Services.PreparePortalDatabaseAsync(app.Configuration.GetValue("Database:MigrateOnStart", true), then: services => services.WarmUpRegistrationKeys());
-await app.Services.SeedDemoAsync();
+// Instances that start together on one PostgreSQL database take turns here: one migrates, makes the keys and seeds
+// the demo organization; the others find them.
+try
+{
+    await app.Services.PreparePortalDatabaseAsync(app.Configuration.GetValue("Database:MigrateOnStart", true), then: async services =>
+    {
+        services.WarmUpRegistrationKeys();
+        await services.SeedDemoAsync();
+    });
+}
+catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException)
+{
+    // An unreachable or unwritable database: one line that says which, not a stack trace.
+    await Console.Error.WriteLineAsync($"The host could not open its database ({database.Provider}): {ex.Message}");
+    return 1;
+}
 
 // Security headers (HSTS outside Development included) go on every answer, errors too.
 app.UsePortalSecurity();
@@ -76,7 +89,17 @@ if (app.Environment.IsDevelopment())
     app.MapScalarApiReference("/api-docs");
 }
 
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (IOException ex)
+{
+    // Kestrel's "address already in use" and the like: the operator needs the sentence, not the stack.
+    await Console.Error.WriteLineAsync($"The host could not start: {ex.Message}");
+    return 1;
+}
+
 return 0;
 
 static WebApplication BuildPortal(string[] args, bool isCommand)

@@ -117,7 +117,7 @@ public sealed partial class SelfServicePageTests(MailPortalFixture fixture) : IC
         Assert.DoesNotContain("a new code is on its way", body, StringComparison.Ordinal);
     }
 
-    private static async Task<(HttpStatusCode Status, string Body)> SubmitAsync(HttpClient client, string email, string orgId)
+    internal static async Task<(HttpStatusCode Status, string Body)> SubmitAsync(HttpClient client, string email, string orgId)
     {
         var form = await client.GetStringAsync(Page);
         var token = TokenField().Match(form).Groups[1].Value;
@@ -144,4 +144,42 @@ public sealed partial class SelfServicePageTests(MailPortalFixture fixture) : IC
     /// component state), the script nonce and the echoed input.</summary>
     private static string Normalize(string body, string email, string orgId) =>
         ScriptNonce().Replace(ComponentState().Replace(TokenField().Replace(body, "TOKEN"), "STATE"), "NONCE").Replace(email, "EMAIL", StringComparison.Ordinal).Replace(orgId, "ORG", StringComparison.Ordinal);
+}
+
+/// <summary>A per-address limit of three posts in ten minutes, so the fourth post from one address is refused.</summary>
+public sealed class AddressLimitedPortalFixture : PortalFixture
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Api:RateLimit:PermitLimit"] = "3",
+        ["Api:RateLimit:Window"] = "00:10:00",
+    };
+}
+
+/// <summary>The page's own limit per client address, on top of the service's per-user limits.</summary>
+public sealed class SelfServicePageAddressLimitTests(AddressLimitedPortalFixture fixture) : IClassFixture<AddressLimitedPortalFixture>
+{
+    [Fact]
+    public async Task Past_the_limit_one_address_is_asked_to_wait_whoever_it_asks_for_and_nothing_is_sent()
+    {
+        var host = fixture.Factory;
+        var (orgId, pending, userId) = await host.CreatePendingUserAsync("ss-address");
+        using var client = host.CreateClient();
+        for (var i = 0; i < 3; i++)
+        {
+            var (_, allowed) = await SelfServicePageTests.SubmitAsync(client, PortalFactory.NewEmail("ss-address-other"), orgId);
+            Assert.Contains("a new code is on its way", allowed, StringComparison.Ordinal);
+        }
+
+        var codesBefore = (await host.AllCodesAsync(userId)).Count;
+        foreach (var who in new[] { pending, PortalFactory.NewEmail("ss-address-unknown") })
+        {
+            var (status, body) = await SelfServicePageTests.SubmitAsync(client, who, orgId);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Matches("Too many requests from your network. Please try again in [0-9]+ seconds.", body);
+            Assert.DoesNotContain("a new code is on its way", body, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(codesBefore, (await host.AllCodesAsync(userId)).Count);
+    }
 }

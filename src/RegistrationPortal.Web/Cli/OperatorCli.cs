@@ -23,6 +23,9 @@ public static class OperatorCli
         ["app create"] = ["org", "name"],
         ["user invite"] = ["org", "email", "kind"],
         ["admin create"] = ["org", "email", "password", "platform"],
+        ["admin disable"] = ["email"],
+        ["admin enable"] = ["email"],
+        ["admin remove"] = ["email"],
         ["db backup"] = ["to"],
         ["db restore"] = ["from"],
         ["retention prune"] = ["dry-run"],
@@ -38,6 +41,9 @@ public static class OperatorCli
                                                                          creates a pending user and queues the first code; prints the user id
           admin create --org ORG_ID --email EMAIL --password PASSWORD    creates an org admin of the organization; prints the admin's id
           admin create --platform --email EMAIL --password PASSWORD      creates a platform admin (may act on any organization)
+          admin disable --email EMAIL                                    locks the admin out and signs them out everywhere; prints the admin's id
+          admin enable  --email EMAIL                                    lets a disabled (or locked-out) admin sign in again; prints the admin's id
+          admin remove  --email EMAIL                                    deletes the admin account and signs it out everywhere; prints the admin's id
           db backup   --to FILE                                          copies the database as of one commit, host running or not; prints the file
           db restore  --from FILE                                        puts a backup in the database's place (host stopped); prints where the replaced file is kept
           retention prune [--dry-run]                                    deletes (or with --dry-run only counts) what is past retention; prints rows per table
@@ -81,12 +87,19 @@ public static class OperatorCli
                 return await RestoreAsync(options, services, stdout, stderr);
         }
 
-        await services.PreparePortalDatabaseAsync(migrate: true, then: s => s.WarmUpRegistrationKeys());
+        await services.PreparePortalDatabaseAsync(migrate: true, then: s =>
+        {
+            s.WarmUpRegistrationKeys();
+            return Task.CompletedTask;
+        });
         return verb switch
         {
             "org create" => await CreateOrganizationAsync(options, services, stdout, stderr),
             "app create" => await CreateApplicationAsync(options, services, stdout, stderr),
             "admin create" => await CreateAdminAsync(options, services, stdout, stderr),
+            "admin disable" => await ChangeAdminAsync(AdminChange.Disable, options, services, stdout, stderr),
+            "admin enable" => await ChangeAdminAsync(AdminChange.Enable, options, services, stdout, stderr),
+            "admin remove" => await ChangeAdminAsync(AdminChange.Remove, options, services, stdout, stderr),
             "retention prune" => await PruneAsync(options, services, stdout, stderr),
             _ => await InviteUserAsync(options, services, stdout, stderr),
         };
@@ -166,6 +179,24 @@ public static class OperatorCli
                 await stderr.WriteLineAsync("--email must be an email address.");
                 return BadInput;
         }
+    }
+
+    private static async Task<int> ChangeAdminAsync(AdminChange change, Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    {
+        if (!options.TryGetValue("email", out var email) || !EmailAddress.IsValid(email))
+        {
+            await stderr.WriteLineAsync("--email is required and must be an email address.");
+            return BadInput;
+        }
+
+        if (await services.GetRequiredService<AdminAccountService>().ChangeAsync(email, change, Operator) is not { } adminId)
+        {
+            await stderr.WriteLineAsync($"No admin has the email {email}.");
+            return BadInput;
+        }
+
+        await stdout.WriteLineAsync(adminId);
+        return Ok;
     }
 
     private static async Task<int> CreateAdminAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)

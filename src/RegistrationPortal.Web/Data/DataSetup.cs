@@ -109,9 +109,10 @@ public static class DataSetup
     /// What one process does before it serves or runs a verb: applies the committed migrations when
     /// <paramref name="migrate"/>, then runs <paramref name="then"/> (which makes the keys every instance shares). On
     /// PostgreSQL both run under a database-wide lock, so of several instances starting at once one migrates and makes
-    /// the keys and the others, waiting their turn, find and use them instead of racing to make their own.
+    /// the keys (and seeds the demo organization) and the others, waiting their turn, find and use them instead of
+    /// racing to make their own.
     /// </summary>
-    public static async Task PreparePortalDatabaseAsync(this IServiceProvider services, bool migrate, Action<IServiceProvider>? then, CancellationToken ct = default)
+    public static async Task PreparePortalDatabaseAsync(this IServiceProvider services, bool migrate, Func<IServiceProvider, Task>? then, CancellationToken ct = default)
     {
         var database = services.GetRequiredService<PortalDatabase>();
         await using var startup = database.IsSqlite ? null : await Postgres.PostgresSetup.LockStartupAsync(database, ct);
@@ -125,7 +126,10 @@ public static class DataSetup
             }
         }
 
-        then?.Invoke(services);
+        if (then is not null)
+        {
+            await then(services);
+        }
     }
 
     private static void AddSqlite(IHostApplicationBuilder builder)

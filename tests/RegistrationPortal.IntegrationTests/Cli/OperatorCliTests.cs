@@ -76,7 +76,29 @@ public sealed class OperatorCliTests : IDisposable
         Assert.Equal(1L, await ScalarAsync("SELECT COUNT(*) FROM Users WHERE OrgId = $p", orgId));
     }
 
+    [Fact]
+    public async Task Admin_disable_locks_the_account_with_a_new_stamp_enable_lifts_it_and_remove_deletes_it()
+    {
+        var orgId = (await RunAsync("org", "create", "--name", "Acme")).StdoutLines.Single();
+        var adminId = (await RunAsync("admin", "create", "--org", orgId, "--email", "boss@acme.example", "--password", "a-long-enough-password")).StdoutLines.Single();
+        var stamp = await ScalarAsync("SELECT SecurityStamp FROM AspNetUsers WHERE Id = $p", adminId);
+
+        var disabled = await RunAsync("admin", "disable", "--email", "boss@acme.example");
+        Assert.Equal([adminId], disabled.StdoutLines);
+        Assert.NotNull(await ScalarAsync("SELECT LockoutEnd FROM AspNetUsers WHERE Id = $p AND LockoutEnabled = 1", adminId));
+        Assert.NotEqual(stamp, await ScalarAsync("SELECT SecurityStamp FROM AspNetUsers WHERE Id = $p", adminId));
+
+        Assert.Equal([adminId], (await RunAsync("admin", "enable", "--email", "boss@acme.example")).StdoutLines);
+        Assert.Equal(DBNull.Value, await ScalarAsync("SELECT LockoutEnd FROM AspNetUsers WHERE Id = $p", adminId));
+
+        Assert.Equal([adminId], (await RunAsync("admin", "remove", "--email", "boss@acme.example")).StdoutLines);
+        Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM AspNetUsers WHERE Id = $p", adminId));
+        Assert.Equal(3L, await ScalarAsync("SELECT COUNT(*) FROM AuditEvents WHERE SubjectId = $p AND Action IN ('admin.disabled', 'admin.enabled', 'admin.removed')", adminId));
+        AssertRefused(await RunAsync("admin", "remove", "--email", "boss@acme.example"), "No admin has the email boss@acme.example");
+    }
+
     [Theory]
+    [InlineData("--email is required", "admin", "disable")]
     [InlineData("--name is required", "org", "create")]
     [InlineData("--name is required", "org", "create", "--name", "   ")]
     [InlineData("Unknown option: --colour", "org", "create", "--name", "Acme", "--colour", "red")]

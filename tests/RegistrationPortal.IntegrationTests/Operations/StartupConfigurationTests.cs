@@ -39,6 +39,23 @@ public sealed partial class StartupConfigurationTests : IDisposable
         AssertStoppedNaming(result, key);
     }
 
+    [Fact]
+    public async Task A_port_already_taken_stops_the_host_with_one_line_on_standard_error()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var result = await PortalProcess.RunAsync(
+            _directory,
+            new Dictionary<string, string> { ["ConnectionStrings__Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}" },
+            "--urls",
+            $"http://127.0.0.1:{port}");
+
+        Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode}; stderr: {result.Stderr}");
+        Assert.Equal([$"The host could not start: Failed to bind to address http://127.0.0.1:{port}: address already in use."], result.StderrLines);
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("many")]

@@ -1,8 +1,12 @@
 using System.Net;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Features.Registration;
 
 namespace RegistrationPortal.IntegrationTests.Portal;
 
@@ -56,12 +60,14 @@ public sealed class SignInSecurityTests(AdminPortalFixture fixture) : IClassFixt
     public enum Removal
     {
         SecurityStampUpdated,
-        Deleted,
+        Disabled,
+        Removed,
     }
 
     [Theory]
     [InlineData(Removal.SecurityStampUpdated)]
-    [InlineData(Removal.Deleted)]
+    [InlineData(Removal.Disabled)]
+    [InlineData(Removal.Removed)]
     public async Task A_signed_in_admin_who_is_signed_out_everywhere_or_removed_loses_the_portal_at_the_next_revalidation(Removal removal)
     {
         var admin = await fixture.CreateAdminAsync(await Host.CreateOrganizationAsync());
@@ -76,13 +82,17 @@ public sealed class SignInSecurityTests(AdminPortalFixture fixture) : IClassFixt
         ((IHostEnvironmentAuthenticationStateProvider)state).SetAuthenticationState(
             Task.FromResult(new AuthenticationState(await fixture.PrincipalOfAsync(admin))));
 
-        await fixture.WithUsersAsync(
-            async (users, user) =>
-            {
-                var result = removal == Removal.Deleted ? await users.DeleteAsync(user) : await users.UpdateSecurityStampAsync(user);
-                Assert.True(result.Succeeded);
-            },
-            admin);
+        // Disabling and removing are what an operator does (`admin disable`, `admin remove`); a new stamp is what
+        // a password or two-factor reset makes.
+        var accounts = Host.Services.GetRequiredService<AdminAccountService>();
+        if (removal == Removal.SecurityStampUpdated)
+        {
+            await fixture.WithUsersAsync(async (users, user) => Assert.True((await users.UpdateSecurityStampAsync(user)).Succeeded), admin);
+        }
+        else
+        {
+            Assert.NotNull(await accounts.ChangeAsync(admin.Email, removal == Removal.Disabled ? AdminChange.Disable : AdminChange.Remove, Actor.Operator("test")));
+        }
 
         await Wait.WaitUntilAsync(
             async () => (await browser.OpenAsync("/users")).FinalPath == PortalBrowser.LoginPath,
@@ -90,5 +100,27 @@ public sealed class SignInSecurityTests(AdminPortalFixture fixture) : IClassFixt
         await Wait.WaitUntilAsync(
             async () => (await state.GetAuthenticationStateAsync()).User.Identity?.IsAuthenticated != true,
             "the open page's authentication state is signed out");
+
+        if (removal == Removal.Disabled)
+        {
+            // A disabled admin's right password leads to the lockout page until an operator enables the account.
+            using (var refused = await browser.SubmitSignInAsync(admin.Email, admin.Password))
+            {
+                Assert.Equal("/Account/Lockout", PortalBrowser.RedirectPath(refused));
+            }
+
+            Assert.NotNull(await accounts.ChangeAsync(admin.Email, AdminChange.Enable, Actor.Operator("test")));
+            await browser.SignInAsync(admin.Email, admin.Password);
+            Assert.Equal("Users · RegistrationPortal", (await browser.OpenAsync("/users")).Title);
+        }
+
+        var audited = removal switch
+        {
+            Removal.Disabled => [AuditActions.AdminDisabled, AuditActions.AdminEnabled],
+            Removal.Removed => new[] { AuditActions.AdminRemoved },
+            _ => [],
+        };
+        var events = await Host.WithDbAsync(db => db.AuditEvents.Where(a => a.SubjectId == admin.Id && a.Action.StartsWith("admin.")).OrderBy(a => a.Id).Select(a => a.Action).ToListAsync());
+        Assert.Equal([AuditActions.AdminCreated, .. audited], events);
     }
 }

@@ -1,66 +1,59 @@
-using System.Security.Claims;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using MimeKit;
-using MudBlazor;
-using MudBlazor.Services;
-using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Email.Pages;
 
 namespace RegistrationPortal.Tests.Components;
 
-public sealed class DevelopmentMailboxPageTests : IClassFixture<PortalServices>, IAsyncLifetime
+/// <summary>The development mailbox over the real pickup folder, which holds every organization's mail.</summary>
+public sealed class DevelopmentMailboxPageTests(PortalServices portal) : PortalComponentTest(portal)
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
-    private readonly PortalServices _portal;
-    private readonly BunitContext _bunit = new();
-
-    public DevelopmentMailboxPageTests(PortalServices portal)
-    {
-        _portal = portal;
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
-        _bunit.Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
-        _bunit.Services.AddFallbackServiceProvider(portal.Provider);
-        var auth = _bunit.AddAuthorization();
-        auth.SetAuthorized("admin@example.com");
-        auth.SetRoles(PortalRoles.OrgAdmin);
-        auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin-1"));
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _bunit.DisposeAsync();
-
-    private void RunAs(string environment) =>
-        _bunit.Services.AddSingleton<IHostEnvironment>(new Environment { EnvironmentName = environment });
-
     [Fact]
-    public async Task Lists_the_pickup_folder_newest_first_and_opens_a_message()
+    public async Task Lists_the_organizations_mail_newest_first_opens_a_message_and_shows_no_other_organizations_mail()
     {
-        var to = $"reader-{Guid.NewGuid():N}@example.com";
-        await DeliverAsync(to, "Your registration code for Acme", "Your registration code is:\n\n    K7QH-3MZP-W9XD-R2TF");
+        var org = await Portal.CreateOrganizationAsync("Mailbox Org");
+        var other = await Portal.CreateOrganizationAsync("Other Mailbox Org");
+        var mine = $"reader-{Guid.NewGuid():N}@example.com";
+        var theirs = $"elsewhere-{Guid.NewGuid():N}@example.com";
+        await Portal.InsertAsync(org, 1, _ => mine);
+        await Portal.InsertAsync(other, 1, _ => theirs);
+        await DeliverAsync(mine, "Your registration code for Mailbox Org", "Your registration code is:\n\n    K7QH-3MZP-W9XD-R2TF");
+        await DeliverAsync(theirs, "Your registration code for Other Mailbox Org", "Your registration code is:\n\n    ZZZZ-ZZZZ-ZZZZ-ZZZZ");
+        SignInAsAdminOf(org);
         RunAs(Environments.Development);
 
-        var page = _bunit.Render<DevelopmentMailboxPage>();
+        var page = Bunit.Render<DevelopmentMailboxPage>();
 
-        page.WaitForAssertion(() => Assert.Contains(to, page.Markup), Deadline);
-        await page.Find($"[aria-label='Your registration code for Acme to {to}']").ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Contains(mine, page.Markup), Deadline);
+        Assert.DoesNotContain(theirs, page.Markup);
+        await page.Find($"[aria-label='Your registration code for Mailbox Org to {mine}']").ClickAsync(new());
         page.WaitForAssertion(() => Assert.Contains("K7QH-3MZP-W9XD-R2TF", page.Find("[aria-label='Message']").TextContent), Deadline);
+
+        // The other organization's message, asked for by its file name, is not opened either.
+        var mailbox = Portal.Provider.GetRequiredService<DevelopmentMailbox>();
+        var theirFile = Directory.EnumerateFiles(Portal.Provider.GetRequiredService<PickupDirectoryEmailTransport>().Directory, "*.eml")
+            .Single(f => File.ReadAllText(f).Contains(theirs, StringComparison.Ordinal));
+        Assert.Null(await mailbox.ReadAsync(ScopeOf(org), Path.GetFileName(theirFile)));
+        Assert.NotNull(await mailbox.ReadAsync(ScopeOf(other), Path.GetFileName(theirFile)));
     }
 
     [Fact]
     public void Is_absent_outside_development()
     {
+        SignInAsAdminOf("or-absent-absent-absentabsent01");
         RunAs(Environments.Production);
 
-        var page = _bunit.Render<DevelopmentMailboxPage>();
+        var page = Bunit.Render<DevelopmentMailboxPage>();
 
         Assert.Contains("Page not found", page.Markup);
         Assert.DoesNotContain("Development mailbox", page.Markup);
     }
+
+    private void RunAs(string environment) =>
+        Bunit.Services.AddSingleton<IHostEnvironment>(new Environment { EnvironmentName = environment });
 
     private async Task DeliverAsync(string to, string subject, string text)
     {
@@ -69,7 +62,7 @@ public sealed class DevelopmentMailboxPageTests : IClassFixture<PortalServices>,
         message.To.Add(MailboxAddress.Parse(to));
         message.Subject = subject;
         message.Body = new TextPart("plain") { Text = text };
-        await using var session = await _portal.Provider.GetRequiredService<PickupDirectoryEmailTransport>().OpenAsync(CancellationToken.None);
+        await using var session = await Portal.Provider.GetRequiredService<PickupDirectoryEmailTransport>().OpenAsync(CancellationToken.None);
         await session.SendAsync(message, CancellationToken.None);
     }
 

@@ -29,6 +29,9 @@ public static class AuditActions
     public const string EmailSuperseded = "email.superseded";
     public const string AccessDenied = "portal.access_denied";
     public const string AdminCreated = "admin.created";
+    public const string AdminDisabled = "admin.disabled";
+    public const string AdminEnabled = "admin.enabled";
+    public const string AdminRemoved = "admin.removed";
     public const string RetentionPruned = "retention.pruned";
 
     /// <summary>Every action above, sorted: what the audit page offers as a filter. Read from the constants, so a new action appears by itself.</summary>

@@ -73,4 +73,65 @@ public sealed class AdminAccountService(IServiceScopeFactory scopes, WriteQueue 
         });
         return new CreateAdminOutcome(CreateAdminStatus.Created, admin.Id);
     }
+
+    /// <summary>
+    /// Disables, enables or removes the admin with <paramref name="email"/>. Disabling locks the account with no end
+    /// and changes its security stamp, so every open page and cookie of that admin is signed out at the next
+    /// revalidation; removing deletes the account, which signs it out the same way. Null when no admin has the email.
+    /// </summary>
+    public async Task<string?> ChangeAsync(string email, AdminChange change, Actor actor)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        if (await users.FindByEmailAsync(email.Trim()) is not { } admin)
+        {
+            return null;
+        }
+
+        IdentityResult result;
+        string action;
+        switch (change)
+        {
+            case AdminChange.Disable:
+                await Check(users.SetLockoutEnabledAsync(admin, true));
+                await Check(users.SetLockoutEndDateAsync(admin, DateTimeOffset.MaxValue));
+                result = await users.UpdateSecurityStampAsync(admin);
+                action = AuditActions.AdminDisabled;
+                break;
+            case AdminChange.Enable:
+                await Check(users.SetLockoutEndDateAsync(admin, null));
+                await Check(users.ResetAccessFailedCountAsync(admin));
+                result = await users.UpdateSecurityStampAsync(admin);
+                action = AuditActions.AdminEnabled;
+                break;
+            default:
+                result = await users.DeleteAsync(admin);
+                action = AuditActions.AdminRemoved;
+                break;
+        }
+
+        await Check(Task.FromResult(result));
+        await writes.ExecuteAsync(w =>
+        {
+            w.Audit(time.GetUtcNow(), admin.OrgId, action, actor, admin.Id, null);
+            return Task.FromResult(true);
+        });
+        return admin.Id;
+
+        static async Task Check(Task<IdentityResult> step)
+        {
+            var done = await step;
+            if (!done.Succeeded)
+            {
+                throw new InvalidOperationException(string.Join(" ", done.Errors.Select(e => e.Description)));
+            }
+        }
+    }
+}
+
+public enum AdminChange
+{
+    Disable,
+    Enable,
+    Remove,
 }
