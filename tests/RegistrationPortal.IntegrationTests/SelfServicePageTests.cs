@@ -5,8 +5,8 @@ using RegistrationPortal.IntegrationTests.Infrastructure;
 
 namespace RegistrationPortal.IntegrationTests;
 
-/// <summary>The self-service door: a static form that answers the same whoever asks.</summary>
-public sealed partial class SelfServicePageTests(MailPortalFixture fixture) : IClassFixture<MailPortalFixture>
+/// <summary>The self-service door: a static form that answers the same whoever asks, on either database.</summary>
+public abstract partial class SelfServicePageTests(MailPortalFixture fixture)
 {
     private const string Page = "/register/resend";
 
@@ -145,6 +145,10 @@ public sealed partial class SelfServicePageTests(MailPortalFixture fixture) : IC
     private static string Normalize(string body, string email, string orgId) =>
         ScriptNonce().Replace(ComponentState().Replace(TokenField().Replace(body, "TOKEN"), "STATE"), "NONCE").Replace(email, "EMAIL", StringComparison.Ordinal).Replace(orgId, "ORG", StringComparison.Ordinal);
 }
+
+public sealed class SelfServicePageTestsOnSqlite(MailPortalFixture fixture) : SelfServicePageTests(fixture), IClassFixture<MailPortalFixture>;
+
+public sealed class SelfServicePageTestsOnPostgres(PostgresMailPortalFixture fixture) : SelfServicePageTests(fixture), IClassFixture<PostgresMailPortalFixture>;
 
 /// <summary>A per-address limit of three posts in ten minutes, so the fourth post from one address is refused.</summary>
 public sealed class AddressLimitedPortalFixture : PortalFixture

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Bunit;
 using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
@@ -118,6 +119,34 @@ public sealed class UsersPageTests(PortalServices portal) : PortalComponentTest(
         await ClickDialogButtonAsync(dialogs, "Resend");
         await clicking;
         snackbars.WaitForAssertion(() => Assert.Matches("Wait [0-9]+ seconds", snackbars.Markup), Deadline);
+    }
+
+    [Theory]
+    [InlineData(true, "erin@example.com has already registered; no code was sent.")]
+    [InlineData(false, "erin@example.com is deactivated; no code was sent.")]
+    public async Task A_user_who_registered_or_was_deactivated_since_the_page_loaded_gets_no_code_and_the_admin_is_told_why(bool registered, string told)
+    {
+        var org = await Portal.CreateOrganizationAsync();
+        var userId = await Portal.InviteAsync(org, "erin@example.com");
+        SignInAsAdminOf(org);
+        var dialogs = Bunit.Render<MudDialogProvider>();
+        var snackbars = Bunit.Render<MudSnackbarProvider>();
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Contains("erin@example.com", page.Markup), Deadline);
+
+        // Meanwhile, elsewhere: the user completes registration, or another admin deactivates them.
+        await WithDbAsync(db => registered
+            ? db.OrgUsers.Where(u => u.Id == userId).ExecuteUpdateAsync(u => u.SetProperty(x => x.IsRegistered, true))
+            : db.OrgUsers.Where(u => u.Id == userId).ExecuteUpdateAsync(u => u.SetProperty(x => x.IsActive, false)));
+        var codesBefore = await WithDbAsync(db => db.RegistrationCodes.CountAsync(c => c.UserId == userId));
+
+        var clicking = page.Find("button[aria-label='Resend code to erin@example.com']").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("Send a new registration code to erin@example.com?", dialogs.Markup), Deadline);
+        await ClickDialogButtonAsync(dialogs, "Resend");
+        await clicking;
+
+        snackbars.WaitForAssertion(() => Assert.Contains(told, snackbars.Markup), Deadline);
+        Assert.Equal(codesBefore, await WithDbAsync(db => db.RegistrationCodes.CountAsync(c => c.UserId == userId)));
     }
 
     [Fact]
