@@ -1,3 +1,5 @@
+using RegistrationPortal.Web.Features.Audit;
+using Microsoft.EntityFrameworkCore;
 using System.Net;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Organizations;
@@ -116,6 +118,9 @@ public sealed class OrganizationSwitchingTests(AdminPortalFixture fixture) : ICl
         }
 
         Assert.Null(browser.Cookie(OrganizationSelection.CookieName));
+        var denied = await Host.WithDbAsync(db => db.AuditEvents.Where(e => e.Action == AuditActions.AccessDenied && e.SubjectId == theirs.Id).ToListAsync());
+        Assert.Equal(mine.Id, Assert.Single(denied).OrgId);
+        Assert.Equal(admin.Id, denied[0].ActorId);
         browser.Cookies.Add(new Cookie(OrganizationSelection.CookieName, theirs.Id, "/", "localhost"));
 
         var applications = await browser.OpenAsync("/applications");

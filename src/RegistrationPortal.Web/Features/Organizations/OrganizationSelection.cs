@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Components.Account;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.Users;
 
 namespace RegistrationPortal.Web.Features.Organizations;
 
@@ -42,14 +44,16 @@ public static class OrganizationSelectionApi
     {
         // The token is checked in the handler: a missing or wrong one is a plain 400, where the automatic check
         // of form-bound minimal APIs would throw from the binder.
+        // Any admin may post here, so that an org admin who asks for an organization is refused in the handler and
+        // the attempt is audited, not only turned away by the authorization middleware.
         endpoints.MapPost(Path, SelectAsync)
-            .RequireAuthorization(PortalPolicies.PlatformAdmin)
+            .RequireAuthorization(PortalPolicies.Admin)
             .DisableAntiforgery()
             .ExcludeFromDescription();
         return endpoints;
     }
 
-    private static async Task<IResult> SelectAsync(HttpContext context, IAntiforgery antiforgery, IDbContextFactory<PortalDbContext> contexts)
+    private static async Task<IResult> SelectAsync(HttpContext context, IAntiforgery antiforgery, IDbContextFactory<PortalDbContext> contexts, WriteQueue writes, TimeProvider time)
     {
         if (!context.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(context))
         {
@@ -59,6 +63,20 @@ public static class OrganizationSelectionApi
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         string? orgId = form["orgId"];
         string? returnUrl = form["returnUrl"];
+        if (!context.User.IsInRole(PortalRoles.PlatformAdmin))
+        {
+            // An org admin works in their own organization only; asking for another is refused and recorded there.
+            var own = AdminScope.For(context.User);
+            await PortalDenials.AuditAsync(
+                writes,
+                time,
+                own?.OrgId,
+                Actor.Admin(own?.AdminId ?? "unknown", context.Connection.RemoteIpAddress?.ToString()),
+                orgId,
+                "organization switch refused: not a platform admin");
+            return TypedResults.Forbid();
+        }
+
         if (!Ids.IsValid(orgId, Ids.Organization))
         {
             return TypedResults.BadRequest();
