@@ -85,7 +85,7 @@ public sealed partial class PortalBrowser : IDisposable
         TokenField().Match(html) is { Success: true } match ? WebUtility.HtmlDecode(match.Groups[1].Value) : throw new InvalidOperationException("The page has no antiforgery token.");
 
     /// <summary>The hidden inputs of the page's form: the antiforgery token and Blazor's form name.</summary>
-    private static Dictionary<string, string> HiddenFields(string html)
+    public static Dictionary<string, string> HiddenFields(string html)
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (Match input in HiddenInput().Matches(html))

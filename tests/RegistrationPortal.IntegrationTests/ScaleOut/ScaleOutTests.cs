@@ -172,7 +172,7 @@ public sealed partial class ScaleOutTests
         var cookies = new CookieContainer();
         using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false });
         var form = await browser.GetStringAsync(new Uri(hosts.UrlA, "/Account/Login"));
-        var fields = HiddenFields(form);
+        var fields = PortalBrowser.HiddenFields(form);
         fields["Input.Email"] = admin.Email;
         fields["Input.Password"] = admin.Password;
         using (var signIn = await browser.PostAsync(new Uri(hosts.UrlB, "/Account/Login"), new FormUrlEncodedContent(fields)))
@@ -196,7 +196,7 @@ public sealed partial class ScaleOutTests
             ["_handler"] = "resend",
             ["Input.Email"] = other,
             ["Input.OrgId"] = orgId,
-            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(TokenField().Match(page).Groups[1].Value),
+            ["__RequestVerificationToken"] = PortalBrowser.AntiforgeryToken(page),
         };
         using (var posted = await browser.PostAsync(new Uri(hosts.UrlA, "/register/resend"), new FormUrlEncodedContent(resend)))
         {
@@ -274,34 +274,6 @@ public sealed partial class ScaleOutTests
             working.Delete(recursive: true);
         }
     }
-
-    private static Dictionary<string, string> HiddenFields(string html)
-    {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (Match input in HiddenInput().Matches(html))
-        {
-            var name = NameAttribute().Match(input.Value);
-            var value = ValueAttribute().Match(input.Value);
-            if (name.Success)
-            {
-                fields[WebUtility.HtmlDecode(name.Groups[1].Value)] = value.Success ? WebUtility.HtmlDecode(value.Groups[1].Value) : "";
-            }
-        }
-
-        return fields;
-    }
-
-    [GeneratedRegex("<input[^>]*type=\"hidden\"[^>]*>")]
-    private static partial Regex HiddenInput();
-
-    [GeneratedRegex("name=\"([^\"]*)\"")]
-    private static partial Regex NameAttribute();
-
-    [GeneratedRegex("value=\"([^\"]*)\"")]
-    private static partial Regex ValueAttribute();
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenField();
 
     /// <summary>An SMTP server that accepts connections and never says a word: a send to it hangs.</summary>
     private sealed class SilentSmtpServer : IDisposable
