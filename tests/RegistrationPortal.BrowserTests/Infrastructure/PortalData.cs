@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Testing;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
@@ -43,30 +44,7 @@ public static class PortalData
         return ids;
     }
 
-    /// <summary>
-    /// Holds the single writer until disposed, as a long write of someone else's would: whatever the host writes in the
-    /// meantime waits its turn. Returns once the writer is held.
-    /// </summary>
-    public static async Task<IAsyncDisposable> HoldWriterAsync(this PortalFactory factory)
-    {
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holding = factory.Services.GetRequiredService<WriteQueue>().ExecuteAsync(async _ =>
-        {
-            held.TrySetResult();
-            await release.Task;
-            return true;
-        });
-        await held.Task.WaitAsync(Wait.DefaultTimeout);
-        return new HeldWriter(release, holding);
-    }
-
-    private sealed class HeldWriter(TaskCompletionSource release, Task holding) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            release.TrySetResult();
-            await holding;
-        }
-    }
+    /// <summary>Holds the host's single writer until disposed (see <see cref="HeldWriter"/>); returns once it is held.</summary>
+    public static Task<IAsyncDisposable> HoldWriterAsync(this PortalFactory factory) =>
+        factory.Services.GetRequiredService<WriteQueue>().HoldAsync(Wait.DefaultTimeout);
 }

@@ -1,3 +1,4 @@
+using RegistrationPortal.Testing;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.Web.Data;
@@ -93,21 +94,17 @@ public sealed class BulkResendPageTests(PortalServices portal) : PortalComponent
         var ids = await Portal.InsertAsync(org, 4, i => $"running-{i}@bulk-page.example");
         var admin = ScopeOf(org);
         var writes = Portal.Provider.GetRequiredService<WriteQueue>();
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         // Hold the single writer: the job is started (as from an earlier visit to the page) but cannot move yet.
-        var holding = writes.ExecuteAsync(async _ =>
+        // Whatever happens inside, the writer is released at the end, or every later test would wait on it.
+        IRenderedComponent<UsersPage> page;
+        await using (await writes.HoldAsync(Deadline))
         {
-            await gate.Task;
-            return true;
-        });
-        var job = await Portal.Provider.GetRequiredService<BulkResendJobs>().StartAsync(admin, new BulkResendTarget.Selected(ids), null);
-        Assert.NotNull(job);
-        SignInAsAdminOf(org);
+            var job = await Portal.Provider.GetRequiredService<BulkResendJobs>().StartAsync(admin, new BulkResendTarget.Selected(ids), null);
+            Assert.NotNull(job);
+            SignInAsAdminOf(org);
 
-        var page = RenderInteractive<UsersPage>();
-        try
-        {
+            page = RenderInteractive<UsersPage>();
             page.WaitForAssertion(() => Assert.Contains("running-3@bulk-page.example", page.Markup), Deadline);
             var progress = page.Find("[aria-label='Sending registration codes']");
             Assert.Equal("progressbar", progress.GetAttribute("role"));
@@ -118,13 +115,7 @@ public sealed class BulkResendPageTests(PortalServices portal) : PortalComponent
             await page.Find("input[aria-label='Search email']").InputAsync(new() { Value = "running-2" });
             page.WaitForAssertion(() => Assert.DoesNotContain("running-3@bulk-page.example", page.Markup), Deadline);
         }
-        finally
-        {
-            // Whatever happened above, the single writer is released, or every later test would wait on it.
-            gate.TrySetResult();
-        }
 
-        await holding;
         page.WaitForAssertion(() => Assert.Contains("Bulk resend to 4 selected users finished.", page.Markup), Deadline);
         Assert.Contains("4 sent, 0 throttled", page.Markup);
 

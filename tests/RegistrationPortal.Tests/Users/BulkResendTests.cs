@@ -1,3 +1,4 @@
+using RegistrationPortal.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.Tests.Components;
@@ -112,25 +113,21 @@ public sealed class BulkResendTests(PortalServices portal) : IClassFixture<Porta
         var ids = await portal.InsertAsync(org, 3, i => $"held-{i}@bulk-job.example");
         var admin = SeededUsers.AdminOf(org);
         var writes = portal.Provider.GetRequiredService<WriteQueue>();
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        // Hold the single writer so the job cannot move until the gate opens.
-        var holding = writes.ExecuteAsync(async _ =>
+        // Hold the single writer so the job cannot move until it is released.
+        BulkResendJob? job;
+        await using (await writes.HoldAsync(Deadline))
         {
-            await gate.Task;
-            return true;
-        });
-        var job = await Jobs.StartAsync(admin, new BulkResendTarget.Selected(ids), "127.0.0.1");
-        var second = await Jobs.StartAsync(admin, new BulkResendTarget.Selected(ids), "127.0.0.1");
+            job = await Jobs.StartAsync(admin, new BulkResendTarget.Selected(ids), "127.0.0.1");
+            var second = await Jobs.StartAsync(admin, new BulkResendTarget.Selected(ids), "127.0.0.1");
 
-        Assert.NotNull(job);
-        Assert.Null(second);
-        Assert.Same(job, Jobs.Find(admin));
-        Assert.True(job.Progress.IsRunning);
-        Assert.Equal((3, 0), (job.Progress.Total, job.Progress.Processed));
+            Assert.NotNull(job);
+            Assert.Null(second);
+            Assert.Same(job, Jobs.Find(admin));
+            Assert.True(job.Progress.IsRunning);
+            Assert.Equal((3, 0), (job.Progress.Total, job.Progress.Processed));
+        }
 
-        gate.SetResult();
-        await holding;
         await job.Completion.WaitAsync(Deadline);
         Assert.Equal((BulkResendState.Finished, 3), (job.Progress.State, job.Progress.Sent));
 
@@ -147,18 +144,14 @@ public sealed class BulkResendTests(PortalServices portal) : IClassFixture<Porta
         var ids = await portal.InsertAsync(org, 600, i => $"stop-{i:000}@bulk-job.example");
         var admin = SeededUsers.AdminOf(org);
         var writes = portal.Provider.GetRequiredService<WriteQueue>();
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holding = writes.ExecuteAsync(async _ =>
+        BulkResendJob? job;
+        await using (await writes.HoldAsync(Deadline))
         {
-            await gate.Task;
-            return true;
-        });
+            job = await Jobs.StartAsync(admin, new BulkResendTarget.Selected(ids), "127.0.0.1");
+            Assert.NotNull(job);
+            job.Stop();
+        }
 
-        var job = await Jobs.StartAsync(admin, new BulkResendTarget.Selected(ids), "127.0.0.1");
-        Assert.NotNull(job);
-        job.Stop();
-        gate.SetResult();
-        await holding;
         await job.Completion.WaitAsync(Deadline);
 
         Assert.Equal((BulkResendState.Stopped, 600, 0, 0), (job.Progress.State, job.Progress.Total, job.Progress.Processed, job.Progress.Sent));
