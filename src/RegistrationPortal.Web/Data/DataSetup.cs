@@ -19,7 +19,10 @@ public enum DatabaseProvider
     Postgres,
 }
 
-/// <summary>The portal's database as configured: its provider and resolved connection string.</summary>
+/// <summary>
+/// The portal's database as configured: its provider, resolved connection string, and how many write batches a host
+/// runs at once (always 1 on SQLite, which has one writer).
+/// </summary>
 public sealed record PortalDatabase(DatabaseProvider Provider, string ConnectionString, int Writers = 1)
 {
     public bool IsSqlite => Provider == DatabaseProvider.Sqlite;

@@ -42,9 +42,9 @@ public sealed class WriteQueue : IAsyncDisposable
         _telemetry = telemetry;
         _system = database.SystemName;
 
-        // SQLite has one writer, so more batches at once would only wait for each other's locks; PostgreSQL runs
-        // database.Writers of them (see PostgresSetup.Writers).
-        var writers = database.IsSqlite ? 1 : database.Writers;
+        // SQLite has one writer (more batches at once would only wait for each other's locks); PostgreSQL runs
+        // Database:Writers of them (see PostgresSetup.Writers).
+        var writers = database.Writers;
         _channel = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = writers == 1 });
         _writers = writers;
         _loop = Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(RunAsync)));

@@ -233,7 +233,7 @@ public sealed class OutboxDispatcher(
     private Task<bool> MarkSentAsync(DueMessage message) => writes.ExecuteAsync(async db =>
     {
         var at = time.GetUtcNow();
-        var marked = await db.OutboxMessages.Where(m => m.Id == message.Id && m.ClaimToken == message.Claim).ExecuteUpdateAsync(s => s
+        var marked = await Claimed(db, message).ExecuteUpdateAsync(s => s
             .SetProperty(m => m.Status, OutboxStatus.Sent)
             .SetProperty(m => m.SentAt, at)
             .SetProperty(m => m.LastAttemptAt, at)
@@ -253,7 +253,7 @@ public sealed class OutboxDispatcher(
     private Task<bool> MarkSupersededAsync(DueMessage message) => writes.ExecuteAsync(async db =>
     {
         var at = time.GetUtcNow();
-        var marked = await db.OutboxMessages.Where(m => m.Id == message.Id && m.ClaimToken == message.Claim).ExecuteUpdateAsync(s => s
+        var marked = await Claimed(db, message).ExecuteUpdateAsync(s => s
             .SetProperty(m => m.Status, OutboxStatus.Superseded)
             .SetProperty(m => m.ProtectedPayload, (string?)null)
             .SetProperty(m => m.ClaimToken, (Guid?)null));
@@ -274,7 +274,7 @@ public sealed class OutboxDispatcher(
         var givingUp = attempts >= settings.MaxAttempts;
         var text = $"{error.GetType().Name}: {error.Message}";
         var lastError = text.Length > 500 ? text[..500] : text;
-        var marked = await db.OutboxMessages.Where(m => m.Id == message.Id && m.ClaimToken == message.Claim).ExecuteUpdateAsync(s => s
+        var marked = await Claimed(db, message).ExecuteUpdateAsync(s => s
             .SetProperty(m => m.Attempts, attempts)
             .SetProperty(m => m.LastAttemptAt, at)
             .SetProperty(m => m.LastError, lastError)
@@ -295,6 +295,10 @@ public sealed class OutboxDispatcher(
 
         return givingUp;
     });
+
+    /// <summary>The message, as long as this pass's claim on it holds: results are recorded only through it.</summary>
+    private static IQueryable<OutboxMessage> Claimed(PortalDbContext db, DueMessage message) =>
+        db.OutboxMessages.Where(m => m.Id == message.Id && m.ClaimToken == message.Claim);
 
     /// <summary>The claim lapsed and another dispatcher took the message over: its result is theirs to record.</summary>
     private void LostClaim(DueMessage message) =>
