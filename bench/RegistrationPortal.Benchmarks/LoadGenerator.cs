@@ -4,7 +4,8 @@ using System.Net.Http.Headers;
 namespace RegistrationPortal.Benchmarks;
 
 /// <summary>One request to send: its case (for per-case figures), method, path and JSON body.</summary>
-internal sealed record Probe(int Case, HttpMethod Method, string Path, byte[]? Body = null);
+/// <param name="Status">The status every answer must have (the wrong-code phase expects 401).</param>
+internal sealed record Probe(int Case, HttpMethod Method, string Path, byte[]? Body = null, int Status = 200);
 
 /// <summary>What a phase measured: latencies per case, in milliseconds, sorted; failures by kind.</summary>
 internal sealed class PhaseResult(int cases)
@@ -59,7 +60,7 @@ internal static class LoadGenerator
 
     /// <summary>
     /// Sends <paramref name="next"/>(0), (1), ... until it returns null or <paramref name="duration"/> is over. Every answer
-    /// must be 200 and, when <paramref name="expectedBody"/> is given, exactly that body; anything else counts as a failure.
+    /// must have the probe's status (200 unless it says otherwise) and, when <paramref name="expectedBody"/> is given, exactly that body; anything else counts as a failure.
     /// </summary>
     public static async Task<PhaseResult> RunAsync(HttpClient client, int clients, int cases, Func<long, Probe?> next, TimeSpan? duration, byte[]? expectedBody, CancellationToken ct)
     {
@@ -90,7 +91,7 @@ internal static class LoadGenerator
                     using var response = await client.SendAsync(request, ct);
                     var body = await response.Content.ReadAsByteArrayAsync(ct);
                     var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    if ((int)response.StatusCode != 200)
+                    if ((int)response.StatusCode != probe.Status)
                     {
                         mine.Fail($"HTTP {(int)response.StatusCode}");
                     }

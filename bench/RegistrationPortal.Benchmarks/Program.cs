@@ -8,6 +8,7 @@ using RegistrationPortal.Benchmarks;
 using RegistrationPortal.Web.Data;
 
 // dotnet run -c Release --project bench/RegistrationPortal.Benchmarks [--users N] [--duration S] [--mixed N] [--clients N] [--warmup S] [--drain S]
+//   [--sequential N]   (per case, one request at a time, for each public door; 0 skips)
 //   [--search-users N] [--search-small N] [--search-runs N] [--bulk-users N] [--http 0|1] [--plans 0|1]
 //   [--provider Postgres [--instances N]]   (resend on SQLite, PostgreSQL and N hosts on one PostgreSQL database, side by side)
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -43,6 +44,7 @@ try
     var seedTime = clock.Elapsed;
     Console.WriteLine($"Seeded {data.Pending:N0} pending, {data.Registered:N0} registered, {data.Deactivated:N0} deactivated users in {seedTime.TotalSeconds:0.0} s");
     var selfServiceData = await SelfServicePhase.SeedAsync(dbFile, settings.Mixed / SelfServicePhase.Names.Length);
+    var sequentialData = settings.Sequential > 0 ? await SequentialPhase.SeedAsync(dbFile, settings.Sequential) : null;
 
     clock.Restart();
     host = await HostRunner.StartAsync(webDll, work.FullName, dbFile, TimeSpan.FromSeconds(60));
@@ -93,6 +95,9 @@ try
 
     var drainTime = clock.Elapsed;
     var (peak, rss) = host.Memory();
+
+    // One request at a time, as an attacker measures, once the host is quiet again.
+    var sequential = sequentialData is { } seq ? await SequentialPhase.RunAsync(host.BaseAddress, seq, settings.Sequential, cancel.Token) : null;
     var hostExit = host.ExitCode;
     var hostLog = host.Log.ToList();
     await host.DisposeAsync();
@@ -116,6 +121,12 @@ try
     report.Line();
     SelfServicePhase.Report(report, selfService);
     report.Line();
+    if (sequential is not null)
+    {
+        SequentialPhase.Report(report, sequential);
+        report.Line();
+    }
+
     report.Table(["Figure", "Value"], [
         ["Resend / healthz throughput", $"{resend.Throughput / health.Throughput:P1}"],
         ["Largest difference between case medians", $"{(medians.Max() - medians.Min()) / medians.Min():P1}"],
@@ -130,7 +141,9 @@ try
         ["Total run time", $"{total.Elapsed.TotalSeconds:0} s"],
     ]);
 
-    var failures = new[] { ("warm-up", warmup), ("healthz", health), ("resend", resend), ("mixed", mixed), ("self-service", selfService) }.Where(p => p.Item2.FailureCount > 0).ToList();
+    var failures = new[] { ("warm-up", warmup), ("healthz", health), ("resend", resend), ("mixed", mixed), ("self-service", selfService) }
+        .Concat(sequential?.Doors.Select(d => ($"one at a time: {d.Door}", d.Result)) ?? [])
+        .Where(p => p.Item2.FailureCount > 0).ToList();
     if (resend.Exhausted)
     {
         report.Line();
@@ -282,6 +295,9 @@ namespace RegistrationPortal.Benchmarks
         /// <summary>Hosts sharing the PostgreSQL database in the scale-out run (1 leaves it out).</summary>
         public int Instances { get; init; } = 2;
 
+        /// <summary>Requests per case in the one-at-a-time phase of each public door (0 skips it).</summary>
+        public int Sequential { get; init; }
+
         /// <summary>Whether the HTTP phases (healthz, resend, mixed cases) run.</summary>
         public bool Http { get; init; } = true;
 
@@ -298,6 +314,7 @@ namespace RegistrationPortal.Benchmarks
                 ["--users"] = 100_000,
                 ["--others"] = 3_000,
                 ["--mixed"] = 5_000,
+                ["--sequential"] = 1_000,
                 ["--clients"] = 64,
                 ["--duration"] = 10,
                 ["--warmup"] = 3,
@@ -341,6 +358,7 @@ namespace RegistrationPortal.Benchmarks
                 SearchRuns = Math.Max(1, (int)values["--search-runs"]),
                 BulkUsers = (int)values["--bulk-users"],
                 Http = values["--http"] != 0,
+                Sequential = Math.Max(0, (int)values["--sequential"]),
                 Plans = values["--plans"] != 0,
                 Provider = provider,
                 Instances = Math.Max(1, (int)values["--instances"]),

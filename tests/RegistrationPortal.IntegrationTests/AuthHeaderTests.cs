@@ -28,6 +28,7 @@ public abstract class AuthHeaderTests(QueuedMailPortalFixture fixture)
 
         using var client = Host.CreateClient();
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(scene.OrgId, scene.Email, (appHeader, scene.AppId), (nonceHeader, nonce)));
+        await Host.PublicRequestsResolvedAsync();
 
         var valid = Assert.Single(await Host.ValidCodesAsync(scene.UserId));
         Assert.NotEqual(scene.InvitationCodeId, valid.Id);
@@ -41,6 +42,7 @@ public abstract class AuthHeaderTests(QueuedMailPortalFixture fixture)
         var scene = await Scene.CreateAsync(Host);
         using var client = Host.CreateClient();
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(scene.OrgId, scene.Email));
+        await Host.PublicRequestsResolvedAsync();
         Assert.NotEqual(scene.InvitationCodeId, Assert.Single(await Host.ValidCodesAsync(scene.UserId)).Id);
     }
 
@@ -116,6 +118,7 @@ public abstract class AuthHeaderTests(QueuedMailPortalFixture fixture)
         await scene.AssertUnchangedAsync(strict);
 
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(scene.OrgId, scene.Email, (AuthHeaders.AppId, scene.AppId), (AuthHeaders.Nonce, Nonces.Create(DateTimeOffset.UtcNow))));
+        await strict.PublicRequestsResolvedAsync();
         Assert.NotEqual(scene.InvitationCodeId, Assert.Single(await strict.ValidCodesAsync(scene.UserId)).Id);
     }
 

@@ -25,12 +25,15 @@ public abstract class ConcurrencyTests(UnthrottledMailPortalFixture fixture)
             response.Dispose();
         }
 
+        // Requests resolved in one write are answered by one new code; each later write issues its own.
+        await Host.PublicRequestsResolvedAsync();
         var valid = Assert.Single(await Host.ValidCodesAsync(userId));
-        Assert.Equal(Requests + 1, (await Host.AllCodesAsync(userId)).Count);
+        var codes = (await Host.AllCodesAsync(userId)).Count;
+        Assert.InRange(codes, 2, Requests + 1);
 
         await Wait.WaitUntilAsync(() => Host.OutboxDrainedAsync(userId), "every message is sent or superseded");
         var outbox = await Host.OutboxAsync(userId);
-        Assert.Equal(Requests + 1, outbox.Count);
+        Assert.Equal(codes, outbox.Count);
         Assert.All(outbox, m => Assert.Null(m.ProtectedPayload));
         var sent = outbox.Count(m => m.Status == OutboxStatus.Sent);
         Assert.Equal(outbox.Count, sent + outbox.Count(m => m.Status == OutboxStatus.Superseded));

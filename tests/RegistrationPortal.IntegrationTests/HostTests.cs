@@ -55,6 +55,7 @@ public sealed class HostTests(RealPortPortalFixture fixture) : IClassFixture<Rea
         var email = PortalFactory.NewEmail("kestrel");
         var userId = await _host.InviteAsync(orgId, email);
         await DfnsApi.AssertSuccessAsync(await _client.ResendAsync(orgId, email));
+        await _host.PublicRequestsResolvedAsync();
 
         var valid = Assert.Single(await _host.ValidCodesAsync(userId));
         Assert.Equal(Web.Features.Registration.ActorKind.ApiApplication, valid.IssuedThrough);

@@ -19,6 +19,7 @@ public abstract class OutboxDeliveryTests
 
         using var client = host.CreateClient();
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        await host.PublicRequestsResolvedAsync();
         var valid = Assert.Single(await host.ValidCodesAsync(userId));
 
         await Wait.WaitUntilAsync(

@@ -117,10 +117,12 @@ public abstract partial class SelfServicePageTests(MailPortalFixture fixture)
         Assert.DoesNotContain("a new code is on its way", body, StringComparison.Ordinal);
     }
 
-    internal static async Task<(HttpStatusCode Status, string Body)> SubmitAsync(HttpClient client, string email, string orgId)
+    /// <param name="beforePost">Runs between the GET of the form and its POST.</param>
+    internal static async Task<(HttpStatusCode Status, string Body)> SubmitAsync(HttpClient client, string email, string orgId, Action? beforePost = null)
     {
         var form = await client.GetStringAsync(Page);
         var token = TokenField().Match(form).Groups[1].Value;
+        beforePost?.Invoke();
         using var response = await client.PostAsync(Page, Form(token, email, orgId));
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }

@@ -23,6 +23,7 @@ public abstract class ThrottlingTests
 
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, pending));
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, unknown));
+        await host.PublicRequestsResolvedAsync();
         time.Advance(TimeSpan.FromSeconds(20));
         var codeBefore = Assert.Single(await host.ValidCodesAsync(userId)).Id;
 
@@ -37,6 +38,7 @@ public abstract class ThrottlingTests
         // Once the cooldown is over the user can ask again.
         time.Advance(TimeSpan.FromSeconds(41));
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, pending));
+        await host.PublicRequestsResolvedAsync();
         Assert.NotEqual(codeBefore, Assert.Single(await host.ValidCodesAsync(userId)).Id);
     }
 
@@ -53,6 +55,7 @@ public abstract class ThrottlingTests
         {
             await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, pending));
             await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, unknown));
+            await host.PublicRequestsResolvedAsync();
             time.Advance(TimeSpan.FromMinutes(1));
         }
 
@@ -66,6 +69,7 @@ public abstract class ThrottlingTests
 
         time.Advance(TimeSpan.FromMinutes(57));
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, pending));
+        await host.PublicRequestsResolvedAsync();
         Assert.Equal(5, (await host.AllCodesAsync(userId)).Count);
     }
 

@@ -47,6 +47,10 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
 
     public DbSet<UsedNonce> UsedNonces => Set<UsedNonce>();
 
+    public DbSet<PublicRequest> PublicRequests => Set<PublicRequest>();
+
+    public DbSet<CodeAttemptCounter> CodeAttemptCounters => Set<CodeAttemptCounter>();
+
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
@@ -172,6 +176,9 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
             // Retention deletes the counters that no longer hold anyone back, oldest first.
             e.HasIndex(t => t.LastRequestAt);
         });
+
+        modelBuilder.ApplyConfiguration<PublicRequest>(new PublicRequestConfiguration());
+        modelBuilder.ApplyConfiguration<CodeAttemptCounter>(new PublicRequestConfiguration());
 
         modelBuilder.Entity<UsedNonce>(e =>
         {

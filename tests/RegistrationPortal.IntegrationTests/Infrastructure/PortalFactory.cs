@@ -208,6 +208,13 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
         return await work(db);
     }
 
+    /// <summary>
+    /// Waits until the public doors' recorded requests (resends, wrong codes) are resolved: those doors answer before the
+    /// user is looked at, and a background processor issues the code moments later.
+    /// </summary>
+    public Task PublicRequestsResolvedAsync() =>
+        Wait.WaitUntilAsync(async () => !await WithDbAsync(db => db.PublicRequests.AnyAsync()), "the public doors' requests are resolved");
+
     /// <summary>The user's codes that are neither used nor invalidated.</summary>
     public Task<List<RegistrationCode>> ValidCodesAsync(string userId) =>
         WithDbAsync(db => db.RegistrationCodes.AsNoTracking().Where(c => c.UserId == userId && c.UsedAt == null && c.InvalidatedAt == null).ToListAsync());

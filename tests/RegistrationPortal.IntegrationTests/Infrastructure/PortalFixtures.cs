@@ -113,3 +113,17 @@ public sealed class RealPortSmtpPortalFixture : PortalFixture
 {
     protected override bool OnRealPort => true;
 }
+
+/// <summary>A host that believes X-Forwarded-For, so tests can speak from several client addresses.</summary>
+public class ForwardedMailPortalFixture : PortalFixture
+{
+    protected sealed override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["ForwardedHeaders:Enabled"] = "true",
+    };
+}
+
+public sealed class PostgresForwardedMailPortalFixture : ForwardedMailPortalFixture
+{
+    public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+}

@@ -39,17 +39,17 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
         var retention = _host.Services.GetRequiredService<RetentionService>();
 
         var plan = await retention.PlanAsync(now);
-        Assert.Equal(new RetentionReport(AuditEvents: 2, OutboxMessages: 3, RegistrationCodes: 3, RegistrationChallenges: 1, ResendCounters: 1), plan);
+        Assert.Equal(new RetentionReport(AuditEvents: 2, OutboxMessages: 3, RegistrationCodes: 3, RegistrationChallenges: 1, ResendCounters: 1, AttemptCounters: 1), plan);
         Assert.Equal(data.All, await data.RemainingAsync(_host));
 
         var pruned = await retention.PruneAsync(now);
 
         Assert.Equal(plan, pruned);
         Assert.Equal(data.Kept, await data.RemainingAsync(_host));
-        Assert.Equal(new RetentionReport(0, 0, 0, 0, 0), await retention.PruneAsync(now));
+        Assert.Equal(new RetentionReport(0, 0, 0, 0, 0, 0), await retention.PruneAsync(now));
 
         var record = await _host.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(a => a.Action == AuditActions.RetentionPruned).ToListAsync());
-        Assert.Contains(record, a => a.Details!.Contains("audit_events 2, outbox_messages 3, registration_codes 3, registration_challenges 1, resend_counters 1", StringComparison.Ordinal));
+        Assert.Contains(record, a => a.Details!.Contains("audit_events 2, outbox_messages 3, registration_codes 3, registration_challenges 1, resend_counters 1, attempt_counters 1", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
                 ["Retention__OutboxMessages"] = "5.00:00:00",
                 ["Retention__SpentCodes"] = "7.00:00:00",
             };
-            string[] expected = ["audit_events 2", "outbox_messages 3", "registration_codes 3", "registration_challenges 1", "resend_counters 1"];
+            string[] expected = ["audit_events 2", "outbox_messages 3", "registration_codes 3", "registration_challenges 1", "resend_counters 1", "attempt_counters 1"];
 
             var dryRun = await PortalProcess.RunAsync(directory, environment, "retention", "prune", "--dry-run");
             Assert.True(dryRun.ExitCode == 0, dryRun.Stderr);
@@ -83,7 +83,7 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
             Assert.Equal(expected, prune.StdoutLines);
 
             var again = await PortalProcess.RunAsync(directory, environment, "retention", "prune", "--dry-run");
-            Assert.Equal(["audit_events 0", "outbox_messages 0", "registration_codes 0", "registration_challenges 0", "resend_counters 0"], again.StdoutLines);
+            Assert.Equal(["audit_events 0", "outbox_messages 0", "registration_codes 0", "registration_challenges 0", "resend_counters 0", "attempt_counters 0"], again.StdoutLines);
 
             await using var reopened = new PortalFactory(settings: Retention, dataDirectory: directory);
             Assert.Equal(data.Kept, await data.RemainingAsync(reopened));
@@ -169,6 +169,17 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
 
                 Counter("prune-counter-61m", TimeSpan.FromMinutes(61), TimeSpan.FromMinutes(90));
                 Counter("keep-counter-30m", TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(40));
+
+                // Wrong-code counters (the window is an hour): one whose last failure is over an hour old goes.
+                void Attempts(string name, TimeSpan lastAgo)
+                {
+                    var address = name;
+                    ids[name] = new AttemptCounterKey(address);
+                    db.CodeAttemptCounters.Add(new CodeAttemptCounter { OrgId = orgId, NormalizedUsername = "SOMEONE@EXAMPLE.COM", ClientAddress = address, Failures = 5, WindowStartedAt = now - lastAgo - TimeSpan.FromMinutes(5), LastFailureAt = now - lastAgo });
+                }
+
+                Attempts("prune-attempts-61m", TimeSpan.FromMinutes(61));
+                Attempts("keep-attempts-30m", TimeSpan.FromMinutes(30));
                 return await db.SaveChangesAsync();
             });
 
@@ -179,6 +190,8 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
             return new OldData(orgId, userId, ids);
         }
     }
+
+    private sealed record AttemptCounterKey(string Address);
 
     private sealed record OldData(string OrgId, string UserId, Dictionary<string, object> Ids)
     {
@@ -197,9 +210,15 @@ public sealed class RetentionTests(RetentionPortalFixture fixture) : IClassFixtu
             present.UnionWith(await host.WithDbAsync(db => db.RegistrationCodes.AsNoTracking().Where(c => c.UserId == UserId).Select(c => c.Id).ToListAsync()));
             present.UnionWith(await host.WithDbAsync(db => db.RegistrationChallenges.AsNoTracking().Where(c => c.UserId == UserId).Select(c => c.Id).ToListAsync()));
             var counters = await host.WithDbAsync(db => db.ResendThrottles.AsNoTracking().Where(t => t.OrgId == OrgId).Select(t => t.NormalizedUsername).ToListAsync());
+            var attempts = await host.WithDbAsync(db => db.CodeAttemptCounters.AsNoTracking().Where(c => c.OrgId == OrgId).Select(c => c.ClientAddress).ToListAsync());
             return All.Where(n => n.StartsWith("audit ", StringComparison.Ordinal)
                     ? audit.Contains("test." + n["audit ".Length..])
-                    : Ids[n] is string username ? counters.Contains(username) : present.Contains((Guid)Ids[n]))
+                    : Ids[n] switch
+                    {
+                        string username => counters.Contains(username),
+                        AttemptCounterKey key => attempts.Contains(key.Address),
+                        var id => present.Contains((Guid)id),
+                    })
                 .ToList();
         }
     }

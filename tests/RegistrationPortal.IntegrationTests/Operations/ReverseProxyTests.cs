@@ -30,6 +30,7 @@ public sealed class ReverseProxyTests(ProxiedPortalFixture fixture) : IClassFixt
         var (orgId, email, userId) = await fixture.Factory.CreatePendingUserAsync("proxied");
 
         await DfnsApi.AssertSuccessAsync(await _client.ResendAsync(orgId, email, ("X-Forwarded-For", "203.0.113.7"), ("X-Forwarded-Proto", "https")));
+        await fixture.Factory.PublicRequestsResolvedAsync();
 
         var address = await fixture.Factory.WithDbAsync(db => db.AuditEvents.AsNoTracking()
             .Where(a => a.SubjectId == userId && a.Action == AuditActions.CodeSent && a.ActorKind == "ApiApplication")

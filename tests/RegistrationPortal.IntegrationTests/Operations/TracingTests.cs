@@ -49,8 +49,11 @@ public sealed class TracingTests(TracingPortalFixture fixture) : IClassFixture<T
         var write = Assert.Single(spans, s => s.OperationName == "db.write" && s.ParentSpanId == resend.SpanId);
         var send = Assert.Single(spans, s => s.OperationName == "email.send");
         Assert.Equal(http.SpanId, resend.ParentSpanId);
-        Assert.Equal(write.SpanId, send.ParentSpanId);
-        Assert.Equal("sent", resend.GetTagItem("portal.outcome"));
+
+        // The request is recorded in the write under the resend; the code is issued moments later, and its email is
+        // sent under the resend that asked for it.
+        Assert.Equal(resend.SpanId, send.ParentSpanId);
+        Assert.Equal("accepted", resend.GetTagItem("portal.outcome"));
         Assert.Equal("api", resend.GetTagItem("portal.door"));
         Assert.Contains(spans, s => s.Source.Name == "MailKit.Net.SmtpClient" && IsUnder(s, send, spans));
         Assert.DoesNotContain(spans.SelectMany(s => s.TagObjects), t => t.Value?.ToString()?.Contains(email, StringComparison.OrdinalIgnoreCase) == true);

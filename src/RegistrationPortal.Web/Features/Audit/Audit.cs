@@ -18,6 +18,7 @@ public static class AuditActions
     public const string CodeSent = "registration.code.sent";
     public const string ResendSkipped = "registration.code.resend_skipped";
     public const string ResendThrottled = "registration.code.resend_throttled";
+    public const string ResendCooldownOverridden = "registration.code.cooldown_overridden";
     public const string BulkResendStarted = "registration.bulk_resend.started";
     public const string BulkResendFinished = "registration.bulk_resend.finished";
     public const string WrongCode = "registration.code.wrong";

@@ -37,7 +37,7 @@ public sealed class RetentionOptions
 }
 
 /// <summary>What is (or would be) pruned: rows per table.</summary>
-public sealed record RetentionReport(long AuditEvents, long OutboxMessages, long RegistrationCodes, long RegistrationChallenges, long ResendCounters)
+public sealed record RetentionReport(long AuditEvents, long OutboxMessages, long RegistrationCodes, long RegistrationChallenges, long ResendCounters, long AttemptCounters)
 {
     public IEnumerable<(string Name, long Count)> Rows =>
     [
@@ -46,6 +46,7 @@ public sealed record RetentionReport(long AuditEvents, long OutboxMessages, long
         ("registration_codes", RegistrationCodes),
         ("registration_challenges", RegistrationChallenges),
         ("resend_counters", ResendCounters),
+        ("attempt_counters", AttemptCounters),
     ];
 }
 
@@ -55,7 +56,7 @@ public sealed record RetentionReport(long AuditEvents, long OutboxMessages, long
 /// <c>ExpiresAt</c>. A code's challenges go with it (they reference it); outbox rows name a code without a key, and
 /// a still-queued one whose code is gone is marked superseded by the dispatcher. Per-user resend counters go once
 /// they hold no one back (on <c>LastRequestAt</c>): every request writes one, for unknown addresses too, so without
-/// this anyone could grow the table without bound.
+/// this anyone could grow the table without bound. Wrong-code counters go likewise once their window has ended.
 /// </summary>
 public sealed class RetentionService(
     IDbContextFactory<PortalDbContext> contexts,
@@ -80,7 +81,8 @@ public sealed class RetentionService(
             await FinishedMessages(db, cutoffs.Outbox).LongCountAsync(ct),
             await codes.LongCountAsync(ct),
             await db.RegistrationChallenges.LongCountAsync(c => codes.Any(code => code.Id == c.CodeId), ct),
-            await db.ResendThrottles.LongCountAsync(t => t.LastRequestAt < cutoffs.Counters, ct));
+            await db.ResendThrottles.LongCountAsync(t => t.LastRequestAt < cutoffs.Counters, ct),
+            await db.CodeAttemptCounters.LongCountAsync(c => c.LastFailureAt < cutoffs.Attempts, ct));
     }
 
     /// <summary>Deletes everything past retention at <paramref name="now"/>, batch by batch; returns what it deleted.</summary>
@@ -122,7 +124,12 @@ public sealed class RetentionService(
             batch,
             ct);
 
-        var report = new RetentionReport(audit, outbox, codes, challenges, counters);
+        var (attempts, _) = await RepeatAsync(
+            async () => (await writes.ExecuteAsync(db => db.CodeAttemptCounters.Where(c => c.LastFailureAt < cutoffs.Attempts).OrderBy(c => c.LastFailureAt).Take(batch).ExecuteDeleteAsync()), 0),
+            batch,
+            ct);
+
+        var report = new RetentionReport(audit, outbox, codes, challenges, counters, attempts);
         if (report.Rows.Any(r => r.Count > 0))
         {
             var details = string.Join(", ", report.Rows.Select(r => $"{r.Name} {r.Count}"));
@@ -132,8 +139,8 @@ public sealed class RetentionService(
                 return Task.FromResult(true);
             });
             logger.LogInformation(
-                "Retention pruned {AuditEvents} audit events, {OutboxMessages} outbox rows, {Codes} spent codes, {Challenges} challenges and {Counters} resend counters",
-                audit, outbox, codes, challenges, counters);
+                "Retention pruned {AuditEvents} audit events, {OutboxMessages} outbox rows, {Codes} spent codes, {Challenges} challenges, {Counters} resend counters and {Attempts} wrong-code counters",
+                audit, outbox, codes, challenges, counters, attempts);
         }
 
         return report;
@@ -182,11 +189,13 @@ public sealed class RetentionService(
         // next request finds it as it would find no counter at all.
         var cooldown = registration.CurrentValue.ResendCooldown;
         var counters = now - (cooldown > ResendThrottling.Window ? cooldown : ResendThrottling.Window);
-        return new Cutoffs(now - settings.AuditEvents, now - settings.OutboxMessages, now - settings.SpentCodes, counters);
+        // A wrong-code counter whose last failure is older than the window has a window that ended: it holds no one back.
+        var attempts = now - registration.CurrentValue.FailedAttemptWindow;
+        return new Cutoffs(now - settings.AuditEvents, now - settings.OutboxMessages, now - settings.SpentCodes, counters, attempts);
     }
 }
 
-internal readonly record struct Cutoffs(DateTimeOffset Audit, DateTimeOffset Outbox, DateTimeOffset Codes, DateTimeOffset Counters);
+internal readonly record struct Cutoffs(DateTimeOffset Audit, DateTimeOffset Outbox, DateTimeOffset Codes, DateTimeOffset Counters, DateTimeOffset Attempts);
 
 /// <summary>Runs <see cref="RetentionService.PruneAsync"/> every <see cref="RetentionOptions.Interval"/> (first soon after start).</summary>
 public sealed class RetentionJob(RetentionService retention, TimeProvider time, IOptionsMonitor<RetentionOptions> options, ILogger<RetentionJob> logger) : BackgroundService

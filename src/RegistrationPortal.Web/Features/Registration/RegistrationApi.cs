@@ -90,7 +90,7 @@ public static class RegistrationApi
         group.MapPost("/registration/init", InitRegistration)
             .WithName("CreateRegistrationChallenge")
             .WithSummary("Create registration challenge")
-            .WithDescription("Checks the registration code and answers the challenge a new Key credential must sign, with a temporary authentication token for POST /auth/registration. Does not consume the code. After 5 wrong codes in a row the code is invalidated.")
+            .WithDescription("Checks the registration code and answers the challenge a new Key credential must sign, with a temporary authentication token for POST /auth/registration. Does not consume the code. Wrong codes are limited per client address, for the user (5 an hour) and for all users (30 an hour), answered 429 with Retry-After; the code itself dies after 100 wrong codes in a row from all addresses.")
             .Accepts<RegistrationInitRequest>("application/json")
             .Produces<RegistrationChallengeResponse>(StatusCodes.Status200OK)
             .ProducesDfnsErrors();
@@ -159,6 +159,8 @@ public static class RegistrationApi
                 return DfnsErrors.Result(StatusCodes.Status401Unauthorized, "User already exists.");
             case InitStatus.NonceReplayed:
                 return DfnsErrors.Result(StatusCodes.Status400BadRequest, DfnsErrors.NonceUsed);
+            case InitStatus.TooManyAttempts:
+                return Throttled(context, outcome.RetryAfter!.Value, "Too many wrong codes from this address.");
             default:
                 return DfnsErrors.Result(StatusCodes.Status401Unauthorized, DfnsErrors.NotAuthorized);
         }
@@ -313,13 +315,12 @@ public static class RegistrationApi
             return refusal;
         }
 
-        var outcome = await registration.ResendAsync(orgId, username, actor, nonce);
+        // Recorded and answered without looking at the user: one answer, byte for byte and in time, whoever it is.
+        var outcome = await registration.RequestResendAsync(orgId, username, actor, nonce);
         return outcome.Status switch
         {
-            ResendStatus.NonceReplayed => DfnsErrors.Result(StatusCodes.Status400BadRequest, DfnsErrors.NonceUsed),
-            ResendStatus.Throttled => Throttled(context, outcome.RetryAfter!.Value),
-
-            // Sent, registered, deactivated, unknown: one answer, byte for byte.
+            PublicResendStatus.NonceReplayed => DfnsErrors.Result(StatusCodes.Status400BadRequest, DfnsErrors.NonceUsed),
+            PublicResendStatus.Throttled => Throttled(context, outcome.RetryAfter!.Value, "Too many requests for this user."),
             _ => Results.Json(DfnsSuccessBody.Success),
         };
     }
@@ -342,10 +343,10 @@ public static class RegistrationApi
         return (anonymous with { Id = appId }, nonce, headerError);
     }
 
-    private static IResult Throttled(HttpContext context, TimeSpan retryAfter)
+    private static IResult Throttled(HttpContext context, TimeSpan retryAfter, string what)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return DfnsErrors.Result(StatusCodes.Status429TooManyRequests, $"Too many requests for this user. Retry after {seconds} seconds.");
+        return DfnsErrors.Result(StatusCodes.Status429TooManyRequests, $"{what} Retry after {seconds} seconds.");
     }
 }

@@ -19,12 +19,15 @@ public enum InitStatus
     CodeExpired,
     AlreadyRegistered,
     NonceReplayed,
+
+    /// <summary>This client address has tried too many wrong codes, for this user or for anyone; <see cref="InitOutcome.RetryAfter"/> says how long to wait.</summary>
+    TooManyAttempts,
 }
 
 /// <summary>A started registration: what the challenge answer needs.</summary>
 public sealed record StartedRegistration(string UserId, string Username, string OrgId, Guid ChallengeId, string Challenge, string Token, DateTimeOffset ExpiresAt);
 
-public sealed record InitOutcome(InitStatus Status, StartedRegistration? Started = null);
+public sealed record InitOutcome(InitStatus Status, StartedRegistration? Started = null, TimeSpan? RetryAfter = null);
 
 public enum CompleteStatus
 {
@@ -56,7 +59,8 @@ public sealed class RegistrationCompletionService(
     ServerKeys keys,
     TimeProvider time,
     IOptionsMonitor<RegistrationOptions> options,
-    PortalTelemetry telemetry)
+    PortalTelemetry telemetry,
+    PublicRequestSignal requestSignal)
 {
     public const string DefaultCredentialName = "Key";
     public const string TooManyAttempts = "too many attempts";
@@ -64,25 +68,171 @@ public sealed class RegistrationCompletionService(
     // Compared against when there is no code to check, so a missing code costs the same HMAC as a wrong one.
     private static readonly byte[] NoCodeHash = new byte[32];
 
+    /// <summary>
+    /// Checks a code and, when it is the user's valid code, opens a challenge. A wrong code (or no such user, or no such
+    /// organization) costs the same work whoever the user is: one read of the user with their latest code, one keyed hash,
+    /// and one write that counts the attempt per (user, client address) and per address and records it for
+    /// <see cref="PublicRequestProcessor"/>, which counts it against the user's code. Only the holder of the right code
+    /// learns more (expired, or already registered).
+    /// </summary>
     public async Task<InitOutcome> InitAsync(string orgId, string username, string code, Actor actor, NonceClaim? nonce = null)
+    {
+        var settings = options.CurrentValue;
+        var normalized = EmailAddress.Normalize(username);
+        var address = AttemptAddress(actor.ClientAddress);
+        UserWithCode? found;
+        List<CodeAttemptCounter> counters;
+        await using (var read = await contexts.CreateDbContextAsync())
+        {
+            found = await read.OrgUsers.AsNoTracking()
+                .Where(u => u.OrgId == orgId && u.NormalizedUsername == normalized)
+                .Select(u => new UserWithCode(
+                    u.Id,
+                    u.Username,
+                    u.IsActive,
+                    u.IsRegistered,
+                    read.RegistrationCodes
+                        .Where(c => c.UserId == u.Id)
+                        .OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
+                        .Select(c => new LatestCode(c.Id, c.CodeHash, c.ExpiresAt, c.UsedAt, c.InvalidatedAt))
+                        .FirstOrDefault()))
+                .FirstOrDefaultAsync();
+            counters = await read.CodeAttemptCounters.AsNoTracking()
+                .Where(c => c.ClientAddress == address
+                    && ((c.OrgId == orgId && c.NormalizedUsername == normalized) || (c.OrgId == "" && c.NormalizedUsername == "")))
+                .ToListAsync();
+        }
+
+        var now = time.GetUtcNow();
+        if (AttemptLimits.Wait(counters, orgId, normalized, now, settings) is { } wait)
+        {
+            return new InitOutcome(InitStatus.TooManyAttempts, RetryAfter: wait);
+        }
+
+        // Exactly one keyed hash whatever was found.
+        var latest = found?.Code;
+        var matches = hasher.Matches(code, latest?.CodeHash ?? NoCodeHash) && latest is not null;
+        if (matches && found!.IsRegistered && latest!.UsedAt is not null)
+        {
+            // Only the code that was theirs tells that the account is registered.
+            return new InitOutcome(InitStatus.AlreadyRegistered);
+        }
+
+        var valid = latest is { UsedAt: null, InvalidatedAt: null } && found is { IsActive: true, IsRegistered: false };
+        if (matches && valid)
+        {
+            return await StartAsync(orgId, normalized, address, found!, latest!, actor, nonce, settings);
+        }
+
+        var attempt = await writes.ExecuteAsync(async db =>
+        {
+            if (nonce is not null && !await RegistrationService.ClaimNonceAsync(db, nonce))
+            {
+                return new InitOutcome(InitStatus.NonceReplayed);
+            }
+
+            var at = time.GetUtcNow();
+            var (limited, locked) = await AttemptLimits.CheckLockedAsync(db, orgId, normalized, address, at, settings);
+            if (limited is { } retryAfter)
+            {
+                return new InitOutcome(InitStatus.TooManyAttempts, RetryAfter: retryAfter);
+            }
+
+            AttemptLimits.CountFailure(db, locked, orgId, normalized, address, at, settings);
+            db.PublicRequests.Add(new PublicRequest
+            {
+                Id = Guid.CreateVersion7(at),
+                Kind = PublicRequestKind.WrongCode,
+                OrgId = orgId,
+                NormalizedUsername = normalized,
+                CodeId = valid ? latest!.Id : null,
+                ActorKind = actor.Kind,
+                ActorId = actor.Id,
+                ClientAddress = actor.ClientAddress,
+                CreatedAt = at,
+                CorrelationId = db.CorrelationId,
+            });
+            return new InitOutcome(InitStatus.NotAuthorized);
+        });
+        if (attempt.Status == InitStatus.NotAuthorized)
+        {
+            requestSignal.Notify();
+        }
+
+        return attempt;
+    }
+
+    private async Task<InitOutcome> StartAsync(string orgId, string normalized, string address, UserWithCode user, LatestCode code, Actor actor, NonceClaim? nonce, RegistrationOptions settings)
     {
         var challengeId = Guid.CreateVersion7(time.GetUtcNow());
         var challenge = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        var result = await writes.ExecuteAsync(db => InitInTransactionAsync(db, orgId, username, code, actor, nonce, challengeId, challenge));
-        if (result.CutOff)
+        var result = await writes.ExecuteAsync(async db =>
         {
-            telemetry.GuessingCutoff(actor.Kind);
-        }
+            if (nonce is not null && !await RegistrationService.ClaimNonceAsync(db, nonce))
+            {
+                return new InitResult(InitStatus.NonceReplayed);
+            }
+
+            var now = time.GetUtcNow();
+
+            // However many attempts ran at once, only those the limits allowed get an answer, the right code too.
+            var (limited, _) = await AttemptLimits.CheckLockedAsync(db, orgId, normalized, address, now, settings);
+            if (limited is { } retryAfter)
+            {
+                return new InitResult(InitStatus.TooManyAttempts, RetryAfter: retryAfter);
+            }
+
+            // Right code: the streak of wrong ones is over (the counter counts wrong codes in a row). Refused if the code
+            // stopped being valid since it was read.
+            var current = await db.RegistrationCodes
+                .Where(c => c.Id == code.Id && c.UsedAt == null && c.InvalidatedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.FailedAttempts, 0));
+            if (current == 0)
+            {
+                return new InitResult(InitStatus.NotAuthorized);
+            }
+
+            // And this address's wrong tries for the user are forgiven: it has shown it holds the code.
+            await db.CodeAttemptCounters
+                .Where(c => c.OrgId == orgId && c.NormalizedUsername == normalized && c.ClientAddress == address)
+                .ExecuteDeleteAsync();
+            if (code.ExpiresAt <= now)
+            {
+                return new InitResult(InitStatus.CodeExpired);
+            }
+
+            var expiresAt = now + settings.ChallengeLifetime;
+            db.RegistrationChallenges.Add(new RegistrationChallenge
+            {
+                Id = challengeId,
+                OrgId = orgId,
+                UserId = user.Id,
+                CodeId = code.Id,
+                Challenge = challenge,
+                CreatedAt = now,
+                ExpiresAt = expiresAt,
+            });
+            db.Audit(now, orgId, AuditActions.RegistrationStarted, actor, user.Id, $"challenge {challengeId}, expires {expiresAt:O}");
+            return new InitResult(InitStatus.Started, user.Id, user.Username, now, expiresAt);
+        });
 
         if (result.Status != InitStatus.Started)
         {
-            return new InitOutcome(result.Status);
+            return new InitOutcome(result.Status, RetryAfter: result.RetryAfter);
         }
 
         // Signed after the commit: the writer's time goes to the database alone.
         var token = RegistrationToken.Create(keys.TokenSigningKey, new RegistrationTokenClaims(result.UserId!, challengeId, orgId, result.Username!, result.CreatedAt, result.ExpiresAt));
         return new InitOutcome(InitStatus.Started, new StartedRegistration(result.UserId!, result.Username!, orgId, challengeId, challenge, token, result.ExpiresAt));
     }
+
+    /// <summary>The address the wrong-code limits count under (bounded to the column, "unknown" when there is none).</summary>
+    private static string AttemptAddress(string? clientAddress) =>
+        string.IsNullOrEmpty(clientAddress) ? "unknown" : clientAddress[..Math.Min(clientAddress.Length, 64)];
+
+    private sealed record UserWithCode(string Id, string Username, bool IsActive, bool IsRegistered, LatestCode? Code);
+
+    private sealed record LatestCode(Guid Id, byte[] CodeHash, DateTimeOffset ExpiresAt, DateTimeOffset? UsedAt, DateTimeOffset? InvalidatedAt);
 
     /// <summary>The claims of a valid, unexpired token; whether its challenge is still open is checked on completion.</summary>
     public RegistrationTokenClaims? ReadToken(string? token) => RegistrationToken.Read(keys.TokenSigningKey, token, time.GetUtcNow());
@@ -121,14 +271,9 @@ public sealed class RegistrationCompletionService(
         var completed = await writes.ExecuteAsync(async db =>
         {
             var now = time.GetUtcNow();
-            if (nonce is not null)
+            if (nonce is not null && !await RegistrationService.ClaimNonceAsync(db, nonce))
             {
-                if (await db.UsedNonces.AnyAsync(n => n.Key == nonce.Key))
-                {
-                    return new CompleteOutcome(CompleteStatus.NonceReplayed);
-                }
-
-                db.UsedNonces.Add(new UsedNonce { Key = nonce.Key, ExpiresAt = nonce.ExpiresAt });
+                return new CompleteOutcome(CompleteStatus.NonceReplayed);
             }
 
             // The user first, locked: every writer of a user's codes takes that lock before anything else, so of two
@@ -179,101 +324,5 @@ public sealed class RegistrationCompletionService(
         return completed;
     }
 
-    private sealed record InitResult(InitStatus Status, string? UserId = null, string? Username = null, DateTimeOffset CreatedAt = default, DateTimeOffset ExpiresAt = default, bool CutOff = false);
-
-    private async Task<InitResult> InitInTransactionAsync(PortalDbContext db, string orgId, string username, string input, Actor actor, NonceClaim? nonce, Guid challengeId, string challenge)
-    {
-        var now = time.GetUtcNow();
-        var settings = options.CurrentValue;
-        if (nonce is not null)
-        {
-            if (await db.UsedNonces.AnyAsync(n => n.Key == nonce.Key))
-            {
-                return new InitResult(InitStatus.NonceReplayed);
-            }
-
-            db.UsedNonces.Add(new UsedNonce { Key = nonce.Key, ExpiresAt = nonce.ExpiresAt });
-        }
-
-        var normalized = EmailAddress.Normalize(username);
-        var user = await db.OrgUsers
-            .Where(u => u.OrgId == orgId && u.NormalizedUsername == normalized)
-            .Select(u => new { u.Id, u.Username, u.IsActive, u.IsRegistered })
-            .FirstOrDefaultAsync();
-        if (user is { IsRegistered: true })
-        {
-            return new InitResult(InitStatus.AlreadyRegistered);
-        }
-
-        var code = user is { IsActive: true }
-            ? await db.RegistrationCodes
-                .Where(c => c.UserId == user.Id)
-                .OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
-                .Select(c => new { c.Id, c.CodeHash, c.ExpiresAt, c.UsedAt, c.InvalidatedAt })
-                .FirstOrDefaultAsync()
-            : null;
-        if (code is null || code.UsedAt is not null || code.InvalidatedAt is not null)
-        {
-            _ = hasher.Matches(input, NoCodeHash);
-            return new InitResult(InitStatus.NotAuthorized);
-        }
-
-        // The attempt takes a slot in one statement that also refuses once the slots are gone, so however many
-        // attempts run at once (here or on another instance), at most MaxFailedAttempts are ever compared.
-        var won = await db.RegistrationCodes
-            .Where(c => c.Id == code.Id && c.UsedAt == null && c.InvalidatedAt == null && c.FailedAttempts < settings.MaxFailedAttempts)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.FailedAttempts, c => c.FailedAttempts + 1));
-        if (won == 0)
-        {
-            _ = hasher.Matches(input, NoCodeHash);
-            var cutOff = await InvalidateForGuessingAsync(db, orgId, user!.Id, code.Id, actor, now);
-            return new InitResult(InitStatus.NotAuthorized, CutOff: cutOff);
-        }
-
-        if (!hasher.Matches(input, code.CodeHash))
-        {
-            var attempts = await db.RegistrationCodes.Where(c => c.Id == code.Id).Select(c => c.FailedAttempts).FirstAsync();
-            db.Audit(now, orgId, AuditActions.WrongCode, actor, user!.Id, $"attempt {attempts} of {settings.MaxFailedAttempts}");
-            var cutOff = attempts >= settings.MaxFailedAttempts && await InvalidateForGuessingAsync(db, orgId, user.Id, code.Id, actor, now);
-            return new InitResult(InitStatus.NotAuthorized, CutOff: cutOff);
-        }
-
-        // Right code: the streak of wrong ones is over (the counter counts wrong codes in a row).
-        await db.RegistrationCodes
-            .Where(c => c.Id == code.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.FailedAttempts, 0));
-        if (code.ExpiresAt <= now)
-        {
-            return new InitResult(InitStatus.CodeExpired);
-        }
-
-        var expiresAt = now + settings.ChallengeLifetime;
-        db.RegistrationChallenges.Add(new RegistrationChallenge
-        {
-            Id = challengeId,
-            OrgId = orgId,
-            UserId = user!.Id,
-            CodeId = code.Id,
-            Challenge = challenge,
-            CreatedAt = now,
-            ExpiresAt = expiresAt,
-        });
-        db.Audit(now, orgId, AuditActions.RegistrationStarted, actor, user.Id, $"challenge {challengeId}, expires {expiresAt:O}");
-        return new InitResult(InitStatus.Started, user.Id, user.Username, now, expiresAt);
-    }
-
-    private static async Task<bool> InvalidateForGuessingAsync(PortalDbContext db, string orgId, string userId, Guid codeId, Actor actor, DateTimeOffset now)
-    {
-        var invalidated = await db.RegistrationCodes
-            .Where(c => c.Id == codeId && c.InvalidatedAt == null && c.UsedAt == null)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.InvalidatedAt, now)
-                .SetProperty(c => c.InvalidatedReason, TooManyAttempts));
-        if (invalidated > 0)
-        {
-            db.Audit(now, orgId, AuditActions.CodeLocked, actor, userId, TooManyAttempts);
-        }
-
-        return invalidated > 0;
-    }
+    private sealed record InitResult(InitStatus Status, string? UserId = null, string? Username = null, DateTimeOffset CreatedAt = default, DateTimeOffset ExpiresAt = default, TimeSpan? RetryAfter = null);
 }

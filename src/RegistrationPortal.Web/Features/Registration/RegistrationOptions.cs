@@ -19,9 +19,38 @@ public sealed class RegistrationOptions
     /// <summary>Base64 of at least 32 random bytes. When empty, a key is made once and kept in the database, protected by Data Protection.</summary>
     public string? CodeHashKey { get; set; }
 
-    /// <summary>Wrong codes in a row after which the current code is invalidated.</summary>
-    [Range(1, 100)]
+    /// <summary>
+    /// Wrong codes one client address may try for one user within <see cref="FailedAttemptWindow"/>; then that address
+    /// is refused for that user until the window ends. The code itself lives on, so a stranger's guesses never stop the
+    /// person who holds it.
+    /// </summary>
+    [Range(1, 1_000_000)]
     public int MaxFailedAttempts { get; set; } = 5;
+
+    /// <summary>Wrong codes one client address may try, for any users, within <see cref="FailedAttemptWindow"/>.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxFailedAttemptsPerAddress { get; set; } = 30;
+
+    /// <summary>
+    /// Wrong codes in a row, from every address together, after which the user's current code is invalidated (NIST SP
+    /// 800-63B allows at most 100). Counted as the wrong tries are processed, moments after they are answered.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxFailedAttemptsPerCode { get; set; } = 100;
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan FailedAttemptWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How long the processor of the public doors' requests gathers them after the first arrives, before resolving them in
+    /// one write: more requests per write, and the work no longer follows any one request in time.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan RequestGatherDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>False keeps this instance from resolving the public doors' requests (another instance on the same database does).</summary>
+    public bool RequestProcessorEnabled { get; set; } = true;
+
 
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan ChallengeLifetime { get; set; } = TimeSpan.FromMinutes(10);

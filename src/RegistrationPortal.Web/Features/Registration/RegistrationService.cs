@@ -28,6 +28,17 @@ public enum ResendStatus
 /// <summary>The true outcome of a resend. Admins see it; the public doors answer the same whatever it is.</summary>
 public sealed record ResendOutcome(ResendStatus Status, TimeSpan? RetryAfter = null, string? Email = null, DateTimeOffset? ExpiresAt = null);
 
+public enum PublicResendStatus
+{
+    /// <summary>Recorded; resolved moments later (a code is mailed if, and only if, the user is pending).</summary>
+    Accepted,
+    Throttled,
+    NonceReplayed,
+}
+
+/// <summary>What a public door may know of a resend it asked for: the same for every user, known or not.</summary>
+public sealed record PublicResendOutcome(PublicResendStatus Status, TimeSpan? RetryAfter = null);
+
 public enum InviteStatus
 {
     Invited,
@@ -100,12 +111,288 @@ public sealed class RegistrationService(
     CodeHasher hasher,
     IDataProtectionProvider dataProtection,
     EmailSignal emailSignal,
+    PublicRequestSignal requestSignal,
     TimeProvider time,
     IOptionsMonitor<RegistrationOptions> options,
     PortalTelemetry telemetry)
 {
     private readonly IDataProtector _payloadProtector = dataProtection.CreateProtector(OutboxPayload.Purpose);
 
+    /// <summary>
+    /// A resend asked for through a public door (the API, the self-service page). The work before the answer is the same
+    /// whoever the user is: the nonce, the per-user throttle (kept for unknown users alike), and a recorded request, in
+    /// one write; <see cref="PublicRequestProcessor"/> then resolves the user and issues the code through
+    /// <see cref="ProcessPublicRequestsAsync"/>. So neither the answer nor its timing tells whether the account exists.
+    /// </summary>
+    public async Task<PublicResendOutcome> RequestResendAsync(string orgId, string username, Actor actor, NonceClaim? nonce = null)
+    {
+        using var span = PortalTelemetry.StartActivity("registration.resend")
+            .SetTag("portal.door", PortalTelemetry.Door(actor.Kind))
+            .SetTag("portal.org_id", orgId);
+        var normalized = EmailAddress.Normalize(username);
+        var correlationId = PortalTelemetry.CurrentCorrelationId();
+        var traceParent = Activity.Current?.Id;
+        var outcome = await writes.ExecuteAsync(async db =>
+        {
+            if (nonce is not null && !await ClaimNonceAsync(db, nonce))
+            {
+                return new PublicResendOutcome(PublicResendStatus.NonceReplayed);
+            }
+
+            var throttle = await db.ResendThrottles.ForUpdate().FirstOrDefaultAsync(t => t.OrgId == orgId && t.NormalizedUsername == normalized);
+            var now = time.GetUtcNow();
+            if (ResendThrottling.Check(throttle, now, options.CurrentValue) is { } retryAfter)
+            {
+                return new PublicResendOutcome(PublicResendStatus.Throttled, retryAfter);
+            }
+
+            ResendThrottling.Record(db, throttle, orgId, normalized, now);
+            db.PublicRequests.Add(new PublicRequest
+            {
+                Id = Guid.CreateVersion7(now),
+                Kind = PublicRequestKind.Resend,
+                OrgId = orgId,
+                NormalizedUsername = normalized,
+                ActorKind = actor.Kind,
+                ActorId = actor.Id,
+                ClientAddress = actor.ClientAddress,
+                CreatedAt = now,
+                CorrelationId = correlationId,
+                TraceParent = traceParent,
+            });
+            return new PublicResendOutcome(PublicResendStatus.Accepted);
+        });
+        span.SetTag("portal.outcome", outcome.Status.ToString().ToLowerInvariant());
+        if (outcome.Status == PublicResendStatus.Accepted)
+        {
+            requestSignal.Notify();
+        }
+        else
+        {
+            // The true outcome of an accepted request is counted once it is resolved.
+            telemetry.Resend(actor.Kind, outcome.Status == PublicResendStatus.Throttled ? ResendStatus.Throttled : ResendStatus.NonceReplayed);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// Resolves up to <paramref name="max"/> of the public doors' recorded requests, oldest first, in one write: a
+    /// pending user's resend issues a code exactly as <see cref="ResendAsync"/> does (unless a code issued after the
+    /// request already answers it), a registered or deactivated user's is audited as skipped, an unknown one is dropped;
+    /// a wrong code counts against the code it was tried on, which dies at
+    /// <see cref="RegistrationOptions.MaxFailedAttemptsPerCode"/> in a row. Returns how many requests were resolved.
+    /// </summary>
+    public async Task<int> ProcessPublicRequestsAsync(int max)
+    {
+        List<Guid> ids;
+        int resends;
+        await using (var read = await writes.Contexts.CreateDbContextAsync())
+        {
+            var waiting = await read.PublicRequests.AsNoTracking()
+                .OrderBy(r => r.Id)
+                .Take(max)
+                .Select(r => new { r.Id, r.Kind })
+                .ToListAsync();
+            ids = waiting.Select(r => r.Id).ToList();
+            resends = waiting.Count(r => r.Kind == PublicRequestKind.Resend);
+        }
+
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        // The secrets are made outside the writer, one for each resend that may need one.
+        var codes = new List<PreparedCode>(resends);
+        for (var i = 0; i < resends; i++)
+        {
+            codes.Add(PrepareCode());
+        }
+
+        var result = await writes.ExecuteAsync(db => ProcessInTransactionAsync(db, ids, codes));
+        if (result.Sent > 0)
+        {
+            emailSignal.Notify();
+        }
+
+        foreach (var (kind, status) in result.Outcomes)
+        {
+            telemetry.Resend(kind, status);
+        }
+
+        for (var i = 0; i < result.CutOffs; i++)
+        {
+            telemetry.GuessingCutoff(ActorKind.ApiApplication);
+        }
+
+        return result.Processed;
+    }
+
+    private sealed record ProcessResult(int Processed, int Sent, int CutOffs, List<(ActorKind Kind, ResendStatus Status)> Outcomes);
+
+    private async Task<ProcessResult> ProcessInTransactionAsync(PortalDbContext db, List<Guid> ids, List<PreparedCode> codes)
+    {
+        // Rows another host is resolving are skipped (PostgreSQL); on SQLite the writer is alone.
+        var requests = await db.PublicRequests.AsNoTracking()
+            .Where(r => ids.Contains(r.Id))
+            .OrderBy(r => r.Id)
+            .ForUpdateSkipLocked()
+            .ToListAsync();
+        var outcomes = new List<(ActorKind, ResendStatus)>();
+        if (requests.Count == 0)
+        {
+            return new ProcessResult(0, 0, 0, outcomes);
+        }
+
+        var orgIds = requests.Select(r => r.OrgId).Distinct(StringComparer.Ordinal).ToList();
+        var names = requests.Select(r => r.NormalizedUsername).Distinct(StringComparer.Ordinal).ToList();
+
+        // Users in key order, locked: the order every writer of a user's codes takes them in.
+        var users = (await db.OrgUsers
+                .Where(u => orgIds.Contains(u.OrgId) && names.Contains(u.NormalizedUsername))
+                .OrderBy(u => u.Id)
+                .Select(u => new { u.Id, u.OrgId, u.Username, u.NormalizedUsername, u.IsActive, u.IsRegistered })
+                .ForUpdate()
+                .ToListAsync())
+            .ToDictionary(u => (u.OrgId, u.NormalizedUsername));
+        var userIds = users.Values.Select(u => u.Id).ToList();
+
+        // When each user's outstanding code was issued: a request made before it is answered by it already.
+        var issuedAt = (await db.RegistrationCodes.AsNoTracking()
+                .Where(c => userIds.Contains(c.UserId) && c.UsedAt == null && c.InvalidatedAt == null)
+                .Select(c => new { c.UserId, c.CreatedAt })
+                .ToListAsync())
+            .GroupBy(c => c.UserId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Max(c => c.CreatedAt), StringComparer.Ordinal);
+
+        var now = time.GetUtcNow();
+        var audits = new List<AuditEvent>();
+        var issued = new List<IssuedCode>();
+        var sendIds = new List<string>();
+        var wrongByCode = new Dictionary<Guid, List<PublicRequest>>();
+        foreach (var request in requests)
+        {
+            users.TryGetValue((request.OrgId, request.NormalizedUsername), out var user);
+            var actor = new Actor(request.ActorKind, request.ActorId, request.ClientAddress);
+            if (request.Kind == PublicRequestKind.WrongCode)
+            {
+                if (user is not null && request.CodeId is { } codeId)
+                {
+                    (wrongByCode.TryGetValue(codeId, out var list) ? list : wrongByCode[codeId] = []).Add(request);
+                }
+
+                continue;
+            }
+
+            if (user is null)
+            {
+                outcomes.Add((request.ActorKind, ResendStatus.Unknown));
+                continue;
+            }
+
+            if (!user.IsActive || user.IsRegistered)
+            {
+                var status = user.IsRegistered ? ResendStatus.AlreadyRegistered : ResendStatus.Deactivated;
+                audits.Add(AuditExtensions.Event(now, user.OrgId, AuditActions.ResendSkipped, actor, user.Id, status.ToString(), request.CorrelationId));
+                outcomes.Add((request.ActorKind, status));
+                continue;
+            }
+
+            if (sendIds.Contains(user.Id) || (issuedAt.TryGetValue(user.Id, out var at) && at > request.CreatedAt))
+            {
+                // A code issued since the request (for another request of the batch, by an admin) already answers it.
+                outcomes.Add((request.ActorKind, ResendStatus.Sent));
+                continue;
+            }
+
+            var code = NewCode(user.OrgId, user.Id, user.Username, actor, now, codes[issued.Count], request.CorrelationId, request.TraceParent);
+            issued.Add(code);
+            sendIds.Add(user.Id);
+            outcomes.Add((request.ActorKind, ResendStatus.Sent));
+        }
+
+        await InvalidateUnusedCodesAsync(db, sendIds, now);
+        await using (var insert = PreparedInsert<RegistrationCode>.Create(db))
+        {
+            await insert.InsertAsync(issued.Select(i => i.Code));
+        }
+
+        await using (var insert = PreparedInsert<OutboxMessage>.Create(db))
+        {
+            await insert.InsertAsync(issued.Select(i => i.Email));
+        }
+
+        var cutOffs = 0;
+        foreach (var (codeId, wrong) in wrongByCode)
+        {
+            cutOffs += await CountWrongCodesAsync(db, codeId, wrong, audits, now) ? 1 : 0;
+        }
+
+        await using (var insert = PreparedInsert<AuditEvent>.Create(db))
+        {
+            await insert.InsertAsync(audits.Concat(issued.Select(i => i.Audit)));
+        }
+
+        var resolved = requests.Select(r => r.Id).ToList();
+        await db.PublicRequests.Where(r => resolved.Contains(r.Id)).ExecuteDeleteAsync();
+        return new ProcessResult(requests.Count, issued.Count, cutOffs, outcomes);
+    }
+
+    /// <summary>Counts wrong codes against the code they were tried on; true when this cut the code off.</summary>
+    private async Task<bool> CountWrongCodesAsync(PortalDbContext db, Guid codeId, List<PublicRequest> wrong, List<AuditEvent> audits, DateTimeOffset now)
+    {
+        var settings = options.CurrentValue;
+        var code = await db.RegistrationCodes
+            .Where(c => c.Id == codeId && c.UsedAt == null && c.InvalidatedAt == null)
+            .Select(c => new { c.OrgId, c.UserId, c.FailedAttempts })
+            .FirstOrDefaultAsync();
+        if (code is null)
+        {
+            return false;
+        }
+
+        var attempts = code.FailedAttempts;
+        foreach (var request in wrong)
+        {
+            attempts++;
+            var actor = new Actor(request.ActorKind, request.ActorId, request.ClientAddress);
+            audits.Add(AuditExtensions.Event(now, code.OrgId, AuditActions.WrongCode, actor, code.UserId, $"attempt {attempts} of {settings.MaxFailedAttemptsPerCode}", request.CorrelationId));
+        }
+
+        var cutOff = attempts >= settings.MaxFailedAttemptsPerCode;
+        await db.RegistrationCodes
+            .Where(c => c.Id == codeId)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.FailedAttempts, attempts)
+                .SetProperty(c => c.InvalidatedAt, c => cutOff ? now : c.InvalidatedAt)
+                .SetProperty(c => c.InvalidatedReason, c => cutOff ? RegistrationCompletionService.TooManyAttempts : c.InvalidatedReason));
+        if (cutOff)
+        {
+            var last = wrong[^1];
+            audits.Add(AuditExtensions.Event(now, code.OrgId, AuditActions.CodeLocked, new Actor(last.ActorKind, last.ActorId, last.ClientAddress), code.UserId, RegistrationCompletionService.TooManyAttempts, last.CorrelationId));
+        }
+
+        return cutOff;
+    }
+
+    /// <summary>Records the nonce as used in the caller's write; false when it was used before.</summary>
+    internal static async Task<bool> ClaimNonceAsync(PortalDbContext db, NonceClaim nonce)
+    {
+        if (await db.UsedNonces.AnyAsync(n => n.Key == nonce.Key))
+        {
+            return false;
+        }
+
+        db.UsedNonces.Add(new UsedNonce { Key = nonce.Key, ExpiresAt = nonce.ExpiresAt });
+        return true;
+    }
+
+    /// <summary>
+    /// A resend with its true outcome, for the admin portal and the operator: an admin's resend is never held back by
+    /// the per-user cooldown (which guards the public doors); it still counts towards it, and the audit event says when
+    /// it overrode it.
+    /// </summary>
     public async Task<ResendOutcome> ResendAsync(string orgId, string username, Actor actor, NonceClaim? nonce = null)
     {
         using var span = PortalTelemetry.StartActivity("registration.resend")
@@ -312,14 +599,9 @@ public sealed class RegistrationService(
 
     private async Task<ResendOutcome> ResendInTransactionAsync(PortalDbContext db, string orgId, string username, Actor actor, NonceClaim? nonce, PreparedCode code)
     {
-        if (nonce is not null)
+        if (nonce is not null && !await ClaimNonceAsync(db, nonce))
         {
-            if (await db.UsedNonces.AnyAsync(n => n.Key == nonce.Key))
-            {
-                return new ResendOutcome(ResendStatus.NonceReplayed);
-            }
-
-            db.UsedNonces.Add(new UsedNonce { Key = nonce.Key, ExpiresAt = nonce.ExpiresAt });
+            return new ResendOutcome(ResendStatus.NonceReplayed);
         }
 
         var normalized = EmailAddress.Normalize(username);
@@ -342,7 +624,7 @@ public sealed class RegistrationService(
         // counter back in time).
         var now = time.GetUtcNow();
         var wait = ResendThrottling.Check(throttle, now, options.CurrentValue);
-        if (wait is { } retryAfter)
+        if (wait is { } retryAfter && actor.Kind != ActorKind.Admin)
         {
             return new ResendOutcome(ResendStatus.Throttled, retryAfter);
         }
@@ -352,6 +634,11 @@ public sealed class RegistrationService(
         if (user is null)
         {
             return new ResendOutcome(ResendStatus.Unknown);
+        }
+
+        if (wait is { } overridden)
+        {
+            db.Audit(now, orgId, AuditActions.ResendCooldownOverridden, actor, user.Id, $"the per-user limit would have asked to wait {Math.Ceiling(overridden.TotalSeconds)} s");
         }
 
         if (!user.IsActive || user.IsRegistered)
@@ -503,7 +790,7 @@ public sealed class RegistrationService(
     }
 
     /// <summary>The rows of a new code: the code, its email in the outbox, and its audit event.</summary>
-    private IssuedCode NewCode(string orgId, string userId, string email, Actor actor, DateTimeOffset now, PreparedCode code, string? correlationId)
+    private IssuedCode NewCode(string orgId, string userId, string email, Actor actor, DateTimeOffset now, PreparedCode code, string? correlationId, string? traceParent = null)
     {
         var expiresAt = now + options.CurrentValue.CodeLifetime;
         var entity = new RegistrationCode
@@ -528,7 +815,7 @@ public sealed class RegistrationService(
             Status = OutboxStatus.Pending,
             CreatedAt = now,
             NextAttemptAt = now,
-            TraceParent = Activity.Current?.Id,
+            TraceParent = traceParent ?? Activity.Current?.Id,
         };
         return new IssuedCode(entity, message, AuditExtensions.Event(now, orgId, AuditActions.CodeSent, actor, userId, $"through {actor.Kind}, expires {expiresAt:O}", correlationId));
     }

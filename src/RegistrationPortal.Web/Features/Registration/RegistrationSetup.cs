@@ -15,6 +15,8 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<ServerKeys>();
         builder.Services.AddSingleton<CodeHasher>();
         builder.Services.AddSingleton<RegistrationService>();
+        builder.Services.AddSingleton<PublicRequestSignal>();
+        builder.Services.AddHostedService<PublicRequestProcessor>();
         builder.Services.AddSingleton<SelfServiceLimiter>();
         builder.Services.AddSingleton<RegistrationCompletionService>();
         builder.Services.AddHostedService<UsedNoncePruner>();

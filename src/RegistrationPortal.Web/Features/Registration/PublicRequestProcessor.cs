@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Options;
+
+namespace RegistrationPortal.Web.Features.Registration;
+
+/// <summary>Wakes the <see cref="PublicRequestProcessor"/> when a public door has recorded a request.</summary>
+public sealed class PublicRequestSignal : IDisposable
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        // At most one wake-up waits: a second request before the processor runs is taken in the same batch.
+        if (_signal.CurrentCount == 0)
+        {
+            try
+            {
+                _signal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+            }
+        }
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+
+    public void Dispose() => _signal.Dispose();
+}
+
+/// <summary>
+/// Resolves what the public doors recorded (<see cref="PublicRequest"/>): woken by each request, it gathers for
+/// <see cref="RegistrationOptions.RequestGatherDelay"/>, then resolves everything waiting in writes of up to
+/// <see cref="BatchSize"/>. It also polls, so requests left by a host that stopped (or by another host) are resolved.
+/// </summary>
+public sealed class PublicRequestProcessor(
+    RegistrationService registration,
+    PublicRequestSignal signal,
+    IOptionsMonitor<RegistrationOptions> options,
+    ILogger<PublicRequestProcessor> logger) : BackgroundService
+{
+    public const int BatchSize = 256;
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.CurrentValue.RequestProcessorEnabled)
+        {
+            return;
+        }
+
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (await signal.WaitAsync(PollInterval, stoppingToken) && options.CurrentValue.RequestGatherDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(options.CurrentValue.RequestGatherDelay, stoppingToken);
+                }
+
+                await DrainAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Resolves every waiting request; what was recorded before a stop is resolved at the next start.</summary>
+    private async Task DrainAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested && await registration.ProcessPublicRequestsAsync(BatchSize) == BatchSize)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Resolving the public doors' requests failed; trying again shortly");
+        }
+    }
+}
