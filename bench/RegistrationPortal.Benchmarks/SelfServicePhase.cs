@@ -32,7 +32,9 @@ internal static partial class SelfServicePhase
 
     /// <summary><paramref name="perCase"/> form posts of each case, shuffled, sent by <paramref name="clients"/> clients
     /// that each keep their own cookies.</summary>
-    public static async Task<PhaseResult> RunAsync(Uri baseAddress, TestData data, int perCase, int clients, CancellationToken ct)
+    /// <param name="lookAlike">Unknown users named like the pending ones (never seeded), so their rows fall among the
+    /// others' in every index and only existence differs.</param>
+    public static async Task<PhaseResult> RunAsync(Uri baseAddress, TestData data, int perCase, int clients, CancellationToken ct, bool lookAlike = false)
     {
         var probes = new List<(int Case, string Email, string OrgId)>(perCase * Names.Length);
         for (var i = 0; i < perCase; i++)
@@ -40,8 +42,8 @@ internal static partial class SelfServicePhase
             probes.Add((0, TestData.PendingEmail(i), data.OrgId));
             probes.Add((1, TestData.RegisteredEmail(i), data.OrgId));
             probes.Add((2, TestData.DeactivatedEmail(i), data.OrgId));
-            probes.Add((3, $"self-service-unknown-{i}@bench.example", data.OrgId));
-            probes.Add((4, $"self-service-nobody-{i}@bench.example", Ids.New(Ids.Organization)));
+            probes.Add((3, lookAlike ? TestData.PendingEmail(data.Pending + i) : $"self-service-unknown-{i}@bench.example", data.OrgId));
+            probes.Add((4, lookAlike ? TestData.PendingEmail(i) : $"self-service-nobody-{i}@bench.example", Ids.New(Ids.Organization)));
         }
 
         var mix = probes.ToArray();

@@ -84,19 +84,29 @@ public sealed class RegistrationCompletionService(
         List<CodeAttemptCounter> counters;
         await using (var read = await contexts.CreateDbContextAsync())
         {
-            found = await read.OrgUsers.AsNoTracking()
+            // Two statements whoever is asked about, each a seek: the user with the id of their latest code, then that
+            // code by its key (for no user, a key that names no code).
+            var user = await read.OrgUsers.AsNoTracking()
                 .Where(u => u.OrgId == orgId && u.NormalizedUsername == normalized)
-                .Select(u => new UserWithCode(
+                .Select(u => new
+                {
                     u.Id,
                     u.Username,
                     u.IsActive,
                     u.IsRegistered,
-                    read.RegistrationCodes
+                    CodeId = read.RegistrationCodes
                         .Where(c => c.UserId == u.Id)
                         .OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
-                        .Select(c => new LatestCode(c.Id, c.CodeHash, c.ExpiresAt, c.UsedAt, c.InvalidatedAt))
-                        .FirstOrDefault()))
+                        .Select(c => (Guid?)c.Id)
+                        .FirstOrDefault(),
+                })
                 .FirstOrDefaultAsync();
+            var codeId = user?.CodeId ?? Guid.Empty;
+            var latestCode = await read.RegistrationCodes.AsNoTracking()
+                .Where(c => c.Id == codeId)
+                .Select(c => new LatestCode(c.Id, c.CodeHash, c.ExpiresAt, c.UsedAt, c.InvalidatedAt))
+                .FirstOrDefaultAsync();
+            found = user is null ? null : new UserWithCode(user.Id, user.Username, user.IsActive, user.IsRegistered, latestCode);
             counters = await read.CodeAttemptCounters.AsNoTracking()
                 .Where(c => c.ClientAddress == address
                     && ((c.OrgId == orgId && c.NormalizedUsername == normalized) || (c.OrgId == "" && c.NormalizedUsername == "")))
