@@ -136,6 +136,9 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
             e.Property(c => c.IssuedBy).HasMaxLength(64);
             e.HasIndex(c => new { c.UserId, c.CreatedAt });
 
+            // Init looks a typed code up by its keyed hash, so a wrong code misses the same index whoever is asked about.
+            e.HasIndex(c => c.CodeHash);
+
             // Retention finds spent codes by expiry: every code is spent by then at the latest.
             e.HasIndex(c => c.ExpiresAt);
             e.HasOne<OrgUser>().WithMany().HasForeignKey(c => c.UserId);

@@ -559,9 +559,6 @@ namespace RegistrationPortal.Web.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid?>("CodeId")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("CorrelationId")
                         .HasMaxLength(64)
                         .IsUnicode(false)
@@ -692,6 +689,8 @@ namespace RegistrationPortal.Web.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CodeHash");
 
                     b.HasIndex("ExpiresAt");
 

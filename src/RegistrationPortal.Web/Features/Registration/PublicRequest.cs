@@ -26,9 +26,6 @@ public sealed class PublicRequest
 
     public required string NormalizedUsername { get; init; }
 
-    /// <summary>For <see cref="PublicRequestKind.WrongCode"/>: the user's valid code the attempt was checked against, if any.</summary>
-    public Guid? CodeId { get; init; }
-
     public ActorKind ActorKind { get; init; }
 
     public string? ActorId { get; init; }

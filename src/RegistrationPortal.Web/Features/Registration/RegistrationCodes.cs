@@ -90,6 +90,13 @@ public sealed class CodeHasher(ServerKeys keys)
         return HMACSHA256.HashData(keys.CodeHashKey, Encoding.ASCII.GetBytes(normalized));
     }
 
+    /// <summary>
+    /// The keyed hash of what a person typed, to look the code up by; malformed input gets the hash of a string no code
+    /// normalizes to, so it costs the same and finds nothing.
+    /// </summary>
+    public byte[] HashInput(string? input) =>
+        HMACSHA256.HashData(keys.CodeHashKey, Encoding.ASCII.GetBytes(RegistrationCodes.TryNormalize(input, out var normalized) ? normalized : "not a code"));
+
     /// <summary>True when <paramref name="input"/> is the code whose hash is <paramref name="storedHash"/>.</summary>
     public bool Matches(string? input, byte[] storedHash)
     {

@@ -65,48 +65,34 @@ public sealed class RegistrationCompletionService(
     public const string DefaultCredentialName = "Key";
     public const string TooManyAttempts = "too many attempts";
 
-    // Compared against when there is no code to check, so a missing code costs the same HMAC as a wrong one.
-    private static readonly byte[] NoCodeHash = new byte[32];
-
     /// <summary>
     /// Checks a code and, when it is the user's valid code, opens a challenge. A wrong code (or no such user, or no such
-    /// organization) costs the same work whoever the user is: one read of the user with their latest code, one keyed hash,
-    /// and one write that counts the attempt per (user, client address) and per address and records it for
-    /// <see cref="PublicRequestProcessor"/>, which counts it against the user's code. Only the holder of the right code
-    /// learns more (expired, or already registered).
+    /// organization) costs the same work whoever the user is: one keyed hash, one index probe for a code with that hash
+    /// (which a wrong code misses whoever is asked about), the client address's counters, and one write that counts the
+    /// attempt per (user, address) and per address and records it for <see cref="PublicRequestProcessor"/>, which counts
+    /// it against the user's code. Only the holder of the right code learns more (expired, or already registered).
     /// </summary>
     public async Task<InitOutcome> InitAsync(string orgId, string username, string code, Actor actor, NonceClaim? nonce = null)
     {
         var settings = options.CurrentValue;
         var normalized = EmailAddress.Normalize(username);
         var address = AttemptAddress(actor.ClientAddress);
-        UserWithCode? found;
+        CodeOfUser? found;
         List<CodeAttemptCounter> counters;
         await using (var read = await contexts.CreateDbContextAsync())
         {
-            // Two statements whoever is asked about, each a seek: the user with the id of their latest code, then that
-            // code by its key (for no user, a key that names no code).
-            var user = await read.OrgUsers.AsNoTracking()
-                .Where(u => u.OrgId == orgId && u.NormalizedUsername == normalized)
-                .Select(u => new
-                {
+            // The code is looked up by the keyed hash of what was typed: a wrong code misses the index whoever is asked
+            // about, so the reads before a wrong answer are the same for a pending, registered or unknown user alike.
+            var hash = hasher.HashInput(code);
+            found = await read.RegistrationCodes.AsNoTracking()
+                .Where(c => c.CodeHash == hash && c.OrgId == orgId)
+                .Join(read.OrgUsers.Where(u => u.OrgId == orgId && u.NormalizedUsername == normalized), c => c.UserId, u => u.Id, (c, u) => new CodeOfUser(
                     u.Id,
                     u.Username,
                     u.IsActive,
                     u.IsRegistered,
-                    CodeId = read.RegistrationCodes
-                        .Where(c => c.UserId == u.Id)
-                        .OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
-                        .Select(c => (Guid?)c.Id)
-                        .FirstOrDefault(),
-                })
+                    new LatestCode(c.Id, c.CodeHash, c.ExpiresAt, c.UsedAt, c.InvalidatedAt)))
                 .FirstOrDefaultAsync();
-            var codeId = user?.CodeId ?? Guid.Empty;
-            var latestCode = await read.RegistrationCodes.AsNoTracking()
-                .Where(c => c.Id == codeId)
-                .Select(c => new LatestCode(c.Id, c.CodeHash, c.ExpiresAt, c.UsedAt, c.InvalidatedAt))
-                .FirstOrDefaultAsync();
-            found = user is null ? null : new UserWithCode(user.Id, user.Username, user.IsActive, user.IsRegistered, latestCode);
             counters = await read.CodeAttemptCounters.AsNoTracking()
                 .Where(c => c.ClientAddress == address
                     && ((c.OrgId == orgId && c.NormalizedUsername == normalized) || (c.OrgId == "" && c.NormalizedUsername == "")))
@@ -119,17 +105,15 @@ public sealed class RegistrationCompletionService(
             return new InitOutcome(InitStatus.TooManyAttempts, RetryAfter: wait);
         }
 
-        // Exactly one keyed hash whatever was found.
         var latest = found?.Code;
-        var matches = hasher.Matches(code, latest?.CodeHash ?? NoCodeHash) && latest is not null;
-        if (matches && found!.IsRegistered && latest!.UsedAt is not null)
+        if (found is { IsRegistered: true } && latest!.UsedAt is not null)
         {
             // Only the code that was theirs tells that the account is registered.
             return new InitOutcome(InitStatus.AlreadyRegistered);
         }
 
         var valid = latest is { UsedAt: null, InvalidatedAt: null } && found is { IsActive: true, IsRegistered: false };
-        if (matches && valid)
+        if (valid)
         {
             return await StartAsync(orgId, normalized, address, found!, latest!, actor, nonce, settings);
         }
@@ -155,7 +139,6 @@ public sealed class RegistrationCompletionService(
                 Kind = PublicRequestKind.WrongCode,
                 OrgId = orgId,
                 NormalizedUsername = normalized,
-                CodeId = valid ? latest!.Id : null,
                 ActorKind = actor.Kind,
                 ActorId = actor.Id,
                 ClientAddress = actor.ClientAddress,
@@ -172,7 +155,7 @@ public sealed class RegistrationCompletionService(
         return attempt;
     }
 
-    private async Task<InitOutcome> StartAsync(string orgId, string normalized, string address, UserWithCode user, LatestCode code, Actor actor, NonceClaim? nonce, RegistrationOptions settings)
+    private async Task<InitOutcome> StartAsync(string orgId, string normalized, string address, CodeOfUser user, LatestCode code, Actor actor, NonceClaim? nonce, RegistrationOptions settings)
     {
         var challengeId = Guid.CreateVersion7(time.GetUtcNow());
         var challenge = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
@@ -240,7 +223,7 @@ public sealed class RegistrationCompletionService(
     private static string AttemptAddress(string? clientAddress) =>
         string.IsNullOrEmpty(clientAddress) ? "unknown" : clientAddress[..Math.Min(clientAddress.Length, 64)];
 
-    private sealed record UserWithCode(string Id, string Username, bool IsActive, bool IsRegistered, LatestCode? Code);
+    private sealed record CodeOfUser(string Id, string Username, bool IsActive, bool IsRegistered, LatestCode Code);
 
     private sealed record LatestCode(Guid Id, byte[] CodeHash, DateTimeOffset ExpiresAt, DateTimeOffset? UsedAt, DateTimeOffset? InvalidatedAt);
 

@@ -258,13 +258,14 @@ public sealed class RegistrationService(
             .ToDictionary(u => (u.OrgId, u.NormalizedUsername));
         var userIds = users.Values.Select(u => u.Id).ToList();
 
-        // When each user's outstanding code was issued: a request made before it is answered by it already.
-        var issuedAt = (await db.RegistrationCodes.AsNoTracking()
+        // Each user's outstanding code: a resend asked for before it was issued is answered by it already, and a wrong
+        // code tried after it was issued counts against it.
+        var outstanding = (await db.RegistrationCodes.AsNoTracking()
                 .Where(c => userIds.Contains(c.UserId) && c.UsedAt == null && c.InvalidatedAt == null)
-                .Select(c => new { c.UserId, c.CreatedAt })
+                .Select(c => new { c.UserId, c.Id, c.CreatedAt })
                 .ToListAsync())
             .GroupBy(c => c.UserId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Max(c => c.CreatedAt), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => g.MaxBy(c => c.CreatedAt)!, StringComparer.Ordinal);
 
         var now = time.GetUtcNow();
         var audits = new List<AuditEvent>();
@@ -277,9 +278,9 @@ public sealed class RegistrationService(
             var actor = new Actor(request.ActorKind, request.ActorId, request.ClientAddress);
             if (request.Kind == PublicRequestKind.WrongCode)
             {
-                if (user is not null && request.CodeId is { } codeId)
+                if (user is not null && outstanding.TryGetValue(user.Id, out var tried) && tried.CreatedAt <= request.CreatedAt)
                 {
-                    (wrongByCode.TryGetValue(codeId, out var list) ? list : wrongByCode[codeId] = []).Add(request);
+                    (wrongByCode.TryGetValue(tried.Id, out var list) ? list : wrongByCode[tried.Id] = []).Add(request);
                 }
 
                 continue;
@@ -299,7 +300,7 @@ public sealed class RegistrationService(
                 continue;
             }
 
-            if (sendIds.Contains(user.Id) || (issuedAt.TryGetValue(user.Id, out var at) && at > request.CreatedAt))
+            if (sendIds.Contains(user.Id) || (outstanding.TryGetValue(user.Id, out var current) && current.CreatedAt > request.CreatedAt))
             {
                 // A code issued since the request (for another request of the batch, by an admin) already answers it.
                 outcomes.Add((request.ActorKind, ResendStatus.Sent));

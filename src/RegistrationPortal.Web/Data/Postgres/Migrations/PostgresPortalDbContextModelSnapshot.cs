@@ -573,9 +573,6 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
-                    b.Property<Guid?>("CodeId")
-                        .HasColumnType("uuid");
-
                     b.Property<string>("CorrelationId")
                         .HasMaxLength(64)
                         .IsUnicode(false)
@@ -706,6 +703,8 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                         .HasColumnType("character varying(40)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CodeHash");
 
                     b.HasIndex("ExpiresAt");
 
