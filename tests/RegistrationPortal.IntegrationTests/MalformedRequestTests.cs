@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 
 namespace RegistrationPortal.IntegrationTests;
@@ -5,6 +7,10 @@ namespace RegistrationPortal.IntegrationTests;
 /// <summary>A pending user whose invitation code must survive every malformed request.</summary>
 public sealed class MalformedRequestFixture : QueuedMailPortalFixture
 {
+    public ErrorLog Errors { get; } = new();
+
+    protected override Action<IServiceCollection>? Services => services => services.AddSingleton<ILoggerProvider>(Errors);
+
     public string OrgId { get; private set; } = "";
 
     public string Email { get; private set; } = "";
@@ -35,12 +41,20 @@ public sealed class MalformedRequestTests(MalformedRequestFixture fixture) : ICl
     public async Task A_malformed_request_gets_a_4xx_in_the_dfns_shape_and_the_valid_code_stays_valid(string name)
     {
         var malformed = MalformedRequests.All[name];
+        var errorsBefore = fixture.Errors.Entries.Count;
         using var client = fixture.Factory.CreateClient();
         using var request = malformed.ToRequest(fixture.OrgId, fixture.Email);
         using var response = await client.SendAsync(request);
 
+        // Bad input is the client's mistake: nothing for the operator's error log (no unhandled exception, no stack).
+        Assert.Equal([], fixture.Errors.Entries.Skip(errorsBefore));
+
         Assert.InRange((int)response.StatusCode, 400, 499);
-        await DfnsApi.AssertErrorAsync(response, malformed.Status);
+        var message = await DfnsApi.AssertErrorAsync(response, malformed.Status);
+        if (malformed.MessageNames is not null)
+        {
+            Assert.Contains(malformed.MessageNames, message, StringComparison.Ordinal);
+        }
 
         var valid = Assert.Single(await fixture.Factory.ValidCodesAsync(fixture.UserId));
         Assert.True(fixture.Factory.CodeMatches(fixture.InvitationCode, valid.CodeHash), "the invitation code is still the valid one");

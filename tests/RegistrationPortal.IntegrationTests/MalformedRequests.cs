@@ -10,6 +10,7 @@ namespace RegistrationPortal.IntegrationTests;
 
 /// <summary>One malformed call to the <c>/auth</c> surface and the status it must get.</summary>
 /// <param name="Body">The body text; <see cref="MalformedRequests.Org"/> and <see cref="MalformedRequests.User"/> stand for a real org and pending user.</param>
+/// <param name="MessageNames">What the error message must name (the field at fault), when the case says.</param>
 public sealed record MalformedCase(
     HttpStatusCode Status,
     string Method = "PUT",
@@ -18,11 +19,13 @@ public sealed record MalformedCase(
     string? Body = MalformedRequests.ValidBody,
     (string Name, string Value)[]? Headers = null,
     byte[]? RawBody = null,
-    bool Chunked = false)
+    bool Chunked = false,
+    string? MessageNames = null)
 {
     public HttpRequestMessage ToRequest(string orgId, string username)
     {
-        var request = new HttpRequestMessage(new HttpMethod(Method), Path);
+        // "//auth/…" alone would be read as a network-path reference (a host called "auth"): send it as typed.
+        var request = new HttpRequestMessage(new HttpMethod(Method), Path.StartsWith("//", StringComparison.Ordinal) ? new Uri("http://localhost" + Path) : new Uri(Path, UriKind.Relative));
         var bytes = RawBody ?? (Body is null ? null : Encoding.UTF8.GetBytes(Body.Replace(MalformedRequests.Org, orgId, StringComparison.Ordinal).Replace(MalformedRequests.User, username, StringComparison.Ordinal)));
         if (bytes is not null)
         {
@@ -172,8 +175,43 @@ public static class MalformedRequests
             cases[$"orgId {JsonSerializer.Serialize(orgId)}"] = new(BadRequest, Body: Json(User, orgId));
         }
 
+        // Strings that are not Unicode text: lone surrogates escaped in JSON (valid JSON, but no UTF-16 string can
+        // hold them) and raw bytes that are not UTF-8. 400, naming the field.
+        foreach (var (name, escaped) in new[]
+        {
+            ("lone high surrogate", "a\\ud800@example.com"), ("lone low surrogate", "a\\udc00@example.com"), ("reversed pair", "a\\udc00\\ud800@example.com"),
+            ("high surrogate at the end", "a@example.com\\ud800"), ("high surrogate before a letter", "\\ud800a@example.com"), ("upper-case escape", "a\\uD800@example.com"),
+        })
+        {
+            cases[$"bad text: username {name}"] = new(BadRequest, Body: $$"""{"username":"{{escaped}}","orgId":"{{Org}}"}""", MessageNames: "username");
+        }
+
+        cases["bad text: orgId lone surrogate"] = new(BadRequest, Body: $$"""{"username":"{{User}}","orgId":"{{WellFormedOrgId[..^1]}}\ud800"}""", MessageNames: "orgId");
+        cases["bad text: field name lone surrogate"] = new(BadRequest, Body: $$"""{"user\ud800name":"x","username":"{{User}}","orgId":"{{Org}}"}""", MessageNames: "field name");
+        cases["bad text: registrationCode lone surrogate"] = new(
+            BadRequest, Method: "POST", Path: "/auth/registration/init", Body: $$"""{"username":"{{User}}","registrationCode":"K7QH-3MZP\ud800","orgId":"{{Org}}"}""", MessageNames: "registrationCode");
+        cases["bad text: registrationCode invalid UTF-8"] = new(
+            BadRequest, Method: "POST", Path: "/auth/registration/init", RawBody: Utf8WithBadBytes("{\"username\":\"a@example.com\",\"registrationCode\":\"K7QH", "\",\"orgId\":\"or-abcde-12345-abcdefghij012345\"}", 0xC3, 0x28), MessageNames: "registrationCode");
+        cases["bad text: username invalid UTF-8"] = new(BadRequest, RawBody: Utf8WithBadBytes("{\"username\":\"a", "@example.com\",\"orgId\":\"or-abcde-12345-abcdefghij012345\"}", 0xFF), MessageNames: "username");
+        cases["bad text: username UTF-8 of a surrogate"] = new(BadRequest, RawBody: Utf8WithBadBytes("{\"username\":\"a", "@example.com\",\"orgId\":\"or-abcde-12345-abcdefghij012345\"}", 0xED, 0xA0, 0x80), MessageNames: "username");
+        cases["bad text: field name invalid UTF-8"] = new(BadRequest, RawBody: Utf8WithBadBytes("{\"user", "name\":\"a@example.com\",\"orgId\":\"or-abcde-12345-abcdefghij012345\"}", 0xFE), MessageNames: "field name");
+
         // Headers present but wrong.
         var now = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var uuid = Guid.NewGuid().ToString();
+        foreach (var (name, nonce) in new[]
+        {
+            ("lone surrogate in uuid", Nonces.Base64Url($$"""{"uuid":"\ud800{{uuid}}","date":"{{now}}"}""")),
+            ("lone surrogate in date", Nonces.Base64Url($$"""{"uuid":"{{uuid}}","date":"{{now}}\udc00"}""")),
+            ("lone surrogate in a field name", Nonces.Base64Url($$"""{"uuid":"{{uuid}}","date":"{{now}}","\ud800":1}""")),
+            ("lone surrogate in plain JSON", $$"""{"uuid":"\ud800{{uuid}}","date":"{{now}}"}"""),
+            ("invalid UTF-8 in base64url", Convert.ToBase64String(Utf8WithBadBytes($"{{\"uuid\":\"{uuid}", $"\",\"date\":\"{now}\"}}", 0xFF, 0xFE)).TrimEnd('=').Replace('+', '-').Replace('/', '_')),
+            ("UTF-8 of a surrogate in base64url", Convert.ToBase64String(Utf8WithBadBytes($"{{\"uuid\":\"{uuid}", $"\",\"date\":\"{now}\"}}", 0xED, 0xB0, 0x80)).TrimEnd('=').Replace('+', '-').Replace('/', '_')),
+        })
+        {
+            cases[$"X-DFNS-NONCE {name}"] = new(BadRequest, Headers: [(AuthHeaders.Nonce, nonce)], MessageNames: "nonce");
+        }
+
         foreach (var (name, nonce) in new[]
         {
             ("garbage", "garbage!!"), ("blank", " "), ("empty object", Nonces.Base64Url("{}")), ("array", Nonces.Base64Url("[]")),
@@ -207,11 +245,20 @@ public static class MalformedRequests
             cases[$"method {method}"] = new(HttpStatusCode.MethodNotAllowed, Method: method, Body: method == "GET" ? null : ValidBody);
         }
 
+        // Wrong methods on the other routes (405), with the Dfns body.
+        foreach (var (method, path) in new[] { ("DELETE", "/auth/registration"), ("GET", "/auth/registration/init"), ("OPTIONS", DfnsApi.ResendPath), ("PUT", "/auth/registration/init") })
+        {
+            cases[$"method {method} {path}"] = new(HttpStatusCode.MethodNotAllowed, Method: method, Path: path, Body: method is "GET" or "OPTIONS" ? null : ValidBody);
+        }
+
         // Unknown /auth paths (404).
         foreach (var (method, path) in new[]
         {
             ("GET", "/auth"), ("PUT", "/auth"), ("PUT", "/auth/unknown"), ("PUT", "/auth/registration/codes"), ("PUT", "/auth/registration/code/extra"),
             ("GET", "/auth/registration/code/x"), ("POST", "/auth/login"), ("PUT", "/auth/registration/code.json"), ("DELETE", "/auth/users/us-abcde-12345-abcdefghij012345"),
+            ("PUT", "//auth/registration/code"), ("POST", "//auth/registration/init"), ("GET", "//auth/registration/code"), ("PATCH", "///auth/unknown"),
+            ("PUT", "/auth//registration/code"), ("PUT", "/auth/registration//code"), ("PUT", "/auth%2Fregistration%2Fcode"), ("PUT", "/AUTH/nothing"),
+            ("GET", "/auth/"),
         })
         {
             cases[$"path {method} {path}"] = new(HttpStatusCode.NotFound, Method: method, Path: path, Body: method == "GET" ? null : ValidBody);
@@ -221,4 +268,8 @@ public static class MalformedRequests
     }
 
     private static string Json(string username, string orgId) => JsonSerializer.Serialize(new { username, orgId });
+
+    /// <summary>UTF-8 of <paramref name="before"/>, the raw <paramref name="bad"/> bytes, then UTF-8 of <paramref name="after"/>.</summary>
+    private static byte[] Utf8WithBadBytes(string before, string after, params byte[] bad) =>
+        [.. Encoding.UTF8.GetBytes(before), .. bad, .. Encoding.UTF8.GetBytes(after)];
 }

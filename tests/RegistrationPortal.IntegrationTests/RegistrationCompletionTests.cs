@@ -350,6 +350,8 @@ public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
             ("unknown field in credentialInfo", Body(good.ClientData, good.AttestationData, extraInfo: ",\"surprise\":1"), Info + ".surprise"),
             ("Fido2", Body(good.ClientData, good.AttestationData, kind: "Fido2"), "firstFactorCredential.credentialKind"),
             ("Password", Body(good.ClientData, good.AttestationData, kind: "Password"), "firstFactorCredential.credentialKind"),
+            ("lone surrogate in credentialName", Body(good.ClientData, good.AttestationData, extraFirst: ",\"credentialName\":\"key \\ud800\""), "firstFactorCredential.credentialName must be valid Unicode text"),
+            ("lone surrogate in a field name", Body(good.ClientData, good.AttestationData, extraInfo: ",\"\\udc00\":1"), "field names in " + Info + " must be valid Unicode text"),
         };
 
         foreach (var (label, json, names) in cases)

@@ -105,11 +105,29 @@ public static class OperatorCli
         };
     }
 
-    private static async Task<int> CreateOrganizationAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    /// <summary>The <c>--name</c> option when it will do, else null after saying why on standard error.</summary>
+    private static async Task<string?> NameAsync(Dictionary<string, string> options, TextWriter stderr)
     {
-        if (!options.TryGetValue("name", out var name) || !OrganizationService.IsValidName(name))
+        options.TryGetValue("name", out var name);
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > OrganizationService.MaxNameLength)
         {
             await stderr.WriteLineAsync($"--name is required: 1 to {OrganizationService.MaxNameLength} characters.");
+            return null;
+        }
+
+        if (!OrganizationService.IsOneLine(name))
+        {
+            await stderr.WriteLineAsync($"--name must be {OrganizationService.OneLine}.");
+            return null;
+        }
+
+        return name;
+    }
+
+    private static async Task<int> CreateOrganizationAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    {
+        if (await NameAsync(options, stderr) is not { } name)
+        {
             return BadInput;
         }
 
@@ -125,9 +143,8 @@ public static class OperatorCli
             return BadInput;
         }
 
-        if (!options.TryGetValue("name", out var name) || !OrganizationService.IsValidName(name))
+        if (await NameAsync(options, stderr) is not { } name)
         {
-            await stderr.WriteLineAsync($"--name is required: 1 to {OrganizationService.MaxNameLength} characters.");
             return BadInput;
         }
 

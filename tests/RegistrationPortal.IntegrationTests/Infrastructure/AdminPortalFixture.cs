@@ -11,8 +11,9 @@ namespace RegistrationPortal.IntegrationTests.Infrastructure;
 public sealed record TestAdmin(string Id, string Email, string Password, string? OrgId);
 
 /// <summary>
-/// The host for admin portal tests: short security-stamp revalidation and a short sign-in lockout, so tests
-/// can watch both happen (waiting on a condition, never sleeping). Mail stays queued.
+/// The host for admin portal tests: short security-stamp revalidation and a short second-factor lockout, so tests
+/// can watch both happen (waiting on a condition, never sleeping), and a small per-address sign-in limit behind a
+/// trusted proxy. Mail stays queued.
 /// </summary>
 public class AdminPortalFixture : PortalFixture
 {
@@ -22,6 +23,11 @@ public class AdminPortalFixture : PortalFixture
 
     public static readonly TimeSpan RevalidationInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>Sign-in form posts one client address may make per <see cref="SignInWindow"/>.</summary>
+    public const int SignInPermitLimit = 8;
+
+    public static readonly TimeSpan SignInWindow = TimeSpan.FromMinutes(10);
+
     protected sealed override bool WithSmtp => false;
 
     protected sealed override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
@@ -30,6 +36,11 @@ public class AdminPortalFixture : PortalFixture
         ["Identity:RevalidationInterval"] = RevalidationInterval.ToString("c"),
         ["Identity:MaxFailedAccessAttempts"] = MaxFailedAccessAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Identity:LockoutDuration"] = LockoutDuration.ToString("c"),
+        ["Identity:SignInPermitLimit"] = SignInPermitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Identity:SignInWindow"] = SignInWindow.ToString("c"),
+
+        // The test's browsers reach the host through a trusted proxy on loopback, each from its own address.
+        ["ForwardedHeaders:Enabled"] = "true",
     };
 
     /// <summary>A new admin: of <paramref name="orgId"/>, or a platform admin when it is null.</summary>

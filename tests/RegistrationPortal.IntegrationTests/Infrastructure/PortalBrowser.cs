@@ -15,12 +15,26 @@ public sealed partial class PortalBrowser : IDisposable
 
     private readonly HttpClient _client;
 
-    public PortalBrowser(PortalFactory factory)
+    /// <param name="clientAddress">The network the browser is on, sent as <c>X-Forwarded-For</c> (a host that trusts its
+    /// proxy reads it; others ignore it); a new address of the documentation range 198.18.0.0/15 when null, so that
+    /// every browser is its own client, as people are.</param>
+    public PortalBrowser(PortalFactory factory, string? clientAddress = null)
     {
         _client = factory.CreateDefaultClient(new Uri("http://localhost"), new CookieContainerHandler(Cookies));
+        ClientAddress = clientAddress ?? NewClientAddress();
+        _client.DefaultRequestHeaders.Add("X-Forwarded-For", ClientAddress);
     }
 
     public HttpClient Client => _client;
+
+    /// <summary>The address the browser's requests come from, as the host's trusted proxy reports it.</summary>
+    public string ClientAddress { get; }
+
+    public static string NewClientAddress()
+    {
+        var n = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1 << 17);
+        return $"198.{18 + (n >> 16)}.{(n >> 8) & 0xFF}.{n & 0xFF}";
+    }
 
     /// <summary>The browser's cookies, which a test may read or tamper with.</summary>
     public CookieContainer Cookies { get; } = new();

@@ -51,6 +51,7 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
             ["Logging:LogLevel:Default"] = "Warning",
             ["Seed:Demo:Enabled"] = "false",
             ["Api:RateLimit:PermitLimit"] = "1000000",
+            ["Identity:SignInPermitLimit"] = "1000000",
             ["Email:PickupDirectory"] = Path.Combine(DataDirectory, "pickup"),
             ["Email:RetryBaseDelay"] = "00:00:00.200",
             ["Email:RetryMaxDelay"] = "00:00:01",

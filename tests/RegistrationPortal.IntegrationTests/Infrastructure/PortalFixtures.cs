@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.Web.Data;
 
 namespace RegistrationPortal.IntegrationTests.Infrastructure;
@@ -24,13 +25,16 @@ public abstract class PortalFixture : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
+    /// <summary>Services the test puts into the host (a log to read, say).</summary>
+    protected virtual Action<IServiceCollection>? Services => null;
+
     /// <summary>The database the host runs on; a class's PostgreSQL twin overrides it.</summary>
     public virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
 
     public async Task InitializeAsync()
     {
         _smtp = WithSmtp ? await SmtpServer.StartNewAsync() : null;
-        _factory = new PortalFactory(_smtp, Settings, provider: Provider);
+        _factory = new PortalFactory(_smtp, Settings, Services, provider: Provider);
         // Start the host now, not inside the first test.
         if (OnRealPort)
         {

@@ -32,6 +32,8 @@ public sealed partial class StartupConfigurationTests : IDisposable
     [InlineData("Retention:AuditEvents", "Retention__AuditEvents", "00:00:01")]
     [InlineData("ForwardedHeaders:KnownNetworks:0", "ForwardedHeaders__KnownNetworks__0", "10.0.0.0/99")]
     [InlineData("Identity:LockoutDuration", "Identity__LockoutDuration", "forever")]
+    [InlineData("Identity:SignInPermitLimit", "Identity__SignInPermitLimit", "0")]
+    [InlineData("Identity:SignInWindow", "Identity__SignInWindow", "00:00:00")]
     public async Task A_wrong_setting_stops_the_host_with_one_line_naming_the_key(string key, string variable, string value)
     {
         var result = await RunHostAsync(new Dictionary<string, string> { [variable] = value });

@@ -61,6 +61,44 @@ public sealed class OrganizationCreationTests(AdminPortalFixture fixture) : ICla
         Assert.Equal(0, await OrganizationsNamedAsync(name));
     }
 
+    [Theory]
+    [InlineData("Acme\r\nInjected line")]
+    [InlineData("Acme\nCorp")]
+    [InlineData("Acme\rCorp")]
+    [InlineData("Acme\tCorp")]
+    [InlineData("Acme\u0000Corp")]
+    [InlineData("Acme\u001b[31mCorp")]
+    [InlineData("Acme\u0085Corp")]
+    [InlineData("Acme\u2028Corp")]
+    [InlineData("Acme \u202egnp.exe")]
+    [InlineData("Acme LONE-SURROGATE Corp")]
+    public async Task A_name_with_a_line_break_or_control_character_is_refused_with_a_clear_message_and_creates_nothing(string badName)
+    {
+        var platform = await PlatformAsync();
+        // An attribute cannot carry half a surrogate pair (its strings are stored as UTF-8): made here instead.
+        var name = $"{badName.Replace("LONE-SURROGATE", "\ud800", StringComparison.Ordinal)} {Guid.NewGuid():N}";
+
+        var outcome = await Organizations.CreateAsync(platform, new NewOrganization(name, PortalFactory.NewEmail("ctl"), "a long enough initial password"), null);
+
+        Assert.Equal(CreateOrganizationStatus.InvalidName, outcome.Status);
+        Assert.Equal(0, await OrganizationsNamedAsync(name));
+
+        // The operator's door refuses it too, with the same words, and writes nothing.
+        var service = Host.Services.GetRequiredService<OrganizationService>();
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => service.CreateAsync(name, RegistrationPortal.Web.Features.Registration.Actor.Operator("test")));
+        Assert.StartsWith("An organization name must be one line of text: no line breaks, tabs or other control characters.", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await OrganizationsNamedAsync(name.Trim()));
+        var orgId = await Host.CreateOrganizationAsync();
+        var app = await Assert.ThrowsAsync<ArgumentException>(() => service.CreateApplicationAsync(orgId, name, RegistrationPortal.Web.Features.Registration.Actor.Operator("test")));
+        Assert.StartsWith("An application name must be one line of text", app.Message, StringComparison.Ordinal);
+
+        // And so does the applications page's service, with words for the page rather than an exception.
+        var admin = await fixture.CreateAdminAsync(orgId);
+        var page = await Host.Services.GetRequiredService<ApplicationAdminService>().CreateAsync(await fixture.ScopeOfAsync(admin), name, null);
+        Assert.Equal((null, "The name must be one line of text: no line breaks, tabs or other control characters."), (page.Application, page.Problem));
+        Assert.Equal(0, await Host.WithDbAsync(db => db.Applications.CountAsync(a => a.OrgId == orgId)));
+    }
+
     [Fact]
     public async Task Of_concurrent_creations_with_one_admin_email_one_wins_and_the_others_leave_no_organization()
     {

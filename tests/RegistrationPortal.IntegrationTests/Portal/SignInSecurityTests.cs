@@ -15,46 +15,120 @@ public sealed class SignInSecurityTests(AdminPortalFixture fixture) : IClassFixt
 {
     private PortalFactory Host => fixture.Factory;
 
+    private const string WrongPassword = "not-the-password-at-all";
+
     [Fact]
-    public async Task After_too_many_wrong_passwords_even_the_right_one_is_refused_until_the_lockout_passes()
+    public async Task A_strangers_wrong_passwords_from_another_network_do_not_keep_the_admin_out()
     {
         var admin = await fixture.CreateAdminAsync(await Host.CreateOrganizationAsync());
-        using var browser = new PortalBrowser(Host);
+        using var attacker = new PortalBrowser(Host, "203.0.113.66");
 
-        for (var attempt = 1; attempt < AdminPortalFixture.MaxFailedAccessAttempts; attempt++)
+        // More wrong passwords than Identity:MaxFailedAccessAttempts, fewer than the attacker's address may post.
+        for (var attempt = 1; attempt <= AdminPortalFixture.MaxFailedAccessAttempts + 2; attempt++)
         {
-            using var wrong = await browser.SubmitSignInAsync(admin.Email, "not-the-password-at-all");
+            using var wrong = await attacker.SubmitSignInAsync(admin.Email, WrongPassword);
             Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
             Assert.Contains("Error: Invalid sign-in attempt.", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        using (var last = await browser.SubmitSignInAsync(admin.Email, "not-the-password-at-all"))
+        // The admin, at their own desk, signs in at once with the right password, and the stranger still cannot.
+        using var own = new PortalBrowser(Host, "198.51.100.7");
+        await own.SignInAsync(admin.Email, admin.Password);
+        Assert.Equal("Users · RegistrationPortal", (await own.OpenAsync("/users")).Title);
+        using (var stillWrong = await attacker.SubmitSignInAsync(admin.Email, WrongPassword))
         {
-            Assert.Equal("/Account/Lockout", PortalBrowser.RedirectPath(last));
+            Assert.Equal(HttpStatusCode.OK, stillWrong.StatusCode);
+            Assert.Contains("Error: Invalid sign-in attempt.", await stillWrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        var lockedAt = DateTimeOffset.UtcNow;
-        using (var right = await browser.SubmitSignInAsync(admin.Email, admin.Password))
+        Assert.Equal(PortalBrowser.LoginPath, (await attacker.OpenAsync("/users")).FinalPath);
+    }
+
+    [Fact]
+    public async Task After_repeated_failures_a_real_a_disabled_and_an_unknown_email_get_the_same_answer()
+    {
+        var orgId = await Host.CreateOrganizationAsync();
+        var real = await fixture.CreateAdminAsync(orgId, "real");
+        var disabled = await fixture.CreateAdminAsync(orgId, "disabled");
+        Assert.NotNull(await Host.Services.GetRequiredService<AdminAccountService>().ChangeAsync(disabled.Email, AdminChange.Disable, Actor.Operator("test")));
+        var emails = new[] { real.Email, disabled.Email, PortalFactory.NewEmail("nobody") };
+
+        // Each from its own network, so only the account differs; as many tries as the address may make.
+        var browsers = emails.Select(_ => new PortalBrowser(Host)).ToArray();
+        try
         {
-            // Only meaningful while the lockout lasts; the duration leaves seconds of slack for a busy machine.
-            Assert.True(DateTimeOffset.UtcNow - lockedAt < AdminPortalFixture.LockoutDuration, "the machine was too slow to check within the lockout");
-            Assert.Equal("/Account/Lockout", PortalBrowser.RedirectPath(right));
-        }
-
-        Assert.Equal(PortalBrowser.LoginPath, (await browser.OpenAsync("/users")).FinalPath);
-        var lockout = await browser.OpenAsync("/Account/Lockout");
-        Assert.Contains("This account has been locked out", lockout.Body, StringComparison.Ordinal);
-
-        // Once the lockout has passed the right password works again.
-        await Wait.WaitUntilAsync(
-            async () =>
+            for (var attempt = 1; attempt <= AdminPortalFixture.SignInPermitLimit; attempt++)
             {
-                using var attempt = await browser.SubmitSignInAsync(admin.Email, admin.Password);
-                return attempt.StatusCode == HttpStatusCode.Redirect && PortalBrowser.RedirectPath(attempt) != "/Account/Lockout";
-            },
-            "the right password signs in again");
-        Assert.True(DateTimeOffset.UtcNow - lockedAt >= AdminPortalFixture.LockoutDuration - TimeSpan.FromSeconds(1), "the lockout ended early");
-        Assert.Equal("Users · RegistrationPortal", (await browser.OpenAsync("/users")).Title);
+                var answers = new List<string>();
+                for (var i = 0; i < emails.Length; i++)
+                {
+                    using var response = await browsers[i].SubmitSignInAsync(emails[i], WrongPassword);
+                    answers.Add(await AnswerAsync(response, emails[i]));
+                }
+
+                Assert.Contains("Error: Invalid sign-in attempt.", answers[0], StringComparison.Ordinal);
+                Assert.Equal(answers[0], answers[1]);
+                Assert.Equal(answers[0], answers[2]);
+            }
+        }
+        finally
+        {
+            foreach (var browser in browsers)
+            {
+                browser.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task One_network_that_posts_the_sign_in_form_too_often_is_asked_to_wait_while_others_sign_in()
+    {
+        var admin = await fixture.CreateAdminAsync(await Host.CreateOrganizationAsync());
+        using var busy = new PortalBrowser(Host);
+        for (var attempt = 1; attempt <= AdminPortalFixture.SignInPermitLimit; attempt++)
+        {
+            // Different accounts, as a password sprayer would try: the limit is the network's, not the account's.
+            using var wrong = await busy.SubmitSignInAsync(PortalFactory.NewEmail("sprayed"), WrongPassword);
+            Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+        }
+
+        foreach (var password in new[] { WrongPassword, admin.Password })
+        {
+            using var refused = await busy.SubmitSignInAsync(admin.Email, password);
+            var body = await refused.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            var retryAfter = Assert.Single(refused.Headers.GetValues("Retry-After"));
+            Assert.InRange(int.Parse(retryAfter, System.Globalization.CultureInfo.InvariantCulture), 1, (int)AdminPortalFixture.SignInWindow.TotalSeconds);
+            Assert.Matches("Too many sign-in attempts from your network\\. Please wait [0-9]+ (seconds|minutes) and try again\\.", body);
+            Assert.Contains("<form", body, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(PortalBrowser.LoginPath, (await busy.OpenAsync("/users")).FinalPath);
+
+        // Another network is not held up.
+        using var other = new PortalBrowser(Host);
+        await other.SignInAsync(admin.Email, admin.Password);
+        Assert.Equal("Users · RegistrationPortal", (await other.OpenAsync("/users")).Title);
+    }
+
+    /// <summary>Status, headers, where it leads and the page, with what differs per request anyway (antiforgery tokens,
+    /// script nonces, encrypted component state, the email typed) blanked.</summary>
+    private static async Task<string> AnswerAsync(HttpResponseMessage response, string email)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        body = body.Replace(email, "EMAIL", StringComparison.Ordinal);
+        body = System.Text.RegularExpressions.Regex.Replace(body, "name=\"__RequestVerificationToken\" value=\"[^\"]*\"", "TOKEN");
+        body = System.Text.RegularExpressions.Regex.Replace(body, "request-token-value=\"[^\"]*\"", "TOKEN");
+        body = System.Text.RegularExpressions.Regex.Replace(body, "nonce=\"[^\"]*\"", "NONCE");
+
+        // Blazor's persisted component state, encrypted afresh for every answer.
+        body = System.Text.RegularExpressions.Regex.Replace(body, "<!--Blazor-Server-Component-State:[^>]*-->", "STATE");
+        var headers = string.Join('\n', response.Headers.Concat(response.Content.Headers)
+            .Where(h => h.Key != "Date")
+            .OrderBy(h => h.Key, StringComparer.Ordinal)
+            .Select(h => $"{h.Key}: {string.Join(",", h.Key == "Set-Cookie" ? h.Value.Select(c => c.Split('=')[0]) : h.Value)}"));
+        headers = System.Text.RegularExpressions.Regex.Replace(headers, "'nonce-[^']*'", "NONCE");
+        return $"{(int)response.StatusCode} {PortalBrowser.RedirectPath(response)}\n{headers}\n\n{body}";
     }
 
     public enum Removal

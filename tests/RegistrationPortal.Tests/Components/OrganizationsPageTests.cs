@@ -81,6 +81,32 @@ public sealed class OrganizationsPageTests : PortalComponentTest
         Assert.Equal(before, await Portal.WithDbAsync(db => db.Organizations.CountAsync()));
     }
 
+    [Fact]
+    public async Task The_create_dialog_refuses_a_name_with_a_line_break_or_tab_and_says_so()
+    {
+        var before = await Portal.WithDbAsync(db => db.Organizations.CountAsync());
+        var dialogs = Bunit.Render<MudDialogProvider>();
+        var page = Bunit.Render<OrganizationsPage>();
+
+        var opening = page.FindAll("button").Single(b => b.TextContent.Trim() == "New organization").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("Organization name", dialogs.Markup), Deadline);
+
+        foreach (var name in new[] { "Fabrikam\r\nInc", "Fabrikam\tInc" })
+        {
+            await dialogs.FindAll("input")[0].InputAsync(name);
+            await dialogs.FindAll("input")[1].InputAsync($"admin-{Guid.NewGuid():N}@example.com");
+            await dialogs.FindAll("input")[2].InputAsync("a long enough initial password");
+            await ClickAsync(dialogs, "Create");
+            dialogs.WaitForAssertion(
+                () => Assert.Contains("The organization's name must be one line of text: no line breaks, tabs or other control characters.", Text(dialogs)),
+                Deadline);
+        }
+
+        await ClickAsync(dialogs, "Cancel");
+        await opening;
+        Assert.Equal(before, await Portal.WithDbAsync(db => db.Organizations.CountAsync()));
+    }
+
     private static string Text(IRenderedComponent<MudDialogProvider> dialogs) => string.Concat(dialogs.Nodes.Select(n => n.TextContent));
 
     private static Task ClickAsync(IRenderedComponent<MudDialogProvider> dialogs, string text) =>

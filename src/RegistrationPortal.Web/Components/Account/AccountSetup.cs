@@ -16,11 +16,19 @@ public sealed class PortalIdentityOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan RevalidationInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Wrong second-factor codes (authenticator or recovery) before the account is locked. Wrong passwords never lock it.</summary>
     [Range(1, 100)]
     public int MaxFailedAccessAttempts { get; set; } = 5;
 
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Sign-in form posts one client address may make per <see cref="SignInWindow"/>, right or wrong.</summary>
+    [Range(1, 10_000_000)]
+    public int SignInPermitLimit { get; set; } = 10;
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SignInWindow { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 public static class AccountSetup
@@ -33,6 +41,8 @@ public static class AccountSetup
 
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddScoped<IdentityRedirectManager>();
+        builder.Services.AddScoped<PortalSignIn>();
+        builder.Services.AddSingleton<SignInLimiter>();
         builder.Services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
 
         builder.Services.AddAuthentication(options =>
@@ -68,6 +78,8 @@ public static class AccountSetup
                 options.Password.RequireNonAlphanumeric = false;
                 options.Password.RequiredUniqueChars = 4;
 
+                // Lockout serves the operator's `admin disable` and wrong second-factor codes; the login page signs in
+                // with lockoutOnFailure: false (see PortalSignIn), so a stranger's wrong passwords cannot lock an admin out.
                 options.Lockout.AllowedForNewUsers = true;
                 options.Lockout.MaxFailedAccessAttempts = settings.MaxFailedAccessAttempts;
                 options.Lockout.DefaultLockoutTimeSpan = settings.LockoutDuration;

@@ -71,7 +71,5 @@ public static class ApiSetup
 
     /// <summary>Error shape and exception handling for everything under <c>/auth</c>, matched routes or not.</summary>
     public static IApplicationBuilder UseDfnsErrors(this IApplicationBuilder app) =>
-        app.UseWhen(
-            c => c.Request.Path.StartsWithSegments("/auth", StringComparison.OrdinalIgnoreCase),
-            branch => branch.UseMiddleware<DfnsErrorMiddleware>());
+        app.UseWhen(c => DfnsErrorMiddleware.IsUnderAuth(c.Request.Path), branch => branch.UseMiddleware<DfnsErrorMiddleware>());
 }

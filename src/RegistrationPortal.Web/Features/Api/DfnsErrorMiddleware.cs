@@ -16,7 +16,8 @@ public sealed class DfnsErrorMiddleware(RequestDelegate next, EndpointDataSource
         // The portal's pages answer any GET path (their not-found page), so routing alone would call an unknown
         // /auth path a wrong method. Under /auth only the API's own paths exist: anything else is 404, and a
         // known path that only a page matched is a wrong method.
-        var knownPath = ApiPaths().Contains(Normalize(context.Request.Path.Value));
+        // A path the client spelled oddly (doubled slashes, an escaped slash) names no endpoint, whatever it resembles.
+        var knownPath = !IsOddlySpelled(context.Request.Path.Value) && ApiPaths().Contains(Normalize(context.Request.Path.Value));
         var endpoint = context.GetEndpoint();
         if (!knownPath || endpoint is null || endpoint.Metadata.GetMetadata<ComponentTypeMetadata>() is not null)
         {
@@ -48,6 +49,25 @@ public sealed class DfnsErrorMiddleware(RequestDelegate next, EndpointDataSource
             await DfnsErrors.WriteAsync(context.Response, context.Response.StatusCode, DfnsErrors.MessageFor(context.Response.StatusCode));
         }
     }
+
+    /// <summary>
+    /// The <c>/auth</c> surface as a client may spell it: <c>/auth</c>, <c>//auth/…</c>, <c>/AUTH%2F…</c>. Routing
+    /// matches none of the odd spellings to an API endpoint, so without this they reached the pages (an empty 405).
+    /// </summary>
+    public static bool IsUnderAuth(PathString path)
+    {
+        var text = (path.Value ?? "").TrimStart('/');
+        if (!text.StartsWith("auth", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var rest = text.AsSpan(4);
+        return rest.IsEmpty || rest[0] == '/' || rest.StartsWith("%2F", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool IsOddlySpelled(string? path) =>
+        path is not null && (path.Contains("//", StringComparison.Ordinal) || path.Contains("%2F", StringComparison.OrdinalIgnoreCase));
 
     private static bool IsApiPattern(string pattern) => Normalize(pattern).StartsWith("/auth/", StringComparison.Ordinal);
 

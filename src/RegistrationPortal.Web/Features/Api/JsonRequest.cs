@@ -37,13 +37,6 @@ public static class JsonRequest
             return (null, DfnsErrors.Result(StatusCodes.Status413PayloadTooLarge, $"Request body too large: at most {maxBytes} bytes."));
         }
 
-        // JsonDocument.Parse does not check the bytes inside strings; reading a name or value later would throw
-        // (a 500) on invalid UTF-8, so refuse it here as the bad JSON it is.
-        if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, length)))
-        {
-            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "body must be a JSON object"));
-        }
-
         JsonDocument document;
         try
         {
@@ -55,6 +48,21 @@ public static class JsonRequest
         }
 
         if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "body must be a JSON object"));
+        }
+
+        // JsonDocument.Parse checks neither the bytes inside strings nor that escapes make valid UTF-16; reading such
+        // a name or value later would throw (a 500). Every string, names and nested ones included, is checked here.
+        if (JsonText.FindBadString(document.RootElement) is { } badText)
+        {
+            document.Dispose();
+            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, badText.Message));
+        }
+
+        // Belt and braces: bytes that are not UTF-8 outside any string would not have parsed.
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, length)))
         {
             document.Dispose();
             return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "body must be a JSON object"));
@@ -174,9 +182,5 @@ public static class JsonRequest
             && (!media.Charset.HasValue || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
     }
 
-    private static string Printable(string name)
-    {
-        var cut = name.Length > 40 ? name[..40] + "…" : name;
-        return new string(cut.Select(c => char.IsControl(c) ? '?' : c).ToArray());
-    }
+    private static string Printable(string name) => JsonText.Printable(name);
 }

@@ -44,6 +44,13 @@ public sealed record RequestNonce(string Uuid, DateTimeOffset Date)
         {
             using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 4 });
             var root = document.RootElement;
+
+            // Strings that are not Unicode text (a lone surrogate escaped, bytes that are not UTF-8) would throw when read.
+            if (JsonText.FindBadString(root) is not null)
+            {
+                return false;
+            }
+
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("uuid", out var uuid) || uuid.ValueKind != JsonValueKind.String
                 || !root.TryGetProperty("date", out var date) || date.ValueKind != JsonValueKind.String)

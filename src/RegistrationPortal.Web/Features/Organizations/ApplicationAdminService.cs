@@ -38,7 +38,7 @@ public sealed class ApplicationAdminService(
     public static string? NameProblem(string? name) =>
         string.IsNullOrWhiteSpace(name) ? "Enter a name for the application."
         : name.Trim().Length > OrganizationService.MaxNameLength ? $"Use at most {OrganizationService.MaxNameLength} characters."
-        : name.Any(char.IsControl) ? "The name cannot contain control characters."
+        : !OrganizationService.IsOneLine(name) ? $"The name must be {OrganizationService.OneLine}."
         : null;
 
     public async Task<IReadOnlyList<ApplicationRow>> ListAsync(AdminScope scope, CancellationToken ct = default)

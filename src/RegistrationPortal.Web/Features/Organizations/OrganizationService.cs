@@ -17,14 +17,48 @@ public sealed class OrganizationService(WriteQueue writes, TimeProvider time)
 {
     public const int MaxNameLength = 200;
 
-    public static bool IsValidName(string? name) => !string.IsNullOrWhiteSpace(name) && name.Trim().Length <= MaxNameLength;
+    /// <summary>What a name must be, after "must be": it shows on pages, in audit events, logs and emails, one line each.</summary>
+    public const string OneLine = "one line of text: no line breaks, tabs or other control characters";
+
+    public static bool IsValidName(string? name) => NameProblem(name, "A name") is null;
+
+    /// <summary>Null when <paramref name="name"/> will do as an organization's or application's name, else a sentence that
+    /// says what is wrong, starting with <paramref name="subject"/> ("An organization name").</summary>
+    public static string? NameProblem(string? name, string subject) =>
+        string.IsNullOrWhiteSpace(name) || name.Trim().Length > MaxNameLength ? $"{subject} is 1 to {MaxNameLength} characters."
+        : !IsOneLine(name) ? $"{subject} must be {OneLine}."
+        : null;
+
+    /// <summary>
+    /// No control characters (CR, LF, tab, NUL, escape, C1 such as NEL), no line or paragraph separators, no bidirectional
+    /// overrides or isolates (which make a name read differently from what it is), and no half of a surrogate pair.
+    /// </summary>
+    public static bool IsOneLine(string name)
+    {
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsHighSurrogate(c) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            if (char.IsControl(c) || char.IsSurrogate(c) || c is '\u2028' or '\u2029' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Creates an organization; <paramref name="id"/> is only given by the development seed.</summary>
     public Task<string> CreateAsync(string name, Actor actor, string? id = null)
     {
-        if (!IsValidName(name))
+        if (NameProblem(name, "An organization name") is { } problem)
         {
-            throw new ArgumentException($"An organization name is 1 to {MaxNameLength} characters.", nameof(name));
+            throw new ArgumentException(problem, nameof(name));
         }
 
         return writes.ExecuteAsync(db =>
@@ -39,9 +73,9 @@ public sealed class OrganizationService(WriteQueue writes, TimeProvider time)
 
     public Task<CreateApplicationOutcome> CreateApplicationAsync(string orgId, string name, Actor actor, string? id = null)
     {
-        if (!IsValidName(name))
+        if (NameProblem(name, "An application name") is { } problem)
         {
-            throw new ArgumentException($"An application name is 1 to {MaxNameLength} characters.", nameof(name));
+            throw new ArgumentException(problem, nameof(name));
         }
 
         return writes.ExecuteAsync(async db =>
