@@ -287,11 +287,11 @@ public enum SmtpRule
     /// <summary>554 after the message's data.</summary>
     RefuseData,
 
-    /// <summary>The message's data is received and left unanswered until the rule changes.</summary>
+    /// <summary>The message is stored (delivered) but the server's 250 answer waits until the rule changes.</summary>
     HoldData,
 }
 
-/// <summary>One line of the scripted server's log: RCPT (with its reply code), DATA-START, or DATA (with its reply code).</summary>
+/// <summary>One line of the scripted server's log: RCPT (with its reply code), DATA-START, DATA-HELD, or DATA (with its reply code).</summary>
 public sealed record SmtpEvent(string Command, string Address, int? Code);
 
 /// <summary>One delivered message, with the registration code it carries.</summary>

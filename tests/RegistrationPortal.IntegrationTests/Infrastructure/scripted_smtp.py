@@ -6,11 +6,13 @@ Run with Debian's interpreter, this folder on PYTHONPATH:
 
 RULES is a JSON file read at every command: {"<address, lowercase>": "<rule>", "*": "<rule for everyone else>"}.
 Rules: "accept" (the default), "defer-rcpt" (451 to RCPT TO), "refuse-rcpt" (550 to RCPT TO), "defer-data"
-(451 after DATA), "refuse-data" (554 after DATA), "hold-data" (DATA waits, without answering, until the rule changes).
+(451 after DATA), "refuse-data" (554 after DATA), "hold-data" (the message is stored, as a server that took it would,
+but the 250 answer waits until the rule changes: a client that dies meanwhile never learns it was delivered).
 The test replaces the file (write, then rename) to change a rule.
 
 LOG gets one line per event, tab separated: "RCPT <address> <code>", "DATA-START <address>" (a message arrived and
-is about to be answered) and "DATA <address> <code>", one line per recipient.
+is about to be answered), "DATA-HELD <address>" (stored, answer held) and "DATA <address> <code>", one line per
+recipient.
 """
 
 import asyncio
@@ -62,10 +64,13 @@ class ScriptedMailbox(Mailbox):
         for address in envelope.rcpt_tos:
             self.log("DATA-START", address.lower())
         rules = {self.rule(a) for a in envelope.rcpt_tos}
-        while "hold-data" in rules:
-            await asyncio.sleep(0.05)
-            rules = {self.rule(a) for a in envelope.rcpt_tos}
-        if "defer-data" in rules:
+        if "hold-data" in rules:
+            answer = await super().handle_DATA(server, session, envelope)
+            for address in envelope.rcpt_tos:
+                self.log("DATA-HELD", address.lower())
+            while "hold-data" in {self.rule(a) for a in envelope.rcpt_tos}:
+                await asyncio.sleep(0.05)
+        elif "defer-data" in rules:
             answer = "451 4.3.0 Try again later"
         elif "refuse-data" in rules:
             answer = "554 5.6.0 Message refused"
