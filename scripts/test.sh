@@ -74,25 +74,53 @@ Database__Provider=Postgres ConnectionStrings__Portal="$PORTAL_TEST_POSTGRES" \
 
 # 7. Every test project.
 status=0
+projects=()
+declare -A run_failed=()
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
+  projects+=("$name")
   echo "== $name"
   # A test that hangs fails the run after 5 minutes instead of stalling it.
-  dotnet test "$project" -c Release --no-build -nologo --blame-hang-timeout 5m --blame-hang-dump-type none \
+  if ! dotnet test "$project" -c Release --no-build -nologo --blame-hang-timeout 5m --blame-hang-dump-type none \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
-    --results-directory "$results" || status=1
+    --results-directory "$results"; then
+    status=1
+    run_failed[$name]=1
+  fi
 done
 
-# 8. One closing line counted from the results.
+# 8. One closing line counted from the results. Every test that did not pass counts as failed: failed, error, timeout,
+#    aborted, not executed or skipped (total minus passed). A project without its trx (the test host never started or
+#    the logger never wrote), or whose run ended aborted, failed or with a non-zero exit while its counters show no
+#    failure (a test host crash or hang-timeout abort leaves the test in flight without a result), counts one failure.
+counter() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$2"; }
 passed=0
 failed=0
-for trx in "$results"/*.trx; do
-  [ -e "$trx" ] || continue
-  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
-  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+for name in "${projects[@]}"; do
+  trx="$results/$name.trx"
+  if ! [ -s "$trx" ]; then
+    echo "$name: no test results ($trx is missing): counted as one failure" >&2
+    failed=$((failed + 1))
+    status=1
+    continue
+  fi
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1 || true)
+  outcome=$(grep -o '<ResultSummary [^>]*outcome="[A-Za-z]*"' "$trx" | head -n 1 | sed 's/.*outcome="\([A-Za-z]*\)"/\1/' || true)
+  total=$(counter total "$counters"); p=$(counter passed "$counters"); f=$(counter failed "$counters")
+  not_passed=$(( ${total:-0} - ${p:-0} ))
+  listed=$(( ${f:-0} ))
+  for other in error timeout aborted notExecuted; do
+    n=$(counter "$other" "$counters")
+    listed=$((listed + ${n:-0}))
+  done
+  f=$(( not_passed > listed ? not_passed : listed ))
+  if [ "$f" -eq 0 ] && { [ -z "$counters" ] || [ -n "${run_failed[$name]:-}" ] || ! [[ "$outcome" =~ ^(Completed|Passed)$ ]]; }; then
+    echo "$name: no test result failed, but the run ended ${outcome:-without a summary}${run_failed[$name]:+ and dotnet test failed} (a test host crash or abort): counted as one failure" >&2
+    f=1
+  fi
+  if [ "$f" -gt 0 ]; then status=1; fi
   passed=$((passed + ${p:-0}))
-  failed=$((failed + ${f:-0}))
+  failed=$((failed + f))
 done
 if [ "$passed" -eq 0 ]; then status=1; fi
 echo "$passed passed, $failed failed"

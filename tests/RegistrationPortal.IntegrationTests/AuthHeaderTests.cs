@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
@@ -58,6 +59,90 @@ public abstract class AuthHeaderTests(QueuedMailPortalFixture fixture)
         await DfnsApi.AssertErrorAsync(await client.ResendAsync(second.OrgId, second.Email, (AuthHeaders.Nonce, nonce)), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
 
         await second.AssertUnchangedAsync(Host);
+    }
+
+    [Fact]
+    public async Task A_replayed_init_is_refused_as_a_used_nonce_and_opens_no_second_challenge()
+    {
+        var (orgId, email, userId) = await Host.CreatePendingUserAsync("init-replay");
+        var code = await Host.QueuedCodeAsync(userId);
+        var nonce = (AuthHeaders.Nonce, Nonces.Create(DateTimeOffset.UtcNow));
+        using var client = Host.CreateClient();
+
+        using (var first = await client.InitAsync(orgId, email, code, nonce))
+        {
+            Assert.True(first.StatusCode == HttpStatusCode.OK, $"init: expected 200, got {(int)first.StatusCode}: {await first.Content.ReadAsStringAsync()}");
+        }
+
+        // The same request again, byte for byte, as someone who captured it would send it.
+        await DfnsApi.AssertErrorAsync(await client.InitAsync(orgId, email, code, nonce), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
+
+        Assert.Equal(1, await Host.WithDbAsync(db => db.RegistrationChallenges.CountAsync(c => c.UserId == userId)));
+    }
+
+    [Fact]
+    public async Task A_nonce_used_by_one_complete_is_refused_on_another_and_the_refused_token_still_works()
+    {
+        var (orgId, email, userId) = await Host.CreatePendingUserAsync("complete-nonce-a");
+        var other = await Host.CreatePendingUserAsync("complete-nonce-b");
+        using var client = Host.CreateClient();
+        var (token, challenge, _) = await client.StartAsync(orgId, email, await Host.QueuedCodeAsync(userId));
+        var (otherToken, otherChallenge, _) = await client.StartAsync(other.OrgId, other.Email, await Host.QueuedCodeAsync(other.UserId));
+        var nonce = (AuthHeaders.Nonce, Nonces.Create(DateTimeOffset.UtcNow));
+
+        using (var first = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body(), nonce))
+        {
+            Assert.True(first.StatusCode == HttpStatusCode.OK, $"complete: expected 200, got {(int)first.StatusCode}: {await first.Content.ReadAsStringAsync()}");
+        }
+
+        Assert.True(await Host.IsRegisteredAsync(userId));
+
+        var otherCredential = KeyCredentialParts.Build(otherChallenge);
+        await DfnsApi.AssertErrorAsync(await client.CompleteAsync(otherToken, otherCredential.Body(), nonce), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
+        await Host.AssertUnchangedAsync(other.UserId);
+
+        // The refusal consumed nothing: the same credential with a fresh nonce registers the user.
+        using var retried = await client.CompleteAsync(otherToken, otherCredential.Body(), (AuthHeaders.Nonce, Nonces.Create(DateTimeOffset.UtcNow)));
+        Assert.True(retried.StatusCode == HttpStatusCode.OK, $"complete with a fresh nonce: expected 200, got {(int)retried.StatusCode}: {await retried.Content.ReadAsStringAsync()}");
+        Assert.True(await Host.IsRegisteredAsync(other.UserId));
+    }
+
+    [Fact]
+    public async Task A_nonce_used_by_init_is_refused_on_complete()
+    {
+        var (orgId, email, userId) = await Host.CreatePendingUserAsync("init-then-complete");
+        var nonce = (AuthHeaders.Nonce, Nonces.Create(DateTimeOffset.UtcNow));
+        using var client = Host.CreateClient();
+        using var init = await client.InitAsync(orgId, email, await Host.QueuedCodeAsync(userId), nonce);
+        var text = await init.Content.ReadAsStringAsync();
+        Assert.True(init.StatusCode == HttpStatusCode.OK, $"init: expected 200, got {(int)init.StatusCode}: {text}");
+        var body = System.Text.Json.JsonDocument.Parse(text).RootElement;
+        var token = body.GetProperty("temporaryAuthenticationToken").GetString();
+
+        await DfnsApi.AssertErrorAsync(
+            await client.CompleteAsync(token, KeyCredentialParts.Build(body.GetProperty("challenge").GetString()!).Body(), nonce),
+            HttpStatusCode.BadRequest,
+            DfnsErrors.NonceUsed);
+        await Host.AssertUnchangedAsync(userId);
+    }
+
+    [Fact]
+    public async Task A_replayed_complete_is_refused_as_a_used_nonce()
+    {
+        var (orgId, email, userId) = await Host.CreatePendingUserAsync("complete-replay");
+        using var client = Host.CreateClient();
+        var (token, challenge, _) = await client.StartAsync(orgId, email, await Host.QueuedCodeAsync(userId));
+        var body = KeyCredentialParts.Build(challenge).Body();
+        var nonce = (AuthHeaders.Nonce, Nonces.Create(DateTimeOffset.UtcNow));
+
+        using (var first = await client.CompleteAsync(token, body, nonce))
+        {
+            Assert.True(first.StatusCode == HttpStatusCode.OK, $"complete: expected 200, got {(int)first.StatusCode}: {await first.Content.ReadAsStringAsync()}");
+        }
+
+        // The same request again, byte for byte: the contract's answer to a second use of a nonce.
+        await DfnsApi.AssertErrorAsync(await client.CompleteAsync(token, body, nonce), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
+        Assert.Equal(1, await Host.CredentialCountAsync(userId));
     }
 
     [Theory]

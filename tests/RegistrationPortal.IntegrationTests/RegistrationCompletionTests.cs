@@ -98,6 +98,19 @@ public static class RegistrationCalls
         return (body.GetProperty("temporaryAuthenticationToken").GetString()!, body.GetProperty("challenge").GetString()!, body);
     }
 
+    /// <summary>The dispatcher is off, so the code is only in the queued invitation; read it as the dispatcher would.</summary>
+    public static async Task<string> QueuedCodeAsync(this PortalFactory host, string userId)
+    {
+        var message = Assert.Single(await host.OutboxAsync(userId));
+        Assert.NotNull(message.ProtectedPayload);
+        var payload = host.UnprotectPayload(message.ProtectedPayload);
+        var match = System.Text.RegularExpressions.Regex.Match(payload, "[A-Z0-9]{4}(?:-[A-Z0-9]{4}){3,}");
+        Assert.True(match.Success, "the queued invitation holds a code");
+        var code = match.Value;
+        Assert.True(host.CodeMatches(code, Assert.Single(await host.ValidCodesAsync(userId)).CodeHash));
+        return code;
+    }
+
     public static Task<bool> IsRegisteredAsync(this PortalFactory host, string userId) =>
         host.WithDbAsync(db => db.OrgUsers.AsNoTracking().Where(u => u.Id == userId).Select(u => u.IsRegistered).SingleAsync());
 
@@ -451,26 +464,13 @@ public abstract class RegistrationCompletionClockTests
             services: s => s.AddSingleton<TimeProvider>(time),
             provider: Provider);
 
-    /// <summary>The dispatcher is off, so the code is only in the queued invitation; read it as the dispatcher would.</summary>
-    private static async Task<string> QueuedCodeAsync(PortalFactory host, string userId)
-    {
-        var message = Assert.Single(await host.OutboxAsync(userId));
-        Assert.NotNull(message.ProtectedPayload);
-        var payload = host.UnprotectPayload(message.ProtectedPayload);
-        var match = System.Text.RegularExpressions.Regex.Match(payload, "[A-Z0-9]{4}(?:-[A-Z0-9]{4}){3,}");
-        Assert.True(match.Success, "the queued invitation holds a code");
-        var code = match.Value;
-        Assert.True(host.CodeMatches(code, Assert.Single(await host.ValidCodesAsync(userId)).CodeHash));
-        return code;
-    }
-
     [Fact]
     public async Task A_code_past_its_lifetime_is_400_Registration_code_expired()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = ClockHost(time);
         var (orgId, email, userId) = await host.CreatePendingUserAsync("expired-code");
-        var code = await QueuedCodeAsync(host, userId);
+        var code = await host.QueuedCodeAsync(userId);
         using var client = host.CreateClient();
 
         time.Advance(TimeSpan.FromHours(72) + TimeSpan.FromSeconds(1));
@@ -485,7 +485,7 @@ public abstract class RegistrationCompletionClockTests
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = ClockHost(time);
         var (orgId, email, userId) = await host.CreatePendingUserAsync("expired-token");
-        var code = await QueuedCodeAsync(host, userId);
+        var code = await host.QueuedCodeAsync(userId);
         using var client = host.CreateClient();
 
         var (token, challenge, _) = await client.StartAsync(orgId, email, code);

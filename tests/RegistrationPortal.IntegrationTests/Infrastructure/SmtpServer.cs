@@ -12,6 +12,8 @@ namespace RegistrationPortal.IntegrationTests.Infrastructure;
 /// <summary>
 /// A real SMTP server on loopback: Debian's aiosmtpd writing every message to a Maildir. It can be stopped and
 /// started again on the same port, and it can be created stopped (the port reserved) to simulate an outage.
+/// A scripted one (<see cref="StartScriptedAsync"/>, the handler in <c>scripted_smtp.py</c>) can also defer, refuse or
+/// hold what is sent to an address (<see cref="SetRule"/>) and logs every attempt (<see cref="Events"/>).
 /// </summary>
 public sealed class SmtpServer : IAsyncDisposable
 {
@@ -20,12 +22,15 @@ public sealed class SmtpServer : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, ReceivedMail> _parsed = new(StringComparer.Ordinal);
     private readonly StringBuilder _output = new();
+    private readonly Dictionary<string, string> _rules = new(StringComparer.Ordinal);
+    private readonly bool _scripted;
     private Process? _process;
 
-    private SmtpServer(int port, string directory)
+    private SmtpServer(int port, string directory, bool scripted = false)
     {
         Port = port;
         Directory = directory;
+        _scripted = scripted;
     }
 
     public int Port { get; }
@@ -34,6 +39,10 @@ public sealed class SmtpServer : IAsyncDisposable
     public string Directory { get; }
 
     private string Maildir => Path.Combine(Directory, "maildir");
+
+    private string RulesPath => Path.Combine(Directory, "rules.json");
+
+    private string LogPath => Path.Combine(Directory, "attempts.log");
 
     /// <summary>A server on a free port, not running yet.</summary>
     public static SmtpServer Reserve() =>
@@ -45,6 +54,69 @@ public sealed class SmtpServer : IAsyncDisposable
         await server.StartAsync();
         return server;
     }
+
+    /// <summary>A running scripted server: accepts everything until <see cref="SetRule"/> says otherwise.</summary>
+    public static async Task<SmtpServer> StartScriptedAsync()
+    {
+        var server = new SmtpServer(FreeTcpPort(), System.IO.Directory.CreateTempSubdirectory("regportal-smtp-").FullName, scripted: true);
+        await server.StartAsync();
+        return server;
+    }
+
+    /// <summary>What the scripted server does with mail to <paramref name="address"/> ("*": everyone without a rule of their own) from now on.</summary>
+    public void SetRule(string address, SmtpRule rule)
+    {
+        if (!_scripted)
+        {
+            throw new InvalidOperationException("Only a scripted SMTP server takes rules.");
+        }
+
+        lock (_rules)
+        {
+            _rules[address == "*" ? address : address.ToLowerInvariant()] = rule switch
+            {
+                SmtpRule.Accept => "accept",
+                SmtpRule.DeferRcpt => "defer-rcpt",
+                SmtpRule.RefuseRcpt => "refuse-rcpt",
+                SmtpRule.DeferData => "defer-data",
+                SmtpRule.RefuseData => "refuse-data",
+                SmtpRule.HoldData => "hold-data",
+                _ => throw new ArgumentOutOfRangeException(nameof(rule)),
+            };
+
+            // Replaced in one rename, so the server never reads half a file.
+            var next = RulesPath + ".next";
+            File.WriteAllText(next, System.Text.Json.JsonSerializer.Serialize(_rules));
+            File.Move(next, RulesPath, overwrite: true);
+        }
+    }
+
+    /// <summary>Every command the scripted server answered (and every message it began to answer), in order.</summary>
+    public IReadOnlyList<SmtpEvent> Events()
+    {
+        if (!File.Exists(LogPath))
+        {
+            return [];
+        }
+
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        var events = new List<SmtpEvent>();
+        while (reader.ReadLine() is { } line)
+        {
+            var fields = line.Split('\t');
+            if (fields.Length >= 2)
+            {
+                events.Add(new SmtpEvent(fields[0], fields[1], fields.Length > 2 ? int.Parse(fields[2], CultureInfo.InvariantCulture) : null));
+            }
+        }
+
+        return events;
+    }
+
+    /// <summary>How many times a client named <paramref name="address"/> as a recipient (each delivery attempt does once).</summary>
+    public int RecipientAttempts(string address) =>
+        Events().Count(e => e.Command == "RCPT" && string.Equals(e.Address, address, StringComparison.OrdinalIgnoreCase));
 
     public async Task StartAsync()
     {
@@ -59,9 +131,18 @@ public sealed class SmtpServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}", "-c", "aiosmtpd.handlers.Mailbox", Maildir })
+        string[] handler = _scripted
+            ? ["scripted_smtp.ScriptedMailbox", Maildir, RulesPath, LogPath]
+            : ["aiosmtpd.handlers.Mailbox", Maildir];
+        foreach (var argument in new[] { "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}", "-c" }.Concat(handler))
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (_scripted)
+        {
+            // scripted_smtp.py is copied next to the test assembly.
+            start.Environment["PYTHONPATH"] = Path.Combine(AppContext.BaseDirectory, "Infrastructure");
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start aiosmtpd.");
@@ -188,6 +269,30 @@ public sealed class SmtpServer : IAsyncDisposable
         return port;
     }
 }
+
+/// <summary>What a scripted SMTP server does with mail to an address.</summary>
+public enum SmtpRule
+{
+    Accept,
+
+    /// <summary>451 to RCPT TO: try again later.</summary>
+    DeferRcpt,
+
+    /// <summary>550 to RCPT TO: no such mailbox.</summary>
+    RefuseRcpt,
+
+    /// <summary>451 after the message's data.</summary>
+    DeferData,
+
+    /// <summary>554 after the message's data.</summary>
+    RefuseData,
+
+    /// <summary>The message is stored (delivered) but the server's 250 answer waits until the rule changes.</summary>
+    HoldData,
+}
+
+/// <summary>One line of the scripted server's log: RCPT (with its reply code), DATA-START, DATA-HELD, or DATA (with its reply code).</summary>
+public sealed record SmtpEvent(string Command, string Address, int? Code);
 
 /// <summary>One delivered message, with the registration code it carries.</summary>
 public sealed partial class ReceivedMail

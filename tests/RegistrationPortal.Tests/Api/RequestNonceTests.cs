@@ -24,14 +24,21 @@ public sealed class RequestNonceTests
         Assert.Equal(Now, nonce.Date);
     }
 
-    [Fact]
-    public void Padding_is_tolerated()
+    [Theory]
+    [InlineData("0123456789abc")] // the JSON text's length leaves one byte over: "==" padding
+    [InlineData("0123456789abcd")] // two bytes over: "=" padding
+    [InlineData("0123456789abcde")] // none over: no padding at all
+    public void Padding_is_tolerated_and_the_padded_nonce_reads_as_the_unpadded_one(string uuid)
     {
-        var text = Json("0123456789abcdef", Now);
-        var padded = Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).Replace('+', '-').Replace('/', '_');
-        Assert.EndsWith("=", padded + (padded.EndsWith('=') ? "" : "="), StringComparison.Ordinal);
-        Assert.True(Parse(padded, out _));
-        Assert.True(Parse(Base64Url(text) + "==", out _));
+        var date = Now.AddSeconds(-30);
+        var bytes = Encoding.UTF8.GetBytes(Json(uuid, date));
+        var padded = Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+
+        Assert.True(Parse(padded, out var fromPadded), $"padded {padded} was refused");
+        Assert.True(Parse(padded.TrimEnd('='), out var fromUnpadded));
+        Assert.Equal(new RequestNonce(uuid, date), fromPadded);
+        Assert.Equal(fromUnpadded, fromPadded);
+        Assert.Equal(fromUnpadded!.ReplayKey, fromPadded!.ReplayKey);
     }
 
     [Fact]

@@ -235,6 +235,13 @@ public sealed class RegistrationCompletionService(
         string expectedChallenge;
         await using (var read = await contexts.CreateDbContextAsync())
         {
+            // A replayed request is a used nonce before it is a consumed challenge (the contract's answer to a second
+            // use); the writer checks the nonce again, atomically, for two uses at once.
+            if (nonce is not null && await read.UsedNonces.AsNoTracking().AnyAsync(n => n.Key == nonce.Key))
+            {
+                return new CompleteOutcome(CompleteStatus.NonceReplayed);
+            }
+
             var open = await read.RegistrationChallenges.AsNoTracking()
                 .Where(c => c.Id == token.ChallengeId)
                 .Select(c => new { c.OrgId, c.UserId, c.Challenge, c.ExpiresAt, c.ConsumedAt })

@@ -1,0 +1,81 @@
+"""An aiosmtpd handler for tests: a Maildir like aiosmtpd.handlers.Mailbox, but each recipient can be deferred (4xx),
+refused (5xx) or held, and every attempt is logged.
+
+Run with Debian's interpreter, this folder on PYTHONPATH:
+    /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c scripted_smtp.ScriptedMailbox MAILDIR RULES LOG
+
+RULES is a JSON file read at every command: {"<address, lowercase>": "<rule>", "*": "<rule for everyone else>"}.
+Rules: "accept" (the default), "defer-rcpt" (451 to RCPT TO), "refuse-rcpt" (550 to RCPT TO), "defer-data"
+(451 after DATA), "refuse-data" (554 after DATA), "hold-data" (the message is stored, as a server that took it would,
+but the 250 answer waits until the rule changes: a client that dies meanwhile never learns it was delivered).
+The test replaces the file (write, then rename) to change a rule.
+
+LOG gets one line per event, tab separated: "RCPT <address> <code>", "DATA-START <address>" (a message arrived and
+is about to be answered), "DATA-HELD <address>" (stored, answer held) and "DATA <address> <code>", one line per
+recipient.
+"""
+
+import asyncio
+import json
+import os
+
+from aiosmtpd.handlers import Mailbox
+
+
+class ScriptedMailbox(Mailbox):
+    def __init__(self, mail_dir, rules_path, log_path):
+        super().__init__(mail_dir)
+        self.rules_path = rules_path
+        self.log_path = log_path
+
+    @classmethod
+    def from_cli(cls, parser, *args):
+        if len(args) != 3:
+            parser.error("ScriptedMailbox needs MAILDIR RULES LOG")
+        return cls(*args)
+
+    def rule(self, address):
+        try:
+            with open(self.rules_path, encoding="utf-8") as f:
+                rules = json.load(f)
+        except FileNotFoundError:
+            rules = {}
+        return rules.get(address.lower(), rules.get("*", "accept"))
+
+    def log(self, *fields):
+        with open(self.log_path, "a", encoding="utf-8") as f:
+            f.write("\t".join(fields) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        rule = self.rule(address)
+        if rule == "defer-rcpt":
+            answer = "451 4.3.0 Try again later"
+        elif rule == "refuse-rcpt":
+            answer = "550 5.1.1 Mailbox unavailable"
+        else:
+            envelope.rcpt_tos.append(address)
+            answer = "250 OK"
+        self.log("RCPT", address.lower(), answer[:3])
+        return answer
+
+    async def handle_DATA(self, server, session, envelope):
+        for address in envelope.rcpt_tos:
+            self.log("DATA-START", address.lower())
+        rules = {self.rule(a) for a in envelope.rcpt_tos}
+        if "hold-data" in rules:
+            answer = await super().handle_DATA(server, session, envelope)
+            for address in envelope.rcpt_tos:
+                self.log("DATA-HELD", address.lower())
+            while "hold-data" in {self.rule(a) for a in envelope.rcpt_tos}:
+                await asyncio.sleep(0.05)
+        elif "defer-data" in rules:
+            answer = "451 4.3.0 Try again later"
+        elif "refuse-data" in rules:
+            answer = "554 5.6.0 Message refused"
+        else:
+            answer = await super().handle_DATA(server, session, envelope)
+        for address in envelope.rcpt_tos:
+            self.log("DATA", address.lower(), answer[:3])
+        return answer
