@@ -131,6 +131,7 @@ static WebApplication BuildPortal(string[] args, bool isCommand)
     builder.AddPortalIdentity();
     builder.Services.AddRazorComponents().AddInteractiveServerComponents();
     builder.Services.AddMudServices();
+    builder.Services.AddSingleton<DatabaseHealthCheck>();
     builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
     builder.Services.AddProblemDetails();
     builder.Services.AddOpenApi(o =>

@@ -65,4 +65,21 @@ public sealed class HostTests(RealPortPortalFixture fixture) : IClassFixture<Rea
             .Single()));
         Assert.Equal("127.0.0.1", address);
     }
+
+    [Fact]
+    public async Task Liveness_answers_without_the_database_and_readiness_reports_it()
+    {
+        using var live = await _client.GetAsync("/healthz/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        using (var document = JsonDocument.Parse(await live.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("Healthy", document.RootElement.GetProperty("status").GetString());
+            Assert.False(document.RootElement.TryGetProperty("database", out _), "liveness checks nothing");
+        }
+
+        using var ready = await _client.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        using var readiness = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", readiness.RootElement.GetProperty("database").GetProperty("status").GetString());
+    }
 }

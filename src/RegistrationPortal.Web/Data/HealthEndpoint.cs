@@ -6,10 +6,16 @@ namespace RegistrationPortal.Web.Data;
 
 public static class HealthEndpoint
 {
-    /// <summary><c>GET /healthz</c>: 200 when the database and the dispatcher are healthy, else 503; a short JSON report.</summary>
+    /// <summary>
+    /// <c>GET /healthz</c> (readiness): 200 when the database and the dispatcher are healthy, else 503; a short JSON
+    /// report; the database check is cached for a moment. <c>GET /healthz/live</c> (liveness): 200 while the process
+    /// serves, touching nothing, for load balancers that ask often.
+    /// </summary>
     public static IEndpointRouteBuilder MapPortalHealth(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteAsync })
+            .DisableRateLimiting();
+        app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync })
             .DisableRateLimiting();
         return app;
     }

@@ -139,15 +139,16 @@ public sealed class RegistrationService(
                 return new PublicResendOutcome(PublicResendStatus.NonceReplayed);
             }
 
-            var throttle = await db.ResendThrottles.ForUpdate().FirstOrDefaultAsync(t => t.OrgId == orgId && t.NormalizedUsername == normalized);
+            // The time is read in the write: the counter's order is the writer's.
             var now = time.GetUtcNow();
-            if (ResendThrottling.Check(throttle, now, options.CurrentValue) is { } retryAfter)
+            var settings = options.CurrentValue;
+            if (!await PublicRequestSql.TryCountResendAsync(db, orgId, normalized, now, settings))
             {
-                return new PublicResendOutcome(PublicResendStatus.Throttled, retryAfter);
+                var throttle = await db.ResendThrottles.AsNoTracking().FirstOrDefaultAsync(t => t.OrgId == orgId && t.NormalizedUsername == normalized);
+                return new PublicResendOutcome(PublicResendStatus.Throttled, ResendThrottling.Check(throttle, now, settings) ?? TimeSpan.FromSeconds(1));
             }
 
-            ResendThrottling.Record(db, throttle, orgId, normalized, now);
-            db.PublicRequests.Add(new PublicRequest
+            await PublicRequestSql.RecordAsync(db, new PublicRequest
             {
                 Id = Guid.CreateVersion7(now),
                 Kind = PublicRequestKind.Resend,
@@ -378,16 +379,7 @@ public sealed class RegistrationService(
     }
 
     /// <summary>Records the nonce as used in the caller's write; false when it was used before.</summary>
-    internal static async Task<bool> ClaimNonceAsync(PortalDbContext db, NonceClaim nonce)
-    {
-        if (await db.UsedNonces.AnyAsync(n => n.Key == nonce.Key))
-        {
-            return false;
-        }
-
-        db.UsedNonces.Add(new UsedNonce { Key = nonce.Key, ExpiresAt = nonce.ExpiresAt });
-        return true;
-    }
+    internal static Task<bool> ClaimNonceAsync(PortalDbContext db, NonceClaim nonce) => PublicRequestSql.ClaimNonceAsync(db, nonce);
 
     /// <summary>
     /// A resend with its true outcome, for the admin portal and the operator: an admin's resend is never held back by

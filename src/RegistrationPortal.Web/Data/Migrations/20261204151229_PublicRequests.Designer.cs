@@ -11,7 +11,7 @@ using RegistrationPortal.Web.Data;
 namespace RegistrationPortal.Web.Data.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261204142103_PublicRequests")]
+    [Migration("20261204151229_PublicRequests")]
     partial class PublicRequests
     {
         /// <inheritdoc />
@@ -562,9 +562,6 @@ namespace RegistrationPortal.Web.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid?>("CodeId")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("CorrelationId")
                         .HasMaxLength(64)
                         .IsUnicode(false)
@@ -695,6 +692,8 @@ namespace RegistrationPortal.Web.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CodeHash");
 
                     b.HasIndex("ExpiresAt");
 

@@ -35,7 +35,6 @@ namespace RegistrationPortal.Web.Data.Migrations
                     Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     OrgId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     NormalizedUsername = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
-                    CodeId = table.Column<Guid>(type: "TEXT", nullable: true),
                     ActorKind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     ActorId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     ClientAddress = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
@@ -47,6 +46,11 @@ namespace RegistrationPortal.Web.Data.Migrations
                 {
                     table.PrimaryKey("PK_PublicRequests", x => x.Id);
                 });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RegistrationCodes_CodeHash",
+                table: "RegistrationCodes",
+                column: "CodeHash");
 
             migrationBuilder.CreateIndex(
                 name: "IX_CodeAttemptCounters_LastFailureAt",
@@ -62,6 +66,10 @@ namespace RegistrationPortal.Web.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "PublicRequests");
+
+            migrationBuilder.DropIndex(
+                name: "IX_RegistrationCodes_CodeHash",
+                table: "RegistrationCodes");
         }
     }
 }
