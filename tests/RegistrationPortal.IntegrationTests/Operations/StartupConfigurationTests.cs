@@ -72,6 +72,20 @@ public sealed partial class StartupConfigurationTests : IDisposable
         AssertStoppedNaming(result, "Database:Writers");
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("short-token")]
+    public async Task Metrics_turned_on_without_a_scrape_token_stop_the_host_naming_the_key(string? token)
+    {
+        var settings = new Dictionary<string, string> { ["Telemetry__Prometheus"] = "true" };
+        if (token is not null)
+        {
+            settings["Telemetry__MetricsToken"] = token;
+        }
+
+        AssertStoppedNaming(await RunHostAsync(settings), "Telemetry:MetricsToken");
+    }
+
     [Fact]
     public async Task Production_refuses_the_enabled_demo_seed()
     {
