@@ -169,7 +169,7 @@ public sealed class OutboxDispatcher(
                 try
                 {
                     var code = _protector.Unprotect(message.ProtectedPayload);
-                    var mime = composer.Compose(message.ToAddress, message.OrganizationName, message.OrgId, code, expiresAt);
+                    var mime = composer.Compose(message.ToAddress, message.OrganizationName, message.OrgId, code, expiresAt, message.Id);
 
                     // Once started, a send is finished even when the host is stopping: nothing is half sent.
                     session ??= await transport.OpenAsync(CancellationToken.None);
