@@ -1,0 +1,219 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Email;
+
+namespace RegistrationPortal.IntegrationTests.Operations;
+
+/// <summary>
+/// What someone holding the database's files (or a backup) learns about the codes the host has mailed: nothing. The
+/// codes are sent through the real dispatcher to a real SMTP server; then the files are read as bytes and every Data
+/// Protection payload in them is tried with the keys stored in the database itself.
+/// </summary>
+public abstract partial class DataAtRestTests(PortalFixture fixture)
+{
+    protected PortalFactory Host => fixture.Factory;
+
+    private SmtpServer Smtp => fixture.Smtp;
+
+    [Fact]
+    public async Task No_mailed_code_is_in_the_database_files_or_a_backup_and_no_payload_in_them_decrypts_with_the_keys_stored_beside_it()
+    {
+        var codes = await MailCodesAsync();
+
+        // The keys as the database holds them, without anything kept outside it.
+        var storedKeys = await Host.WithDbAsync(db => db.DataProtectionKeys.AsNoTracking().Select(k => k.Xml!).ToListAsync());
+        Assert.NotEmpty(storedKeys);
+        var withStoredKeysOnly = ProtectorFrom(storedKeys);
+        var storedKeyIds = storedKeys.Select(x => Guid.Parse((string)XElement.Parse(x).Attribute("id")!)).ToHashSet();
+
+        // A payload the host protects now cannot be read with the stored keys alone.
+        var probe = Host.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(OutboxPayload.Purpose).Protect("PROBE-CODE-0000-0000");
+        Assert.False(TryUnprotect(withStoredKeysOnly, probe, out _), "the keys stored in the database decrypt what the host protects");
+
+        var files = (await ReadAllAsync()).ToList();
+        if (Host.Provider == DatabaseProvider.Sqlite)
+        {
+            files.Add(await BackupAsync());
+        }
+
+        foreach (var (name, bytes) in files)
+        {
+            foreach (var code in codes)
+            {
+                foreach (var text in new[] { code, code.Replace("-", string.Empty, StringComparison.Ordinal) })
+                {
+                    Assert.True(bytes.AsSpan().IndexOf(Encoding.ASCII.GetBytes(text)) < 0, $"{name} holds a mailed code");
+                    Assert.True(bytes.AsSpan().IndexOf(Encoding.Unicode.GetBytes(text)) < 0, $"{name} holds a mailed code");
+                }
+            }
+
+            // Only payloads made with this database's keys (PostgreSQL's WAL is shared by every database of the cluster).
+            foreach (var payload in Payloads([(name, bytes)]).Where(p => KeyIdOf(p) is { } id && storedKeyIds.Contains(id)))
+            {
+                Assert.False(TryUnprotect(withStoredKeysOnly, payload, out var plain), $"{name}: a payload decrypts with the stored keys to {plain}");
+            }
+        }
+    }
+
+    /// <summary>Invites three users and resends each a code; returns the six codes the SMTP server received, once every message is marked sent.</summary>
+    protected async Task<List<string>> MailCodesAsync()
+    {
+        var orgId = await Host.CreateOrganizationAsync();
+        var users = new List<(string Email, string Id)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var email = PortalFactory.NewEmail($"rest{i}");
+            users.Add((email, await Host.InviteAsync(orgId, email)));
+        }
+
+        foreach (var (email, _) in users)
+        {
+            await Smtp.WaitForMessagesAsync(email);
+        }
+
+        using var client = Host.CreateClient();
+        foreach (var (email, _) in users)
+        {
+            await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        }
+
+        var codes = new List<string>();
+        foreach (var (email, _) in users)
+        {
+            codes.AddRange((await Smtp.WaitForMessagesAsync(email, 2)).Select(m => m.Code!));
+        }
+
+        Assert.Equal(6, codes.Distinct(StringComparer.Ordinal).Count());
+        foreach (var (_, userId) in users)
+        {
+            await Wait.WaitUntilAsync(
+                async () => (await Host.OutboxAsync(userId)).All(m => m.Status == OutboxStatus.Sent && m.ProtectedPayload is null),
+                "every message is marked sent");
+        }
+
+        return codes;
+    }
+
+    protected async Task<List<(string Name, byte[] Bytes)>> ReadAllAsync()
+    {
+        var files = await Host.DatabaseFilesAsync();
+        Assert.NotEmpty(files);
+        return files.Select(f => (Path.GetFileName(f), ReadShared(f))).ToList();
+    }
+
+    /// <summary>A backup made by the operator verb while the host runs.</summary>
+    private async Task<(string Name, byte[] Bytes)> BackupAsync()
+    {
+        var file = Path.Combine(Host.DataDirectory, $"backup-{Guid.NewGuid():N}.db");
+        var result = await PortalProcess.RunAsync(
+            Host.DataDirectory,
+            new Dictionary<string, string> { ["ConnectionStrings__Portal"] = Host.ConnectionString },
+            "db",
+            "backup",
+            "--to",
+            file);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        return ("backup", ReadShared(file));
+    }
+
+    /// <summary>
+    /// Everything in the bytes that may be a Data Protection payload: each run of base64url that starts with its magic
+    /// header, cut at every length a payload can have (a stored value may run on into the next column's text, which is
+    /// base64url too). A payload is the magic header, the key id, the key modifier and the IV (16 bytes each after the
+    /// 4-byte header), whole AES blocks of ciphertext and a 32-byte HMAC: 84 + 16n bytes.
+    /// </summary>
+    protected static IEnumerable<string> Payloads(IEnumerable<(string Name, byte[] Bytes)> files) =>
+        files.SelectMany(f => ProtectedPayload().Matches(Encoding.Latin1.GetString(f.Bytes)).Select(m => m.Value))
+            .Distinct(StringComparer.Ordinal)
+            .SelectMany(run => Enumerable.Range(1, 16)
+                .Select(blocks => ((84 + (16 * blocks)) * 4 + 2) / 3)
+                .Where(length => length <= run.Length)
+                .Select(length => run[..length]))
+            .Distinct(StringComparer.Ordinal);
+
+    /// <summary>The id of the key a payload names (after the 4-byte magic header), or null when it is no payload.</summary>
+    private static Guid? KeyIdOf(string payload)
+    {
+        try
+        {
+            var bytes = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(payload);
+            return bytes.Length >= 20 ? new Guid(bytes.AsSpan(4, 16)) : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static IDataProtector ProtectorFrom(IReadOnlyList<string> keyXml)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDataProtection()
+            .SetApplicationName("RegistrationPortal")
+            .DisableAutomaticKeyGeneration()
+            .AddKeyManagementOptions(o => o.XmlRepository = new StoredKeys(keyXml.Select(XElement.Parse).ToList()));
+        return services.BuildServiceProvider().GetDataProtector(OutboxPayload.Purpose);
+    }
+
+    protected static bool TryUnprotect(IDataProtector protector, string payload, out string? plain)
+    {
+        try
+        {
+            plain = protector.Unprotect(payload);
+            return true;
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or FormatException or InvalidOperationException)
+        {
+            plain = null;
+            return false;
+        }
+    }
+
+    private static byte[] ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    // "CfDJ8" is the base64url of Data Protection's magic header 09 F0 C9 F0; a payload carrying a code is far longer.
+    [GeneratedRegex("CfDJ8[A-Za-z0-9_-]{60,}")]
+    private static partial Regex ProtectedPayload();
+
+    private sealed class StoredKeys(IReadOnlyCollection<XElement> elements) : IXmlRepository
+    {
+        public IReadOnlyCollection<XElement> GetAllElements() => elements;
+
+        public void StoreElement(XElement element, string friendlyName) => throw new InvalidOperationException("read only");
+    }
+}
+
+public sealed class DataAtRestTestsOnSqlite(MailPortalFixture fixture) : DataAtRestTests(fixture), IClassFixture<MailPortalFixture>
+{
+    /// <summary>
+    /// SQLite keeps an erased value in the page's free space and the old page in the WAL; the host overwrites it, so
+    /// shortly after sending not even the host itself, with every key it has, finds a sent code's payload in the files.
+    /// (PostgreSQL keeps dead rows and its WAL until it recycles them; there the encrypted keys are the protection.)
+    /// </summary>
+    [Fact]
+    public async Task A_sent_messages_payload_is_overwritten_in_the_database_file_and_its_wal()
+    {
+        await MailCodesAsync();
+
+        var hostProtector = Host.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(OutboxPayload.Purpose);
+        await Wait.WaitUntilAsync(
+            async () => Payloads(await ReadAllAsync()).All(p => !TryUnprotect(hostProtector, p, out _)),
+            "no sent message's payload is left in the database file or its WAL");
+    }
+}
+
+public sealed class DataAtRestTestsOnPostgres(PostgresMailPortalFixture fixture) : DataAtRestTests(fixture), IClassFixture<PostgresMailPortalFixture>;
