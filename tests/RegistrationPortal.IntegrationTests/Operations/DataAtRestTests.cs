@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.IntegrationTests.Infrastructure;
@@ -217,3 +218,85 @@ public sealed class DataAtRestTestsOnSqlite(MailPortalFixture fixture) : DataAtR
 }
 
 public sealed class DataAtRestTestsOnPostgres(PostgresMailPortalFixture fixture) : DataAtRestTests(fixture), IClassFixture<PostgresMailPortalFixture>;
+
+/// <summary>A database from before key encryption: its keys were stored in the clear.</summary>
+public sealed class UnencryptedKeysTests
+{
+    [Fact]
+    public async Task A_database_with_keys_stored_in_the_clear_gets_an_encrypted_default_key_at_the_next_start_and_still_reads_what_the_old_key_protected()
+    {
+        var data = Directory.CreateTempSubdirectory("regportal-legacy-keys-");
+        try
+        {
+            Dictionary<string, string> secrets;
+            await using (var first = new PortalFactory(settings: Queued, dataDirectory: data.FullName))
+            {
+                var secretsProtector = first.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(ServerSecretsPurpose);
+                secrets = (await first.WithDbAsync(db => db.ServerSecrets.AsNoTracking().ToListAsync()))
+                    .ToDictionary(k => k.Name, k => secretsProtector.Unprotect(k.ProtectedValue));
+            }
+
+            // The key ring as an earlier version left it: one key, stored in the clear, and a queued code it protected.
+            var legacy = new LegacyKeys();
+            var services = new ServiceCollection();
+            services.AddLogging();
+            services.AddDataProtection()
+                .SetApplicationName("RegistrationPortal")
+                .AddKeyManagementOptions(o => o.XmlRepository = legacy);
+            await using (var provider = services.BuildServiceProvider())
+            {
+                var queued = provider.GetDataProtector(OutboxPayload.Purpose).Protect("OLD0-CODE-0000-0000");
+                var element = Assert.Single(legacy.GetAllElements());
+                Assert.DoesNotContain(element.Descendants(), e => e.Name.LocalName == "encryptedSecret");
+                await using var connection = new SqliteConnection($"Data Source={Path.Combine(data.FullName, "portal.db")};Pooling=False");
+                await connection.OpenAsync();
+                await using var replace = connection.CreateCommand();
+                replace.CommandText = "DELETE FROM DataProtectionKeys; INSERT INTO DataProtectionKeys (FriendlyName, Xml) VALUES ($name, $xml);";
+                replace.Parameters.AddWithValue("$name", "key-" + (string)element.Attribute("id")!);
+                replace.Parameters.AddWithValue("$xml", element.ToString(SaveOptions.DisableFormatting));
+                await replace.ExecuteNonQueryAsync();
+                foreach (var (name, value) in secrets)
+                {
+                    await using var reprotect = connection.CreateCommand();
+                    reprotect.CommandText = "UPDATE ServerSecrets SET ProtectedValue = $value WHERE Name = $name";
+                    reprotect.Parameters.AddWithValue("$name", name);
+                    reprotect.Parameters.AddWithValue("$value", provider.GetDataProtector(ServerSecretsPurpose).Protect(value));
+                    Assert.Equal(1, await reprotect.ExecuteNonQueryAsync());
+                }
+
+                await using var second = new PortalFactory(settings: Queued, dataDirectory: data.FullName);
+                _ = second.Server;
+                var protector = second.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(OutboxPayload.Purpose);
+
+                // What the old key protected still opens; what is protected now names a key stored encrypted.
+                Assert.Equal("OLD0-CODE-0000-0000", protector.Unprotect(queued));
+                var stored = await second.WithDbAsync(db => db.DataProtectionKeys.AsNoTracking().Select(k => k.Xml!).ToListAsync());
+                var encrypted = stored.Select(XElement.Parse)
+                    .Where(k => k.Descendants().Any(e => e.Name.LocalName == "encryptedSecret"))
+                    .Select(k => Guid.Parse((string)k.Attribute("id")!))
+                    .ToHashSet();
+                Assert.NotEmpty(encrypted);
+                var now = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(protector.Protect("NEW0-CODE-0000-0000"));
+                Assert.Contains(new Guid(now.AsSpan(4, 16)), encrypted);
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            data.Delete(recursive: true);
+        }
+    }
+
+    private const string ServerSecretsPurpose = "RegistrationPortal.ServerSecrets";
+
+    private static Dictionary<string, string?> Queued => new() { ["Email:DispatcherEnabled"] = "false" };
+
+    private sealed class LegacyKeys : IXmlRepository
+    {
+        private readonly List<XElement> _elements = [];
+
+        public IReadOnlyCollection<XElement> GetAllElements() => _elements.ToList();
+
+        public void StoreElement(XElement element, string friendlyName) => _elements.Add(element);
+    }
+}

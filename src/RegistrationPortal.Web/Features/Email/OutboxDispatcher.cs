@@ -242,16 +242,25 @@ public sealed class OutboxDispatcher(
 
         var erased = Interlocked.Exchange(ref _erasedSinceScrub, 0);
         _lastScrubTimestamp = time.GetTimestamp();
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var connection = db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct) || reader.GetInt32(0) != 0)
+        bool done;
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            await db.Database.OpenConnectionAsync(ct);
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            done = await reader.ReadAsync(ct) && reader.GetInt32(0) == 0;
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            logger.LogWarning("The WAL checkpoint after erasing payloads failed ({ErrorType}); it is tried again on a later pass", ex.GetType().Name);
+            done = false;
+        }
+
+        if (!done)
         {
             Interlocked.Add(ref _erasedSinceScrub, erased);
-            logger.LogDebug("The WAL checkpoint after erasing payloads was busy; it is tried again on a later pass");
         }
     }
 
