@@ -154,7 +154,7 @@ public static class DataSetup
             }
         }
 
-        await KeyEncryption.RetireUnencryptedDefaultKeyAsync(services, ct);
+        await KeyEncryption.PrepareKeysAsync(services, ct);
         if (then is not null)
         {
             await then(services);

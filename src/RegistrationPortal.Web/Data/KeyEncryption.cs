@@ -113,18 +113,56 @@ public sealed class KeyEncryption(X509Certificate2 certificate, string path, boo
     }
 
     /// <summary>
+    /// Before the host serves or a verb runs: refuses a certificate that does not open the keys the database holds (they
+    /// were encrypted with another one: a restored backup, an instance given another file), with one line naming the
+    /// setting instead of failures later; then retires a default key stored in the clear.
+    /// </summary>
+    public static async Task PrepareKeysAsync(IServiceProvider services, CancellationToken ct)
+    {
+        if (services.GetService<KeyEncryption>() is not { } keyEncryption)
+        {
+            return;
+        }
+
+        // Read from the XML (each encrypted key names the certificate it was encrypted for), not by decrypting: a failed
+        // decryption is logged with a stack trace, and this check is to give one line.
+        await using var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(ct);
+        var stored = await db.DataProtectionKeys.AsNoTracking().Select(k => k.Xml).ToListAsync(ct);
+        var now = DateTimeOffset.UtcNow;
+        var ours = keyEncryption.Certificate.RawData;
+        foreach (var key in stored.OfType<string>().Select(XElement.Parse).Where(k => k.Name.LocalName == "key"))
+        {
+            var secret = key.Descendants().FirstOrDefault(e => e.Name.LocalName == "encryptedSecret");
+            var expires = DateTimeOffset.TryParse((string?)key.Element("expirationDate"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var at) ? at : DateTimeOffset.MaxValue;
+            if (secret is null || expires <= now)
+            {
+                continue;
+            }
+
+            if (!secret.Descendants().Where(e => e.Name.LocalName == "X509Certificate").Any(e => IsCertificate((string)e, ours)))
+            {
+                throw new ConfigurationException(ConfigurationCheck.Line(PathKey,
+                    $"{keyEncryption.Path} does not open the Data Protection keys in the database (key {(string?)key.Attribute("id")} was encrypted with another certificate); use the certificate the database's keys were made with"));
+            }
+        }
+
+        await RetireUnencryptedDefaultKeyAsync(services, ct);
+    }
+
+    private static bool IsCertificate(string base64, byte[] rawData)
+    {
+        var buffer = new byte[base64.Length];
+        return Convert.TryFromBase64String(base64.Trim(), buffer, out var length) && buffer.AsSpan(0, length).SequenceEqual(rawData);
+    }
+
+    /// <summary>
     /// Makes a new, encrypted key the default at once when every usable key in the database was stored unencrypted (a
     /// database from before key encryption was configured): from then on nothing new is protected with a key the
     /// database gives away. The old keys stay, so what they protected (sign-in cookies, queued mail) still opens until it
     /// is sent or expires.
     /// </summary>
-    public static async Task RetireUnencryptedDefaultKeyAsync(IServiceProvider services, CancellationToken ct)
+    private static async Task RetireUnencryptedDefaultKeyAsync(IServiceProvider services, CancellationToken ct)
     {
-        if (services.GetService<KeyEncryption>() is null)
-        {
-            return;
-        }
-
         await using var db = await services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(ct);
         var stored = await db.DataProtectionKeys.AsNoTracking().Select(k => k.Xml).ToListAsync(ct);
         var unencrypted = stored.OfType<string>()

@@ -144,6 +144,22 @@ public sealed partial class StartupConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_encryption_certificate_that_does_not_open_the_databases_keys_stops_the_host_and_the_verbs_naming_the_key()
+    {
+        var database = new Dictionary<string, string> { ["ConnectionStrings__Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}" };
+        var made = await PortalProcess.RunAsync(_directory, new Dictionary<string, string>(database)
+        {
+            ["DataProtection__KeyEncryption__CertificatePath"] = Path.Combine(_directory, "first.pfx"),
+        }, "org", "create", "--name", "Keys made with the first certificate");
+        Assert.True(made.ExitCode == 0, made.Stderr);
+
+        var another = new Dictionary<string, string>(database) { ["DataProtection__KeyEncryption__CertificatePath"] = Path.Combine(_directory, "second.pfx") };
+        AssertStoppedNaming(await PortalProcess.RunAsync(_directory, another, "org", "create", "--name", "Another certificate"), "DataProtection:KeyEncryption:CertificatePath");
+        another["Logging__LogLevel__Default"] = "Warning";
+        AssertStoppedNaming(await RunHostAsync(another), "DataProtection:KeyEncryption:CertificatePath");
+    }
+
+    [Fact]
     public async Task Production_with_its_own_settings_starts_and_serves()
     {
         await using var host = PortalProcess.Start(_directory, ProductionSettings(), "--urls", "http://127.0.0.1:0");
