@@ -31,7 +31,18 @@ catch (Exception ex) when (ConfigurationCheck.Describe(ex) is { } problem)
 
 if (isCommand)
 {
-    var exitCode = await OperatorCli.RunAsync(args, app.Services, Console.Out, Console.Error);
+    int exitCode;
+    try
+    {
+        exitCode = await OperatorCli.RunAsync(args, app.Services, Console.Out, Console.Error);
+    }
+    catch (ConfigurationException ex)
+    {
+        // A setting found wrong only against the database (a key-encryption certificate that does not open its keys).
+        await Console.Error.WriteLineAsync(ex.Message);
+        exitCode = ConfigurationCheck.ExitCode;
+    }
+
     await app.DisposeAsync();
     return exitCode;
 }
@@ -55,6 +66,12 @@ try
         services.WarmUpRegistrationKeys();
         await services.SeedDemoAsync();
     });
+}
+catch (ConfigurationException ex)
+{
+    // A setting found wrong only against the database (a key-encryption certificate that does not open its keys).
+    await Console.Error.WriteLineAsync(ex.Message);
+    return ConfigurationCheck.ExitCode;
 }
 catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException)
 {

@@ -98,10 +98,35 @@ public static class DataSetup
             o.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
             o.Stores.MaxLengthForKeys = 128;
         });
-        builder.Services.AddDataProtection()
+        var dataProtection = builder.Services.AddDataProtection()
             .SetApplicationName("RegistrationPortal")
             .PersistKeysToDbContext<PortalDbContext>();
+
+        // The keys are kept in the database, encrypted with a certificate that is not (in Production the configuration
+        // check refuses to start without one).
+        if (KeyEncryption.Load(builder.Configuration, builder.Environment, DataFolder(builder, provider)) is { } keyEncryption)
+        {
+            builder.Services.AddSingleton(keyEncryption);
+            dataProtection.ProtectKeysWithCertificate(keyEncryption.Certificate);
+        }
+
         return builder;
+    }
+
+    /// <summary>The folder of the SQLite file, or the content root's <c>data</c> folder on PostgreSQL or an in-memory database.</summary>
+    private static string DataFolder(IHostApplicationBuilder builder, DatabaseProvider provider)
+    {
+        var fallback = Path.Combine(builder.Environment.ContentRootPath, "data");
+        if (provider != DatabaseProvider.Sqlite)
+        {
+            return fallback;
+        }
+
+        var csb = new SqliteConnectionStringBuilder(ResolveConnectionString(
+            builder.Configuration.GetConnectionString("Portal") ?? DefaultConnectionString, builder.Environment.ContentRootPath));
+        return csb.Mode == SqliteOpenMode.Memory || csb.DataSource is not { Length: > 0 } file || file == ":memory:"
+            ? fallback
+            : Path.GetDirectoryName(file) ?? fallback;
     }
 
     /// <summary>Applies committed migrations (and on SQLite switches the file to WAL); runs before the host serves.</summary>
@@ -129,6 +154,7 @@ public static class DataSetup
             }
         }
 
+        await KeyEncryption.PrepareKeysAsync(services, ct);
         if (then is not null)
         {
             await then(services);
@@ -178,10 +204,14 @@ public static class DataSetup
         return csb.ToString();
     }
 
-    /// <summary><c>synchronous</c> and the busy timeout are per connection: set them wherever one opens.</summary>
+    /// <summary>
+    /// <c>synchronous</c>, the busy timeout and <c>secure_delete</c> are per connection: set them wherever one opens.
+    /// <c>secure_delete</c> overwrites what a write frees (an erased code's encrypted payload) instead of leaving it in the
+    /// file's free space; the dispatcher checkpoints the WAL after erasing, so no old copy stays there either.
+    /// </summary>
     private sealed class SqlitePragmaInterceptor(string synchronous) : DbConnectionInterceptor
     {
-        private readonly string _sql = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=10000;";
+        private readonly string _sql = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=10000; PRAGMA secure_delete=ON;";
 
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {

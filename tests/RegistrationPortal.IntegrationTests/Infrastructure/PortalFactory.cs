@@ -56,6 +56,9 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
             ["Email:RetryBaseDelay"] = "00:00:00.200",
             ["Email:RetryMaxDelay"] = "00:00:01",
             ["Email:PollInterval"] = "00:00:00.200",
+
+            // Made on first start; hosts on one database (and its verbs run as processes) must all use this one file.
+            ["DataProtection:KeyEncryption:CertificatePath"] = KeyEncryptionCertificatePath,
         };
         if (smtp is not null)
         {
@@ -79,6 +82,9 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
     public string ConnectionString { get; }
 
     public string DatabasePath => Path.Combine(DataDirectory, "portal.db");
+
+    /// <summary>The certificate that encrypts the database's Data Protection keys: another process on the same database needs it too.</summary>
+    public string KeyEncryptionCertificatePath => Path.Combine(DataDirectory, KeyEncryption.DefaultFileName);
 
     /// <summary>
     /// The files that hold the database at rest: the SQLite file and its WAL, or on PostgreSQL (after a checkpoint, so

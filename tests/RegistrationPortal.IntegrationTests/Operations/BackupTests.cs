@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
 
 namespace RegistrationPortal.IntegrationTests.Operations;
@@ -97,7 +98,14 @@ public sealed class BackupTests(BackupPortalFixture fixture) : IClassFixture<Bac
         Assert.True(restore.ExitCode == 0, restore.Stderr);
         Assert.Empty(restore.StdoutLines);
 
-        await using var restored = new PortalFactory(settings: new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: restoredDirectory);
+        // The copy's Data Protection keys open only with the certificate that encrypted them, which is not in the copy.
+        await using var restored = new PortalFactory(
+            settings: new Dictionary<string, string?>
+            {
+                ["Email:DispatcherEnabled"] = "false",
+                ["DataProtection:KeyEncryption:CertificatePath"] = Path.Combine(_host.DataDirectory, KeyEncryption.DefaultFileName),
+            },
+            dataDirectory: restoredDirectory);
         using var restoredClient = restored.CreateClient();
         foreach (var (email, userId) in users.Take(5))
         {

@@ -15,11 +15,14 @@ namespace RegistrationPortal.IntegrationTests.Operations;
 /// <summary>Prometheus on, the dispatcher off (so the backlog stays put) and no throttle to speak of.</summary>
 public sealed class PrometheusPortalFixture : PortalFixture
 {
+    public const string MetricsToken = "scrape-token-0123456789abcdef0123456789";
+
     protected override bool WithSmtp => false;
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Telemetry:Prometheus"] = "true",
+        ["Telemetry:MetricsToken"] = MetricsToken,
         ["Telemetry:BacklogCacheDuration"] = "00:00:00",
         ["Email:DispatcherEnabled"] = "false",
     };
@@ -62,6 +65,34 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         Assert.Equal(0, Delta(before, after, "portal_throttle_rejections_total", ("door", "admin"), ("limit", "per_user")));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Bearer wrong-token-0123456789abcdef0123456789")]
+    [InlineData("Bearer scrape-token-0123456789abcdef012345678")]
+    [InlineData("Basic scrape-token-0123456789abcdef0123456789")]
+    [InlineData("scrape-token-0123456789abcdef0123456789")]
+    public async Task A_scrape_without_the_right_token_gets_401_and_no_figures(string? authorization)
+    {
+        var (orgId, email, _) = await _host.CreatePendingUserAsync("scraper");
+        using var client = _host.CreateClient();
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        using var refused = await client.SendAsync(request);
+        var body = await refused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.DoesNotContain("portal_registration_resends_total", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("portal_", body, StringComparison.Ordinal);
+
+        // The right token gets the figures, the resend's true outcome among them.
+        Assert.True(Value(await ScrapeAsync(client), "portal_registration_resends_total", ("door", "api"), ("outcome", "sent")) >= 1);
+    }
+
     [Fact]
     public async Task The_backlog_gauges_show_the_queued_mail_and_the_request_latency_is_measured()
     {
@@ -87,7 +118,9 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
 
     private static async Task<string> ScrapeAsync(HttpClient client)
     {
-        using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", PrometheusPortalFixture.MetricsToken);
+        using var response = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
         return await response.Content.ReadAsStringAsync();

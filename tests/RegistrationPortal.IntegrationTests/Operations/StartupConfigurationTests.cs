@@ -74,6 +74,20 @@ public sealed partial class StartupConfigurationTests : IDisposable
         AssertStoppedNaming(result, "Database:Writers");
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("short-token")]
+    public async Task Metrics_turned_on_without_a_scrape_token_stop_the_host_naming_the_key(string? token)
+    {
+        var settings = new Dictionary<string, string> { ["Telemetry__Prometheus"] = "true" };
+        if (token is not null)
+        {
+            settings["Telemetry__MetricsToken"] = token;
+        }
+
+        AssertStoppedNaming(await RunHostAsync(settings), "Telemetry:MetricsToken");
+    }
+
     [Fact]
     public async Task Production_refuses_the_enabled_demo_seed()
     {
@@ -111,6 +125,43 @@ public sealed partial class StartupConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task Production_without_a_key_encryption_certificate_is_a_missing_setting()
+    {
+        var settings = ProductionSettings();
+        settings.Remove("DataProtection__KeyEncryption__CertificatePath");
+
+        AssertStoppedNaming(await RunHostAsync(settings), "DataProtection:KeyEncryption:CertificatePath");
+    }
+
+    [Theory]
+    [InlineData("missing.pfx", "a-password")]
+    [InlineData("key-encryption.pfx", "the wrong password")]
+    public async Task Production_with_an_unreadable_key_encryption_certificate_stops_naming_the_key(string file, string password)
+    {
+        var settings = ProductionSettings();
+        settings["DataProtection__KeyEncryption__CertificatePath"] = Path.Combine(_directory, file);
+        settings["DataProtection__KeyEncryption__CertificatePassword"] = password;
+
+        AssertStoppedNaming(await RunHostAsync(settings), "DataProtection:KeyEncryption:CertificatePath");
+    }
+
+    [Fact]
+    public async Task A_key_encryption_certificate_that_does_not_open_the_databases_keys_stops_the_host_and_the_verbs_naming_the_key()
+    {
+        var database = new Dictionary<string, string> { ["ConnectionStrings__Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}" };
+        var made = await PortalProcess.RunAsync(_directory, new Dictionary<string, string>(database)
+        {
+            ["DataProtection__KeyEncryption__CertificatePath"] = Path.Combine(_directory, "first.pfx"),
+        }, "org", "create", "--name", "Keys made with the first certificate");
+        Assert.True(made.ExitCode == 0, made.Stderr);
+
+        var another = new Dictionary<string, string>(database) { ["DataProtection__KeyEncryption__CertificatePath"] = Path.Combine(_directory, "second.pfx") };
+        AssertStoppedNaming(await PortalProcess.RunAsync(_directory, another, "org", "create", "--name", "Another certificate"), "DataProtection:KeyEncryption:CertificatePath");
+        another["Logging__LogLevel__Default"] = "Warning";
+        AssertStoppedNaming(await RunHostAsync(another), "DataProtection:KeyEncryption:CertificatePath");
+    }
+
+    [Fact]
     public async Task Production_with_its_own_settings_starts_and_serves()
     {
         await using var host = PortalProcess.Start(_directory, ProductionSettings(), "--urls", "http://127.0.0.1:0");
@@ -130,10 +181,15 @@ public sealed partial class StartupConfigurationTests : IDisposable
         using var response = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.DoesNotContain("Configuration error", host.Stderr, StringComparison.Ordinal);
+
+        // The Data Protection keys it made are encrypted: no "No XML encryptor configured" warning.
+        Assert.DoesNotContain("XML encryptor", host.Stdout + host.Stderr, StringComparison.Ordinal);
     }
 
     private Dictionary<string, string> ProductionSettings() => new()
     {
+        ["DataProtection__KeyEncryption__CertificatePath"] = KeyEncryptionCertificate(),
+        ["DataProtection__KeyEncryption__CertificatePassword"] = CertificatePassword,
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["DOTNET_ENVIRONMENT"] = "Production",
         ["ConnectionStrings__Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}",
@@ -143,6 +199,24 @@ public sealed partial class StartupConfigurationTests : IDisposable
         ["Email__DispatcherEnabled"] = "false",
         ["Logging__LogLevel__Default"] = "Information",
     };
+
+    private const string CertificatePassword = "certificate password";
+
+    /// <summary>A PFX as an operator would supply it: RSA, with its private key, under a password.</summary>
+    private string KeyEncryptionCertificate()
+    {
+        var path = Path.Combine(_directory, "key-encryption.pfx");
+        if (!File.Exists(path))
+        {
+            using var rsa = System.Security.Cryptography.RSA.Create(2048);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+                "CN=portal key encryption", rsa, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+            File.WriteAllBytes(path, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, CertificatePassword));
+        }
+
+        return path;
+    }
 
     private Task<ProcessResult> RunHostAsync(Dictionary<string, string> settings)
     {

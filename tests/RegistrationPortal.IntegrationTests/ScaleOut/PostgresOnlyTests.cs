@@ -65,6 +65,7 @@ public sealed class PostgresOnlyTests(PostgresAdminPortalFixture fixture) : ICla
             {
                 ["Database__Provider"] = "Postgres",
                 ["ConnectionStrings__Portal"] = Host.ConnectionString,
+                ["DataProtection__KeyEncryption__CertificatePath"] = Host.KeyEncryptionCertificatePath,
             }, "db", verb, option, Path.Combine(working.FullName, "portal.backup"));
 
             Assert.Equal(2, result.ExitCode);
@@ -78,6 +79,7 @@ public sealed class PostgresOnlyTests(PostgresAdminPortalFixture fixture) : ICla
             {
                 ["Database__Provider"] = "Postgres",
                 ["ConnectionStrings__Portal"] = Host.ConnectionString,
+                ["DataProtection__KeyEncryption__CertificatePath"] = Host.KeyEncryptionCertificatePath,
             }, "org", "create", "--name", "Made on PostgreSQL");
             Assert.Equal(0, org.ExitCode);
             var id = Assert.Single(org.StdoutLines);

@@ -241,6 +241,7 @@ public sealed partial class ScaleOutTests
             {
                 ["Database__Provider"] = "Postgres",
                 ["ConnectionStrings__Portal"] = writer.ConnectionString,
+                ["DataProtection__KeyEncryption__CertificatePath"] = writer.KeyEncryptionCertificatePath,
                 ["Seed__Demo__Enabled"] = "false",
                 ["Email__Smtp__Host"] = "127.0.0.1",
                 ["Email__Smtp__Port"] = silent.Port.ToString(CultureInfo.InvariantCulture),

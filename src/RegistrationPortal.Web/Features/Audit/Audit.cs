@@ -34,6 +34,7 @@ public static class AuditActions
     public const string AdminEnabled = "admin.enabled";
     public const string AdminRemoved = "admin.removed";
     public const string RetentionPruned = "retention.pruned";
+    public const string MailboxViewed = "mailbox.viewed";
 
     /// <summary>Every action above, sorted: what the audit page offers as a filter. Read from the constants, so a new action appears by itself.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(AuditActions)

@@ -1,8 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Organizations;
-using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Features.Registration;
 
 namespace RegistrationPortal.Web.Features.Email;
 
@@ -12,17 +13,23 @@ public sealed record MailboxMessage(MailboxEntry Entry, string Text);
 
 /// <summary>
 /// The pickup folder read as a mailbox, so the whole flow can be tried with no mail server (Development only). The
-/// folder holds every organization's mail, codes included, so an admin sees only the messages to users of the
-/// organization they work in.
+/// folder holds every organization's mail, codes included, so an admin sees only the messages their organization's
+/// outbox sent: each file names its outbox row in its Message-ID, and the row names the organization. (Matching by
+/// recipient would show an admin another organization's code mailed to an address both organizations have.) Opening a
+/// message leaves an audit event in the admin's organization.
 /// </summary>
-public sealed class DevelopmentMailbox(PickupDirectoryEmailTransport pickup, IDbContextFactory<PortalDbContext> contexts)
+public sealed class DevelopmentMailbox(
+    PickupDirectoryEmailTransport pickup,
+    IDbContextFactory<PortalDbContext> contexts,
+    WriteQueue writes,
+    TimeProvider time)
 {
     public const int MaxListed = 200;
 
     /// <summary>How many of the newest files are read to find the organization's messages.</summary>
     public const int MaxRead = 2_000;
 
-    /// <summary>The newest messages to the organization's users first.</summary>
+    /// <summary>The newest messages the organization sent first.</summary>
     public async Task<IReadOnlyList<MailboxEntry>> ListAsync(AdminScope scope, CancellationToken ct = default)
     {
         if (!Directory.Exists(pickup.Directory))
@@ -31,36 +38,54 @@ public sealed class DevelopmentMailbox(PickupDirectoryEmailTransport pickup, IDb
         }
 
         // File names start with the UTC time they were written, so a name sort is a time sort.
-        var entries = new List<MailboxEntry>();
+        var read = new List<(MailboxEntry Entry, Guid? OutboxId)>();
         foreach (var file in Directory.EnumerateFiles(pickup.Directory, "*.eml").OrderDescending(StringComparer.Ordinal).Take(MaxRead))
         {
             var message = await MimeMessage.LoadAsync(file, ct);
-            entries.Add(ToEntry(Path.GetFileName(file), message));
+            read.Add((ToEntry(Path.GetFileName(file), message), RegistrationEmail.OutboxMessageIdOf(message)));
         }
 
-        var theirs = await RecipientsInAsync(scope, entries.Select(e => e.To), ct);
-        return entries.Where(e => e.To is not null && theirs.Contains(EmailAddress.Normalize(e.To))).Take(MaxListed).ToList();
+        var theirs = await SentByAsync(scope, read.Select(r => r.OutboxId).OfType<Guid>(), ct);
+        return read.Where(r => r.OutboxId is { } id && theirs.ContainsKey(id)).Select(r => r.Entry).Take(MaxListed).ToList();
     }
 
-    public async Task<MailboxMessage?> ReadAsync(AdminScope scope, string id, CancellationToken ct = default)
+    /// <summary>
+    /// One message the organization sent, by its file name from the listing; null for another organization's or an
+    /// unknown one. Each view is audited (the admin has read a user's code).
+    /// </summary>
+    public async Task<MailboxMessage?> ReadAsync(AdminScope scope, string id, string? clientAddress = null, CancellationToken ct = default)
     {
-        var message = await ReadAsync(id, ct);
-        return message?.Entry.To is { } to && (await RecipientsInAsync(scope, [to], ct)).Count == 1 ? message : null;
+        if (await LoadAsync(id, ct) is not { } message || RegistrationEmail.OutboxMessageIdOf(message) is not { } outboxId
+            || !(await SentByAsync(scope, [outboxId], ct)).TryGetValue(outboxId, out var userId))
+        {
+            return null;
+        }
+
+        await writes.ExecuteAsync(db =>
+        {
+            db.Audit(time.GetUtcNow(), scope.OrgId, AuditActions.MailboxViewed, Actor.Admin(scope.AdminId, clientAddress), userId, $"development mailbox: message {outboxId:N}");
+            return Task.FromResult(true);
+        });
+        return new MailboxMessage(ToEntry(id, message), message.TextBody ?? string.Empty);
     }
 
-    /// <summary>The normalized addresses among <paramref name="addresses"/> that belong to users of the scope's organization.</summary>
-    private async Task<HashSet<string>> RecipientsInAsync(AdminScope scope, IEnumerable<string?> addresses, CancellationToken ct)
+    /// <summary>Of these outbox rows, those of the scope's organization, with the user each was sent to.</summary>
+    private async Task<Dictionary<Guid, string>> SentByAsync(AdminScope scope, IEnumerable<Guid> outboxIds, CancellationToken ct)
     {
-        var normalized = addresses.OfType<string>().Select(EmailAddress.Normalize).Distinct(StringComparer.Ordinal).ToList();
+        var ids = outboxIds.Distinct().ToList();
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var found = await db.OrgUsers.AsNoTracking()
-            .Where(u => u.OrgId == scope.OrgId && normalized.Contains(u.NormalizedUsername))
-            .Select(u => u.NormalizedUsername)
-            .ToListAsync(ct);
-        return found.ToHashSet(StringComparer.Ordinal);
+        return await db.OutboxMessages.AsNoTracking()
+            .Where(m => m.OrgId == scope.OrgId && ids.Contains(m.Id))
+            .Select(m => new { m.Id, m.UserId })
+            .ToDictionaryAsync(m => m.Id, m => m.UserId, ct);
     }
 
-    private async Task<MailboxMessage?> ReadAsync(string id, CancellationToken ct)
+    private async Task<MimeMessage?> LoadAsync(string id, CancellationToken ct)
     {
         // Only a plain file name from the listing: no path can leave the pickup folder.
         if (id != Path.GetFileName(id) || !id.EndsWith(".eml", StringComparison.Ordinal))
@@ -69,13 +94,7 @@ public sealed class DevelopmentMailbox(PickupDirectoryEmailTransport pickup, IDb
         }
 
         var file = Path.Combine(pickup.Directory, id);
-        if (!File.Exists(file))
-        {
-            return null;
-        }
-
-        var message = await MimeMessage.LoadAsync(file, ct);
-        return new MailboxMessage(ToEntry(id, message), message.TextBody ?? string.Empty);
+        return File.Exists(file) ? await MimeMessage.LoadAsync(file, ct) : null;
     }
 
     private static MailboxEntry ToEntry(string id, MimeMessage message) =>

@@ -26,9 +26,16 @@ public sealed class OutboxDispatcher(
     TimeProvider time,
     IOptionsMonitor<EmailOptions> options,
     PortalTelemetry telemetry,
+    PortalDatabase database,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     private static readonly Actor Dispatcher = Actor.Operator("email-dispatcher");
+
+    /// <summary>The shortest time between two WAL checkpoints that scrub erased payloads (each briefly holds writers back).</summary>
+    private static readonly TimeSpan ScrubInterval = TimeSpan.FromSeconds(1);
+
+    private int _erasedSinceScrub;
+    private long _lastScrubTimestamp;
 
     private readonly IDataProtector _protector = dataProtection.CreateProtector(OutboxPayload.Purpose);
 
@@ -47,6 +54,7 @@ public sealed class OutboxDispatcher(
             try
             {
                 full = await DispatchDueAsync(stoppingToken) >= options.CurrentValue.BatchSize;
+                await ScrubErasedPayloadsAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -163,13 +171,14 @@ public sealed class OutboxDispatcher(
                 if (!message.CodeStillValid || message.ExpiresAt is not { } expiresAt || expiresAt <= now || message.ProtectedPayload is null)
                 {
                     await MarkSupersededAsync(message);
+                    Interlocked.Increment(ref _erasedSinceScrub);
                     continue;
                 }
 
                 try
                 {
                     var code = _protector.Unprotect(message.ProtectedPayload);
-                    var mime = composer.Compose(message.ToAddress, message.OrganizationName, message.OrgId, code, expiresAt);
+                    var mime = composer.Compose(message.ToAddress, message.OrganizationName, message.OrgId, code, expiresAt, message.Id);
 
                     // Once started, a send is finished even when the host is stopping: nothing is half sent.
                     session ??= await transport.OpenAsync(CancellationToken.None);
@@ -188,10 +197,16 @@ public sealed class OutboxDispatcher(
 
                     var gaveUp = await MarkFailedAttemptAsync(message, ex, settings);
                     telemetry.DeliveryAttempt(sent: false, gaveUp);
+                    if (gaveUp)
+                    {
+                        Interlocked.Increment(ref _erasedSinceScrub);
+                    }
+
                     continue;
                 }
 
                 await MarkSentAsync(message);
+                Interlocked.Increment(ref _erasedSinceScrub);
                 telemetry.DeliveryAttempt(sent: true, gaveUp: false);
             }
         }
@@ -209,6 +224,44 @@ public sealed class OutboxDispatcher(
         }
 
         return ids.Count;
+    }
+
+    /// <summary>
+    /// On SQLite, once payloads were erased: a checkpoint that copies the WAL into the file and truncates it. The erasing
+    /// writes overwrote the payloads in their pages (<c>secure_delete</c>), but the WAL still holds the pages as they were
+    /// before, payload and all, until a checkpoint lets it be cut back. Spaced out, as a checkpoint holds writers back
+    /// while it runs; a busy one (a reader on an old snapshot) is tried again on a later pass.
+    /// </summary>
+    private async Task ScrubErasedPayloadsAsync(CancellationToken ct)
+    {
+        if (!database.IsSqlite || Volatile.Read(ref _erasedSinceScrub) == 0
+            || (_lastScrubTimestamp != 0 && time.GetElapsedTime(_lastScrubTimestamp) < ScrubInterval))
+        {
+            return;
+        }
+
+        var erased = Interlocked.Exchange(ref _erasedSinceScrub, 0);
+        _lastScrubTimestamp = time.GetTimestamp();
+        bool done;
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            await db.Database.OpenConnectionAsync(ct);
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            done = await reader.ReadAsync(ct) && reader.GetInt32(0) == 0;
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            logger.LogWarning("The WAL checkpoint after erasing payloads failed ({ErrorType}); it is tried again on a later pass", ex.GetType().Name);
+            done = false;
+        }
+
+        if (!done)
+        {
+            Interlocked.Add(ref _erasedSinceScrub, erased);
+        }
     }
 
     /// <summary>Gives back what this pass claimed and did not get to (a stopping host, a claim running out): due now, for any dispatcher.</summary>

@@ -8,10 +8,21 @@ namespace RegistrationPortal.Web.Features.Email;
 /// <summary>The registration code email: a plain-text and an HTML part with the code, its expiry, and the organization.</summary>
 public sealed class RegistrationEmail(IOptionsMonitor<EmailOptions> email, IOptionsMonitor<PortalOptions> portal)
 {
-    public MimeMessage Compose(string toAddress, string organizationName, string orgId, string code, DateTimeOffset expiresAt)
+    private const string OutboxPrefix = "outbox-";
+
+    /// <param name="outboxMessageId">The outbox row the message comes from: it becomes the Message-ID, the same on every
+    /// attempt (so a mail client folds a message delivered twice into one), and tells the development mailbox which
+    /// organization sent it.</param>
+    public MimeMessage Compose(string toAddress, string organizationName, string orgId, string code, DateTimeOffset expiresAt, Guid? outboxMessageId = null)
     {
         var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse(email.CurrentValue.From));
+        var from = MailboxAddress.Parse(email.CurrentValue.From);
+        message.From.Add(from);
+        if (outboxMessageId is { } outboxId)
+        {
+            message.MessageId = $"{OutboxPrefix}{outboxId:N}@{from.Domain}";
+        }
+
         message.To.Add(MailboxAddress.Parse(toAddress));
         message.Subject = $"Your registration code for {organizationName}";
 
@@ -48,4 +59,11 @@ public sealed class RegistrationEmail(IOptionsMonitor<EmailOptions> email, IOpti
         message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
         return message;
     }
+
+    /// <summary>The outbox row a message was composed from, read from its Message-ID; null for any other message.</summary>
+    public static Guid? OutboxMessageIdOf(MimeMessage message) =>
+        message.MessageId is { } id && id.StartsWith(OutboxPrefix, StringComparison.Ordinal) && id.IndexOf('@', StringComparison.Ordinal) is var at && at > 0
+            && Guid.TryParseExact(id[OutboxPrefix.Length..at], "N", out var outboxId)
+            ? outboxId
+            : null;
 }

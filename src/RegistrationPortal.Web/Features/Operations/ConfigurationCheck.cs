@@ -210,6 +210,11 @@ public static partial class ConfigurationCheck
             yield return Line("Email:Smtp:Host", "is required in Production (without it mail only goes to the pickup folder)");
         }
 
+        if (string.IsNullOrWhiteSpace(configuration[Data.KeyEncryption.PathKey]))
+        {
+            yield return Line(Data.KeyEncryption.PathKey, "is required in Production: a PFX certificate (RSA, with its private key) that encrypts the Data Protection keys kept in the database; keep it outside the database and its backups");
+        }
+
         var publicBaseUrl = configuration["Portal:PublicBaseUrl"];
         if (Uri.TryCreate(publicBaseUrl, UriKind.Absolute, out var url) && (url.IsLoopback || url.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)))
         {

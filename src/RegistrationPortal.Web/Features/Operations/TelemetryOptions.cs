@@ -16,6 +16,14 @@ public sealed class TelemetryOptions : IValidatableObject
     public bool Prometheus { get; set; }
 
     /// <summary>
+    /// The bearer token a scraper must send (<c>Authorization: Bearer …</c>) to read <c>/metrics</c>: the figures carry
+    /// every resend's true outcome, which the public doors keep to themselves. Required with <see cref="Prometheus"/>.
+    /// </summary>
+    public string? MetricsToken { get; set; }
+
+    public const int MinimumMetricsTokenLength = 32;
+
+    /// <summary>
     /// OTLP collector address (e.g. <c>http://otel-collector:4317</c>); metrics, traces and logs are exported there.
     /// Empty: the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable decides, and without it nothing is exported.
     /// </summary>
@@ -34,6 +42,13 @@ public sealed class TelemetryOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (Prometheus && (string.IsNullOrWhiteSpace(MetricsToken) || MetricsToken.Trim().Length < MinimumMetricsTokenLength))
+        {
+            yield return new ValidationResult(
+                $"is required when Telemetry:Prometheus is on: a random secret of at least {MinimumMetricsTokenLength} characters, which the scraper sends as Authorization: Bearer <token>",
+                [nameof(MetricsToken)]);
+        }
+
         if (!string.IsNullOrWhiteSpace(OtlpEndpoint)
             && !(Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
         {

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
@@ -67,15 +69,45 @@ public static class TelemetrySetup
         return builder;
     }
 
-    /// <summary><c>GET /metrics</c> when Prometheus is on; otherwise the path stays unmapped (the pages' 404).</summary>
+    /// <summary>
+    /// <c>GET /metrics</c> when Prometheus is on, for a scraper that sends <c>Telemetry:MetricsToken</c> as a bearer token
+    /// (anyone else gets 401 and no figures); otherwise the path stays unmapped (the pages' 404).
+    /// </summary>
     public static IEndpointRouteBuilder MapPortalMetrics(this WebApplication app)
     {
-        if (app.Configuration.GetValue<bool>($"{TelemetryOptions.Section}:Prometheus"))
+        var settings = ConfigurationCheck.Read<TelemetryOptions>(app.Configuration, TelemetryOptions.Section);
+        if (settings.Prometheus)
         {
-            app.MapPrometheusScrapingEndpoint("/metrics");
+            // The options check refuses Prometheus without a token, so there always is one here.
+            var expected = SHA256.HashData(Encoding.UTF8.GetBytes(settings.MetricsToken!.Trim()));
+            app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: branch => branch.Use(next => context =>
+            {
+                if (HasToken(context.Request, expected))
+                {
+                    return next(context);
+                }
+
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                return Task.CompletedTask;
+            }), optionsName: null);
         }
 
         return app;
+    }
+
+    /// <summary>Whether the request carries the token; compared as hashes in constant time, so neither its content nor its length leaks through timing.</summary>
+    private static bool HasToken(HttpRequest request, byte[] expectedHash)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var given = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
+        return CryptographicOperations.FixedTimeEquals(given, expectedHash);
     }
 
     private static void Configure(OtlpExporterOptions exporter, TelemetryOptions settings, string signal)
