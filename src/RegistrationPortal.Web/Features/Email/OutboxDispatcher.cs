@@ -151,6 +151,11 @@ public sealed class OutboxDispatcher(
         var lastStart = claimedUntil - TimeSpan.FromTicks(Math.Min(settings.Smtp.Timeout.Ticks, settings.ClaimLease.Ticks / 2));
         var handled = 0;
         IEmailSession? session = null;
+
+        // Each result is queued for the writer as soon as it is known and the next message is sent meanwhile: the
+        // writer commits them in order within moments (group commit), so a crash still re-sends at most the message in
+        // flight, and the sends no longer wait for a commit each.
+        var results = new List<Task>(claimed.Count);
         try
         {
             foreach (var message in claimed)
@@ -170,7 +175,7 @@ public sealed class OutboxDispatcher(
                     .SetTag("portal.user_id", message.UserId);
                 if (!message.CodeStillValid || message.ExpiresAt is not { } expiresAt || expiresAt <= now || message.ProtectedPayload is null)
                 {
-                    await MarkSupersededAsync(message);
+                    results.Add(MarkSupersededAsync(message));
                     Interlocked.Increment(ref _erasedSinceScrub);
                     continue;
                 }
@@ -195,7 +200,9 @@ public sealed class OutboxDispatcher(
                         session = null;
                     }
 
-                    var gaveUp = await MarkFailedAttemptAsync(message, ex, settings);
+                    // Gives up at the last attempt (unless the claim lapsed meanwhile, which the mark logs).
+                    var gaveUp = message.Attempts + 1 >= settings.MaxAttempts;
+                    results.Add(MarkFailedAttemptAsync(message, ex, settings));
                     telemetry.DeliveryAttempt(sent: false, gaveUp);
                     if (gaveUp)
                     {
@@ -205,7 +212,7 @@ public sealed class OutboxDispatcher(
                     continue;
                 }
 
-                await MarkSentAsync(message);
+                results.Add(MarkSentAsync(message));
                 Interlocked.Increment(ref _erasedSinceScrub);
                 telemetry.DeliveryAttempt(sent: true, gaveUp: false);
             }
@@ -217,6 +224,7 @@ public sealed class OutboxDispatcher(
                 await session.DisposeAsync();
             }
 
+            await Task.WhenAll(results);
             if (handled < claimed.Count)
             {
                 await ReleaseAsync(claim);
