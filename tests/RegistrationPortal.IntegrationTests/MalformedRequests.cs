@@ -122,17 +122,17 @@ public static class MalformedRequests
             ("orgId empty", $$"""{"username":"{{User}}","orgId":""}"""),
         })
         {
-            cases[$"field: {name}"] = new(BadRequest, Body: body);
+            cases[$"field: {name}"] = new(BadRequest, Body: body, MessageNames: name is "username only" or "orgId null" or "orgId empty" ? "orgId" : "username");
         }
 
         foreach (var value in new[] { "42", "true", "false", "1.5", "[]", $"[\"{User}\"]", "{}", $$"""{"email":"{{User}}"}""" })
         {
-            cases[$"username is {value}"] = new(BadRequest, Body: $$"""{"username":{{value}},"orgId":"{{Org}}"}""");
+            cases[$"username is {value}"] = new(BadRequest, Body: $$"""{"username":{{value}},"orgId":"{{Org}}"}""", MessageNames: "username");
         }
 
         foreach (var value in new[] { "42", "true", "[]", "{}", $"[\"{Org}\"]" })
         {
-            cases[$"orgId is {value}"] = new(BadRequest, Body: $$"""{"username":"{{User}}","orgId":{{value}}}""");
+            cases[$"orgId is {value}"] = new(BadRequest, Body: $$"""{"username":"{{User}}","orgId":{{value}}}""", MessageNames: "orgId");
         }
 
         // Unknown and duplicate fields (400).
@@ -159,7 +159,7 @@ public static class MalformedRequests
             "user\u0001@example.com", new string('a', 250) + "@example.com",
         })
         {
-            cases[$"username {JsonSerializer.Serialize(email)[..Math.Min(40, JsonSerializer.Serialize(email).Length)]}"] = new(BadRequest, Body: Json(email, Org));
+            cases[$"username {JsonSerializer.Serialize(email)[..Math.Min(40, JsonSerializer.Serialize(email).Length)]}"] = new(BadRequest, Body: Json(email, Org), MessageNames: "username");
         }
 
         // Organization ids that are not well formed (400).
@@ -172,7 +172,7 @@ public static class MalformedRequests
             "or-", "or", "organization", "3fa85f64-5717-4562-b3fc-2c963f66afa6", WellFormedOrgId[..^1] + "\n", "or-abcde-12345-abcdefghij0123-5",
         })
         {
-            cases[$"orgId {JsonSerializer.Serialize(orgId)}"] = new(BadRequest, Body: Json(User, orgId));
+            cases[$"orgId {JsonSerializer.Serialize(orgId)}"] = new(BadRequest, Body: Json(User, orgId), MessageNames: "orgId");
         }
 
         // Strings that are not Unicode text: lone surrogates escaped in JSON (valid JSON, but no UTF-16 string can

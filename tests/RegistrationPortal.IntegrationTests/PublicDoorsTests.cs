@@ -105,6 +105,26 @@ public abstract class PublicDoorsTests(ForwardedMailPortalFixture fixture)
     }
 
     [Fact]
+    public async Task Four_wrong_codes_then_the_right_one_from_the_same_address_registers()
+    {
+        var (orgId, email, userId, code) = await InvitedAsync("four-wrong");
+        using var client = Host.CreateClient();
+        for (var i = 0; i < 4; i++)
+        {
+            using var wrong = await client.InitAsync(orgId, email, WrongCode(i), From("203.0.113.60"));
+            await DfnsApi.AssertErrorAsync(wrong, HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized);
+        }
+
+        using var init = await client.InitAsync(orgId, email, code, From("203.0.113.60"));
+        var text = await init.Content.ReadAsStringAsync();
+        Assert.True(init.StatusCode == HttpStatusCode.OK, $"the fifth try, the right code: {(int)init.StatusCode} {text}");
+        var body = System.Text.Json.JsonDocument.Parse(text).RootElement;
+        using var done = await client.CompleteAsync(body.GetProperty("temporaryAuthenticationToken").GetString()!, KeyCredentialParts.Build(body.GetProperty("challenge").GetString()!).Body());
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.True(await Host.IsRegisteredAsync(userId));
+    }
+
+    [Fact]
     public async Task One_address_trying_codes_for_many_users_is_stopped_at_the_per_address_limit()
     {
         var orgId = await Host.CreateOrganizationAsync();
