@@ -20,8 +20,11 @@ public sealed class VirtualAuthenticator
 
     public string Id { get; }
 
-    /// <summary>Adds an authenticator to <paramref name="page"/>'s browser; <paramref name="userVerified"/> false makes it fail user verification.</summary>
-    public static async Task<VirtualAuthenticator> AddAsync(IPage page, bool userVerified = true)
+    /// <summary>
+    /// Adds an authenticator to <paramref name="page"/>'s browser; <paramref name="userVerified"/> false makes it fail user
+    /// verification, <paramref name="canVerifyUser"/> false makes one that has no way to verify the user at all.
+    /// </summary>
+    public static async Task<VirtualAuthenticator> AddAsync(IPage page, bool userVerified = true, bool canVerifyUser = true)
     {
         var cdp = await page.Context.NewCDPSessionAsync(page);
         await cdp.SendAsync("WebAuthn.enable", new Dictionary<string, object> { ["enableUI"] = false });
@@ -32,7 +35,7 @@ public sealed class VirtualAuthenticator
                 ["protocol"] = "ctap2",
                 ["transport"] = "internal",
                 ["hasResidentKey"] = true,
-                ["hasUserVerification"] = true,
+                ["hasUserVerification"] = canVerifyUser,
                 ["isUserVerified"] = userVerified,
                 ["automaticPresenceSimulation"] = true,
             },

@@ -230,8 +230,11 @@ public static class Fido2Credentials
         Fido2ErrorCode.InvalidAttestationObject or Fido2ErrorCode.MalformedAttestationObject or Fido2ErrorCode.MissingAuthenticatorData
             or Fido2ErrorCode.InvalidAuthenticatorData or Fido2ErrorCode.InvalidAttestedCredentialData
             => Fido2CredentialCheck.Bad($"{AttestationField} is not a well-formed attestation object"),
-        Fido2ErrorCode.InvalidAuthenticatorResponse or Fido2ErrorCode.MalformedAuthenticatorResponse or Fido2ErrorCode.InvalidAttestationResponse
+        Fido2ErrorCode.InvalidAuthenticatorResponse or Fido2ErrorCode.MalformedAuthenticatorResponse
             => Fido2CredentialCheck.Bad($"{ClientDataField} is not a WebAuthn registration's clientDataJSON"),
+
+        // Type, id and kind are checked before the library runs; what it is left to refuse here is an id that is not the attested one.
+        Fido2ErrorCode.InvalidAttestationResponse => Fido2CredentialCheck.Bad($"{CredIdField} is not the id of the credential in {AttestationField}"),
         _ => Fido2CredentialCheck.Refused($"{AttestationField} does not verify as a new credential for this relying party"),
     };
 
