@@ -160,6 +160,14 @@ public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
         Assert.All(paramsA.EnumerateArray(), p => Assert.Equal("public-key", p.GetProperty("type").GetString()));
         Assert.Equal(userId, body.GetProperty("user").GetProperty("id").GetString());
         Assert.Equal(3, token.Split('.').Length);
+
+        // Passkeys first, as Dfns offers them; a discoverable credential with user verification; never a missing list.
+        Assert.Equal(new[] { "Fido2", "Key" }, body.GetProperty("supportedCredentialKinds").GetProperty("firstFactor").EnumerateArray().Select(k => k.GetString()).ToArray());
+        var selection = body.GetProperty("authenticatorSelection");
+        Assert.Equal("required", selection.GetProperty("residentKey").GetString());
+        Assert.True(selection.GetProperty("requireResidentKey").GetBoolean());
+        Assert.Equal("required", selection.GetProperty("userVerification").GetString());
+        Assert.Equal(JsonValueKind.Array, body.GetProperty("excludeCredentials").ValueKind);
         await Host.AssertUnchangedAsync(userId);
 
         // The helper's fingerprint is the product's.
@@ -361,7 +369,9 @@ public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
             ("unknown top-level field", Body(good.ClientData, good.AttestationData, extraTop: ",\"surprise\":1"), "surprise"),
             ("unknown field in firstFactorCredential", Body(good.ClientData, good.AttestationData, extraFirst: ",\"surprise\":1"), "firstFactorCredential.surprise"),
             ("unknown field in credentialInfo", Body(good.ClientData, good.AttestationData, extraInfo: ",\"surprise\":1"), Info + ".surprise"),
-            ("Fido2", Body(good.ClientData, good.AttestationData, kind: "Fido2"), "firstFactorCredential.credentialKind"),
+            ("a Key credential sent as Fido2", Body(good.ClientData, good.AttestationData, kind: "Fido2"), Info + ".clientData"),
+            ("Fido2 with an unknown transport", Body(good.ClientData, good.AttestationData, kind: "Fido2", extraInfo: ",\"transports\":[\"pigeon\"]"), Info + ".transports"),
+            ("Key with transports", Body(good.ClientData, good.AttestationData, extraInfo: ",\"transports\":[\"usb\"]"), Info + ".transports"),
             ("Password", Body(good.ClientData, good.AttestationData, kind: "Password"), "firstFactorCredential.credentialKind"),
             ("lone surrogate in credentialName", Body(good.ClientData, good.AttestationData, extraFirst: ",\"credentialName\":\"key \\ud800\""), "firstFactorCredential.credentialName must be valid Unicode text"),
             ("lone surrogate in a field name", Body(good.ClientData, good.AttestationData, extraInfo: ",\"\\udc00\":1"), "field names in " + Info + " must be valid Unicode text"),

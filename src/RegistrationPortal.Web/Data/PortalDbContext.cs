@@ -163,6 +163,9 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
             e.Property(c => c.Name).HasMaxLength(200);
             e.Property(c => c.CredId).HasMaxLength(512).IsUnicode(false);
             e.Property(c => c.PublicKeyPem).HasMaxLength(4096);
+            e.Property(c => c.PublicKeyCose).HasMaxLength(2048);
+            e.Property(c => c.AttestationFormat).HasMaxLength(32).IsUnicode(false);
+            e.Property(c => c.Transports).HasMaxLength(128).IsUnicode(false);
 
             // Dfns credential ids are unique per organization; the index also makes the completion's check a seek.
             e.HasIndex(c => new { c.OrgId, c.CredId }).IsUnique();

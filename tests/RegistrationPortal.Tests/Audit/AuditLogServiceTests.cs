@@ -6,6 +6,7 @@ using RegistrationPortal.Tests.Components;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Features.Registration;
 
 namespace RegistrationPortal.Tests.Audit;
 
@@ -77,5 +78,22 @@ public sealed class AuditLogServiceTests(PortalServices portal) : IClassFixture<
         Assert.Equal(10, page.TotalItems);
         Assert.Equal(Enumerable.Range(10, 10).Reverse().Select(i => $"n{i}"), page.Items.Select(e => e.SubjectId));
         Assert.All(page.Items, e => Assert.Equal("System (seed)", e.ActorText));
+    }
+
+    [Fact]
+    public async Task A_registration_through_the_register_page_names_that_door_and_the_self_service_page_its_own()
+    {
+        var org = await portal.CreateOrganizationAsync();
+        var at = new DateTimeOffset(2031, 4, 1, 0, 0, 0, TimeSpan.Zero);
+        await portal.WithDbAsync(async db =>
+        {
+            db.Audit(at, org, AuditActions.RegistrationCompleted, Actor.RegisterPage("192.0.2.1"), "us-page");
+            db.Audit(at.AddSeconds(1), org, AuditActions.CodeSent, Actor.SelfService("192.0.2.1"), "us-self");
+            return await db.SaveChangesAsync();
+        });
+
+        var page = await Audit.SearchAsync(ScopeOf(org), new AuditSearch());
+
+        Assert.Equal(["Self-service page", "Register page"], page.Items.Where(e => e.SubjectId is "us-page" or "us-self").Select(e => e.ActorText));
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Registration;
@@ -94,6 +95,53 @@ public sealed class UserDetailPageTests(PortalServices portal) : PortalComponent
         Assert.Equal("Registered", DetailValue(page, "Status"));
         Assert.Equal("EndUser", DetailValue(page, "Kind"));
         Assert.DoesNotContain(page.FindAll("button"), b => b.TextContent.Trim() is "Resend code" or "Deactivate" or "Reactivate" or "Correct email and resend");
+    }
+
+    [Fact]
+    public async Task A_registered_user_lists_their_credentials_with_kind_name_time_and_authenticator()
+    {
+        var org = await Portal.CreateOrganizationAsync();
+        await SignInAsAdminOfAsync(org);
+        var userId = await Portal.InviteAsync(org, "passkey@example.com");
+        var at = new DateTimeOffset(2026, 11, 21, 9, 15, 0, TimeSpan.Zero);
+        var aaguid = Guid.Parse("01020304-0506-0708-090a-0b0c0d0e0f10");
+        await WithDbAsync(async db =>
+        {
+            db.Credentials.Add(new Credential
+            {
+                Id = Ids.New(Ids.Credential),
+                OrgId = org,
+                UserId = userId,
+                Kind = "Fido2",
+                Name = "Passkey",
+                CredId = "cGFzc2tleQ",
+                PublicKeyCose = [0xa5, 0x01, 0x02],
+                SignCount = 0,
+                Aaguid = aaguid,
+                AttestationFormat = "packed",
+                Transports = "internal,hybrid",
+                CreatedAt = at,
+            });
+            await db.SaveChangesAsync();
+            return await db.OrgUsers.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsRegistered, true).SetProperty(u => u.RegisteredAt, at));
+        });
+
+        var page = RenderDetail(userId);
+
+        page.WaitForAssertion(() => Assert.Single(Rows(page, "Credentials")), Deadline);
+        Assert.Equal(["Passkey (Fido2)", "Passkey", "2026-11-21 09:15", aaguid.ToString(), "packed", "internal, hybrid"], Cells(Rows(page, "Credentials")[0]));
+    }
+
+    [Fact]
+    public async Task A_pending_user_has_no_credential_yet()
+    {
+        var org = await Portal.CreateOrganizationAsync();
+        await SignInAsAdminOfAsync(org);
+        var userId = await Portal.InviteAsync(org, "pending-credentials@example.com");
+
+        var page = RenderDetail(userId);
+
+        page.WaitForAssertion(() => Assert.Contains("No credential yet: the user registers one with their code.", page.Markup, StringComparison.Ordinal), Deadline);
     }
 
     [Fact]

@@ -494,6 +494,14 @@ namespace RegistrationPortal.Web.Data.Migrations
                         .IsUnicode(false)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("Aaguid")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AttestationFormat")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -519,9 +527,20 @@ namespace RegistrationPortal.Web.Data.Migrations
                         .IsUnicode(false)
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("PublicKeyCose")
+                        .HasMaxLength(2048)
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("PublicKeyPem")
-                        .IsRequired()
                         .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SignCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Transports")
+                        .HasMaxLength(128)
+                        .IsUnicode(false)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("UserId")

@@ -27,7 +27,9 @@ public sealed class RegistrationEmail(IOptionsMonitor<EmailOptions> email, IOpti
         message.Subject = $"Your registration code for {organizationName}";
 
         var expires = expiresAt.UtcDateTime.ToString("dddd d MMMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);
-        var link = $"{portal.CurrentValue.PublicBaseUrl.TrimEnd('/')}/register/resend?email={Uri.EscapeDataString(toAddress)}&orgId={Uri.EscapeDataString(orgId)}";
+        var query = $"?email={Uri.EscapeDataString(toAddress)}&orgId={Uri.EscapeDataString(orgId)}";
+        var register = $"{portal.CurrentValue.PublicBaseUrl.TrimEnd('/')}/register{query}";
+        var link = $"{portal.CurrentValue.PublicBaseUrl.TrimEnd('/')}/register/resend{query}";
 
         var text = $"""
             Hello,
@@ -37,6 +39,9 @@ public sealed class RegistrationEmail(IOptionsMonitor<EmailOptions> email, IOpti
                 {code}
 
             It expires on {expires}. Any code sent to you before this one no longer works.
+
+            Register here with this code (you will create a passkey):
+            {register}
 
             Lost it or too late? Ask for a new code here:
             {link}
@@ -51,6 +56,7 @@ public sealed class RegistrationEmail(IOptionsMonitor<EmailOptions> email, IOpti
             <p>{WebUtility.HtmlEncode(organizationName)} invited you to register. Your registration code is:</p>
             <p style="font-size: 1.5em; font-family: ui-monospace, monospace; letter-spacing: 0.1em"><strong>{code}</strong></p>
             <p>It expires on {WebUtility.HtmlEncode(expires)}. Any code sent to you before this one no longer works.</p>
+            <p><a href="{WebUtility.HtmlEncode(register)}">Register with this code</a> (you will create a passkey).</p>
             <p>Lost it or too late? <a href="{WebUtility.HtmlEncode(link)}">Ask for a new code</a>.</p>
             <p>If you did not expect this email, you can ignore it.</p>
             </body></html>

@@ -20,7 +20,13 @@ public sealed record Actor(ActorKind Kind, string? Id, string? ClientAddress)
 {
     public static Actor Admin(string adminId, string? clientAddress) => new(ActorKind.Admin, adminId, clientAddress);
 
+    /// <summary>The door of the register page (<c>/register</c>): its script calls the public API, which tells it by this id.</summary>
+    public const string RegisterPageDoor = "register-page";
+
     public static Actor SelfService(string? clientAddress) => new(ActorKind.SelfService, null, clientAddress);
+
+    /// <summary>A person registering on the register page: a self-service actor whose id names that door.</summary>
+    public static Actor RegisterPage(string? clientAddress) => new(ActorKind.SelfService, RegisterPageDoor, clientAddress);
 
     public static Actor Api(string? appId, string? clientAddress) => new(ActorKind.ApiApplication, appId, clientAddress);
 

@@ -63,6 +63,12 @@ public static class RegistrationApi
     // credentialName is accepted inside the credential too: the SDK's RegisterBody type puts it there.
     private static readonly string[] FirstFactorFields = ["credentialKind", "credentialInfo", "credentialName"];
     private static readonly string[] CredentialInfoFields = ["credId", "clientData", "attestationData"];
+
+    // Fido2 credentials may also say which transports the browser reported (response.getTransports()).
+    private static readonly string[] Fido2CredentialInfoFields = ["credId", "clientData", "attestationData", "transports"];
+
+    /// <summary>The header the register page's script sends, so that its calls are audited as that door.</summary>
+    public const string DoorHeader = "X-Portal-Door";
     private const int MaxCredentialNameLength = 200;
 
     private static readonly IReadOnlyList<PublicKeyCredentialParameter> CredentialParameters =
@@ -71,7 +77,7 @@ public static class RegistrationApi
         new("public-key", -257),
     ];
 
-    private static readonly SupportedCredentialKinds KeyOnly = new(["Key"], []);
+    private static readonly SupportedCredentialKinds FirstFactors = new([Fido2Credentials.Kind, RegistrationCompletionService.KeyKind], []);
 
     private static readonly AuthenticatorSelection Selection = new("required", true, "required");
 
@@ -90,7 +96,7 @@ public static class RegistrationApi
         group.MapPost("/registration/init", InitRegistration)
             .WithName("CreateRegistrationChallenge")
             .WithSummary("Create registration challenge")
-            .WithDescription("Checks the registration code and answers the challenge a new Key credential must sign, with a temporary authentication token for POST /auth/registration. Does not consume the code. Wrong codes are limited per client address, for the user (5 an hour) and for all users (30 an hour), answered 429 with Retry-After; the code itself dies after 100 wrong codes in a row from all addresses.")
+            .WithDescription("Checks the registration code and answers the challenge a new Fido2 (WebAuthn passkey) or Key credential must sign, with a temporary authentication token for POST /auth/registration. Does not consume the code. Wrong codes are limited per client address, for the user (5 an hour) and for all users (30 an hour), answered 429 with Retry-After; the code itself dies after 100 wrong codes in a row from all addresses.")
             .Accepts<RegistrationInitRequest>("application/json")
             .Produces<RegistrationChallengeResponse>(StatusCodes.Status200OK)
             .ProducesDfnsErrors();
@@ -98,7 +104,7 @@ public static class RegistrationApi
         group.MapPost("/registration", Register)
             .WithName("Register")
             .WithSummary("Complete user registration")
-            .WithDescription("With Authorization: Bearer <temporaryAuthenticationToken> from init: registers the user with a Key credential that signed the challenge, and consumes the code. The token works once.")
+            .WithDescription("With Authorization: Bearer <temporaryAuthenticationToken> from init: registers the user with a Fido2 credential (a WebAuthn passkey, verified as a relying party) or a Key credential that signed the challenge, and consumes the code. The token works once.")
             .Accepts<RegisterRequest>("application/json")
             .Produces<RegisterResponse>(StatusCodes.Status200OK)
             .ProducesDfnsErrors();
@@ -141,12 +147,12 @@ public static class RegistrationApi
             case InitStatus.Started:
                 var started = outcome.Started!;
                 var settings = options.CurrentValue;
-                var rpId = string.IsNullOrWhiteSpace(settings.RelyingPartyId) ? context.Request.Host.Host : settings.RelyingPartyId;
+                var rpId = RegistrationCompletionService.RelyingPartyId(settings, context.Request.Host.Host);
                 return Results.Json(new RegistrationChallengeResponse(
                     new RelyingParty(rpId, settings.RelyingPartyName),
                     new ChallengeUser(started.UserId, started.Username, started.Username),
                     started.Token,
-                    KeyOnly,
+                    FirstFactors,
                     started.Challenge,
                     CredentialParameters,
                     CredentialParameters,
@@ -187,10 +193,10 @@ public static class RegistrationApi
             return error!;
         }
 
-        KeyCredentialInput credential;
+        ReadCredential credential;
         using (document)
         {
-            var (input, problem) = ReadKeyCredential(document.RootElement);
+            var (input, problem) = ReadCredentialInput(document.RootElement);
             if (input is null)
             {
                 return problem!;
@@ -199,20 +205,26 @@ public static class RegistrationApi
             credential = input;
         }
 
-        var actor = Actor.Api(appId, context.Connection.RemoteIpAddress?.ToString());
-        var outcome = await completion.CompleteAsync(token, credential, actor, nonce);
+        var actor = Caller(context, appId);
+        var outcome = credential.Fido2 is { } passkey
+            ? await completion.CompleteFido2Async(token, passkey, credential.Name, context.Request.Host.Host, actor, nonce)
+            : await completion.CompleteAsync(token, credential.Key!, actor, nonce);
         return outcome.Status switch
         {
             CompleteStatus.Registered => Results.Json(new RegisterResponse(
-                new RegisteredCredential(outcome.CredentialId!, "Key", outcome.CredentialName!),
+                new RegisteredCredential(outcome.CredentialId!, outcome.Kind, outcome.CredentialName!),
                 new RegisteredUser(token.UserId, outcome.Username!, token.OrgId))),
             CompleteStatus.Invalid or CompleteStatus.DuplicateCredId => DfnsErrors.Result(StatusCodes.Status400BadRequest, outcome.Message!),
+            CompleteStatus.Refused => DfnsErrors.Result(StatusCodes.Status401Unauthorized, outcome.Message!),
             CompleteStatus.NonceReplayed => DfnsErrors.Result(StatusCodes.Status400BadRequest, DfnsErrors.NonceUsed),
             _ => DfnsErrors.Result(StatusCodes.Status401Unauthorized, DfnsErrors.NotAuthorized),
         };
     }
 
-    private static (KeyCredentialInput? Input, IResult? Error) ReadKeyCredential(JsonElement root)
+    /// <summary>A Key or a Fido2 credential, and the name asked for.</summary>
+    private sealed record ReadCredential(KeyCredentialInput? Key, Fido2CredentialInput? Fido2, string? Name);
+
+    private static (ReadCredential? Input, IResult? Error) ReadCredentialInput(JsonElement root)
     {
         const string First = "firstFactorCredential";
         const string Info = First + ".credentialInfo";
@@ -228,12 +240,13 @@ public static class RegistrationApi
             return (null, error);
         }
 
-        if (!string.Equals(kind, "Key", StringComparison.Ordinal))
+        var isFido2 = string.Equals(kind, Fido2Credentials.Kind, StringComparison.Ordinal);
+        if (!isFido2 && !string.Equals(kind, RegistrationCompletionService.KeyKind, StringComparison.Ordinal))
         {
-            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{First}.credentialKind must be Key: only Key credentials are offered"));
+            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{First}.credentialKind must be Fido2 or Key: only those credentials are offered"));
         }
 
-        var infoElement = JsonRequest.RequiredObject(factor, "credentialInfo", Info, CredentialInfoFields, out error);
+        var infoElement = JsonRequest.RequiredObject(factor, "credentialInfo", Info, isFido2 ? Fido2CredentialInfoFields : CredentialInfoFields, out error);
         if (infoElement is not { } info)
         {
             return (null, error);
@@ -270,7 +283,59 @@ public static class RegistrationApi
             return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"credentialName must be at most {MaxCredentialNameLength} characters, without control characters"));
         }
 
-        return (new KeyCredentialInput(credId!, clientData!, attestationData, name), null);
+        if (!isFido2)
+        {
+            return (new ReadCredential(new KeyCredentialInput(credId!, clientData!, attestationData, name), null, name), null);
+        }
+
+        var (transports, transportError) = ReadTransports(info, Info + ".transports");
+        return transportError is not null
+            ? (null, transportError)
+            : (new ReadCredential(null, new Fido2CredentialInput(credId!, clientData!, attestationData, transports!), name), null);
+    }
+
+    /// <summary>The optional list of transport hints: known WebAuthn transports, each once.</summary>
+    private static (IReadOnlyList<string>? Transports, IResult? Error) ReadTransports(JsonElement info, string field)
+    {
+        if (!info.TryGetProperty("transports", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return ([], null);
+        }
+
+        var known = string.Join(", ", Fido2Credentials.KnownTransports.Keys);
+        if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() > Fido2Credentials.KnownTransports.Count)
+        {
+            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{field} must be an array of transports ({known})"));
+        }
+
+        var transports = new List<string>();
+        foreach (var item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { } transport
+                || !Fido2Credentials.KnownTransports.ContainsKey(transport) || transports.Contains(transport))
+            {
+                return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{field} must be an array of distinct transports ({known})"));
+            }
+
+            transports.Add(transport);
+        }
+
+        return (transports, null);
+    }
+
+    /// <summary>
+    /// Who is calling, for the audit trail: the register page's script when it says so from a page of this very origin
+    /// (a browser sets <c>Sec-Fetch-Site</c> itself, so another site's page cannot claim the door), else an API client.
+    /// </summary>
+    private static Actor Caller(HttpContext context, string? appId)
+    {
+        var address = context.Connection.RemoteIpAddress?.ToString();
+        var headers = context.Request.Headers;
+        return appId is null
+            && string.Equals(headers[DoorHeader], Actor.RegisterPageDoor, StringComparison.Ordinal)
+            && string.Equals(headers["Sec-Fetch-Site"], "same-origin", StringComparison.Ordinal)
+            ? Actor.RegisterPage(address)
+            : Actor.Api(appId, address);
     }
 
     private static string? BearerToken(HttpRequest request)
@@ -340,7 +405,7 @@ public static class RegistrationApi
         }
 
         var (appId, nonce, headerError) = await AuthHeaders.CheckAsync(context, orgId);
-        return (anonymous with { Id = appId }, nonce, headerError);
+        return (Caller(context, appId), nonce, headerError);
     }
 
     private static IResult Throttled(HttpContext context, TimeSpan retryAfter, string what)

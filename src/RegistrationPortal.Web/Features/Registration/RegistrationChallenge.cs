@@ -25,7 +25,10 @@ public sealed class RegistrationChallenge
     public DateTimeOffset? ConsumedAt { get; set; }
 }
 
-/// <summary>A user's registered credential. Only Key credentials exist here: the public key and its Dfns credential id.</summary>
+/// <summary>
+/// A user's registered credential: a <c>Key</c> (a public key the client made, as PEM) or a <c>Fido2</c> passkey (a
+/// WebAuthn credential: its COSE public key, sign count, authenticator model and transports).
+/// </summary>
 public sealed class Credential
 {
     /// <summary>A <c>cr-</c> id: the <c>uuid</c> of the registration answer.</summary>
@@ -35,7 +38,7 @@ public sealed class Credential
 
     public required string UserId { get; init; }
 
-    /// <summary>Always <c>Key</c> for now; stored so other kinds can come without a migration of meaning.</summary>
+    /// <summary><c>Key</c> or <c>Fido2</c>.</summary>
     public required string Kind { get; init; }
 
     public required string Name { get; init; }
@@ -43,8 +46,23 @@ public sealed class Credential
     /// <summary>The client's base64url credential id; unique per organization.</summary>
     public required string CredId { get; init; }
 
-    /// <summary>The SPKI PEM exactly as the client sent it.</summary>
-    public required string PublicKeyPem { get; init; }
+    /// <summary>Key credentials: the SPKI PEM exactly as the client sent it.</summary>
+    public string? PublicKeyPem { get; init; }
+
+    /// <summary>Fido2 credentials: the credential public key as the authenticator gave it (COSE_Key).</summary>
+    public byte[]? PublicKeyCose { get; init; }
+
+    /// <summary>Fido2 credentials: the authenticator's signature counter at registration.</summary>
+    public long SignCount { get; init; }
+
+    /// <summary>Fido2 credentials: the authenticator model's AAGUID (all zeros when the authenticator does not say).</summary>
+    public Guid? Aaguid { get; init; }
+
+    /// <summary>Fido2 credentials: the attestation statement format (<c>none</c>, <c>packed</c>, …).</summary>
+    public string? AttestationFormat { get; init; }
+
+    /// <summary>Fido2 credentials: the transports the browser reported, comma separated (<c>internal,hybrid</c>), or null.</summary>
+    public string? Transports { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
 }

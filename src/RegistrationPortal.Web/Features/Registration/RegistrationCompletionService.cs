@@ -40,9 +40,12 @@ public enum CompleteStatus
     Invalid,
     DuplicateCredId,
     NonceReplayed,
+
+    /// <summary>A Fido2 credential that is well formed but fails a relying-party check; <see cref="CompleteOutcome.Message"/> names it.</summary>
+    Refused,
 }
 
-public sealed record CompleteOutcome(CompleteStatus Status, string? Message = null, string? CredentialId = null, string? CredentialName = null, string? Username = null);
+public sealed record CompleteOutcome(CompleteStatus Status, string? Message = null, string? CredentialId = null, string? CredentialName = null, string? Username = null, string Kind = RegistrationCompletionService.KeyKind);
 
 /// <summary>A Key credential as the client sent it.</summary>
 public sealed record KeyCredentialInput(string CredId, string ClientData, string AttestationData, string? Name);
@@ -60,9 +63,12 @@ public sealed class RegistrationCompletionService(
     TimeProvider time,
     IOptionsMonitor<RegistrationOptions> options,
     PortalTelemetry telemetry,
-    PublicRequestSignal requestSignal)
+    PublicRequestSignal requestSignal,
+    IOptionsMonitor<Email.PortalOptions> portal)
 {
+    public const string KeyKind = "Key";
     public const string DefaultCredentialName = "Key";
+    public const string DefaultFido2CredentialName = "Passkey";
     public const string TooManyAttempts = "too many attempts";
 
     /// <summary>
@@ -232,27 +238,15 @@ public sealed class RegistrationCompletionService(
 
     public async Task<CompleteOutcome> CompleteAsync(RegistrationTokenClaims token, KeyCredentialInput credential, Actor actor, NonceClaim? nonce = null)
     {
-        string expectedChallenge;
-        await using (var read = await contexts.CreateDbContextAsync())
+        if (await NonceUsedAsync(nonce))
         {
-            // A replayed request is a used nonce before it is a consumed challenge (the contract's answer to a second
-            // use); the writer checks the nonce again, atomically, for two uses at once.
-            if (nonce is not null && await read.UsedNonces.AsNoTracking().AnyAsync(n => n.Key == nonce.Key))
-            {
-                return new CompleteOutcome(CompleteStatus.NonceReplayed);
-            }
+            return new CompleteOutcome(CompleteStatus.NonceReplayed);
+        }
 
-            var open = await read.RegistrationChallenges.AsNoTracking()
-                .Where(c => c.Id == token.ChallengeId)
-                .Select(c => new { c.OrgId, c.UserId, c.Challenge, c.ExpiresAt, c.ConsumedAt })
-                .FirstOrDefaultAsync();
-            if (open is null || open.ConsumedAt is not null || open.ExpiresAt <= time.GetUtcNow()
-                || open.OrgId != token.OrgId || open.UserId != token.UserId)
-            {
-                return new CompleteOutcome(CompleteStatus.NotAuthorized);
-            }
-
-            expectedChallenge = open.Challenge;
+        var expectedChallenge = await OpenChallengeAsync(token);
+        if (expectedChallenge is null)
+        {
+            return new CompleteOutcome(CompleteStatus.NotAuthorized);
         }
 
         // The signature is checked outside the writer (it is the slow part); the writer re-checks everything it relied on.
@@ -265,9 +259,130 @@ public sealed class RegistrationCompletionService(
                 return new CompleteOutcome(CompleteStatus.NotAuthorized);
         }
 
-        var credentialId = Ids.New(Ids.Credential);
         var name = string.IsNullOrWhiteSpace(credential.Name) ? DefaultCredentialName : credential.Name.Trim();
-        var credId = credential.CredId.TrimEnd('=');
+        return await StoreAsync(token, actor, nonce, credential.CredId.TrimEnd('='), (id, orgId, userId, now) => new Credential
+        {
+            Id = id,
+            OrgId = orgId,
+            UserId = userId,
+            Kind = KeyKind,
+            Name = name,
+            CredId = credential.CredId.TrimEnd('='),
+            PublicKeyPem = check.PublicKeyPem!,
+            CreatedAt = now,
+        });
+    }
+
+    /// <summary>
+    /// Completes with a WebAuthn passkey, checked as a relying party whose id is <c>Registration:RelyingPartyId</c> (or
+    /// <paramref name="requestHost"/> when that is empty) and whose origins are <c>Portal:PublicBaseUrl</c>'s and
+    /// <c>Registration:AllowedOrigins</c>.
+    /// </summary>
+    public async Task<CompleteOutcome> CompleteFido2Async(RegistrationTokenClaims token, Fido2CredentialInput credential, string? credentialName, string requestHost, Actor actor, NonceClaim? nonce = null)
+    {
+        if (await NonceUsedAsync(nonce))
+        {
+            return new CompleteOutcome(CompleteStatus.NonceReplayed);
+        }
+
+        var expectedChallenge = await OpenChallengeAsync(token);
+        if (expectedChallenge is null)
+        {
+            return new CompleteOutcome(CompleteStatus.NotAuthorized, Kind: Fido2Credentials.Kind);
+        }
+
+        var settings = options.CurrentValue;
+        var check = await Fido2Credentials.VerifyAsync(credential, new Fido2Expectation(
+            expectedChallenge,
+            RelyingPartyId(settings, requestHost),
+            settings.RelyingPartyName,
+            AllowedOrigins(settings),
+            token.UserId,
+            token.Username));
+        switch (check.Status)
+        {
+            case KeyCredentialStatus.Malformed:
+                return new CompleteOutcome(CompleteStatus.Invalid, check.Message, Kind: Fido2Credentials.Kind);
+            case KeyCredentialStatus.Rejected:
+                return new CompleteOutcome(CompleteStatus.Refused, check.Message, Kind: Fido2Credentials.Kind);
+        }
+
+        var verified = check.Credential!;
+        var name = string.IsNullOrWhiteSpace(credentialName) ? DefaultFido2CredentialName : credentialName.Trim();
+        return await StoreAsync(token, actor, nonce, verified.CredId, (id, orgId, userId, now) => new Credential
+        {
+            Id = id,
+            OrgId = orgId,
+            UserId = userId,
+            Kind = Fido2Credentials.Kind,
+            Name = name,
+            CredId = verified.CredId,
+            PublicKeyCose = verified.PublicKeyCose,
+            SignCount = verified.SignCount,
+            Aaguid = verified.Aaguid,
+            AttestationFormat = verified.AttestationFormat,
+            Transports = verified.Transports.Count == 0 ? null : string.Join(',', verified.Transports),
+            CreatedAt = now,
+        });
+    }
+
+    /// <summary>The challenge's rp.id: <c>Registration:RelyingPartyId</c>, or the request's host when that is empty.</summary>
+    public static string RelyingPartyId(RegistrationOptions settings, string requestHost) =>
+        string.IsNullOrWhiteSpace(settings.RelyingPartyId) ? requestHost : settings.RelyingPartyId;
+
+    /// <summary>The origins whose pages may make this relying party's passkeys: the public base URL's, and the configured ones.</summary>
+    private HashSet<string> AllowedOrigins(RegistrationOptions settings)
+    {
+        var origins = new HashSet<string>(StringComparer.Ordinal);
+        if (Uri.TryCreate(portal.CurrentValue.PublicBaseUrl, UriKind.Absolute, out var publicBase))
+        {
+            origins.Add(publicBase.GetLeftPart(UriPartial.Authority));
+        }
+
+        foreach (var origin in settings.AllowedOrigins)
+        {
+            if (RegistrationOptions.Origin(origin) is { } allowed)
+            {
+                origins.Add(allowed);
+            }
+        }
+
+        return origins;
+    }
+
+    /// <summary>The challenge of a token whose challenge is open (not consumed, not expired, the token's user and org); null otherwise.</summary>
+    /// <summary>
+    /// A replayed request is a used nonce before it is a consumed challenge (the contract's answer to a second use); the
+    /// writer checks the nonce again, atomically, for two uses at once.
+    /// </summary>
+    private async Task<bool> NonceUsedAsync(NonceClaim? nonce)
+    {
+        if (nonce is null)
+        {
+            return false;
+        }
+
+        await using var read = await contexts.CreateDbContextAsync();
+        return await read.UsedNonces.AsNoTracking().AnyAsync(n => n.Key == nonce.Key);
+    }
+
+    private async Task<string?> OpenChallengeAsync(RegistrationTokenClaims token)
+    {
+        await using var read = await contexts.CreateDbContextAsync();
+        var open = await read.RegistrationChallenges.AsNoTracking()
+            .Where(c => c.Id == token.ChallengeId)
+            .Select(c => new { c.OrgId, c.UserId, c.Challenge, c.ExpiresAt, c.ConsumedAt })
+            .FirstOrDefaultAsync();
+        return open is null || open.ConsumedAt is not null || open.ExpiresAt <= time.GetUtcNow()
+            || open.OrgId != token.OrgId || open.UserId != token.UserId
+            ? null
+            : open.Challenge;
+    }
+
+    /// <summary>The one write that registers: re-checks the challenge, code and user, then stores the verified credential.</summary>
+    private async Task<CompleteOutcome> StoreAsync(RegistrationTokenClaims token, Actor actor, NonceClaim? nonce, string credId, Func<string, string, string, DateTimeOffset, Credential> make)
+    {
+        var credentialId = Ids.New(Ids.Credential);
         var completed = await writes.ExecuteAsync(async db =>
         {
             var now = time.GetUtcNow();
@@ -298,23 +413,15 @@ public sealed class RegistrationCompletionService(
                 return new CompleteOutcome(CompleteStatus.DuplicateCredId, "firstFactorCredential.credentialInfo.credId is already registered in this organization");
             }
 
+            var credential = make(credentialId, challenge.OrgId, user.Id, now);
             challenge.ConsumedAt = now;
             code.UsedAt = now;
             user.IsRegistered = true;
             user.RegisteredAt = now;
-            db.Credentials.Add(new Credential
-            {
-                Id = credentialId,
-                OrgId = challenge.OrgId,
-                UserId = user.Id,
-                Kind = "Key",
-                Name = name,
-                CredId = credId,
-                PublicKeyPem = check.PublicKeyPem!,
-                CreatedAt = now,
-            });
-            db.Audit(now, challenge.OrgId, AuditActions.RegistrationCompleted, actor, user.Id, $"Key credential {credentialId}");
-            return new CompleteOutcome(CompleteStatus.Registered, CredentialId: credentialId, CredentialName: name, Username: user.Username);
+            db.Credentials.Add(credential);
+            var door = actor.Kind == ActorKind.SelfService && actor.Id is { } id ? $", door {id}" : "";
+            db.Audit(now, challenge.OrgId, AuditActions.RegistrationCompleted, actor, user.Id, $"{credential.Kind} credential {credentialId}{door}");
+            return new CompleteOutcome(CompleteStatus.Registered, CredentialId: credentialId, CredentialName: credential.Name, Username: user.Username, Kind: credential.Kind);
         });
         if (completed.Status == CompleteStatus.Registered)
         {

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace RegistrationPortal.Web.Features.Registration;
 
-public sealed class RegistrationOptions
+public sealed class RegistrationOptions : IValidatableObject
 {
     public const string Section = "Registration";
 
@@ -63,4 +63,28 @@ public sealed class RegistrationOptions
     [Required]
     [MaxLength(200)]
     public string RelyingPartyName { get; set; } = "RegistrationPortal";
+
+    /// <summary>
+    /// Origins, besides <c>Portal:PublicBaseUrl</c>'s, whose pages may create Fido2 credentials for this relying party
+    /// (a browser app on another origin of the same site, e.g. <c>https://app.example.com</c>).
+    /// </summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (var i = 0; i < AllowedOrigins.Length; i++)
+        {
+            if (Origin(AllowedOrigins[i]) is null)
+            {
+                yield return new ValidationResult($"'{AllowedOrigins[i]}' is not an origin like https://app.example.com (scheme, host and port only)", [$"{nameof(AllowedOrigins)}:{i}"]);
+            }
+        }
+    }
+
+    /// <summary>The origin a browser writes in clientDataJSON (<c>https://host[:port]</c>, no path) for an http(s) address; null otherwise.</summary>
+    public static string? Origin(string? address) =>
+        Uri.TryCreate(address, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            && uri.PathAndQuery is "/" && string.IsNullOrEmpty(uri.UserInfo) && uri.Fragment.Length == 0
+            ? uri.GetLeftPart(UriPartial.Authority)
+            : null;
 }

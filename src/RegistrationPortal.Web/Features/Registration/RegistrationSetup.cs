@@ -18,6 +18,7 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<PublicRequestSignal>();
         builder.Services.AddHostedService<PublicRequestProcessor>();
         builder.Services.AddSingleton<SelfServiceLimiter>();
+        builder.Services.AddSingleton<SelfServiceResendDoor>();
         builder.Services.AddSingleton<RegistrationCompletionService>();
         builder.Services.AddHostedService<UsedNoncePruner>();
         return builder;

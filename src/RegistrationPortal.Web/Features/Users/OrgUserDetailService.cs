@@ -36,6 +36,9 @@ public sealed record DeliveryRow(
     string? LastError,
     DateTimeOffset? SentAt);
 
+/// <summary>A registered credential as an admin may see it: what kind, its name, when, and which authenticator model made it.</summary>
+public sealed record CredentialRow(string Id, string Kind, string Name, DateTimeOffset CreatedAt, Guid? Aaguid, string? AttestationFormat, string? Transports);
+
 public sealed record UserDetail(
     string Id,
     string Email,
@@ -46,7 +49,8 @@ public sealed record UserDetail(
     IReadOnlyList<CodeHistoryRow> Codes,
     int TotalCodes,
     IReadOnlyList<DeliveryRow> Deliveries,
-    int TotalDeliveries);
+    int TotalDeliveries,
+    IReadOnlyList<CredentialRow> Credentials);
 
 public sealed record AuditRow(DateTimeOffset At, string Action, string Actor, string? Details);
 
@@ -99,6 +103,14 @@ public sealed class OrgUserDetailService(
             .ToListAsync(ct);
         var totalDeliveries = deliveries.Count < HistoryLimit ? deliveries.Count : await db.OutboxMessages.CountAsync(m => m.UserId == userId, ct);
 
+        // A user registers once, so a handful at most; the public key is not selected (the page has no use for it).
+        var credentials = await db.Credentials.AsNoTracking()
+            .Where(c => c.UserId == userId && c.OrgId == scope.OrgId)
+            .OrderByDescending(c => c.CreatedAt).ThenBy(c => c.Id)
+            .Take(HistoryLimit)
+            .Select(c => new CredentialRow(c.Id, c.Kind, c.Name, c.CreatedAt, c.Aaguid, c.AttestationFormat, c.Transports))
+            .ToListAsync(ct);
+
         var admins = await AdminEmailsAsync(db, codes.Where(c => c.IssuedThrough == ActorKind.Admin).Select(c => c.IssuedBy), ct);
         var now = time.GetUtcNow();
         var history = codes.Select(c => new CodeHistoryRow(
@@ -122,7 +134,8 @@ public sealed class OrgUserDetailService(
             history,
             totalCodes,
             deliveries,
-            totalDeliveries);
+            totalDeliveries,
+            credentials);
     }
 
     /// <summary>The user's audit events in the admin's organization, newest first, one page at a time.</summary>

@@ -508,6 +508,14 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                         .IsUnicode(false)
                         .HasColumnType("character varying(40)");
 
+                    b.Property<Guid?>("Aaguid")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("AttestationFormat")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -533,10 +541,21 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                         .IsUnicode(false)
                         .HasColumnType("character varying(40)");
 
+                    b.Property<byte[]>("PublicKeyCose")
+                        .HasMaxLength(2048)
+                        .HasColumnType("bytea");
+
                     b.Property<string>("PublicKeyPem")
-                        .IsRequired()
                         .HasMaxLength(4096)
                         .HasColumnType("character varying(4096)");
+
+                    b.Property<long>("SignCount")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Transports")
+                        .HasMaxLength(128)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(128)");
 
                     b.Property<string>("UserId")
                         .IsRequired()

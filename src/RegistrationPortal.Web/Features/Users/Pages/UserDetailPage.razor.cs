@@ -217,6 +217,21 @@ public sealed partial class UserDetailPage
         _ => "Deactivated: no code works or can be sent",
     };
 
+    private static string CredentialKindText(string kind) => kind switch
+    {
+        Fido2Credentials.Kind => "Passkey (Fido2)",
+        RegistrationCompletionService.KeyKind => "Key",
+        _ => kind,
+    };
+
+    /// <summary>The authenticator model's AAGUID; a Key credential has none, and an authenticator may keep it to itself (all zeros).</summary>
+    private static string AaguidText(CredentialRow credential) => credential.Aaguid switch
+    {
+        null => "—",
+        { } aaguid when aaguid == Guid.Empty => "Not disclosed (00000000-0000-0000-0000-000000000000)",
+        { } aaguid => aaguid.ToString(),
+    };
+
     private static string DoorText(ActorKind door) => door switch
     {
         ActorKind.Admin => "Admin portal",

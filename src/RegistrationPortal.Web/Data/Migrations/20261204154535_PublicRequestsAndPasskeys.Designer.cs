@@ -11,8 +11,8 @@ using RegistrationPortal.Web.Data;
 namespace RegistrationPortal.Web.Data.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261204151229_PublicRequests")]
-    partial class PublicRequests
+    [Migration("20261204154535_PublicRequestsAndPasskeys")]
+    partial class PublicRequestsAndPasskeys
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -497,6 +497,14 @@ namespace RegistrationPortal.Web.Data.Migrations
                         .IsUnicode(false)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("Aaguid")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AttestationFormat")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -522,9 +530,20 @@ namespace RegistrationPortal.Web.Data.Migrations
                         .IsUnicode(false)
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("PublicKeyCose")
+                        .HasMaxLength(2048)
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("PublicKeyPem")
-                        .IsRequired()
                         .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SignCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Transports")
+                        .HasMaxLength(128)
+                        .IsUnicode(false)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("UserId")

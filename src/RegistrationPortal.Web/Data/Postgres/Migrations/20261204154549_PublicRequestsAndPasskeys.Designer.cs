@@ -12,8 +12,8 @@ using RegistrationPortal.Web.Data.Postgres;
 namespace RegistrationPortal.Web.Data.Postgres.Migrations
 {
     [DbContext(typeof(PostgresPortalDbContext))]
-    [Migration("20261204151302_PublicRequests")]
-    partial class PublicRequests
+    [Migration("20261204154549_PublicRequestsAndPasskeys")]
+    partial class PublicRequestsAndPasskeys
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -511,6 +511,14 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                         .IsUnicode(false)
                         .HasColumnType("character varying(40)");
 
+                    b.Property<Guid?>("Aaguid")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("AttestationFormat")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -536,10 +544,21 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                         .IsUnicode(false)
                         .HasColumnType("character varying(40)");
 
+                    b.Property<byte[]>("PublicKeyCose")
+                        .HasMaxLength(2048)
+                        .HasColumnType("bytea");
+
                     b.Property<string>("PublicKeyPem")
-                        .IsRequired()
                         .HasMaxLength(4096)
                         .HasColumnType("character varying(4096)");
+
+                    b.Property<long>("SignCount")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Transports")
+                        .HasMaxLength(128)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(128)");
 
                     b.Property<string>("UserId")
                         .IsRequired()
