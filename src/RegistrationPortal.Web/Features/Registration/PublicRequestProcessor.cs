@@ -1,31 +1,10 @@
 using Microsoft.Extensions.Options;
+using RegistrationPortal.Web.Data;
 
 namespace RegistrationPortal.Web.Features.Registration;
 
 /// <summary>Wakes the <see cref="PublicRequestProcessor"/> when a public door has recorded a request.</summary>
-public sealed class PublicRequestSignal : IDisposable
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        // At most one wake-up waits: a second request before the processor runs is taken in the same batch.
-        if (_signal.CurrentCount == 0)
-        {
-            try
-            {
-                _signal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-            }
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
-
-    public void Dispose() => _signal.Dispose();
-}
+public sealed class PublicRequestSignal : WakeSignal;
 
 /// <summary>
 /// Resolves what the public doors recorded (<see cref="PublicRequest"/>): woken by each request, it gathers for

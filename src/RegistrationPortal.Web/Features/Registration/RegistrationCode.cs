@@ -31,25 +31,3 @@ public sealed class RegistrationCode
     /// <summary>Wrong codes tried in a row against this code; reaching the cut-off invalidates it.</summary>
     public int FailedAttempts { get; set; }
 }
-
-/// <summary>Resend throttle counter per (organization, normalized username), kept whether or not the user exists.</summary>
-public sealed class ResendThrottle
-{
-    public required string OrgId { get; init; }
-
-    public required string NormalizedUsername { get; init; }
-
-    public DateTimeOffset LastRequestAt { get; set; }
-
-    public DateTimeOffset WindowStartedAt { get; set; }
-
-    public int WindowCount { get; set; }
-}
-
-/// <summary>Server-wide secrets, stored protected by ASP.NET Core Data Protection.</summary>
-public sealed class ServerSecret
-{
-    public required string Name { get; init; }
-
-    public required string ProtectedValue { get; init; }
-}

@@ -1,0 +1,65 @@
+using RegistrationPortal.Web.Data;
+
+namespace RegistrationPortal.Web.Features.Registration;
+
+/// <summary>Per (organization, username) limits: a cooldown between resends and a cap per rolling hour.</summary>
+public static class ResendThrottling
+{
+    /// <summary>The window of <see cref="RegistrationOptions.MaxResendsPerHour"/>.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// <see cref="Check"/> as a query predicate: the rows that make a resend wait at <paramref name="now"/>, so a
+    /// preview can count throttled users in the database.
+    /// </summary>
+    public static System.Linq.Expressions.Expression<Func<ResendThrottle, bool>> IsThrottling(DateTimeOffset now, RegistrationOptions options)
+    {
+        var cooldownSince = now - options.ResendCooldown;
+        var windowSince = now - Window;
+        var cap = options.MaxResendsPerHour;
+        return t => t.LastRequestAt > cooldownSince || (t.WindowCount >= cap && t.WindowStartedAt > windowSince);
+    }
+
+    /// <summary>How long to wait before the next resend is allowed, or null when it is allowed now.</summary>
+    public static TimeSpan? Check(ResendThrottle? row, DateTimeOffset now, RegistrationOptions options)
+    {
+        if (row is null)
+        {
+            return null;
+        }
+
+        var cooldownLeft = row.LastRequestAt + options.ResendCooldown - now;
+        var windowLeft = row.WindowStartedAt + Window - now;
+        var capLeft = row.WindowCount >= options.MaxResendsPerHour && windowLeft > TimeSpan.Zero ? windowLeft : TimeSpan.Zero;
+        var wait = cooldownLeft > capLeft ? cooldownLeft : capLeft;
+        return wait > TimeSpan.Zero ? wait : null;
+    }
+
+    public static void Record(PortalDbContext db, ResendThrottle? row, string orgId, string normalizedUsername, DateTimeOffset now)
+    {
+        var next = Next(row, orgId, normalizedUsername, now);
+        if (row is null)
+        {
+            db.ResendThrottles.Add(next);
+            return;
+        }
+
+        row.LastRequestAt = next.LastRequestAt;
+        row.WindowStartedAt = next.WindowStartedAt;
+        row.WindowCount = next.WindowCount;
+    }
+
+    /// <summary>The counter after one more resend at <paramref name="now"/>; <paramref name="row"/> itself is left as it was.</summary>
+    public static ResendThrottle Next(ResendThrottle? row, string orgId, string normalizedUsername, DateTimeOffset now)
+    {
+        var windowOver = row is null || row.WindowStartedAt + Window <= now;
+        return new ResendThrottle
+        {
+            OrgId = orgId,
+            NormalizedUsername = normalizedUsername,
+            LastRequestAt = now,
+            WindowStartedAt = windowOver ? now : row!.WindowStartedAt,
+            WindowCount = windowOver ? 1 : row!.WindowCount + 1,
+        };
+    }
+}
