@@ -39,6 +39,20 @@ public sealed class PublicRequest
 
     /// <summary>The asking request's W3C trace parent, carried on to the email it causes.</summary>
     public string? TraceParent { get; init; }
+
+    public static PublicRequest Of(PublicRequestKind kind, string orgId, string normalizedUsername, Actor actor, DateTimeOffset at, string? correlationId, string? traceParent = null) => new()
+    {
+        Id = Guid.CreateVersion7(at),
+        Kind = kind,
+        OrgId = orgId,
+        NormalizedUsername = normalizedUsername,
+        ActorKind = actor.Kind,
+        ActorId = actor.Id,
+        ClientAddress = actor.ClientAddress,
+        CreatedAt = at,
+        CorrelationId = correlationId,
+        TraceParent = traceParent,
+    };
 }
 
 /// <summary>

@@ -139,18 +139,7 @@ public sealed class RegistrationCompletionService(
             }
 
             AttemptLimits.CountFailure(db, locked, orgId, normalized, address, at, settings);
-            db.PublicRequests.Add(new PublicRequest
-            {
-                Id = Guid.CreateVersion7(at),
-                Kind = PublicRequestKind.WrongCode,
-                OrgId = orgId,
-                NormalizedUsername = normalized,
-                ActorKind = actor.Kind,
-                ActorId = actor.Id,
-                ClientAddress = actor.ClientAddress,
-                CreatedAt = at,
-                CorrelationId = db.CorrelationId,
-            });
+            db.PublicRequests.Add(PublicRequest.Of(PublicRequestKind.WrongCode, orgId, normalized, actor, at, db.CorrelationId));
             return new InitOutcome(InitStatus.NotAuthorized);
         });
         if (attempt.Status == InitStatus.NotAuthorized)

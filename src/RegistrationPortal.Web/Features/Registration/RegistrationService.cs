@@ -148,19 +148,7 @@ public sealed class RegistrationService(
                 return new PublicResendOutcome(PublicResendStatus.Throttled, ResendThrottling.Check(throttle, now, settings) ?? TimeSpan.FromSeconds(1));
             }
 
-            await PublicRequestSql.RecordAsync(db, new PublicRequest
-            {
-                Id = Guid.CreateVersion7(now),
-                Kind = PublicRequestKind.Resend,
-                OrgId = orgId,
-                NormalizedUsername = normalized,
-                ActorKind = actor.Kind,
-                ActorId = actor.Id,
-                ClientAddress = actor.ClientAddress,
-                CreatedAt = now,
-                CorrelationId = correlationId,
-                TraceParent = traceParent,
-            });
+            await PublicRequestSql.RecordAsync(db, PublicRequest.Of(PublicRequestKind.Resend, orgId, normalized, actor, now, correlationId, traceParent));
             return new PublicResendOutcome(PublicResendStatus.Accepted);
         });
         span.SetTag("portal.outcome", outcome.Status.ToString().ToLowerInvariant());
