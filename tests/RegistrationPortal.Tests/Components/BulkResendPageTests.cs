@@ -65,6 +65,27 @@ public sealed class BulkResendPageTests(PortalServices portal) : PortalComponent
     }
 
     [Fact]
+    public async Task Resending_to_everyone_pending_longer_says_it_takes_the_whole_organization_and_warns_about_people_invited_moments_ago()
+    {
+        var org = await Portal.CreateOrganizationAsync();
+        var now = DateTimeOffset.UtcNow;
+        await Portal.InsertAsync(org, 3, i => $"whole-{i}@bulk-page.example", _ => now.AddDays(-2));
+        await Portal.InviteAsync(org, "just-invited@bulk-page.example");
+        SignInAsAdminOf(org);
+        var page = RenderInteractive<UsersPage>();
+        page.WaitForAssertion(() => Assert.Contains("whole-2@bulk-page.example", page.Markup), Deadline);
+
+        // The search narrows the grid to one user; the bulk action says plainly that it does not follow it.
+        await page.Find("input[aria-label='Search email']").InputAsync(new() { Value = "whole-1" });
+        page.WaitForAssertion(() => Assert.DoesNotContain("whole-2@bulk-page.example", page.Markup), Deadline);
+        await page.Find("input[aria-label='Pending for more than (days)']").ChangeAsync(new() { Value = "0" });
+        await page.Find("button[aria-label='Resend to everyone pending longer']").ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.Contains("Across the whole organization, whatever the search and filters show, 4 users have been pending for more than 0 days: 4 will get a new code.", page.Markup), Deadline);
+        Assert.Contains("1 of them was invited less than a minute ago: a new code replaces the one just emailed to them.", page.Markup);
+    }
+
+    [Fact]
     public async Task An_empty_number_of_days_is_explained_and_cancelling_a_preview_sends_nothing()
     {
         var org = await Portal.CreateOrganizationAsync();
