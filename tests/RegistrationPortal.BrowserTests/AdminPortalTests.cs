@@ -202,6 +202,57 @@ public sealed partial class AdminPortalTests(BrowserFixture browser, DemoBrowser
         session.AssertNoConsoleErrors();
     }
 
+    /// <summary>
+    /// A platform admin on a 390 px phone: the app bar fits the screen with the whole organization name, and Sign out
+    /// is in reach in the app bar and in the navigation drawer.
+    /// </summary>
+    [Fact]
+    public async Task At_phone_width_the_app_bar_fits_shows_the_whole_organization_and_the_drawer_signs_out()
+    {
+        await using var session = await browser.OpenAsync(host.BaseAddress, width: 390, height: 844, phone: true);
+        var page = session.Page;
+        await Portal.SignInAtAsync(page, "", PlatformAdminEmail, PlatformAdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Switch to Acme Demo", Exact = true }).TapAsync();
+        var appBar = page.GetByRole(AriaRole.Banner);
+        await Expect(appBar.GetByLabel("Organization: Acme Demo", new() { Exact = true })).ToBeVisibleAsync();
+        await Portal.WaitForCircuitAsync(page);
+
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways at 390 px");
+        Assert.True(await appBar.EvaluateAsync<bool>("bar => bar.scrollWidth <= bar.clientWidth"), "the app bar overflows at 390 px");
+        foreach (var control in await appBar.Locator("button:visible, a:visible, .mud-chip:visible").AllAsync())
+        {
+            var box = await control.BoundingBoxAsync();
+            Assert.NotNull(box);
+            Assert.True(box.X >= 0 && box.X + box.Width <= 390, $"{await control.GetAttributeAsync("aria-label") ?? await control.InnerTextAsync()} sticks out of the screen: x {box.X}, width {box.Width}");
+        }
+
+        // Nothing of the organization's name is cut off.
+        var organization = appBar.GetByLabel("Organization: Acme Demo", new() { Exact = true });
+        await Expect(organization).ToHaveTextAsync("Acme Demo");
+        Assert.True(
+            await organization.EvaluateAsync<bool>("chip => [chip, ...chip.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)"),
+            "the organization's name is cut off");
+        await Expect(appBar.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true })).ToBeInViewportAsync();
+        await Accessibility.AssertNoSeriousViolationsAsync(page, "the dashboard at phone width");
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathFor("dashboard-phone.png") });
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation", Exact = true }).TapAsync();
+        var drawer = page.GetByRole(AriaRole.Complementary, new() { Name = "Navigation", Exact = true });
+        await Expect(drawer.GetByRole(AriaRole.Link, new() { Name = "Switch organization", Exact = true })).ToBeInViewportAsync();
+        var signOut = drawer.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true });
+        await Expect(signOut).ToBeInViewportAsync();
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathFor("drawer-phone.png") });
+        await signOut.TapAsync();
+
+        await Expect(page).ToHaveURLAsync(LoginUrl());
+        await page.GotoAsync("users");
+        await Expect(page).ToHaveURLAsync(LoginUrl());
+        session.AssertNoConsoleErrors();
+    }
+
+    [GeneratedRegex("/Account/Login")]
+    private static partial Regex LoginUrl();
+
     [GeneratedRegex("/users$")]
     private static partial Regex UsersUrl();
 

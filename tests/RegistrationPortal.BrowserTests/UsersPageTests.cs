@@ -205,8 +205,8 @@ public sealed partial class UsersPageTests(BrowserFixture browser, PlainBrowserH
         }
 
         var summary = dialog.GetByRole(AriaRole.Status);
-        await Expect(summary).ToHaveTextAsync("Invited 280. Skipped 10 duplicate(s) (5 repeated in the list, 5 already in the organization) and 10 invalid line(s). 0 failed.");
-        await Expect(dialog.GetByText("Done: 280 of 280 lines handled.")).ToBeVisibleAsync();
+        await Expect(summary).ToHaveTextAsync("Invited 280. Skipped 10 duplicates (5 repeated in the list, 5 already in the organization) and 10 invalid lines. 0 failed.");
+        await Expect(dialog.GetByText("Done: all 300 lines handled.")).ToBeVisibleAsync();
         await Expect(progress).ToHaveAttributeAsync("aria-valuenow", "100");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Close", Exact = true }).ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
@@ -258,7 +258,7 @@ public sealed partial class UsersPageTests(BrowserFixture browser, PlainBrowserH
 
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Invite 3 users", Exact = true }).ClickAsync();
         await Expect(dialog.GetByRole(AriaRole.Progressbar, new() { Name = "Inviting users" })).ToHaveAttributeAsync("aria-valuenow", "100");
-        await Expect(dialog.GetByRole(AriaRole.Status)).ToHaveTextAsync("Invited 3. Skipped 1 duplicate(s) (1 repeated in the list, 0 already in the organization) and 1 invalid line(s). 0 failed.");
+        await Expect(dialog.GetByRole(AriaRole.Status)).ToHaveTextAsync("Invited 3. Skipped 1 duplicate (1 repeated in the list, 0 already in the organization) and 1 invalid line. 0 failed.");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Close", Exact = true }).ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
 

@@ -19,13 +19,26 @@ public static class Accessibility
     public static async Task AssertNoSeriousViolationsAsync(ILocator part, string what) =>
         Check(await part.RunAxe(new AxeRunOptions { ResultTypes = [ResultType.Violations] }), what);
 
-    private static void Check(AxeResult result, string what)
+    /// <summary>Only the colour-contrast rule (WCAG 1.4.3, 4.5:1 for text), every violation whatever its impact: a theme's check.</summary>
+    public static async Task AssertNoContrastViolationsAsync(IPage page, string what) =>
+        Check(await page.RunAxe(ContrastOnly), what, anyImpact: true);
+
+    public static async Task AssertNoContrastViolationsAsync(ILocator part, string what) =>
+        Check(await part.RunAxe(ContrastOnly), what, anyImpact: true);
+
+    private static AxeRunOptions ContrastOnly => new()
     {
-        var blocking = result.Violations.Where(v => Blocking.Contains(v.Impact, StringComparer.OrdinalIgnoreCase)).ToList();
-        Assert.True(blocking.Count == 0, $"axe found serious or critical violations on {what}:{Environment.NewLine}" + string.Join(
+        RunOnly = new RunOnlyOptions { Type = "rule", Values = ["color-contrast"] },
+        ResultTypes = [ResultType.Violations],
+    };
+
+    private static void Check(AxeResult result, string what, bool anyImpact = false)
+    {
+        var blocking = result.Violations.Where(v => anyImpact || Blocking.Contains(v.Impact, StringComparer.OrdinalIgnoreCase)).ToList();
+        Assert.True(blocking.Count == 0, $"axe found {(anyImpact ? "" : "serious or critical ")}violations on {what}:{Environment.NewLine}" + string.Join(
             Environment.NewLine,
             blocking.Select(v => $"- {v.Id} ({v.Impact}): {v.Help}{Environment.NewLine}" + string.Join(
                 Environment.NewLine,
-                v.Nodes.Select(n => $"    {n.Target}: {n.Html}")))));
+                v.Nodes.Select(n => $"    {n.Target}: {n.Html} {n.Any.FirstOrDefault()?.Message}")))));
     }
 }

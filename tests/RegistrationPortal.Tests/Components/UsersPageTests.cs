@@ -36,6 +36,22 @@ public sealed class UsersPageTests(PortalServices portal) : PortalComponentTest(
     }
 
     [Fact]
+    public async Task The_creation_date_filter_shows_iso_dates_whatever_the_browsers_language()
+    {
+        var org = await Portal.CreateOrganizationAsync();
+        SignInAsAdminOf(org);
+        var page = RenderPage();
+        var picker = page.FindComponent<MudDateRangePicker>();
+
+        await page.InvokeAsync(() => picker.Instance.DateRangeChanged.InvokeAsync(new DateRange(new DateTime(2026, 12, 1), new DateTime(2026, 12, 4))));
+
+        // Not the ambiguous 12/04/2026 of an American default: 2026-12-04 reads one way everywhere.
+        page.WaitForAssertion(
+            () => Assert.Equal(["2026-12-01", "2026-12-04"], picker.FindAll("input").Select(i => i.GetAttribute("value") ?? "").Where(v => v.Length > 0)),
+            Deadline);
+    }
+
+    [Fact]
     public async Task Pages_through_a_large_organization_25_at_a_time()
     {
         var org = await Portal.CreateOrganizationAsync();

@@ -90,6 +90,12 @@ public static class AccountSetup
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<PortalClaimsPrincipalFactory>();
 
+        // Every page sends `Referrer-Policy: no-referrer`, so the browser's form posts carry `Origin: null`, and Identity's
+        // default check (the passkey's origin must equal the request's Origin header) refused every passkey. The origin
+        // a passkey was made or used on must instead be where admins reach this host (PasskeyOrigins).
+        var publicOrigin = PasskeyOrigins.OriginOf(builder.Configuration["Portal:PublicBaseUrl"]);
+        builder.Services.Configure<IdentityPasskeyOptions>(o => o.ValidateOrigin = context => ValueTask.FromResult(PasskeyOrigins.IsValid(context, publicOrigin)));
+
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(PortalPolicies.Admin, p => p.RequireRole(PortalRoles.OrgAdmin, PortalRoles.PlatformAdmin))
             .AddPolicy(PortalPolicies.PlatformAdmin, p => p.RequireRole(PortalRoles.PlatformAdmin));

@@ -53,17 +53,17 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             return TypedResults.Content(optionsJson, contentType: "application/json");
         });
 
+        // Always the options for discoverable credentials, whoever is named (the sign-in page's script sends the email
+        // typed so far): options built for a user list that user's credential ids, which would tell anyone which admins
+        // have passkeys and how many. The browser offers the device's own passkeys for this site instead.
         accountGroup.MapPost("/PasskeyRequestOptions", async (
             HttpContext context,
-            [FromServices] UserManager<PortalUser> userManager,
             [FromServices] SignInManager<PortalUser> signInManager,
-            [FromServices] IAntiforgery antiforgery,
-            [FromQuery] string? username) =>
+            [FromServices] IAntiforgery antiforgery) =>
         {
             await antiforgery.ValidateRequestAsync(context);
 
-            var user = string.IsNullOrEmpty(username) ? null : await userManager.FindByNameAsync(username);
-            var optionsJson = await signInManager.MakePasskeyRequestOptionsAsync(user);
+            var optionsJson = await signInManager.MakePasskeyRequestOptionsAsync(user: null);
             return TypedResults.Content(optionsJson, contentType: "application/json");
         });
 

@@ -35,6 +35,12 @@ public abstract record BulkResendTarget
 /// </summary>
 public sealed record BulkResendPreview(int Users, int WillSend, int Throttled, int AlreadyRegistered, int Deactivated, int NotFound)
 {
+    /// <summary>
+    /// Of those who will get a code, how many were invited within the resend cooldown: their invitation has barely
+    /// arrived, and the new code would replace it.
+    /// </summary>
+    public int InvitedWithinCooldown { get; init; }
+
     public int Skipped => Users - WillSend;
 }
 
@@ -57,6 +63,7 @@ public sealed class BulkResendService(
         Validate(target);
         var now = time.GetUtcNow();
         var throttling = ResendThrottling.IsThrottling(now, options.CurrentValue);
+        var invitedSince = now - options.CurrentValue.ResendCooldown;
         await using var db = await contexts.CreateDbContextAsync(ct);
 
         if (target is BulkResendTarget.PendingLongerThan older)
@@ -67,11 +74,15 @@ public sealed class BulkResendService(
             var throttled = await pending
                 .Join(db.ResendThrottles.Where(throttling), u => new { u.OrgId, u.NormalizedUsername }, t => new { t.OrgId, t.NormalizedUsername }, (u, _) => u.Id)
                 .CountAsync(ct);
-            return new BulkResendPreview(users, users - throttled, throttled, 0, 0, 0);
+            var justInvited = await pending
+                .Where(u => u.CreatedAt >= invitedSince)
+                .Where(u => !db.ResendThrottles.Where(throttling).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername))
+                .CountAsync(ct);
+            return new BulkResendPreview(users, users - throttled, throttled, 0, 0, 0) { InvitedWithinCooldown = justInvited };
         }
 
         var ids = ((BulkResendTarget.Selected)target).UserIds.Distinct(StringComparer.Ordinal).ToList();
-        int willSend = 0, throttledCount = 0, registered = 0, deactivated = 0, found = 0;
+        int willSend = 0, throttledCount = 0, registered = 0, deactivated = 0, found = 0, invitedRecently = 0;
         foreach (var batch in ids.Chunk(BatchSize))
         {
             var rows = await db.OrgUsers.AsNoTracking()
@@ -80,6 +91,7 @@ public sealed class BulkResendService(
                 {
                     u.IsActive,
                     u.IsRegistered,
+                    JustInvited = u.CreatedAt >= invitedSince,
                     Throttled = db.ResendThrottles.Where(throttling).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername),
                 })
                 .ToListAsync(ct);
@@ -103,11 +115,12 @@ public sealed class BulkResendService(
                 else
                 {
                     willSend++;
+                    invitedRecently += row.JustInvited ? 1 : 0;
                 }
             }
         }
 
-        return new BulkResendPreview(ids.Count, willSend, throttledCount, registered, deactivated, ids.Count - found);
+        return new BulkResendPreview(ids.Count, willSend, throttledCount, registered, deactivated, ids.Count - found) { InvitedWithinCooldown = invitedRecently };
     }
 
     /// <summary>How many users a job for <paramref name="target"/> goes through, as counted now.</summary>

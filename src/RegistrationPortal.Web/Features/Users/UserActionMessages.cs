@@ -51,9 +51,14 @@ public static class UserActionMessages
 
     public static string Summary(BulkInviteSummary summary) => string.Create(
         CultureInfo.InvariantCulture,
-        $"Invited {summary.Invited}. Skipped {summary.Duplicates} duplicate(s) ({summary.DuplicatesInList} repeated in the list, {summary.AlreadyInOrganization} already in the organization) and {summary.Invalid} invalid line(s). {summary.Failed} failed.");
+        $"Invited {summary.Invited}. Skipped {Count(summary.Duplicates, "duplicate")} ({summary.DuplicatesInList} repeated in the list, {summary.AlreadyInOrganization} already in the organization) and {Count(summary.Invalid, "invalid line")}. {summary.Failed} failed.");
 
-    public static string Time(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "—";
+    /// <summary>"1 line", "3 lines": a count with its noun in the right number, never "line(s)".</summary>
+    public static string Count(int count, string noun) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count:N0} {noun}{(count == 1 ? "" : "s")}");
+
+    public static string Time(DateTimeOffset? at, bool seconds = false) =>
+        at?.UtcDateTime.ToString(seconds ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "—";
 
     private static string Codes(int count) => count == 1 ? "1 outstanding code" : string.Create(CultureInfo.InvariantCulture, $"{count} outstanding codes");
 }

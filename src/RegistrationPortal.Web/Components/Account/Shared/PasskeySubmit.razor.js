@@ -28,8 +28,9 @@ async function createCredential(headers, signal) {
     return await navigator.credentials.create({ publicKey: options, signal });
 }
 
-async function requestCredential(email, mediation, headers, signal) {
-    const optionsResponse = await fetchWithErrorHandling(`/Account/PasskeyRequestOptions?username=${email}`, {
+// No user name is sent: the server offers discoverable credentials only, so its answer says nothing about any account.
+async function requestCredential(mediation, headers, signal) {
+    const optionsResponse = await fetchWithErrorHandling('/Account/PasskeyRequestOptions', {
         method: 'POST',
         headers,
         signal,
@@ -78,9 +79,8 @@ customElements.define('passkey-submit', class extends HTMLElement {
         if (this.attrs.operation === 'Create') {
             return await createCredential(headers, signal);
         } else if (this.attrs.operation === 'Request') {
-            const email = new FormData(this.internals.form).get(this.attrs.emailName);
             const mediation = useConditionalMediation ? 'conditional' : undefined;
-            return await requestCredential(email, mediation, headers, signal);
+            return await requestCredential(mediation, headers, signal);
         } else {
             throw new Error(`Unknown passkey operation '${this.attrs.operation}'.`);
         }
@@ -100,12 +100,14 @@ customElements.define('passkey-submit', class extends HTMLElement {
                 // The user explicitly canceled the operation - return without error.
                 return;
             }
-            console.error(error);
             if (useConditionalMediation) {
-                // An error occurred during conditional mediation, which is not user-initiated.
-                // We log the error in the console but do not relay it to the user.
+                // The autofill offer ended without a passkey (the browser ends it with NotAllowedError when the person
+                // presses "Sign in with a passkey" instead): nobody asked for it, so neither the page nor the console
+                // reports it as an error.
+                console.debug(error);
                 return;
             }
+            console.error(error);
             const errorMessage = error.name === 'NotAllowedError'
                 ? 'No passkey was provided by the authenticator.'
                 : error.message;

@@ -60,7 +60,13 @@ public sealed partial class InviteManyDialog : IAsyncDisposable
 
     private string ProgressText => _summary is null
         ? string.Create(CultureInfo.InvariantCulture, $"Inviting… {_done:N0} of {Total:N0} done.")
-        : string.Create(CultureInfo.InvariantCulture, $"Done: {_done:N0} of {Total:N0} lines handled.");
+        : $"Done: {(Lines == 1 ? "the 1 line" : $"all {UserActionMessages.Count(Lines, "line")}")} handled.";
+
+    /// <summary>Every line of the list, ready or not: the summary accounts for each.</summary>
+    private int Lines => _list?.Lines.Count ?? 0;
+
+    // A line break inside the attribute: Razor would print an HTML character reference (&#10;) as it is.
+    private const string PastePlaceholder = "ana@example.com, EndUser\nben@example.com";
 
     private void Cancel() => MudDialog.Cancel();
 

@@ -113,12 +113,11 @@ public sealed partial class UserDetailPage
             return;
         }
 
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
+        var confirmed = await Dialogs.ConfirmAsync(
             "Resend registration code",
             $"Send a new registration code to {user.Email}? Every earlier code of this user stops working.",
-            yesText: "Resend",
-            cancelText: "Cancel");
-        if (confirmed != true)
+            "Resend");
+        if (!confirmed)
         {
             return;
         }
@@ -137,12 +136,12 @@ public sealed partial class UserDetailPage
             return;
         }
 
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
+        var confirmed = await Dialogs.ConfirmAsync(
             "Deactivate user",
             $"Deactivate {user.Email}? Their outstanding registration codes stop working, and no code can be sent to them until they are reactivated.",
-            yesText: "Deactivate",
-            cancelText: "Cancel");
-        if (confirmed != true)
+            "Deactivate",
+            destructive: true);
+        if (!confirmed)
         {
             return;
         }
@@ -157,12 +156,11 @@ public sealed partial class UserDetailPage
             return;
         }
 
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
+        var confirmed = await Dialogs.ConfirmAsync(
             "Reactivate user",
             $"Reactivate {user.Email}? They become pending again; no code is sent until you resend one.",
-            yesText: "Reactivate",
-            cancelText: "Cancel");
-        if (confirmed != true)
+            "Reactivate");
+        if (!confirmed)
         {
             return;
         }

@@ -1,0 +1,12 @@
+// Small page helpers the Blazor components call.
+window.portal = {
+    // Gives the focus to the enabled button or link of that accessible name (its aria-label, else its text). A dialog
+    // gives the focus back to the button that opened it, but when the action it confirmed reloads the grid that button
+    // sat in, the button is a new one: the page then asks for it by name.
+    focusByName(name) {
+        const nameOf = e => e.getAttribute('aria-label') ?? e.textContent.trim();
+        const target = [...document.querySelectorAll('button, a[href]')].find(e => !e.disabled && nameOf(e) === name);
+        target?.focus();
+        return target !== undefined;
+    },
+};
