@@ -76,6 +76,7 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         var (orgId, email, _) = await _host.CreatePendingUserAsync("scraper");
         using var client = _host.CreateClient();
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        await _host.PublicRequestsResolvedAsync();
 
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
         if (authorization is not null)
@@ -97,6 +98,9 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
     public async Task The_backlog_gauges_show_the_queued_mail_and_the_request_latency_is_measured()
     {
         using var client = _host.CreateClient();
+
+        // Other tests' resends on this host are issued moments after their answer: settle them first.
+        await _host.PublicRequestsResolvedAsync();
         var before = Value(await ScrapeAsync(client), "portal_outbox_backlog") ?? 0;
 
         await _host.CreatePendingUserAsync("backlog");
