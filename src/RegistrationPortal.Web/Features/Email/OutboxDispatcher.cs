@@ -154,8 +154,10 @@ public sealed class OutboxDispatcher(
 
         // Each result is queued for the writer as soon as it is known and the next message is sent meanwhile: the
         // writer commits them in order within moments (group commit), so a crash still re-sends at most the message in
-        // flight, and the sends no longer wait for a commit each.
+        // flight, and the sends no longer wait for a commit each. Deliveries are recorded together: whatever was sent
+        // while the previous record was being written goes in the next one, one write for many.
         var results = new List<Task>(claimed.Count);
+        using var deliveries = new DeliveryRecorder(MarkSentAsync);
         try
         {
             foreach (var message in claimed)
@@ -212,7 +214,7 @@ public sealed class OutboxDispatcher(
                     continue;
                 }
 
-                results.Add(MarkSentAsync(message));
+                deliveries.Add(message, PortalTelemetry.CurrentCorrelationId());
                 Interlocked.Increment(ref _erasedSinceScrub);
                 telemetry.DeliveryAttempt(sent: true, gaveUp: false);
             }
@@ -224,6 +226,7 @@ public sealed class OutboxDispatcher(
                 await session.DisposeAsync();
             }
 
+            await deliveries.FinishAsync();
             await Task.WhenAll(results);
             if (handled < claimed.Count)
             {
@@ -291,24 +294,101 @@ public sealed class OutboxDispatcher(
         }
     }
 
-    private Task<bool> MarkSentAsync(DueMessage message) => writes.ExecuteAsync(async db =>
+    /// <summary>
+    /// Records deliveries as they happen, without holding the sends up: one write at a time, each taking every delivery
+    /// that happened while the previous one was written. A delivery waits for at most one write before its own.
+    /// </summary>
+    private sealed class DeliveryRecorder : IDisposable
     {
-        var at = time.GetUtcNow();
-        var marked = await Claimed(db, message).ExecuteUpdateAsync(s => s
-            .SetProperty(m => m.Status, OutboxStatus.Sent)
-            .SetProperty(m => m.SentAt, at)
-            .SetProperty(m => m.LastAttemptAt, at)
-            .SetProperty(m => m.Attempts, message.Attempts + 1)
-            .SetProperty(m => m.ProtectedPayload, (string?)null)
-            .SetProperty(m => m.ClaimToken, (Guid?)null));
-        if (marked == 0)
+        private readonly Lock _gate = new();
+        private readonly List<(DueMessage Message, string? CorrelationId)> _waiting = [];
+        private readonly SemaphoreSlim _signal = new(0);
+        private readonly Task _writer;
+        private bool _finished;
+
+        public DeliveryRecorder(Func<List<(DueMessage Message, string? CorrelationId)>, Task<int>> record) =>
+            _writer = Task.Run(async () =>
+            {
+                while (true)
+                {
+                    await _signal.WaitAsync();
+                    List<(DueMessage, string?)> batch;
+                    lock (_gate)
+                    {
+                        if (_waiting.Count == 0)
+                        {
+                            if (_finished)
+                            {
+                                return;
+                            }
+
+                            continue;
+                        }
+
+                        batch = [.. _waiting];
+                        _waiting.Clear();
+                    }
+
+                    await record(batch);
+                }
+            });
+
+        public void Add(DueMessage message, string? correlationId)
         {
-            LostClaim(message);
-            return false;
+            lock (_gate)
+            {
+                _waiting.Add((message, correlationId));
+            }
+
+            _signal.Release();
         }
 
-        db.Audit(at, message.OrgId, AuditActions.EmailDelivered, Dispatcher, message.UserId);
-        return true;
+        /// <summary>Waits until every delivery added is recorded.</summary>
+        public Task FinishAsync()
+        {
+            lock (_gate)
+            {
+                _finished = true;
+            }
+
+            _signal.Release();
+            return _writer;
+        }
+
+        public void Dispose() => _signal.Dispose();
+    }
+
+    /// <summary>Records deliveries in one write: each still under this pass's claim is marked sent and audited.</summary>
+    private Task<int> MarkSentAsync(List<(DueMessage Message, string? CorrelationId)> delivered) => writes.ExecuteAsync(async db =>
+    {
+        var at = time.GetUtcNow();
+        var claim = delivered[0].Message.Claim;
+        var ids = delivered.Select(d => d.Message.Id).ToList();
+        var held = (await db.OutboxMessages.Where(m => ids.Contains(m.Id) && m.ClaimToken == claim).Select(m => m.Id).ToListAsync()).ToHashSet();
+        if (held.Count > 0)
+        {
+            await db.OutboxMessages.Where(m => held.Contains(m.Id)).ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, OutboxStatus.Sent)
+                .SetProperty(m => m.SentAt, at)
+                .SetProperty(m => m.LastAttemptAt, at)
+                .SetProperty(m => m.Attempts, m => m.Attempts + 1)
+                .SetProperty(m => m.ProtectedPayload, (string?)null)
+                .SetProperty(m => m.ClaimToken, (Guid?)null));
+        }
+
+        foreach (var (message, correlationId) in delivered)
+        {
+            if (held.Contains(message.Id))
+            {
+                db.AuditEvents.Add(AuditExtensions.Event(at, message.OrgId, AuditActions.EmailDelivered, Dispatcher, message.UserId, correlationId: correlationId));
+            }
+            else
+            {
+                LostClaim(message);
+            }
+        }
+
+        return held.Count;
     });
 
     private Task<bool> MarkSupersededAsync(DueMessage message) => writes.ExecuteAsync(async db =>
