@@ -50,9 +50,6 @@ public sealed class WriteQueue : IAsyncDisposable
         _loop = Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(RunAsync)));
     }
 
-    /// <summary>The contexts the writer uses, for the reads a caller makes before it queues its work.</summary>
-    public IDbContextFactory<PortalDbContext> Contexts => _contexts;
-
     /// <summary>
     /// Runs <paramref name="work"/> inside the next batch's transaction; the changes it tracks are saved for it.
     /// Once queued, the work runs even if the caller stops waiting, so nothing is left half done.

@@ -97,12 +97,7 @@ public sealed class CodeHasher(ServerKeys keys)
     public byte[] HashInput(string? input) =>
         HMACSHA256.HashData(keys.CodeHashKey, Encoding.ASCII.GetBytes(RegistrationCodes.TryNormalize(input, out var normalized) ? normalized : "not a code"));
 
-    /// <summary>True when <paramref name="input"/> is the code whose hash is <paramref name="storedHash"/>.</summary>
-    public bool Matches(string? input, byte[] storedHash)
-    {
-        // Malformed input still costs one HMAC, so the answer's time does not tell a typo from a wrong code.
-        var wellFormed = RegistrationCodes.TryNormalize(input, out var normalized);
-        var hash = HMACSHA256.HashData(keys.CodeHashKey, Encoding.ASCII.GetBytes(wellFormed ? normalized : new string('0', RegistrationCodes.SymbolCount)));
-        return CryptographicOperations.FixedTimeEquals(hash, storedHash) && wellFormed;
-    }
+    /// <summary>True when <paramref name="input"/> is the code whose hash is <paramref name="storedHash"/> (constant time).</summary>
+    public bool Matches(string? input, byte[] storedHash) =>
+        CryptographicOperations.FixedTimeEquals(HashInput(input), storedHash) && RegistrationCodes.TryNormalize(input, out _);
 }

@@ -97,7 +97,7 @@ public sealed class RegistrationCompletionService(
                     u.Username,
                     u.IsActive,
                     u.IsRegistered,
-                    new LatestCode(c.Id, c.CodeHash, c.ExpiresAt, c.UsedAt, c.InvalidatedAt)))
+                    new LatestCode(c.Id, c.ExpiresAt, c.UsedAt, c.InvalidatedAt)))
                 .FirstOrDefaultAsync();
             counters = await read.CodeAttemptCounters.AsNoTracking()
                 .Where(c => c.ClientAddress == address
@@ -126,7 +126,7 @@ public sealed class RegistrationCompletionService(
 
         var attempt = await writes.ExecuteAsync(async db =>
         {
-            if (nonce is not null && !await RegistrationService.ClaimNonceAsync(db, nonce))
+            if (nonce is not null && !await PublicRequestSql.ClaimNonceAsync(db, nonce))
             {
                 return new InitOutcome(InitStatus.NonceReplayed);
             }
@@ -156,7 +156,7 @@ public sealed class RegistrationCompletionService(
         var challenge = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var result = await writes.ExecuteAsync(async db =>
         {
-            if (nonce is not null && !await RegistrationService.ClaimNonceAsync(db, nonce))
+            if (nonce is not null && !await PublicRequestSql.ClaimNonceAsync(db, nonce))
             {
                 return new InitResult(InitStatus.NonceReplayed);
             }
@@ -220,7 +220,7 @@ public sealed class RegistrationCompletionService(
 
     private sealed record CodeOfUser(string Id, string Username, bool IsActive, bool IsRegistered, LatestCode Code);
 
-    private sealed record LatestCode(Guid Id, byte[] CodeHash, DateTimeOffset ExpiresAt, DateTimeOffset? UsedAt, DateTimeOffset? InvalidatedAt);
+    private sealed record LatestCode(Guid Id, DateTimeOffset ExpiresAt, DateTimeOffset? UsedAt, DateTimeOffset? InvalidatedAt);
 
     /// <summary>The claims of a valid, unexpired token; whether its challenge is still open is checked on completion.</summary>
     public RegistrationTokenClaims? ReadToken(string? token) => RegistrationToken.Read(keys.TokenSigningKey, token, time.GetUtcNow());
@@ -375,7 +375,7 @@ public sealed class RegistrationCompletionService(
         var completed = await writes.ExecuteAsync(async db =>
         {
             var now = time.GetUtcNow();
-            if (nonce is not null && !await RegistrationService.ClaimNonceAsync(db, nonce))
+            if (nonce is not null && !await PublicRequestSql.ClaimNonceAsync(db, nonce))
             {
                 return new CompleteOutcome(CompleteStatus.NonceReplayed);
             }

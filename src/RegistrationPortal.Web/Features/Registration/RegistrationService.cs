@@ -108,6 +108,7 @@ public sealed record NonceClaim(string Key, DateTimeOffset ExpiresAt);
 /// </summary>
 public sealed class RegistrationService(
     WriteQueue writes,
+    IDbContextFactory<PortalDbContext> contexts,
     CodeHasher hasher,
     IDataProtectionProvider dataProtection,
     EmailSignal emailSignal,
@@ -134,7 +135,7 @@ public sealed class RegistrationService(
         var traceParent = Activity.Current?.Id;
         var outcome = await writes.ExecuteAsync(async db =>
         {
-            if (nonce is not null && !await ClaimNonceAsync(db, nonce))
+            if (nonce is not null && !await PublicRequestSql.ClaimNonceAsync(db, nonce))
             {
                 return new PublicResendOutcome(PublicResendStatus.NonceReplayed);
             }
@@ -176,7 +177,7 @@ public sealed class RegistrationService(
     {
         List<Guid> ids;
         int resends;
-        await using (var read = await writes.Contexts.CreateDbContextAsync())
+        await using (var read = await contexts.CreateDbContextAsync())
         {
             var waiting = await read.PublicRequests.AsNoTracking()
                 .OrderBy(r => r.Id)
@@ -260,6 +261,7 @@ public sealed class RegistrationService(
         var audits = new List<AuditEvent>();
         var issued = new List<IssuedCode>();
         var sendIds = new List<string>();
+        var issuedNow = new HashSet<string>(StringComparer.Ordinal);
         var wrongByCode = new Dictionary<Guid, List<PublicRequest>>();
         foreach (var request in requests)
         {
@@ -289,7 +291,7 @@ public sealed class RegistrationService(
                 continue;
             }
 
-            if (sendIds.Contains(user.Id) || (outstanding.TryGetValue(user.Id, out var current) && current.CreatedAt > request.CreatedAt))
+            if (issuedNow.Contains(user.Id) || (outstanding.TryGetValue(user.Id, out var current) && current.CreatedAt > request.CreatedAt))
             {
                 // A code issued since the request (for another request of the batch, by an admin) already answers it.
                 outcomes.Add((request.ActorKind, ResendStatus.Sent));
@@ -299,6 +301,7 @@ public sealed class RegistrationService(
             var code = NewCode(user.OrgId, user.Id, user.Username, actor, now, codes[issued.Count], request.CorrelationId, request.TraceParent);
             issued.Add(code);
             sendIds.Add(user.Id);
+            issuedNow.Add(user.Id);
             outcomes.Add((request.ActorKind, ResendStatus.Sent));
         }
 
@@ -365,9 +368,6 @@ public sealed class RegistrationService(
 
         return cutOff;
     }
-
-    /// <summary>Records the nonce as used in the caller's write; false when it was used before.</summary>
-    internal static Task<bool> ClaimNonceAsync(PortalDbContext db, NonceClaim nonce) => PublicRequestSql.ClaimNonceAsync(db, nonce);
 
     /// <summary>
     /// A resend with its true outcome, for the admin portal and the operator: an admin's resend is never held back by
@@ -580,7 +580,7 @@ public sealed class RegistrationService(
 
     private async Task<ResendOutcome> ResendInTransactionAsync(PortalDbContext db, string orgId, string username, Actor actor, NonceClaim? nonce, PreparedCode code)
     {
-        if (nonce is not null && !await ClaimNonceAsync(db, nonce))
+        if (nonce is not null && !await PublicRequestSql.ClaimNonceAsync(db, nonce))
         {
             return new ResendOutcome(ResendStatus.NonceReplayed);
         }
