@@ -91,6 +91,7 @@ public static class DataSetup
 
         builder.Services.TryAddSingleton<PortalTelemetry>();
         builder.Services.AddSingleton<WriteQueue>();
+        builder.Services.AddSingleton<Postgres.DirectWrites>();
 
         // Identity builds its part of the model from these options: the same in the host, the tools and tests.
         builder.Services.Configure<IdentityOptions>(o =>
