@@ -28,11 +28,14 @@ internal sealed class HostRunner : IAsyncDisposable
     /// <summary>Lines the host wrote (logging is at Warning, so each is a warning or an error).</summary>
     public IReadOnlyCollection<string> Log => _log;
 
-    public static Task<HostRunner> StartAsync(string webDll, string workDir, string dbFile, TimeSpan timeout) =>
-        StartAsync(webDll, workDir, DatabaseProvider.Sqlite, $"Data Source={dbFile}", timeout);
+    public static Task<HostRunner> StartAsync(string webDll, string workDir, string dbFile, TimeSpan timeout, int? smtpPort = null) =>
+        StartAsync(webDll, workDir, DatabaseProvider.Sqlite, $"Data Source={dbFile}", timeout, smtpPort);
 
-    /// <summary>A host on the database of <paramref name="provider"/>; its mail goes to <c>mail</c> under <paramref name="workDir"/>.</summary>
-    public static async Task<HostRunner> StartAsync(string webDll, string workDir, DatabaseProvider provider, string connectionString, TimeSpan timeout)
+    /// <summary>
+    /// A host on the database of <paramref name="provider"/>; its mail goes to the SMTP server on loopback port
+    /// <paramref name="smtpPort"/>, or without one to <c>mail</c> under <paramref name="workDir"/>.
+    /// </summary>
+    public static async Task<HostRunner> StartAsync(string webDll, string workDir, DatabaseProvider provider, string connectionString, TimeSpan timeout, int? smtpPort = null)
     {
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
         var start = new ProcessStartInfo("dotnet")
@@ -49,6 +52,12 @@ internal sealed class HostRunner : IAsyncDisposable
         start.Environment["Database__Provider"] = provider.ToString();
         start.Environment["ConnectionStrings__Portal"] = connectionString;
         start.Environment["Email__PickupDirectory"] = Path.Combine(workDir, "mail");
+        if (smtpPort is { } port)
+        {
+            start.Environment["Email__Smtp__Host"] = "127.0.0.1";
+            start.Environment["Email__Smtp__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            start.Environment["Email__Smtp__Security"] = "None";
+        }
         start.Environment["Api__RateLimit__PermitLimit"] = PermitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         // The wrong-code limits per client address, relaxed: every request of the benchmark comes from one address.

@@ -54,6 +54,8 @@ public sealed class HostKilledWhileSendingTests(ITestOutputHelper output)
                 ["Email__Smtp__Timeout"] = "00:05:00",
                 ["Email__ClaimLease"] = ClaimLease.ToString("c", CultureInfo.InvariantCulture),
                 ["Email__PollInterval"] = "00:00:00.200",
+                // One sender, so one message is in flight when the host dies (each sender has at most one).
+                ["Email__Senders"] = "1",
             }, "--urls", "http://127.0.0.1:0"))
             {
                 await Wait.WaitUntilAsync(

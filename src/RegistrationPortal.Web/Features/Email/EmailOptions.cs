@@ -63,6 +63,13 @@ public sealed class EmailOptions
     public int BatchSize { get; set; } = 50;
 
     /// <summary>
+    /// How many batches one host sends at once, each over its own SMTP connection (the server's limit on connections
+    /// from one client bounds it).
+    /// </summary>
+    [Range(1, 32)]
+    public int Senders { get; set; } = 4;
+
+    /// <summary>
     /// How long a dispatcher's claim on a batch lasts. Several hosts may dispatch from one database: each claims its
     /// batch first, so no message is sent by two; a host that dies mid-batch leaves its claim to lapse, and then another
     /// host sends what it had not. A dispatcher starts no send it could not finish within its claim.

@@ -47,6 +47,14 @@ public sealed class OutboxDispatcher(
             return;
         }
 
+        // Several senders, each with its own batch and SMTP session: one session sends a message at a time, waiting on
+        // the server's answers, so one sender cannot keep up with the rate codes are issued at. A sender that finds a
+        // full batch wakes another, so under load they all work and when idle all but one sleep.
+        await Task.WhenAll(Enumerable.Range(0, options.CurrentValue.Senders).Select(_ => SendAsync(stoppingToken)));
+    }
+
+    private async Task SendAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             heartbeat.Beat(time.GetUtcNow());
@@ -65,16 +73,19 @@ public sealed class OutboxDispatcher(
                 logger.LogError(ex, "Email dispatch pass failed; retrying after the poll interval");
             }
 
-            if (!full)
+            if (full)
             {
-                try
-                {
-                    await signal.WaitAsync(options.CurrentValue.PollInterval, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
+                signal.Notify();
+                continue;
+            }
+
+            try
+            {
+                await signal.WaitAsync(options.CurrentValue.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
             }
         }
     }
@@ -246,13 +257,14 @@ public sealed class OutboxDispatcher(
     private async Task ScrubErasedPayloadsAsync(CancellationToken ct)
     {
         if (!database.IsSqlite || Volatile.Read(ref _erasedSinceScrub) == 0
-            || (_lastScrubTimestamp != 0 && time.GetElapsedTime(_lastScrubTimestamp) < ScrubInterval))
+            || (Interlocked.Read(ref _lastScrubTimestamp) is var last && last != 0 && time.GetElapsedTime(last) < ScrubInterval)
+            || Interlocked.CompareExchange(ref _lastScrubTimestamp, time.GetTimestamp(), last) != last)
         {
+            // Nothing erased, scrubbed moments ago, or another sender took this turn.
             return;
         }
 
         var erased = Interlocked.Exchange(ref _erasedSinceScrub, 0);
-        _lastScrubTimestamp = time.GetTimestamp();
         bool done;
         try
         {
