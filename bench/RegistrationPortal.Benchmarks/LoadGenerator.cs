@@ -131,4 +131,91 @@ internal static class LoadGenerator
 
         return total;
     }
+
+    /// <summary>
+    /// An open loop: request i is due at <paramref name="rate"/> requests a second from the start, sent when due whether or
+    /// not the earlier ones were answered, and its latency counts from when it was due, not from when it went out. So the
+    /// time a request spends waiting behind slow ones is in the figures (no coordinated omission), as users arriving on
+    /// their own would see it. The client's connection limit still applies: waiting for a connection counts too.
+    /// </summary>
+    public static async Task<PhaseResult> RunOpenAsync(HttpClient client, double rate, Func<long, Probe?> next, TimeSpan duration, byte[]? expectedBody, CancellationToken ct)
+    {
+        var result = new PhaseResult(1);
+        var gate = new object();
+        var inFlight = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        long sent = 0;
+        var exhausted = false;
+        while (!ct.IsCancellationRequested && clock.Elapsed < duration)
+        {
+            // Everything due by now goes out now; then a short wait for the next.
+            var due = (long)(clock.Elapsed.TotalSeconds * rate);
+            for (; sent < due; sent++)
+            {
+                if (next(sent) is not { } probe)
+                {
+                    exhausted = true;
+                    break;
+                }
+
+                var dueAt = TimeSpan.FromSeconds(sent / rate);
+                inFlight.Add(SendAsync(probe, dueAt));
+            }
+
+            if (exhausted)
+            {
+                break;
+            }
+
+            await Task.Delay(1, CancellationToken.None);
+        }
+
+        await Task.WhenAll(inFlight);
+        result.Elapsed = clock.Elapsed;
+        result.Exhausted = exhausted;
+        result.Latencies[0].Sort();
+        return result;
+
+        async Task SendAsync(Probe probe, TimeSpan dueAt)
+        {
+            using var request = new HttpRequestMessage(probe.Method, new Uri(probe.Path, UriKind.Relative));
+            if (probe.Body is not null)
+            {
+                request.Content = new ByteArrayContent(probe.Body);
+                request.Content.Headers.ContentType = Json;
+            }
+
+            string? failure = null;
+            try
+            {
+                using var response = await client.SendAsync(request, ct);
+                var body = await response.Content.ReadAsByteArrayAsync(ct);
+                if ((int)response.StatusCode != probe.Status)
+                {
+                    failure = $"HTTP {(int)response.StatusCode}";
+                }
+                else if (expectedBody is not null && !body.AsSpan().SequenceEqual(expectedBody))
+                {
+                    failure = "unexpected body";
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                failure = ex.GetType().Name;
+            }
+
+            var ms = (clock.Elapsed - dueAt).TotalMilliseconds;
+            lock (gate)
+            {
+                if (failure is null)
+                {
+                    result.Latencies[0].Add(ms);
+                }
+                else
+                {
+                    result.Fail(failure);
+                }
+            }
+        }
+    }
 }

@@ -10,9 +10,12 @@ using RegistrationPortal.Web.Data;
 // dotnet run -c Release --project bench/RegistrationPortal.Benchmarks [--users N] [--duration S] [--mixed N] [--clients N] [--warmup S] [--drain S]
 //   [--sequential N]   (per case, one request at a time, for each public door; 0 skips)
 //   [--search-users N] [--search-small N] [--search-runs N] [--bulk-users N] [--http 0|1] [--plans 0|1]
-//   [--provider Postgres [--instances N]]   (resend on SQLite, PostgreSQL and N hosts on one PostgreSQL database, side by side)
+//   [--provider Postgres [--instances N]]   (resend on SQLite, PostgreSQL and N hosts on one PostgreSQL database, side by side, beside pgbench -N)
+//   [--mail smtp|pickup]   (the host's mail to aiosmtpd on loopback, the default, or to a pickup folder)
+//   [--open F]   (an open-loop phase at F times the closed loop's resend rate; 0 skips)
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var settings = Settings.Parse(args);
+Machine.Start();
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -37,6 +40,7 @@ var webDll = await Settings.EnsureWebBuiltAsync(root);
 var work = Directory.CreateTempSubdirectory("regportal-bench-");
 var dbFile = Path.Combine(work.FullName, "portal.db");
 HostRunner? host = null;
+SmtpSink? smtp = null;
 try
 {
     var clock = Stopwatch.StartNew();
@@ -47,7 +51,8 @@ try
     var sequentialData = settings.Sequential > 0 ? await SequentialPhase.SeedAsync(dbFile, settings.Sequential) : null;
 
     clock.Restart();
-    host = await HostRunner.StartAsync(webDll, work.FullName, dbFile, TimeSpan.FromSeconds(60));
+    smtp = settings.Smtp ? await SmtpSink.StartAsync(TimeSpan.FromSeconds(30)) : null;
+    host = await HostRunner.StartAsync(webDll, work.FullName, dbFile, TimeSpan.FromSeconds(60), smtp?.Port);
     var startTime = clock.Elapsed;
     Console.WriteLine($"Host pid {host.ProcessId} healthy at {host.BaseAddress} after {startTime.TotalSeconds:0.0} s");
 
@@ -80,7 +85,32 @@ try
     Console.WriteLine($"GET /healthz for {settings.Duration.TotalSeconds:0} s ...");
     var health = await LoadGenerator.RunAsync(client, settings.Clients, 1, Health, settings.Duration, null, cancel.Token);
     Console.WriteLine($"PUT {Cases.Path} (distinct pending users) for {settings.Duration.TotalSeconds:0} s ...");
+    var sentBeforeResend = await SentAsync();
     var resend = await LoadGenerator.RunAsync(client, settings.Clients, 1, Resend, settings.Duration, Cases.Success, cancel.Token);
+
+    // The mail that phase caused: what the dispatcher sent meanwhile, what was left (requests not yet resolved and mail
+    // not yet sent), and how long it took to send the rest with no more load.
+    var sentDuringResend = await SentAsync() - sentBeforeResend;
+    var backlogAfterResend = await BacklogAsync();
+    clock.Restart();
+    var backlog = backlogAfterResend;
+    while (backlog > 0 && host.ExitCode is null && clock.Elapsed < settings.Drain && !cancel.IsCancellationRequested)
+    {
+        await Task.Delay(100);
+        backlog = await BacklogAsync();
+    }
+
+    var catchUp = clock.Elapsed;
+    var backlogAfterCatchUp = backlog;
+
+    // Requests arriving on their own at a fixed rate below the ceiling: latency counted from when each was due.
+    PhaseResult? open = null;
+    var openRate = resend.Throughput * settings.Open;
+    if (openRate >= 1)
+    {
+        Console.WriteLine($"PUT {Cases.Path}, open loop at {openRate:N0} req/s for {settings.Duration.TotalSeconds:0} s ...");
+        open = await LoadGenerator.RunOpenAsync(client, openRate, Resend, settings.Duration, Cases.Success, cancel.Token);
+    }
 
     var mix = Cases.Shuffled(data, perCase);
     Console.WriteLine($"Mixed cases: {mix.Count:N0} shuffled requests ...");
@@ -110,15 +140,21 @@ try
     var mailFiles = Directory.Exists(Path.Combine(work.FullName, "mail")) ? Directory.GetFiles(Path.Combine(work.FullName, "mail"), "*.eml").Length : 0;
 
     var report = new Report();
-    report.Line($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.OSArchitecture}, {RuntimeInformation.FrameworkDescription}");
+    report.Line(Machine.Describe());
     report.Line($"Settings: {settings.Clients} clients, {settings.Duration.TotalSeconds:0} s per throughput phase, warm-up {settings.Warmup.TotalSeconds:0} s, {data.Pending:N0} pending users, {mix.Count:N0} mixed requests");
     report.Line();
     report.Table(["Phase", "OK", "Failed", "req/s", "p50 ms", "p99 ms"], [
         Row("GET /healthz/live (no-op)", noop),
         Row("GET /healthz (readiness, cached)", health),
         Row($"PUT {Cases.Path} (pending)", resend),
+        .. open is null ? Array.Empty<string[]>() : [Row($"PUT {Cases.Path} (pending), open loop at {openRate:N0} req/s", open)],
         Row("Mixed cases (all)", mixed),
     ]);
+    if (open is not null)
+    {
+        report.Line($"Open loop: p99.9 {open.Percentile(99.9):0.0} ms, max {open.Percentile(100):0.0} ms (each latency counted from when the request was due).");
+    }
+
     report.Line();
     var medians = Enumerable.Range(0, Cases.Names.Length).Select(c => mixed.Percentile(50, c)).ToArray();
     report.Table(["Mixed case", "OK", "p50 ms", "p99 ms"], Enumerable.Range(0, Cases.Names.Length)
@@ -134,19 +170,23 @@ try
 
     report.Table(["Figure", "Value"], [
         ["Resend / no-op throughput", $"{resend.Throughput / noop.Throughput:P1}"],
+        [$"Mail sent during the {resend.Elapsed.TotalSeconds:0} s resend phase ({(smtp is null ? "pickup folder" : "SMTP, aiosmtpd on loopback")})", $"{sentDuringResend:N0} ({sentDuringResend / resend.Elapsed.TotalSeconds:N0} mails/s, resends {resend.Throughput:N0}/s)"],
+        ["Backlog after the resend phase (requests not resolved + mail not sent)", $"{backlogAfterResend:N0}"],
+        [$"Backlog after {catchUp.TotalSeconds:0.0} s more with no load", $"{backlogAfterCatchUp:N0}"],
         ["Largest difference between case medians", $"{(medians.Max() - medians.Min()) / medians.Min():P1}"],
         ["Host peak memory (VmHWM)", $"{peak:0} MiB"],
         ["Host RSS at end", $"{rss:0} MiB"],
         ["Outbox rows (by status)", string.Join(", ", outbox.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value:N0}"))],
         [$"Outbox backlog (Pending) after {drainTime.TotalSeconds:0} s of drain", $"{outbox.GetValueOrDefault("Pending"):N0}"],
         ["Dispatcher rate while draining (no load)", $"{(outbox.GetValueOrDefault("Sent") - sentBefore) / drainTime.TotalSeconds:N0} mails/s"],
+        ["Mail went to", smtp is null ? "pickup folder (.eml files)" : "SMTP (aiosmtpd on loopback)"],
         [".eml files written", $"{mailFiles:N0}"],
         ["Host log lines (Warning and above)", $"{hostLog.Count:N0}"],
         ["Seeding / host start", $"{seedTime.TotalSeconds:0.0} s / {startTime.TotalSeconds:0.0} s"],
         ["Total run time", $"{total.Elapsed.TotalSeconds:0} s"],
     ]);
 
-    var failures = new[] { ("warm-up", warmup), ("no-op", noop), ("healthz", health), ("resend", resend), ("mixed", mixed), ("self-service", selfService) }
+    var failures = new[] { ("warm-up", warmup), ("no-op", noop), ("healthz", health), ("resend", resend), ("open loop", open ?? new PhaseResult(1)), ("mixed", mixed), ("self-service", selfService) }
         .Concat(sequential?.Doors.Select(d => ($"one at a time: {d.Door}", d.Result)) ?? [])
         .Where(p => p.Item2.FailureCount > 0).ToList();
     if (resend.Exhausted)
@@ -192,12 +232,19 @@ try
     return failures.Count > 0 || hostExit is not null || cancel.IsCancellationRequested || scaleExit != 0 ? 1 : 0;
 
     async Task<long> PendingAsync() => (await Seeder.CountOutboxAsync(dbFile)).GetValueOrDefault("Pending");
+    async Task<long> SentAsync() => (await Seeder.CountOutboxAsync(dbFile)).GetValueOrDefault("Sent");
+    async Task<long> BacklogAsync() => await PendingAsync() + await Seeder.CountPublicRequestsAsync(dbFile);
 }
 finally
 {
     if (host is not null)
     {
         await host.DisposeAsync();
+    }
+
+    if (smtp is not null)
+    {
+        await smtp.DisposeAsync();
     }
 
     SqliteConnection.ClearAllPools();
@@ -306,6 +353,12 @@ namespace RegistrationPortal.Benchmarks
         /// <summary>Whether the HTTP phases (healthz, resend, mixed cases) run.</summary>
         public bool Http { get; init; } = true;
 
+        /// <summary>Whether the host sends its mail to an SMTP server on loopback (aiosmtpd) rather than a pickup folder.</summary>
+        public bool Smtp { get; init; } = true;
+
+        /// <summary>The open-loop phase's rate as a fraction of the closed loop's resend throughput (0 skips it).</summary>
+        public double Open { get; init; }
+
 #if DEBUG
         public const string Configuration = "Debug";
 #else
@@ -331,10 +384,20 @@ namespace RegistrationPortal.Benchmarks
                 ["--http"] = 1,
                 ["--plans"] = 0,
                 ["--instances"] = 2,
+                ["--open"] = 0.5,
             };
+            var smtp = true;
             var provider = DatabaseProvider.Sqlite;
             for (var i = 0; i < args.Length; i++)
             {
+                if (args[i] == "--mail")
+                {
+                    smtp = i + 1 < args.Length && args[i + 1] is "smtp" or "pickup"
+                        ? args[++i] == "smtp"
+                        : throw new ArgumentException("--mail takes smtp or pickup.");
+                    continue;
+                }
+
                 if (args[i] == "--provider")
                 {
                     if (i + 1 >= args.Length || !Enum.TryParse(args[i + 1], ignoreCase: true, out provider) || !Enum.IsDefined(provider))
@@ -367,6 +430,8 @@ namespace RegistrationPortal.Benchmarks
                 Plans = values["--plans"] != 0,
                 Provider = provider,
                 Instances = Math.Max(1, (int)values["--instances"]),
+                Smtp = smtp,
+                Open = values["--open"],
             };
         }
 

@@ -57,8 +57,12 @@ internal static class ProviderBench
                 outcomes.Add(await MeasureAsync(run, settings, webDll, work.FullName, server, ct));
             }
 
+            // The anchor: what the same cluster does with pgbench's simple-update script (five statements a transaction,
+            // prepared), from as many clients, for as long, in the same run.
+            var pgbench = ct.IsCancellationRequested ? null : await PgbenchAsync(server, settings, ct);
+
             var report = new Report();
-            report.Line($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
+            report.Line(Machine.Describe());
             report.Line($"Settings: {settings.Clients} clients in all, {settings.Duration.TotalSeconds:0} s of PUT {Cases.Path} per run (distinct pending users), warm-up {settings.Warmup.TotalSeconds:0} s, {settings.Users:N0} pending users seeded per run");
             report.Line();
             var baseline = outcomes.FirstOrDefault();
@@ -69,6 +73,14 @@ internal static class ProviderBench
                     $"{o.Resend.Percentile(50):0.0}", $"{o.Resend.Percentile(99):0.0}",
                     $"{o.Resend.Throughput / baseline!.Resend.Throughput:0.00}x", $"{o.Resend.Percentile(99) / baseline.Resend.Percentile(99):0.00}x",
                 }));
+            report.Line();
+            var onePostgres = outcomes.FirstOrDefault(o => o.Run.Provider == DatabaseProvider.Postgres && o.Run.Instances == 1);
+            var manyPostgres = outcomes.FirstOrDefault(o => o.Run.Provider == DatabaseProvider.Postgres && o.Run.Instances > 1);
+            report.Table(["Figure", "Value"], [
+                ["pgbench -N on the same cluster (tps)", pgbench is { } tps ? $"{tps:N0} ({settings.Clients} clients, {settings.Duration.TotalSeconds:0} s, prepared)" : "not run"],
+                ["PostgreSQL, 1 instance / pgbench -N", onePostgres is not null && pgbench is { } a ? $"{onePostgres.Resend.Throughput / a:P1}" : "-"],
+                [$"PostgreSQL, {settings.Instances} instances / 1 instance", onePostgres is not null && manyPostgres is not null ? $"{manyPostgres.Resend.Throughput / onePostgres.Resend.Throughput:0.00}x" : "-"],
+            ]);
             report.Line();
             report.Line($"Total run time {total.Elapsed.TotalSeconds:0} s.");
 
@@ -192,6 +204,67 @@ internal static class ProviderBench
 
         all.Latencies[0].Sort();
         return all;
+    }
+
+    /// <summary>
+    /// Runs <c>pgbench -N</c> (TPC-B without the two contended updates) against a new database of the same server and
+    /// returns its transactions a second (without connection time); null when pgbench is not installed.
+    /// </summary>
+    private static async Task<double?> PgbenchAsync(string server, Settings settings, CancellationToken ct)
+    {
+        var pgbench = FindPgbench();
+        if (pgbench is null)
+        {
+            Console.WriteLine("pgbench not found (Debian: apt-get install postgresql); the anchor is left out.");
+            return null;
+        }
+
+        var name = $"regportal_pgbench_{Guid.NewGuid():N}";
+        var connection = new NpgsqlConnectionStringBuilder(await CreateDatabaseAsync(server, name));
+        try
+        {
+            Console.WriteLine($"pgbench -N: {settings.Clients} clients for {settings.Duration.TotalSeconds:0} s ...");
+            await RunAsync(pgbench, ["-i", "-q", "-s", "10"], ct);
+            var output = await RunAsync(pgbench, ["-N", "-M", "prepared", "-c", $"{settings.Clients}", "-j", "2", "-T", $"{(int)settings.Duration.TotalSeconds}"], ct);
+            var match = System.Text.RegularExpressions.Regex.Match(output, @"tps = ([0-9.]+) \(without initial connection time\)");
+            return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : throw new InvalidOperationException($"pgbench printed no tps: {output}");
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var admin = new NpgsqlConnection(server);
+            await admin.OpenAsync(CancellationToken.None);
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+
+        async Task<string> RunAsync(string program, string[] arguments, CancellationToken token)
+        {
+            var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in arguments.Concat(["-h", connection.Host!, "-p", $"{connection.Port}", "-U", connection.Username!, name]))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            if (!string.IsNullOrEmpty(connection.Password))
+            {
+                start.Environment["PGPASSWORD"] = connection.Password;
+            }
+
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not run pgbench.");
+            var output = process.StandardOutput.ReadToEndAsync(token);
+            var error = process.StandardError.ReadToEndAsync(token);
+            await process.WaitForExitAsync(token);
+            return process.ExitCode == 0 ? await output + await error : throw new InvalidOperationException($"pgbench failed: {await error}");
+        }
+    }
+
+    private static string? FindPgbench()
+    {
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "pgbench")).FirstOrDefault(File.Exists);
+        return onPath ?? (Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin", "pgbench")).FirstOrDefault(File.Exists)
+            : null);
     }
 
     private static async Task<string> CreateDatabaseAsync(string server, string name)

@@ -135,4 +135,14 @@ internal static class Seeder
 
         return counts;
     }
+
+    /// <summary>Public requests recorded and not yet resolved.</summary>
+    public static async Task<long> CountPublicRequestsAsync(string file)
+    {
+        await using var connection = new SqliteConnection(ConnectionString(file, readOnly: true));
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM PublicRequests";
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 }
