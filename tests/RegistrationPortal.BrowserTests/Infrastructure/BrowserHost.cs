@@ -31,6 +31,11 @@ public abstract class BrowserHost : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
+    /// <summary>Services a test's host adds or replaces.</summary>
+    protected virtual void ConfigureServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         _smtp = await SmtpServer.StartNewAsync();
@@ -40,7 +45,7 @@ public abstract class BrowserHost : IAsyncLifetime
         {
             ["Portal:PublicBaseUrl"] = BaseAddress.ToString().TrimEnd('/'),
         };
-        _factory = new PortalFactory(_smtp, settings);
+        _factory = new PortalFactory(_smtp, settings, ConfigureServices);
         _factory.UseKestrel(port);
         _factory.StartServer();
         _http = new HttpClient { BaseAddress = BaseAddress };
@@ -77,7 +82,7 @@ public sealed class PlainBrowserHost : BrowserHost;
 /// A host seeded with the demo organization and admins exactly as <c>appsettings.Development.json</c> (at the
 /// repository's top) describes them, so the sign-in the README promises is the one tested.
 /// </summary>
-public sealed class DemoBrowserHost : BrowserHost
+public class DemoBrowserHost : BrowserHost
 {
     public const string AdminEmail = "admin@acme.example";
 

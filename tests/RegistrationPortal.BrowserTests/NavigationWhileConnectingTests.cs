@@ -1,0 +1,101 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using RegistrationPortal.BrowserTests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace RegistrationPortal.BrowserTests;
+
+/// <summary>
+/// A link clicked while a freshly loaded page is still connecting its circuit, as an admin who clicks at once does: the
+/// page it leads to must show. The circuit's opening is held back on the server until the click is made, so the click
+/// always falls in that moment (on a warm host it is a few milliseconds long; on a newly started one, seconds).
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed partial class NavigationWhileConnectingTests(BrowserFixture browser, NavigationWhileConnectingTests.SlowCircuitHost host) : IClassFixture<NavigationWhileConnectingTests.SlowCircuitHost>
+{
+    private const int Rounds = 20;
+
+    [Fact]
+    public async Task A_navigation_link_clicked_right_after_signing_in_shows_its_page_every_time()
+    {
+        (string Link, string Heading, Regex Url)[] targets =
+        [
+            ("Users", "Users", UsersUrl()),
+            ("Applications", "Applications", ApplicationsUrl()),
+            ("Audit", "Audit", AuditUrl()),
+        ];
+        for (var round = 0; round < Rounds; round++)
+        {
+            var (link, heading, url) = targets[round % targets.Length];
+            await using var session = await browser.OpenAsync(host.BaseAddress);
+            var page = session.Page;
+            using (host.Gate.Hold())
+            {
+                await page.GotoAsync("Account/Login");
+                await page.GetByLabel("Email", new() { Exact = true }).FillAsync(DemoBrowserHost.AdminEmail);
+                await page.GetByLabel("Password", new() { Exact = true }).FillAsync(DemoBrowserHost.AdminPassword);
+                await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+                await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard", Exact = true, Level = 1 })).ToBeVisibleAsync();
+                await host.Gate.WaitUntilHeldAsync();
+                await page.GetByRole(AriaRole.Link, new() { Name = link, Exact = true }).ClickAsync();
+            }
+
+            await Expect(page).ToHaveURLAsync(url);
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = heading, Exact = true, Level = 1 })).ToBeVisibleAsync();
+        }
+    }
+
+    [GeneratedRegex("/users$")]
+    private static partial Regex UsersUrl();
+
+    [GeneratedRegex("/applications$")]
+    private static partial Regex ApplicationsUrl();
+
+    [GeneratedRegex("/audit$")]
+    private static partial Regex AuditUrl();
+
+    /// <summary>The demo host, whose circuits wait at their opening while <see cref="Gate"/> is held.</summary>
+    public sealed class SlowCircuitHost : DemoBrowserHost
+    {
+        public CircuitGate Gate { get; } = new();
+
+        protected override void ConfigureServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
+            Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(services, Gate);
+    }
+
+    /// <summary>Holds each circuit that opens while held at its opening, until released.</summary>
+    public sealed class CircuitGate : Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler
+    {
+        private TaskCompletionSource _release = Released();
+        private TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IDisposable Hold()
+        {
+            _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            return new Releaser(_release);
+        }
+
+        /// <summary>Completes once a circuit is waiting at the gate (with a deadline: a page that never connects fails the test).</summary>
+        public Task WaitUntilHeldAsync() => _reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        public override async Task OnCircuitOpenedAsync(Microsoft.AspNetCore.Components.Server.Circuits.Circuit circuit, CancellationToken cancellationToken)
+        {
+            var release = _release;
+            _reached.TrySetResult();
+            await release.Task.WaitAsync(cancellationToken);
+        }
+
+        private static TaskCompletionSource Released()
+        {
+            var done = new TaskCompletionSource();
+            done.SetResult();
+            return done;
+        }
+
+        private sealed class Releaser(TaskCompletionSource release) : IDisposable
+        {
+            public void Dispose() => release.TrySetResult();
+        }
+    }
+}
