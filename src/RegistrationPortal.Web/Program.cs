@@ -34,7 +34,7 @@ if (isCommand)
     int exitCode;
     try
     {
-        exitCode = await OperatorCli.RunAsync(args, app.Services, Console.Out, Console.Error);
+        exitCode = await OperatorCli.RunAsync(args, app.Services, Console.Out, Console.Error, Console.In);
     }
     catch (ConfigurationException ex)
     {

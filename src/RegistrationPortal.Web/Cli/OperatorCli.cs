@@ -1,3 +1,4 @@
+using System.CommandLine;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Organizations;
@@ -8,107 +9,146 @@ namespace RegistrationPortal.Web.Cli;
 
 /// <summary>
 /// Operator commands on the host's own executable: <c>dotnet run --project src/RegistrationPortal.Web -- org create --name N</c>.
-/// Each prints only the new id on standard output; messages go to standard error; bad input exits 2.
+/// Each prints only what it made (an id, a file) on standard output; messages go to standard error; bad input exits 2.
+/// Parsed by System.CommandLine, which also writes the help (<c>--help</c> on any command). Passwords never come from
+/// the command line, where shell history and process lists keep them: from <see cref="PasswordVariable"/> or standard input.
 /// </summary>
 public static class OperatorCli
 {
     public const int Ok = 0;
     public const int BadInput = 2;
 
+    /// <summary>The environment variable <c>admin create</c> takes the new admin's password from (else standard input).</summary>
+    public const string PasswordVariable = "PORTAL_ADMIN_PASSWORD";
+
     private static readonly Actor Operator = Actor.Operator("cli");
-
-    private static readonly Dictionary<string, string[]> Verbs = new()
-    {
-        ["org create"] = ["name"],
-        ["app create"] = ["org", "name"],
-        ["user invite"] = ["org", "email", "kind"],
-        ["admin create"] = ["org", "email", "password", "platform"],
-        ["admin disable"] = ["email"],
-        ["admin enable"] = ["email"],
-        ["admin remove"] = ["email"],
-        ["db backup"] = ["to"],
-        ["db restore"] = ["from"],
-        ["retention prune"] = ["dry-run"],
-    };
-
-    private static readonly string[] Flags = ["platform", "dry-run"];
-
-    public static string Usage => """
-        Usage: RegistrationPortal.Web <verb> [options]
-          org create  --name NAME                                        creates an organization; prints its id
-          app create  --org ORG_ID --name NAME                           creates an API application; prints its id
-          user invite --org ORG_ID --email EMAIL [--kind CustomerEmployee|EndUser]
-                                                                         creates a pending user and queues the first code; prints the user id
-          admin create --org ORG_ID --email EMAIL --password PASSWORD    creates an org admin of the organization; prints the admin's id
-          admin create --platform --email EMAIL --password PASSWORD      creates a platform admin (may act on any organization)
-          admin disable --email EMAIL                                    locks the admin out and signs them out everywhere; prints the admin's id
-          admin enable  --email EMAIL                                    lets a disabled (or locked-out) admin sign in again; prints the admin's id
-          admin remove  --email EMAIL                                    deletes the admin account and signs it out everywhere; prints the admin's id
-          db backup   --to FILE                                          copies the database as of one commit, host running or not; prints the file
-          db restore  --from FILE                                        puts a backup in the database's place (host stopped); prints where the replaced file is kept
-          retention prune [--dry-run]                                    deletes (or with --dry-run only counts) what is past retention; prints rows per table
-        The database is ConnectionStrings:Portal (environment: ConnectionStrings__Portal).
-        """;
 
     /// <summary>True when the arguments name an operator verb rather than options for the web host.</summary>
     public static bool IsCommand(string[] args) => args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=', StringComparison.Ordinal);
 
-    public static async Task<int> RunAsync(string[] args, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunAsync(string[] args, IServiceProvider services, TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
-        if (args.Length < 2 || !Verbs.TryGetValue($"{args[0]} {args[1]}", out var allowed))
+        var parsed = Commands(new Context(services, stdout, stderr, stdin)).Parse(args);
+        if (parsed.Errors.Count > 0)
         {
-            await stderr.WriteLineAsync(args is ["help" or "--help" or "-h", ..] ? Usage : $"Unknown command: {string.Join(' ', args.Take(2))}\n{Usage}");
+            foreach (var error in parsed.Errors)
+            {
+                await stderr.WriteLineAsync(error.Message);
+            }
+
+            await stderr.WriteLineAsync($"Run with --help for the commands and their options.");
             return BadInput;
         }
 
-        if (!TryParseOptions(args[2..], allowed, Flags, out var options, out var error))
-        {
-            await stderr.WriteLineAsync($"{error}\n{Usage}");
-            return BadInput;
-        }
+        // A verb's exception goes on to the caller, which turns a configuration problem into its one line (exit 2).
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+    }
 
-        var verb = $"{args[0]} {args[1]}";
-        var database = services.GetRequiredService<PortalDatabase>();
-        using var databaseLock = database.TryLock(exclusive: verb == "db restore");
+    private sealed record Context(IServiceProvider Services, TextWriter Stdout, TextWriter Stderr, TextReader Stdin);
+
+    /// <summary>What a verb needs of the database before it runs.</summary>
+    private enum DatabaseUse
+    {
+        /// <summary>Migrated, with the registration keys made: every verb that changes data.</summary>
+        Migrated,
+
+        /// <summary>The file as it is, another process may use it too (a backup).</summary>
+        AsItIs,
+
+        /// <summary>The file as it is, and no other process on it (a restore replaces it).</summary>
+        Exclusive,
+    }
+
+    private static RootCommand Commands(Context context)
+    {
+        var name = new Option<string>("--name") { Description = "The name, one line of text", Required = true };
+        var org = new Option<string>("--org") { Description = "The organization's id (or-xxxxx-xxxxx-xxxxxxxxxxxxxxxx)", Required = true };
+        var email = new Option<string>("--email") { Description = "An email address", Required = true };
+
+        var orgCreate = new Command("create", "Creates an organization; prints its id") { name };
+        orgCreate.SetAction((r, _) => Run(context, DatabaseUse.Migrated, () => CreateOrganizationAsync(r.GetValue(name), context)));
+
+        var appCreate = new Command("create", "Creates an API application of the organization; prints its id") { org, name };
+        appCreate.SetAction((r, _) => Run(context, DatabaseUse.Migrated, () => CreateApplicationAsync(r.GetValue(org), r.GetValue(name), context)));
+
+        var kind = new Option<string>("--kind") { Description = "CustomerEmployee or EndUser (the default)" };
+        var userInvite = new Command("invite", "Creates a pending user and queues the first code; prints the user id") { org, email, kind };
+        userInvite.SetAction((r, _) => Run(context, DatabaseUse.Migrated, () => InviteUserAsync(r.GetValue(org), r.GetValue(email), r.GetValue(kind), context)));
+
+        var adminOrg = new Option<string>("--org") { Description = "The organization the admin manages (or give --platform)" };
+        var platform = new Option<bool>("--platform") { Description = "A platform admin, who may act on any organization" };
+        var adminCreate = new Command(
+            "create",
+            $"Creates an org admin (--org) or a platform admin (--platform); prints the admin's id. The password comes from {PasswordVariable} or, without it, the first line of standard input")
+        {
+            adminOrg, platform, email,
+        };
+        adminCreate.SetAction((r, _) => Run(context, DatabaseUse.Migrated, () => CreateAdminAsync(r.GetValue(adminOrg), r.GetValue(platform), r.GetValue(email), context)));
+
+        var to = new Option<string>("--to") { Description = "The new backup file", Required = true };
+        var backup = new Command("backup", "Copies the database as of one commit, host running or not; prints the file") { to };
+        backup.SetAction((r, _) => Run(context, DatabaseUse.AsItIs, () => BackupAsync(r.GetValue(to), context)));
+
+        var from = new Option<string>("--from") { Description = "The backup file to restore", Required = true };
+        var restore = new Command("restore", "Puts a backup in the database's place (host stopped); prints where the replaced file is kept") { from };
+        restore.SetAction((r, _) => Run(context, DatabaseUse.Exclusive, () => RestoreAsync(r.GetValue(from), context)));
+
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only count what would be deleted" };
+        var prune = new Command("prune", "Deletes (or with --dry-run only counts) what is past retention; prints rows per table") { dryRun };
+        prune.SetAction((r, _) => Run(context, DatabaseUse.Migrated, () => PruneAsync(r.GetValue(dryRun), context)));
+
+        return new RootCommand("RegistrationPortal operator commands. The database is ConnectionStrings:Portal (environment: ConnectionStrings__Portal).")
+        {
+            new Command("org", "Organizations") { orgCreate },
+            new Command("app", "API applications") { appCreate },
+            new Command("user", "Users of an organization") { userInvite },
+            new Command("admin", "Portal admins")
+            {
+                adminCreate,
+                AdminChangeCommand("disable", "Locks the admin out and signs them out everywhere; prints the admin's id", AdminChange.Disable, email, context),
+                AdminChangeCommand("enable", "Lets a disabled (or locked-out) admin sign in again; prints the admin's id", AdminChange.Enable, email, context),
+                AdminChangeCommand("remove", "Deletes the admin account and signs it out everywhere; prints the admin's id", AdminChange.Remove, email, context),
+            },
+            new Command("db", "The database file (SQLite)") { backup, restore },
+            new Command("retention", "Data past its retention") { prune },
+        };
+    }
+
+    private static Command AdminChangeCommand(string verb, string description, AdminChange change, Option<string> email, Context context)
+    {
+        var command = new Command(verb, description) { email };
+        command.SetAction((r, _) => Run(context, DatabaseUse.Migrated, () => ChangeAdminAsync(change, r.GetValue(email), context)));
+        return command;
+    }
+
+    /// <summary>Runs a verb under the database's lock (see <see cref="PortalDatabase.TryLock"/>), after migrating when it needs to.</summary>
+    private static async Task<int> Run(Context context, DatabaseUse use, Func<Task<int>> verb)
+    {
+        var database = context.Services.GetRequiredService<PortalDatabase>();
+        using var databaseLock = database.TryLock(exclusive: use == DatabaseUse.Exclusive);
         if (databaseLock is null && File.Exists(database.FilePath))
         {
-            await stderr.WriteLineAsync(verb == "db restore"
+            await context.Stderr.WriteLineAsync(use == DatabaseUse.Exclusive
                 ? $"The database {database.FilePath} is in use: stop the host (and every other process using it) before a restore."
                 : $"The database {database.FilePath} is being restored; try again when the restore has finished.");
             return BadInput;
         }
 
-        switch (verb)
+        if (use == DatabaseUse.Migrated)
         {
-            // The file itself, as it is: no migration, no keys made.
-            case "db backup":
-                return await BackupAsync(options, services, stdout, stderr);
-            case "db restore":
-                return await RestoreAsync(options, services, stdout, stderr);
+            await context.Services.PreparePortalDatabaseAsync(migrate: true, then: s =>
+            {
+                s.WarmUpRegistrationKeys();
+                return Task.CompletedTask;
+            });
         }
 
-        await services.PreparePortalDatabaseAsync(migrate: true, then: s =>
-        {
-            s.WarmUpRegistrationKeys();
-            return Task.CompletedTask;
-        });
-        return verb switch
-        {
-            "org create" => await CreateOrganizationAsync(options, services, stdout, stderr),
-            "app create" => await CreateApplicationAsync(options, services, stdout, stderr),
-            "admin create" => await CreateAdminAsync(options, services, stdout, stderr),
-            "admin disable" => await ChangeAdminAsync(AdminChange.Disable, options, services, stdout, stderr),
-            "admin enable" => await ChangeAdminAsync(AdminChange.Enable, options, services, stdout, stderr),
-            "admin remove" => await ChangeAdminAsync(AdminChange.Remove, options, services, stdout, stderr),
-            "retention prune" => await PruneAsync(options, services, stdout, stderr),
-            _ => await InviteUserAsync(options, services, stdout, stderr),
-        };
+        return await verb();
     }
 
     /// <summary>The <c>--name</c> option when it will do, else null after saying why on standard error.</summary>
-    private static async Task<string?> NameAsync(Dictionary<string, string> options, TextWriter stderr)
+    private static async Task<string?> NameAsync(string? name, TextWriter stderr)
     {
-        options.TryGetValue("name", out var name);
         if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > OrganizationService.MaxNameLength)
         {
             await stderr.WriteLineAsync($"--name is required: 1 to {OrganizationService.MaxNameLength} characters.");
@@ -124,66 +164,56 @@ public static class OperatorCli
         return name;
     }
 
-    private static async Task<int> CreateOrganizationAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> CreateOrganizationAsync(string? nameText, Context context)
     {
-        if (await NameAsync(options, stderr) is not { } name)
+        if (await NameAsync(nameText, context.Stderr) is not { } name)
         {
             return BadInput;
         }
 
-        var id = await services.GetRequiredService<OrganizationService>().CreateAsync(name, Operator);
-        await stdout.WriteLineAsync(id);
+        var id = await context.Services.GetRequiredService<OrganizationService>().CreateAsync(name, Operator);
+        await context.Stdout.WriteLineAsync(id);
         return Ok;
     }
 
-    private static async Task<int> CreateApplicationAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> CreateApplicationAsync(string? orgText, string? nameText, Context context)
     {
-        if (await RequireOrgAsync(options, stderr) is not { } orgId)
+        if (await OrgAsync(orgText, context.Stderr) is not { } orgId || await NameAsync(nameText, context.Stderr) is not { } name)
         {
             return BadInput;
         }
 
-        if (await NameAsync(options, stderr) is not { } name)
-        {
-            return BadInput;
-        }
-
-        var outcome = await services.GetRequiredService<OrganizationService>().CreateApplicationAsync(orgId, name, Operator);
+        var outcome = await context.Services.GetRequiredService<OrganizationService>().CreateApplicationAsync(orgId, name, Operator);
         if (outcome.Status != CreateApplicationStatus.Created)
         {
-            await stderr.WriteLineAsync($"No organization has the id {orgId}.");
+            await context.Stderr.WriteLineAsync($"No organization has the id {orgId}.");
             return BadInput;
         }
 
-        await stdout.WriteLineAsync(outcome.AppId);
+        await context.Stdout.WriteLineAsync(outcome.AppId);
         return Ok;
     }
 
-    private static async Task<int> InviteUserAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> InviteUserAsync(string? orgText, string? emailText, string? kindText, Context context)
     {
-        if (await RequireOrgAsync(options, stderr) is not { } orgId)
+        var stderr = context.Stderr;
+        if (await OrgAsync(orgText, stderr) is not { } orgId || await EmailAsync(emailText, stderr) is not { } email)
         {
-            return BadInput;
-        }
-
-        if (!options.TryGetValue("email", out var email) || !EmailAddress.IsValid(email))
-        {
-            await stderr.WriteLineAsync("--email is required and must be an email address.");
             return BadInput;
         }
 
         var kind = UserKind.EndUser;
-        if (options.TryGetValue("kind", out var kindText) && !Enum.TryParse(kindText, ignoreCase: true, out kind) || !Enum.IsDefined(kind))
+        if (kindText is not null && (!Enum.TryParse(kindText, ignoreCase: true, out kind) || !Enum.IsDefined(kind) || int.TryParse(kindText, out _)))
         {
             await stderr.WriteLineAsync("--kind must be CustomerEmployee or EndUser.");
             return BadInput;
         }
 
-        var outcome = await services.GetRequiredService<RegistrationService>().InviteAsync(orgId, email, kind, Operator);
+        var outcome = await context.Services.GetRequiredService<RegistrationService>().InviteAsync(orgId, email, kind, Operator);
         switch (outcome.Status)
         {
             case InviteStatus.Invited:
-                await stdout.WriteLineAsync(outcome.UserId);
+                await context.Stdout.WriteLineAsync(outcome.UserId);
                 await stderr.WriteLineAsync("The first registration code is queued; a running host sends it.");
                 return Ok;
             case InviteStatus.DuplicateEmail:
@@ -198,60 +228,60 @@ public static class OperatorCli
         }
     }
 
-    private static async Task<int> ChangeAdminAsync(AdminChange change, Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> ChangeAdminAsync(AdminChange change, string? emailText, Context context)
     {
-        if (!options.TryGetValue("email", out var email) || !EmailAddress.IsValid(email))
+        if (await EmailAsync(emailText, context.Stderr) is not { } email)
         {
-            await stderr.WriteLineAsync("--email is required and must be an email address.");
             return BadInput;
         }
 
-        if (await services.GetRequiredService<AdminAccountService>().ChangeAsync(email, change, Operator) is not { } adminId)
+        if (await context.Services.GetRequiredService<AdminAccountService>().ChangeAsync(email, change, Operator) is not { } adminId)
         {
-            await stderr.WriteLineAsync($"No admin has the email {email}.");
+            await context.Stderr.WriteLineAsync($"No admin has the email {email}.");
             return BadInput;
         }
 
-        await stdout.WriteLineAsync(adminId);
+        await context.Stdout.WriteLineAsync(adminId);
         return Ok;
     }
 
-    private static async Task<int> CreateAdminAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> CreateAdminAsync(string? orgText, bool platform, string? emailText, Context context)
     {
-        var platform = options.ContainsKey("platform");
+        var stderr = context.Stderr;
         string? orgId = null;
-        if (platform && options.ContainsKey("org"))
+        if (platform && orgText is not null)
         {
             await stderr.WriteLineAsync("Give either --org or --platform, not both.");
             return BadInput;
         }
 
-        if (!platform)
+        if (!platform && (orgId = await OrgAsync(orgText, stderr)) is null)
         {
-            orgId = await RequireOrgAsync(options, stderr);
-            if (orgId is null)
-            {
-                return BadInput;
-            }
-        }
-
-        if (!options.TryGetValue("email", out var email) || !EmailAddress.IsValid(email))
-        {
-            await stderr.WriteLineAsync("--email is required and must be an email address.");
             return BadInput;
         }
 
-        if (!options.TryGetValue("password", out var password) || password.Length == 0)
+        if (await EmailAsync(emailText, stderr) is not { } email)
         {
-            await stderr.WriteLineAsync("--password is required.");
             return BadInput;
         }
 
-        var outcome = await services.GetRequiredService<AdminAccountService>().CreateAsync(orgId, email, password, platform, Operator);
+        var password = Environment.GetEnvironmentVariable(PasswordVariable);
+        if (string.IsNullOrEmpty(password))
+        {
+            password = await context.Stdin.ReadLineAsync();
+        }
+
+        if (string.IsNullOrEmpty(password))
+        {
+            await stderr.WriteLineAsync($"A password is required: set {PasswordVariable} or give it as the first line of standard input (never on the command line).");
+            return BadInput;
+        }
+
+        var outcome = await context.Services.GetRequiredService<AdminAccountService>().CreateAsync(orgId, email, password, platform, Operator);
         switch (outcome.Status)
         {
             case CreateAdminStatus.Created:
-                await stdout.WriteLineAsync(outcome.AdminId);
+                await context.Stdout.WriteLineAsync(outcome.AdminId);
                 return Ok;
             case CreateAdminStatus.UnknownOrganization:
                 await stderr.WriteLineAsync($"No organization has the id {orgId}.");
@@ -268,74 +298,73 @@ public static class OperatorCli
         }
     }
 
-    private static async Task<int> BackupAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> BackupAsync(string? to, Context context)
     {
-        if (!options.TryGetValue("to", out var to) || string.IsNullOrWhiteSpace(to))
+        if (string.IsNullOrWhiteSpace(to))
         {
-            await stderr.WriteLineAsync("--to is required: the new backup file.");
+            await context.Stderr.WriteLineAsync("--to is required: the new backup file.");
             return BadInput;
         }
 
         try
         {
-            var result = await ActivatorUtilities.CreateInstance<DatabaseBackup>(services).BackupAsync(to);
-            await stdout.WriteLineAsync(result.File);
-            await stderr.WriteLineAsync($"Backup complete and intact: {result.Users} users, {result.Codes} registration codes.");
+            var result = await ActivatorUtilities.CreateInstance<DatabaseBackup>(context.Services).BackupAsync(to);
+            await context.Stdout.WriteLineAsync(result.File);
+            await context.Stderr.WriteLineAsync($"Backup complete and intact: {result.Users} users, {result.Codes} registration codes.");
             return Ok;
         }
         catch (BackupRefusedException ex)
         {
-            await stderr.WriteLineAsync(ex.Message);
+            await context.Stderr.WriteLineAsync(ex.Message);
             return BadInput;
         }
     }
 
-    private static async Task<int> RestoreAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> RestoreAsync(string? from, Context context)
     {
-        if (!options.TryGetValue("from", out var from) || string.IsNullOrWhiteSpace(from))
+        if (string.IsNullOrWhiteSpace(from))
         {
-            await stderr.WriteLineAsync("--from is required: the backup file to restore.");
+            await context.Stderr.WriteLineAsync("--from is required: the backup file to restore.");
             return BadInput;
         }
 
         try
         {
-            var result = await ActivatorUtilities.CreateInstance<DatabaseBackup>(services).RestoreAsync(from);
+            var result = await ActivatorUtilities.CreateInstance<DatabaseBackup>(context.Services).RestoreAsync(from);
             if (result.PreviousFile is not null)
             {
-                await stdout.WriteLineAsync(result.PreviousFile);
+                await context.Stdout.WriteLineAsync(result.PreviousFile);
             }
 
-            await stderr.WriteLineAsync(result.PreviousFile is null
+            await context.Stderr.WriteLineAsync(result.PreviousFile is null
                 ? $"Restored into {result.Database}. Start the host."
                 : $"Restored into {result.Database}; the replaced database is kept at {result.PreviousFile}. Start the host.");
             return Ok;
         }
         catch (BackupRefusedException ex)
         {
-            await stderr.WriteLineAsync(ex.Message);
+            await context.Stderr.WriteLineAsync(ex.Message);
             return BadInput;
         }
     }
 
-    private static async Task<int> PruneAsync(Dictionary<string, string> options, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> PruneAsync(bool dryRun, Context context)
     {
-        var dryRun = options.ContainsKey("dry-run");
-        var retention = services.GetRequiredService<RetentionService>();
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var retention = context.Services.GetRequiredService<RetentionService>();
+        var now = context.Services.GetRequiredService<TimeProvider>().GetUtcNow();
         var report = dryRun ? await retention.PlanAsync(now) : await retention.PruneAsync(now);
-        foreach (var (name, count) in report.Rows)
+        foreach (var (table, count) in report.Rows)
         {
-            await stdout.WriteLineAsync($"{name} {count}");
+            await context.Stdout.WriteLineAsync($"{table} {count}");
         }
 
-        await stderr.WriteLineAsync(dryRun ? "Dry run: nothing was deleted; these rows are past retention." : "Deleted the rows above.");
+        await context.Stderr.WriteLineAsync(dryRun ? "Dry run: nothing was deleted; these rows are past retention." : "Deleted the rows above.");
         return Ok;
     }
 
-    private static async Task<string?> RequireOrgAsync(Dictionary<string, string> options, TextWriter stderr)
+    private static async Task<string?> OrgAsync(string? orgId, TextWriter stderr)
     {
-        if (options.TryGetValue("org", out var orgId) && Ids.IsValid(orgId, Ids.Organization))
+        if (orgId is not null && Ids.IsValid(orgId, Ids.Organization))
         {
             return orgId;
         }
@@ -344,54 +373,14 @@ public static class OperatorCli
         return null;
     }
 
-    private static bool TryParseOptions(string[] args, string[] allowed, string[] flags, out Dictionary<string, string> options, out string? error)
+    private static async Task<string?> EmailAsync(string? email, TextWriter stderr)
     {
-        options = new Dictionary<string, string>(StringComparer.Ordinal);
-        error = null;
-        for (var i = 0; i < args.Length; i++)
+        if (email is not null && EmailAddress.IsValid(email))
         {
-            var arg = args[i];
-            if (!arg.StartsWith("--", StringComparison.Ordinal))
-            {
-                error = $"Unexpected argument: {arg}";
-                return false;
-            }
-
-            var name = arg[2..];
-            string value;
-            var equals = name.IndexOf('=', StringComparison.Ordinal);
-            if (equals >= 0)
-            {
-                value = name[(equals + 1)..];
-                name = name[..equals];
-            }
-            else if (flags.Contains(name))
-            {
-                value = "true";
-            }
-            else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
-            {
-                value = args[++i];
-            }
-            else
-            {
-                error = $"--{name} needs a value.";
-                return false;
-            }
-
-            if (!allowed.Contains(name))
-            {
-                error = $"Unknown option: --{name}";
-                return false;
-            }
-
-            if (!options.TryAdd(name, value))
-            {
-                error = $"--{name} is given twice.";
-                return false;
-            }
+            return email;
         }
 
-        return true;
+        await stderr.WriteLineAsync("--email is required and must be an email address.");
+        return null;
     }
 }

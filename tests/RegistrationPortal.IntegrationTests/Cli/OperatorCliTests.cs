@@ -80,7 +80,7 @@ public sealed class OperatorCliTests : IDisposable
     public async Task Admin_disable_locks_the_account_with_a_new_stamp_enable_lifts_it_and_remove_deletes_it()
     {
         var orgId = (await RunAsync("org", "create", "--name", "Acme")).StdoutLines.Single();
-        var adminId = (await RunAsync("admin", "create", "--org", orgId, "--email", "boss@acme.example", "--password", "a-long-enough-password")).StdoutLines.Single();
+        var adminId = (await RunWithPasswordAsync("a-long-enough-password", "admin", "create", "--org", orgId, "--email", "boss@acme.example")).StdoutLines.Single();
         var stamp = await ScalarAsync("SELECT SecurityStamp FROM AspNetUsers WHERE Id = $p", adminId);
 
         var disabled = await RunAsync("admin", "disable", "--email", "boss@acme.example");
@@ -98,24 +98,54 @@ public sealed class OperatorCliTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--email is required", "admin", "disable")]
-    [InlineData("--name is required", "org", "create")]
+    [InlineData("Option '--email' is required", "admin", "disable")]
+    [InlineData("Option '--name' is required", "org", "create")]
     [InlineData("--name is required", "org", "create", "--name", "   ")]
     [InlineData("--name must be one line of text: no line breaks, tabs or other control characters.", "org", "create", "--name", "Acme\r\nForged log line")]
     [InlineData("--name must be one line of text: no line breaks, tabs or other control characters.", "org", "create", "--name", "Acme\tCorp")]
     [InlineData("--name must be one line of text: no line breaks, tabs or other control characters.", "app", "create", "--org", "or-aaaaa-bbbbb-cccccccccccccccc", "--name", "App\nTwo")]
-    [InlineData("Unknown option: --colour", "org", "create", "--name", "Acme", "--colour", "red")]
-    [InlineData("--org is required", "app", "create", "--name", "App")]
+    [InlineData("Unrecognized command or argument '--colour'", "org", "create", "--name", "Acme", "--colour", "red")]
+    [InlineData("Option '--org' is required", "app", "create", "--name", "App")]
     [InlineData("--org is required", "app", "create", "--org", "not-an-org", "--name", "App")]
     [InlineData("No organization has the id", "app", "create", "--org", "or-aaaaa-bbbbb-cccccccccccccccc", "--name", "App")]
     [InlineData("--email is required", "user", "invite", "--org", "or-aaaaa-bbbbb-cccccccccccccccc", "--email", "not-an-email")]
     [InlineData("--kind must be", "user", "invite", "--org", "or-aaaaa-bbbbb-cccccccccccccccc", "--email", "a@example.com", "--kind", "Robot")]
     [InlineData("No organization has the id", "user", "invite", "--org", "or-aaaaa-bbbbb-cccccccccccccccc", "--email", "a@example.com")]
-    [InlineData("Unknown command", "org", "delete")]
-    [InlineData("needs a value", "org", "create", "--name")]
+    [InlineData("Unrecognized command or argument 'delete'", "org", "delete")]
+    [InlineData("Required argument missing for option: '--name'", "org", "create", "--name")]
+    [InlineData("Unrecognized command or argument '--password'", "admin", "create", "--platform", "--email", "ops@example.com", "--password", "on-the-command-line")]
     public async Task Bad_input_exits_non_zero_with_a_clear_message_and_prints_no_id(string message, params string[] args)
     {
         AssertRefused(await RunAsync(args), message);
+    }
+
+    [Fact]
+    public async Task Admin_create_takes_the_password_from_standard_input_or_the_environment_and_refuses_none()
+    {
+        var orgId = (await RunAsync("org", "create", "--name", "Acme")).StdoutLines.Single();
+
+        var fromInput = await PortalProcess.RunWithInputAsync(_directory, Environment(), "a-long-enough-password\n", "admin", "create", "--org", orgId, "--email", "piped@acme.example");
+        var fromEnvironment = await RunWithPasswordAsync("another-long-password", "admin", "create", "--platform", "--email", "ops@acme.example");
+        var none = await PortalProcess.RunWithInputAsync(_directory, Environment(), "", "admin", "create", "--org", orgId, "--email", "nobody@acme.example");
+
+        Assert.Equal(0, fromInput.ExitCode);
+        Assert.Equal("piped@acme.example", await ScalarAsync("SELECT Email FROM AspNetUsers WHERE Id = $p", fromInput.StdoutLines.Single()));
+        Assert.Equal(0, fromEnvironment.ExitCode);
+        Assert.Equal("ops@acme.example", await ScalarAsync("SELECT Email FROM AspNetUsers WHERE Id = $p", fromEnvironment.StdoutLines.Single()));
+        AssertRefused(none, "A password is required");
+        Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM AspNetUsers WHERE NormalizedEmail = $p", "NOBODY@ACME.EXAMPLE"));
+    }
+
+    [Fact]
+    public async Task Help_lists_every_verb_on_standard_output()
+    {
+        var result = await RunAsync("admin", "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        foreach (var verb in new[] { "create", "disable", "enable", "remove" })
+        {
+            Assert.Contains(result.StdoutLines, l => l.TrimStart().StartsWith(verb, StringComparison.Ordinal));
+        }
     }
 
     private static void AssertRefused(ProcessResult result, string message)
@@ -136,6 +166,14 @@ public sealed class OperatorCliTests : IDisposable
         return await command.ExecuteScalarAsync();
     }
 
-    private Task<ProcessResult> RunAsync(params string[] args) =>
-        PortalProcess.RunAsync(_directory, new Dictionary<string, string> { ["ConnectionStrings__Portal"] = $"Data Source={Database}" }, args);
+    private Task<ProcessResult> RunAsync(params string[] args) => PortalProcess.RunAsync(_directory, Environment(), args);
+
+    private Task<ProcessResult> RunWithPasswordAsync(string password, params string[] args)
+    {
+        var environment = Environment();
+        environment[Web.Cli.OperatorCli.PasswordVariable] = password;
+        return PortalProcess.RunAsync(_directory, environment, args);
+    }
+
+    private Dictionary<string, string> Environment() => new() { ["ConnectionStrings__Portal"] = $"Data Source={Database}" };
 }

@@ -47,9 +47,15 @@ public sealed class PortalProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Runs to the end (60 s at most) and returns what it printed.</summary>
-    public static async Task<ProcessResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Task<ProcessResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunWithInputAsync(workingDirectory, environment, input: null, args);
+
+    /// <summary>As <see cref="RunAsync"/>, with <paramref name="input"/> written to standard input (then closed) when given.</summary>
+    public static async Task<ProcessResult> RunWithInputAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, string? input, params string[] args)
     {
-        await using var process = Start(workingDirectory, environment, args);
+        await using var process = Start(workingDirectory, environment, args, redirectInput: true);
+        await process._process.StandardInput.WriteAsync(input ?? "");
+        process._process.StandardInput.Close();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process._process.WaitForExitAsync(deadline.Token);
         // The asynchronous readers have seen the end of both streams once WaitForExit without a timeout returns.
@@ -58,12 +64,16 @@ public sealed class PortalProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the executable with only the given settings (environment "Testing" unless they say otherwise).</summary>
-    public static PortalProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static PortalProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start(workingDirectory, environment, args, redirectInput: false);
+
+    private static PortalProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, string[] args, bool redirectInput)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = redirectInput,
             WorkingDirectory = workingDirectory,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RegistrationPortal.Web.dll"));
