@@ -441,14 +441,14 @@ namespace RegistrationPortal.Benchmarks
             {
                 for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
                 {
-                    if (File.Exists(System.IO.Path.Combine(dir.FullName, RepositorySettings.SolutionFile)))
+                    if (File.Exists(System.IO.Path.Combine(dir.FullName, "RegistrationPortal.sln")))
                     {
                         return dir.FullName;
                     }
                 }
             }
 
-            throw new InvalidOperationException($"{RepositorySettings.SolutionFile} not found above {Environment.CurrentDirectory}.");
+            throw new InvalidOperationException($"{"RegistrationPortal.sln"} not found above {Environment.CurrentDirectory}.");
         }
 
         /// <summary>The web project's build output for this configuration; built first when missing.</summary>

@@ -122,7 +122,7 @@ return 0;
 static WebApplication BuildPortal(string[] args, bool isCommand)
 {
     var builder = WebApplication.CreateBuilder(isCommand ? [] : args);
-    builder.AddRepositorySettings();
+    builder.AddBuildOutputSettings();
     if (isCommand)
     {
         // Standard output carries only the new id.

@@ -9,13 +9,13 @@ public static class Repository
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, RepositorySettings.SolutionFile)))
+            if (File.Exists(Path.Combine(dir.FullName, "RegistrationPortal.sln")))
             {
                 return dir.FullName;
             }
         }
 
-        throw new InvalidOperationException($"{RepositorySettings.SolutionFile} not found above {AppContext.BaseDirectory}.");
+        throw new InvalidOperationException($"{"RegistrationPortal.sln"} not found above {AppContext.BaseDirectory}.");
     });
 
     public static string Root => RootFolder.Value;

@@ -69,13 +69,6 @@ public sealed class OrganizationAdminService(
         return new OrganizationPage(rows, total);
     }
 
-    /// <summary>The organization's name, or null when there is no such organization.</summary>
-    public async Task<string?> NameOfAsync(string orgId, CancellationToken ct = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.Organizations.Where(o => o.Id == orgId).Select(o => o.Name).FirstOrDefaultAsync(ct);
-    }
-
     /// <summary>
     /// Creates an organization and its first org admin. Everything that can be checked is checked before
     /// anything is written (name, email, that the email is free, the password against Identity's rules), so a
