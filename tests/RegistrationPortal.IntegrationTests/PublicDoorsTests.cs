@@ -241,6 +241,7 @@ public abstract class EqualWorkTests(DatabaseProvider provider)
             ["Registration:ResendCooldown"] = "00:00:00",
             ["Email:DispatcherEnabled"] = "false",
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Information",
+            ["Logging:LogLevel:Npgsql.Command"] = "Information",
         }, services: s => s.AddSingleton<ILoggerProvider>(log), provider: provider);
         var orgId = await host.CreateOrganizationAsync();
         var cases = new (string Name, string OrgId, string Email)[]
@@ -302,7 +303,7 @@ public abstract class EqualWorkTests(DatabaseProvider provider)
         Assert.Equal(2 * cases.Length + 1, await host.WithDbAsync(db => db.PublicRequests.CountAsync(r => r.Kind == PublicRequestKind.Resend)));
     }
 
-    /// <summary>The text of every database command the host runs, in order.</summary>
+    /// <summary>The text of every database command the host runs, in order: through EF Core, or straight through Npgsql.</summary>
     private sealed class CommandLog : ILoggerProvider
     {
         private readonly ConcurrentQueue<string> _statements = new();
@@ -312,7 +313,7 @@ public abstract class EqualWorkTests(DatabaseProvider provider)
         public List<string> Statements() => _statements.ToList();
 
         public ILogger CreateLogger(string categoryName) =>
-            categoryName == "Microsoft.EntityFrameworkCore.Database.Command" ? new Logger(_statements) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+            categoryName is "Microsoft.EntityFrameworkCore.Database.Command" or "Npgsql.Command" ? new Logger(_statements) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
         public void Dispose()
         {
@@ -327,10 +328,17 @@ public abstract class EqualWorkTests(DatabaseProvider provider)
 
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
             {
-                if (state is IReadOnlyList<KeyValuePair<string, object?>> values && values.FirstOrDefault(v => v.Key == "commandText").Value is string text
-                    && eventId.Name?.EndsWith("CommandExecuted", StringComparison.Ordinal) == true)
+                if (state is not IReadOnlyList<KeyValuePair<string, object?>> values)
                 {
-                    statements.Enqueue(text);
+                    return;
+                }
+
+                // EF Core: its "command executed" event. Npgsql: its "command execution completed" message.
+                var efCore = values.FirstOrDefault(v => v.Key == "commandText").Value is string text && eventId.Name?.EndsWith("CommandExecuted", StringComparison.Ordinal) == true;
+                var npgsql = values.FirstOrDefault(v => v.Key == "CommandText").Value is string direct && values.Any(v => v.Key == "DurationMs");
+                if (efCore || npgsql)
+                {
+                    statements.Enqueue(efCore ? (string)values.First(v => v.Key == "commandText").Value! : (string)values.First(v => v.Key == "CommandText").Value!);
                 }
             }
         }

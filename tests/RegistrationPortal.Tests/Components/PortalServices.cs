@@ -14,7 +14,8 @@ namespace RegistrationPortal.Tests.Components;
 
 /// <summary>
 /// The portal's real services on a real SQLite file, without the web host: components under test talk to
-/// them exactly as in production. Hosted services (the mail dispatcher) are not started.
+/// them exactly as in production. Hosted services (the mail dispatcher) are not started, except the one that runs
+/// background jobs (bulk resends).
 /// </summary>
 public sealed class PortalServices : IAsyncLifetime
 {
@@ -46,12 +47,14 @@ public sealed class PortalServices : IAsyncLifetime
         _host = builder.Build();
         await _host.Services.MigratePortalDatabaseAsync();
         _host.Services.WarmUpRegistrationKeys();
+        await _host.Services.GetRequiredService<Web.Shared.BackgroundJobs>().StartAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync()
     {
         if (_host is not null)
         {
+            await _host.Services.GetRequiredService<Web.Shared.BackgroundJobs>().StopAsync(CancellationToken.None);
             await ((IAsyncDisposable)_host).DisposeAsync();
         }
 

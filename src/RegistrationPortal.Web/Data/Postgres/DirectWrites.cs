@@ -8,9 +8,10 @@ namespace RegistrationPortal.Web.Data.Postgres;
 /// gains nothing from a batch there, and loses the batch's round trips (savepoints, one statement after another). On
 /// SQLite, which has one writer, <see cref="Source"/> is null and callers go through the queue.
 /// </summary>
-public sealed class DirectWrites(PortalDatabase database) : IAsyncDisposable
+public sealed class DirectWrites(PortalDatabase database, ILoggerFactory loggers) : IAsyncDisposable
 {
-    private readonly NpgsqlDataSource? _source = database.IsSqlite ? null : NpgsqlDataSource.Create(database.ConnectionString);
+    // Its commands are logged as Npgsql.Command, as EF Core's are as Microsoft.EntityFrameworkCore.Database.Command.
+    private readonly NpgsqlDataSource? _source = database.IsSqlite ? null : new NpgsqlDataSourceBuilder(database.ConnectionString).UseLoggerFactory(loggers).Build();
 
     /// <summary>The pool to run a one-statement write on; null on SQLite.</summary>
     public NpgsqlDataSource? Source => _source;

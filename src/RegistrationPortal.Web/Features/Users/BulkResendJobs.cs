@@ -2,6 +2,7 @@ using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Users;
 
@@ -50,7 +51,7 @@ public sealed record BulkResendProgress(
 /// resend goes through <see cref="RegistrationService"/>; several batches are in the write queue at once so that its
 /// group commit takes them together.
 /// </summary>
-public sealed class BulkResendJobs : IDisposable
+public sealed class BulkResendJobs
 {
     /// <summary>Batches queued for writing at once: enough to keep the writer busy while the next ones are prepared.</summary>
     private const int BatchesInFlight = 4;
@@ -62,17 +63,16 @@ public sealed class BulkResendJobs : IDisposable
     private readonly WriteQueue _writes;
     private readonly TimeProvider _time;
     private readonly ILogger<BulkResendJobs> _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly CancellationTokenRegistration _onStopping;
+    private readonly BackgroundJobs _background;
 
-    public BulkResendJobs(BulkResendService bulk, RegistrationService registration, WriteQueue writes, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<BulkResendJobs> logger)
+    public BulkResendJobs(BulkResendService bulk, RegistrationService registration, WriteQueue writes, TimeProvider time, BackgroundJobs background, ILogger<BulkResendJobs> logger)
     {
         _bulk = bulk;
         _registration = registration;
         _writes = writes;
         _time = time;
+        _background = background;
         _logger = logger;
-        _onStopping = lifetime.ApplicationStopping.Register(_stopping.Cancel);
     }
 
     /// <summary>The admin's running or last job in the organization, if any.</summary>
@@ -110,7 +110,7 @@ public sealed class BulkResendJobs : IDisposable
         }
 
         // Not the caller's token: the job belongs to the host and outlives the page that started it.
-        job.Run = Task.Run(() => RunAsync(job, scope, target, Actor.Admin(scope.AdminId, clientAddress), now), CancellationToken.None);
+        job.Run = _background.Enqueue(job.Progress.JobId, stopping => RunAsync(job, scope, target, Actor.Admin(scope.AdminId, clientAddress), now, stopping));
         return job;
     }
 
@@ -127,16 +127,9 @@ public sealed class BulkResendJobs : IDisposable
         }
     }
 
-    public void Dispose()
+    private async Task RunAsync(BulkResendJob job, AdminScope scope, BulkResendTarget target, Actor actor, DateTimeOffset now, CancellationToken stopping)
     {
-        _onStopping.Dispose();
-        _stopping.Cancel();
-        _stopping.Dispose();
-    }
-
-    private async Task RunAsync(BulkResendJob job, AdminScope scope, BulkResendTarget target, Actor actor, DateTimeOffset now)
-    {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         job.StopWith(stop);
         var inFlight = new List<(Task<IReadOnlyList<UserResendOutcome>> Task, int Users)>(BatchesInFlight);
         string? error = null;

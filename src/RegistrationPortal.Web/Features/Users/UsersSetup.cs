@@ -9,6 +9,8 @@ public static class UsersSetup
         builder.Services.AddSingleton<OrgUserInviteService>();
         builder.Services.AddSingleton<BulkResendService>();
         builder.Services.AddSingleton<BulkResendJobs>();
+        builder.Services.AddSingleton<Shared.BackgroundJobs>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Shared.BackgroundJobs>());
         return builder;
     }
 }
