@@ -10,6 +10,7 @@ using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.ServiceAccounts;
 using RegistrationPortal.Web.Features.Users;
 using MudBlazor.Services;
 using Scalar.AspNetCore;
@@ -98,6 +99,7 @@ app.MapAdditionalIdentityEndpoints();
 app.MapOrganizationSelection();
 
 app.MapRegistrationApi();
+app.MapUsersApi();
 app.MapPortalHealth();
 app.MapPortalMetrics();
 app.MapOpenApi();
@@ -143,6 +145,7 @@ static WebApplication BuildPortal(string[] args, bool isCommand)
     builder.AddRetention();
     builder.AddPublicApi();
     builder.AddOrgUsers();
+    builder.AddServiceAccounts();
     builder.AddAuditLog();
     builder.AddDashboard();
     builder.AddPortalIdentity();
@@ -157,7 +160,7 @@ static WebApplication BuildPortal(string[] args, bool isCommand)
         o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "RegistrationPortal public API";
-            document.Info.Description = "Dfns-compatible registration calls. Every error is {\"error\":{\"message\":\"...\"}}.";
+            document.Info.Description = "Dfns-compatible registration calls, and the users API for service accounts. Every error is {\"error\":{\"message\":\"...\"}}.";
             return Task.CompletedTask;
         });
     });

@@ -47,6 +47,7 @@ public static class OperatorCli
           db backup   --to FILE                                          copies the database as of one commit, host running or not; prints the file
           db restore  --from FILE                                        puts a backup in the database's place (host stopped); prints where the replaced file is kept
           retention prune [--dry-run]                                    deletes (or with --dry-run only counts) what is past retention; prints rows per table
+          service-account create|deactivate|reactivate …                  service accounts of the users API (service-account help)
         The database is ConnectionStrings:Portal (environment: ConnectionStrings__Portal).
         """;
 
@@ -55,6 +56,11 @@ public static class OperatorCli
 
     public static async Task<int> RunAsync(string[] args, IServiceProvider services, TextWriter stdout, TextWriter stderr)
     {
+        if (ServiceAccountCommands.Handles(args))
+        {
+            return await ServiceAccountCommands.RunAsync(args, services, stdout, stderr);
+        }
+
         if (args.Length < 2 || !Verbs.TryGetValue($"{args[0]} {args[1]}", out var allowed))
         {
             await stderr.WriteLineAsync(args is ["help" or "--help" or "-h", ..] ? Usage : $"Unknown command: {string.Join(' ', args.Take(2))}\n{Usage}");
@@ -344,7 +350,7 @@ public static class OperatorCli
         return null;
     }
 
-    private static bool TryParseOptions(string[] args, string[] allowed, string[] flags, out Dictionary<string, string> options, out string? error)
+    internal static bool TryParseOptions(string[] args, string[] allowed, string[] flags, out Dictionary<string, string> options, out string? error)
     {
         options = new Dictionary<string, string>(StringComparer.Ordinal);
         error = null;
