@@ -68,6 +68,45 @@ public class UsersApiSecurityTests(QueuedMailPortalFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Of_many_concurrent_calls_with_one_user_action_exactly_one_is_accepted()
+    {
+        var orgId = await Host.CreateOrganizationAsync();
+        var account = await Host.CreateServiceAccountAsync(orgId);
+        var client = Host.CreateClient();
+        var body = JsonSerializer.Serialize(new { email = PortalFactory.NewEmail("race"), kind = "EndUser" });
+        var userAction = await client.UserActionAsync(account, "POST", "/auth/users", body);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => client.SendAsync(account, HttpMethod.Post, "/auth/users", body, userAction)));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+        Assert.Equal(1, await Host.WithDbAsync(db => db.OrgUsers.CountAsync(u => u.OrgId == orgId)));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task An_expired_user_action_and_an_expired_token_are_refused()
+    {
+        var (orgId, _, userId) = await Host.CreatePendingUserAsync("expired");
+        var account = await Host.CreateServiceAccountAsync(orgId);
+        var client = Host.CreateClient();
+        var userAction = await client.UserActionAsync(account, "PUT", DeactivatePath(userId), "{}");
+        var past = DateTimeOffset.UtcNow.AddSeconds(-1);
+        await Host.WithDbAsync(db => db.Set<UserAction>().Where(a => a.ServiceAccountId == account.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.ExpiresAt, past)));
+
+        using var late = await client.SendAsync(account, HttpMethod.Put, DeactivatePath(userId), "{}", userAction);
+        await DfnsApi.AssertErrorAsync(late, HttpStatusCode.Unauthorized, InvalidAction);
+        Assert.True(await Host.WithDbAsync(db => db.OrgUsers.Where(u => u.Id == userId).Select(u => u.IsActive).SingleAsync()));
+
+        await Host.WithDbAsync(db => db.Set<ServiceAccount>().Where(a => a.Id == account.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.ExpiresAt, past)));
+        using var expiredToken = await client.SendAsync(account, HttpMethod.Get, "/auth/users");
+        await DfnsApi.AssertErrorAsync(expiredToken, HttpStatusCode.Unauthorized, "Not Authorized.");
+    }
+
+    [Fact]
     public async Task A_user_action_signed_for_one_path_is_refused_on_another()
     {
         var (orgId, _, signedFor) = await Host.CreatePendingUserAsync("path-a");
