@@ -1,10 +1,13 @@
 using System.Net;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.ServiceAccounts;
 using static RegistrationPortal.IntegrationTests.ServiceAccounts.UsersApiClient;
@@ -215,6 +218,23 @@ public class UsersApiSecurityTests(QueuedMailPortalFixture fixture) : IClassFixt
         using var change = await client.SendAsync(account, HttpMethod.Put, DeactivatePath(userId), "{}");
         await DfnsApi.AssertErrorAsync(change, HttpStatusCode.Forbidden, UsersApi.ReadOnlyMessage);
         Assert.True(await Host.WithDbAsync(db => db.OrgUsers.Where(u => u.Id == userId).Select(u => u.IsActive).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task The_audit_page_names_the_service_account_as_the_actor_of_its_changes()
+    {
+        var orgId = await Host.CreateOrganizationAsync();
+        var account = await Host.CreateServiceAccountAsync(orgId);
+        var name = await Host.WithDbAsync(db => db.Set<ServiceAccount>().Where(a => a.Id == account.Id).Select(a => a.Name).SingleAsync());
+        await JsonAsync(await Host.CreateClient().SignedAsync(account, HttpMethod.Post, "/auth/users", JsonSerializer.Serialize(new { email = PortalFactory.NewEmail("audited"), kind = "EndUser" })));
+        var scope = AdminScope.For(new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, "admin-" + orgId), new Claim(ClaimTypes.Role, PortalRoles.OrgAdmin), new Claim(PortalRoles.OrgClaim, orgId)],
+            "test")))!;
+
+        var page = await Host.Services.GetRequiredService<AuditLogService>().SearchAsync(scope, new AuditSearch(Action: AuditActions.UserInvited));
+        Assert.Equal($"Service account: {name}", Assert.Single(page.Items).ActorText);
+        var created = await Host.Services.GetRequiredService<AuditLogService>().SearchAsync(scope, new AuditSearch(Action: AuditActions.ServiceAccountCreated));
+        Assert.Equal($"Service account {name}", Assert.Single(created.Items).SubjectText);
     }
 
     [Fact]
