@@ -238,6 +238,17 @@ public class UsersApiSecurityTests(QueuedMailPortalFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task The_openapi_document_describes_the_users_api()
+    {
+        using var response = await Host.CreateClient().GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+        var paths = (await JsonAsync(response)).GetProperty("paths");
+        foreach (var (path, method) in new[] { ("/auth/users", "post"), ("/auth/users", "get"), ("/auth/users/{userId}", "get"), ("/auth/users/{userId}/activate", "put"), ("/auth/users/{userId}/deactivate", "put"), ("/auth/action/init", "post"), ("/auth/action", "post") })
+        {
+            Assert.True(paths.GetProperty(path).TryGetProperty(method, out _), $"{method} {path} is not in the OpenAPI document");
+        }
+    }
+
+    [Fact]
     public async Task A_made_up_or_missing_token_is_refused()
     {
         var account = await Host.CreateServiceAccountAsync(await Host.CreateOrganizationAsync());
