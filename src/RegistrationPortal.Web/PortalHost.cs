@@ -10,6 +10,7 @@ using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.ServiceAccounts;
 using RegistrationPortal.Web.Features.Users;
 using Scalar.AspNetCore;
 
@@ -48,6 +49,7 @@ internal static class PortalHost
         builder.AddOrgUsers();
         builder.AddAuditLog();
         builder.AddDashboard();
+        builder.AddServiceAccounts();
         builder.AddPortalIdentity();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -60,7 +62,7 @@ internal static class PortalHost
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "RegistrationPortal public API";
-                document.Info.Description = "Dfns-compatible registration calls. Every error is {\"error\":{\"message\":\"...\"}}.";
+                document.Info.Description = "Dfns-compatible registration calls, and the users API for service accounts. Every error is {\"error\":{\"message\":\"...\"}}.";
                 return Task.CompletedTask;
             });
         });
@@ -140,6 +142,7 @@ internal static class PortalHost
         app.MapOrganizationSelection();
 
         app.MapRegistrationApi();
+        app.MapUsersApi();
         app.MapPortalHealth();
         app.MapPortalMetrics();
         app.MapOpenApi();

@@ -246,7 +246,7 @@ public static class MalformedRequests
         }
 
         // Wrong methods on the other routes (405), with the Dfns body.
-        foreach (var (method, path) in new[] { ("DELETE", "/auth/registration"), ("GET", "/auth/registration/init"), ("OPTIONS", DfnsApi.ResendPath), ("PUT", "/auth/registration/init") })
+        foreach (var (method, path) in new[] { ("DELETE", "/auth/registration"), ("GET", "/auth/registration/init"), ("OPTIONS", DfnsApi.ResendPath), ("PUT", "/auth/registration/init"), ("DELETE", "/auth/users/us-abcde-12345-abcdefghij012345"), ("POST", "/auth/users/us-abcde-12345-abcdefghij012345/deactivate") })
         {
             cases[$"method {method} {path}"] = new(HttpStatusCode.MethodNotAllowed, Method: method, Path: path, Body: method is "GET" or "OPTIONS" ? null : ValidBody);
         }
@@ -255,10 +255,10 @@ public static class MalformedRequests
         foreach (var (method, path) in new[]
         {
             ("GET", "/auth"), ("PUT", "/auth"), ("PUT", "/auth/unknown"), ("PUT", "/auth/registration/codes"), ("PUT", "/auth/registration/code/extra"),
-            ("GET", "/auth/registration/code/x"), ("POST", "/auth/login"), ("PUT", "/auth/registration/code.json"), ("DELETE", "/auth/users/us-abcde-12345-abcdefghij012345"),
+            ("GET", "/auth/registration/code/x"), ("POST", "/auth/login"), ("PUT", "/auth/registration/code.json"), ("PUT", "/auth/users/us-abcde-12345-abcdefghij012345/archive"),
             ("PUT", "//auth/registration/code"), ("POST", "//auth/registration/init"), ("GET", "//auth/registration/code"), ("PATCH", "///auth/unknown"),
             ("PUT", "/auth//registration/code"), ("PUT", "/auth/registration//code"), ("PUT", "/auth%2Fregistration%2Fcode"), ("PUT", "/AUTH/nothing"),
-            ("GET", "/auth/"),
+            ("GET", "/auth/"), ("GET", "/auth/users/us-abcde-12345-abcdefghij012345/extra/more"),
         })
         {
             cases[$"path {method} {path}"] = new(HttpStatusCode.NotFound, Method: method, Path: path, Body: method == "GET" ? null : ValidBody);

@@ -111,6 +111,7 @@ public static class OperatorCli
             },
             new Command("db", "The database file (SQLite)") { backup, restore },
             new Command("retention", "Data past its retention") { prune },
+            ServiceAccountCommands.Build(context.Services, context.Stdout, context.Stderr, verb => Run(context, DatabaseUse.Migrated, verb)),
         };
     }
 

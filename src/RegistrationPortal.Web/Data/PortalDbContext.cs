@@ -8,6 +8,7 @@ using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.ServiceAccounts;
 using RegistrationPortal.Web.Features.Users;
 
 namespace RegistrationPortal.Web.Data;
@@ -185,6 +186,8 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
 
         modelBuilder.ApplyConfiguration<PublicRequest>(new PublicRequestConfiguration());
         modelBuilder.ApplyConfiguration<CodeAttemptCounter>(new PublicRequestConfiguration());
+        modelBuilder.ApplyConfiguration<ServiceAccount>(new ServiceAccountConfiguration());
+        modelBuilder.ApplyConfiguration<UserAction>(new ServiceAccountConfiguration());
 
         modelBuilder.Entity<UsedNonce>(e =>
         {

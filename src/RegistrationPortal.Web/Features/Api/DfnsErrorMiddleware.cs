@@ -10,6 +10,7 @@ namespace RegistrationPortal.Web.Features.Api;
 public sealed class DfnsErrorMiddleware(RequestDelegate next, EndpointDataSource endpoints, ILogger<DfnsErrorMiddleware> logger)
 {
     private HashSet<string>? _apiPaths;
+    private List<Microsoft.AspNetCore.Routing.Template.TemplateMatcher>? _apiTemplates;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -17,7 +18,7 @@ public sealed class DfnsErrorMiddleware(RequestDelegate next, EndpointDataSource
         // /auth path a wrong method. Under /auth only the API's own paths exist: anything else is 404, and a
         // known path that only a page matched is a wrong method.
         // A path the client spelled oddly (doubled slashes, an escaped slash) names no endpoint, whatever it resembles.
-        var knownPath = !IsOddlySpelled(context.Request.Path.Value) && ApiPaths().Contains(Normalize(context.Request.Path.Value));
+        var knownPath = !IsOddlySpelled(context.Request.Path.Value) && IsApiPath(context.Request.Path.Value);
         var endpoint = context.GetEndpoint();
         if (!knownPath || endpoint is null || endpoint.Metadata.GetMetadata<ComponentTypeMetadata>() is not null)
         {
@@ -75,8 +76,37 @@ public sealed class DfnsErrorMiddleware(RequestDelegate next, EndpointDataSource
 
     private HashSet<string> ApiPaths() => _apiPaths ??= endpoints.Endpoints
         .OfType<RouteEndpoint>()
+        .Where(e => e.RoutePattern.Parameters.Count == 0)
         .Select(e => e.RoutePattern.RawText)
         .Where(p => p is not null && IsApiPattern(p))
         .Select(p => Normalize(p))
         .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The API's paths with parameters (<c>/auth/users/{userId}</c>), matched as routing matches them.</summary>
+    private List<Microsoft.AspNetCore.Routing.Template.TemplateMatcher> ApiTemplates() => _apiTemplates ??= endpoints.Endpoints
+        .OfType<RouteEndpoint>()
+        .Where(e => e.RoutePattern.Parameters.Count > 0 && e.RoutePattern.RawText is { } raw && IsApiPattern(raw))
+        .Select(e => new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(
+            Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(e.RoutePattern.RawText!.TrimStart('/')), new RouteValueDictionary()))
+        .ToList();
+
+    private bool IsApiPath(string? path)
+    {
+        if (ApiPaths().Contains(Normalize(path)))
+        {
+            return true;
+        }
+
+        var values = new RouteValueDictionary();
+        foreach (var template in ApiTemplates())
+        {
+            values.Clear();
+            if (template.TryMatch(path ?? "/", values))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

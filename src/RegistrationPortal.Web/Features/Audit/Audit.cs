@@ -35,6 +35,11 @@ public static class AuditActions
     public const string AdminRemoved = "admin.removed";
     public const string RetentionPruned = "retention.pruned";
     public const string MailboxViewed = "mailbox.viewed";
+    public const string ServiceAccountCreated = "service_account.created";
+    public const string ServiceAccountDeactivated = "service_account.deactivated";
+    public const string ServiceAccountReactivated = "service_account.reactivated";
+    public const string UsersListed = "api.users.listed";
+    public const string UserRead = "api.user.read";
 
     /// <summary>Every action above, sorted: what the audit page offers as a filter. Read from the constants, so a new action appears by itself.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(AuditActions)

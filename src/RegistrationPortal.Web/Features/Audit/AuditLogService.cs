@@ -142,6 +142,16 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> contexts,
             .Where(a => a.OrgId == scope.OrgId && ids.Contains(a.Id))
             .Select(a => new { a.Id, a.Name })
             .ToDictionaryAsync(a => a.Id, a => a.Name, StringComparer.Ordinal, ct);
+
+        // Programs act through the API door as service accounts: named the same way, with what they are.
+        foreach (var account in await db.Set<ServiceAccounts.ServiceAccount>().AsNoTracking()
+            .Where(a => a.OrgId == scope.OrgId && ids.Contains(a.Id))
+            .Select(a => new { a.Id, a.Name })
+            .ToListAsync(ct))
+        {
+            applications[account.Id] = account.Name;
+        }
+
         var users = await db.OrgUsers.AsNoTracking()
             .Where(u => u.OrgId == scope.OrgId && ids.Contains(u.Id))
             .Select(u => new { u.Id, u.Username })
@@ -151,12 +161,15 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> contexts,
 
     private static readonly Dictionary<string, string> EmptyNames = new(StringComparer.Ordinal);
 
+    private static bool IsServiceAccount(string? id) => Ids.IsValid(id, ServiceAccounts.ServiceAccount.IdPrefix);
+
     private static AuditRow Describe(AuditEvent e, Dictionary<string, string> admins, Dictionary<string, string> applications, Dictionary<string, string> users)
     {
         var actor = e.ActorKind switch
         {
             nameof(ActorKind.Admin) when e.ActorId is not null && admins.TryGetValue(e.ActorId, out var email) => email,
             nameof(ActorKind.Admin) => $"Removed admin {e.ActorId}",
+            nameof(ActorKind.ApiApplication) when IsServiceAccount(e.ActorId) && applications.TryGetValue(e.ActorId!, out var account) => $"Service account: {account}",
             nameof(ActorKind.ApiApplication) when e.ActorId is not null && applications.TryGetValue(e.ActorId, out var name) => $"API: {name}",
             nameof(ActorKind.ApiApplication) when e.ActorId is not null => $"API: {e.ActorId}",
             nameof(ActorKind.ApiApplication) => "API client (no application id)",
@@ -170,7 +183,7 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> contexts,
         if (e.SubjectId is { } subjectId)
         {
             subject = users.TryGetValue(subjectId, out var username) ? username
-                : applications.TryGetValue(subjectId, out var appName) ? $"Application {appName}"
+                : applications.TryGetValue(subjectId, out var appName) ? (IsServiceAccount(subjectId) ? $"Service account {appName}" : $"Application {appName}")
                 : admins.TryGetValue(subjectId, out var adminEmail) ? $"Admin {adminEmail}"
                 : null;
         }
