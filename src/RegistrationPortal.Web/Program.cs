@@ -14,6 +14,13 @@ using RegistrationPortal.Web.Features.Users;
 using MudBlazor.Services;
 using Scalar.AspNetCore;
 
+// The process speaks no language of its own (dates and numbers as in invariant mode); the public pages and the
+// registration emails choose theirs per request and per person.
+System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+System.Globalization.CultureInfo.DefaultThreadCurrentUICulture = System.Globalization.CultureInfo.InvariantCulture;
+System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+System.Globalization.CultureInfo.CurrentUICulture = System.Globalization.CultureInfo.InvariantCulture;
+
 var isCommand = OperatorCli.IsCommand(args);
 WebApplication app;
 try
@@ -91,6 +98,7 @@ app.UseDfnsErrors();
 app.UseCors();
 app.UseRateLimiter();
 app.UseAntiforgery();
+app.UsePublicPageCultures();
 
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -3,6 +3,7 @@ using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Cli;
 
@@ -21,7 +22,7 @@ public static class OperatorCli
     {
         ["org create"] = ["name"],
         ["app create"] = ["org", "name"],
-        ["user invite"] = ["org", "email", "kind"],
+        ["user invite"] = ["org", "email", "kind", "language"],
         ["admin create"] = ["org", "email", "password", "platform"],
         ["admin disable"] = ["email"],
         ["admin enable"] = ["email"],
@@ -37,7 +38,7 @@ public static class OperatorCli
         Usage: RegistrationPortal.Web <verb> [options]
           org create  --name NAME                                        creates an organization; prints its id
           app create  --org ORG_ID --name NAME                           creates an API application; prints its id
-          user invite --org ORG_ID --email EMAIL [--kind CustomerEmployee|EndUser]
+          user invite --org ORG_ID --email EMAIL [--kind CustomerEmployee|EndUser] [--language en|fr|de|es]
                                                                          creates a pending user and queues the first code; prints the user id
           admin create --org ORG_ID --email EMAIL --password PASSWORD    creates an org admin of the organization; prints the admin's id
           admin create --platform --email EMAIL --password PASSWORD      creates a platform admin (may act on any organization)
@@ -179,7 +180,14 @@ public static class OperatorCli
             return BadInput;
         }
 
-        var outcome = await services.GetRequiredService<RegistrationService>().InviteAsync(orgId, email, kind, Operator);
+        string? language = null;
+        if (options.TryGetValue("language", out var languageText) && (language = PortalLanguages.Parse(languageText)) is null)
+        {
+            await stderr.WriteLineAsync($"--language must be one of {string.Join(", ", PortalLanguages.Supported)}.");
+            return BadInput;
+        }
+
+        var outcome = await services.GetRequiredService<RegistrationService>().InviteAsync(orgId, email, kind, Operator, language);
         switch (outcome.Status)
         {
             case InviteStatus.Invited:

@@ -110,6 +110,7 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
             e.Property(u => u.OrgId).HaveIdLength();
             e.Property(u => u.Username).HasMaxLength(EmailAddress.MaxLength);
             e.Property(u => u.NormalizedUsername).HasMaxLength(EmailAddress.MaxLength);
+            e.Property(u => u.Language).HasMaxLength(Shared.PortalLanguages.MaxLength).IsUnicode(false);
             e.HasIndex(u => new { u.OrgId, u.NormalizedUsername }).IsUnique();
             e.HasIndex(u => new { u.OrgId, u.CreatedAt });
 

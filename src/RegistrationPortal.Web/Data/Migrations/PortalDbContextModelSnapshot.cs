@@ -350,6 +350,11 @@ namespace RegistrationPortal.Web.Data.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("LastAttemptAt")
                         .HasColumnType("INTEGER");
 
@@ -778,6 +783,12 @@ namespace RegistrationPortal.Web.Data.Migrations
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .IsUnicode(false)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("NormalizedUsername")

@@ -142,6 +142,8 @@ public sealed class OutboxDispatcher(
                     m.Attempts,
                     m.TraceParent,
                     o.Name,
+                    m.Kind,
+                    db.OrgUsers.Where(u => u.Id == m.UserId).Select(u => u.Language).FirstOrDefault(),
                     db.RegistrationCodes.Where(c => c.Id == m.CodeId).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
                     db.RegistrationCodes.Any(c => c.Id == m.CodeId && c.UsedAt == null && c.InvalidatedAt == null)))
                 .ToListAsync(stoppingToken);
@@ -185,7 +187,7 @@ public sealed class OutboxDispatcher(
                 try
                 {
                     var code = _protector.Unprotect(message.ProtectedPayload);
-                    var mime = composer.Compose(message.ToAddress, message.OrganizationName, message.OrgId, code, expiresAt, message.Id);
+                    var mime = composer.Compose(new RegistrationEmailContent(message.ToAddress, message.OrgId, message.OrganizationName, code, expiresAt, message.Language, message.Kind), message.Id);
 
                     // Once started, a send is finished even when the host is stopping: nothing is half sent.
                     session ??= await transport.OpenAsync(CancellationToken.None);
@@ -458,6 +460,8 @@ public sealed class OutboxDispatcher(
         int Attempts,
         string? TraceParent,
         string OrganizationName,
+        EmailKind Kind,
+        string? Language,
         DateTimeOffset? ExpiresAt,
         bool CodeStillValid);
 }

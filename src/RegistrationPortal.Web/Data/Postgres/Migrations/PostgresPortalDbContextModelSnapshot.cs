@@ -364,6 +364,11 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<long?>("LastAttemptAt")
                         .HasColumnType("bigint");
 
@@ -793,6 +798,12 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(8)");
 
                     b.Property<string>("NormalizedUsername")
                         .IsRequired()
