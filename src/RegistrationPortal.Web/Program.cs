@@ -5,6 +5,7 @@ using RegistrationPortal.Web.Components.Account;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Branding;
 using RegistrationPortal.Web.Features.Dashboard;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Operations;
@@ -106,6 +107,7 @@ app.MapAdditionalIdentityEndpoints();
 app.MapOrganizationSelection();
 
 app.MapRegistrationApi();
+app.MapBrandingAssets();
 app.MapPortalHealth();
 app.MapPortalMetrics();
 app.MapOpenApi();
@@ -148,6 +150,7 @@ static WebApplication BuildPortal(string[] args, bool isCommand)
     builder.AddOrganizations();
     builder.AddRegistration();
     builder.AddEmail();
+    builder.AddBranding();
     builder.AddRetention();
     builder.AddPublicApi();
     builder.AddOrgUsers();

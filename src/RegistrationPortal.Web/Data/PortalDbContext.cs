@@ -57,6 +57,10 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
 
     public DbSet<ServerSecret> ServerSecrets => Set<ServerSecret>();
 
+    public DbSet<Features.Branding.OrganizationBranding> OrganizationBrandings => Set<Features.Branding.OrganizationBranding>();
+
+    public DbSet<Features.Branding.EmailTemplate> EmailTemplates => Set<Features.Branding.EmailTemplate>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>The correlation id of the request whose work this context is saving; audit events take it.</summary>
@@ -184,6 +188,8 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
             e.HasIndex(t => t.LastRequestAt);
         });
 
+        modelBuilder.ApplyConfiguration<Features.Branding.OrganizationBranding>(new Features.Branding.BrandingConfiguration());
+        modelBuilder.ApplyConfiguration<Features.Branding.EmailTemplate>(new Features.Branding.BrandingConfiguration());
         modelBuilder.ApplyConfiguration<PublicRequest>(new PublicRequestConfiguration());
         modelBuilder.ApplyConfiguration<CodeAttemptCounter>(new PublicRequestConfiguration());
 

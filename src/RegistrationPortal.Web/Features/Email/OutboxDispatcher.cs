@@ -177,7 +177,10 @@ public sealed class OutboxDispatcher(
                 using var span = PortalTelemetry.StartActivity("email.send", ActivityKind.Producer, ParentOf(message.TraceParent))
                     .SetTag("portal.outbox.message_id", message.Id.ToString())
                     .SetTag("portal.user_id", message.UserId);
-                if (!message.CodeStillValid || message.ExpiresAt is not { } expiresAt || expiresAt <= now || message.ProtectedPayload is null)
+                // A sample for an admin carries no one's code: it expires, as it says, a day after it is sent.
+                var sample = message.Kind is EmailKind.InvitationSample or EmailKind.CodeSample;
+                var expiresAt = sample ? now.AddDays(1) : message.ExpiresAt ?? default;
+                if (message.ProtectedPayload is null || (!sample && (!message.CodeStillValid || message.ExpiresAt is null || expiresAt <= now)))
                 {
                     results.Add(MarkSupersededAsync(message));
                     Interlocked.Increment(ref _erasedSinceScrub);

@@ -20,6 +20,12 @@ public enum EmailKind
 
     /// <summary>The first code, sent when the user is invited.</summary>
     Invitation,
+
+    /// <summary>A sample of the invitation, sent to an admin who asked for a test email: no code of anyone's.</summary>
+    InvitationSample,
+
+    /// <summary>A sample of the resent-code email, sent to an admin who asked for a test email.</summary>
+    CodeSample,
 }
 
 /// <summary>An email waiting to be sent, written in the same transaction as the change that needs it.</summary>
