@@ -5,6 +5,7 @@ using RegistrationPortal.Web.Components.Account;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Branding;
 using RegistrationPortal.Web.Features.Dashboard;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Operations;
@@ -44,6 +45,7 @@ internal static class PortalHost
         builder.AddOrganizations();
         builder.AddRegistration();
         builder.AddEmail();
+        builder.AddBranding();
         builder.AddRetention();
         builder.AddPublicApi();
         builder.AddOrgUsers();
@@ -135,6 +137,7 @@ internal static class PortalHost
         app.UseCors();
         app.UseRateLimiter();
         app.UseAntiforgery();
+        app.UsePublicPageCultures();
 
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
@@ -143,6 +146,7 @@ internal static class PortalHost
 
         app.MapRegistrationApi();
         app.MapUsersApi();
+        app.MapBrandingAssets();
         app.MapPortalHealth();
         app.MapPortalMetrics();
         app.MapOpenApi();

@@ -4,6 +4,7 @@ using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Cli;
 
@@ -72,8 +73,9 @@ public static class OperatorCli
         appCreate.SetAction((r, _) => Run(context, DatabaseUse.Migrated, () => CreateApplicationAsync(r.GetValue(org), r.GetValue(name), context)));
 
         var kind = new Option<string>("--kind") { Description = "CustomerEmployee or EndUser (the default)" };
-        var userInvite = new Command("invite", "Creates a pending user and queues the first code; prints the user id") { org, email, kind };
-        userInvite.SetAction((r, _) => Run(context, DatabaseUse.Migrated, () => InviteUserAsync(r.GetValue(org), r.GetValue(email), r.GetValue(kind), context)));
+        var language = new Option<string>("--language") { Description = $"The language of the person's emails: {string.Join(", ", PortalLanguages.Supported)} (English unless given)" };
+        var userInvite = new Command("invite", "Creates a pending user and queues the first code; prints the user id") { org, email, kind, language };
+        userInvite.SetAction((r, _) => Run(context, DatabaseUse.Migrated, () => InviteUserAsync(r.GetValue(org), r.GetValue(email), r.GetValue(kind), r.GetValue(language), context)));
 
         var adminOrg = new Option<string>("--org") { Description = "The organization the admin manages (or give --platform)" };
         var platform = new Option<bool>("--platform") { Description = "A platform admin, who may act on any organization" };
@@ -195,7 +197,7 @@ public static class OperatorCli
         return Ok;
     }
 
-    private static async Task<int> InviteUserAsync(string? orgText, string? emailText, string? kindText, Context context)
+    private static async Task<int> InviteUserAsync(string? orgText, string? emailText, string? kindText, string? languageText, Context context)
     {
         var stderr = context.Stderr;
         if (await OrgAsync(orgText, stderr) is not { } orgId || await EmailAsync(emailText, stderr) is not { } email)
@@ -210,7 +212,14 @@ public static class OperatorCli
             return BadInput;
         }
 
-        var outcome = await context.Services.GetRequiredService<RegistrationService>().InviteAsync(orgId, email, kind, Operator);
+        string? language = null;
+        if (languageText is not null && (language = PortalLanguages.Parse(languageText)) is null)
+        {
+            await stderr.WriteLineAsync($"--language must be one of {string.Join(", ", PortalLanguages.Supported)}.");
+            return BadInput;
+        }
+
+        var outcome = await context.Services.GetRequiredService<RegistrationService>().InviteAsync(orgId, email, kind, Operator, language);
         switch (outcome.Status)
         {
             case InviteStatus.Invited:

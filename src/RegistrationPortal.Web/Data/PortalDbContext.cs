@@ -58,6 +58,10 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
 
     public DbSet<ServerSecret> ServerSecrets => Set<ServerSecret>();
 
+    public DbSet<Features.Branding.OrganizationBranding> OrganizationBrandings => Set<Features.Branding.OrganizationBranding>();
+
+    public DbSet<Features.Branding.EmailTemplate> EmailTemplates => Set<Features.Branding.EmailTemplate>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>The correlation id of the request whose work this context is saving; audit events take it.</summary>
@@ -111,6 +115,7 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
             e.Property(u => u.OrgId).HaveIdLength();
             e.Property(u => u.Username).HasMaxLength(EmailAddress.MaxLength);
             e.Property(u => u.NormalizedUsername).HasMaxLength(EmailAddress.MaxLength);
+            e.Property(u => u.Language).HasMaxLength(Shared.PortalLanguages.MaxLength).IsUnicode(false);
             e.HasIndex(u => new { u.OrgId, u.NormalizedUsername }).IsUnique();
             e.HasIndex(u => new { u.OrgId, u.CreatedAt });
 
@@ -184,6 +189,8 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
             e.HasIndex(t => t.LastRequestAt);
         });
 
+        modelBuilder.ApplyConfiguration<Features.Branding.OrganizationBranding>(new Features.Branding.BrandingConfiguration());
+        modelBuilder.ApplyConfiguration<Features.Branding.EmailTemplate>(new Features.Branding.BrandingConfiguration());
         modelBuilder.ApplyConfiguration<PublicRequest>(new PublicRequestConfiguration());
         modelBuilder.ApplyConfiguration<CodeAttemptCounter>(new PublicRequestConfiguration());
         modelBuilder.ApplyConfiguration<ServiceAccount>(new ServiceAccountConfiguration());

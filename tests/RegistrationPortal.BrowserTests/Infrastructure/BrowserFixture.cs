@@ -46,16 +46,16 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh context (own cookies, light theme unless <paramref name="dark"/>, English) and page on
+    /// <summary>A fresh context (own cookies, light theme unless <paramref name="dark"/>, English unless <paramref name="locale"/>) and page on
     /// <paramref name="baseAddress"/>; <paramref name="phone"/> adds a touch screen and the mobile viewport rules.</summary>
-    public async Task<BrowserSession> OpenAsync(Uri baseAddress, int width = 1280, int height = 800, bool phone = false, bool dark = false)
+    public async Task<BrowserSession> OpenAsync(Uri baseAddress, int width = 1280, int height = 800, bool phone = false, bool dark = false, string locale = "en-US")
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
             ColorScheme = dark ? ColorScheme.Dark : ColorScheme.Light,
-            Locale = "en-US",
+            Locale = locale,
             TimezoneId = "UTC",
             IsMobile = phone,
             HasTouch = phone,

@@ -332,6 +332,85 @@ namespace RegistrationPortal.Web.Data.Migrations
                     b.ToTable("AuditEvents");
                 });
 
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Branding.EmailTemplate", b =>
+                {
+                    b.Property<string>("OrgId")
+                        .HasMaxLength(40)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(10000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrgId", "Kind");
+
+                    b.ToTable("EmailTemplates");
+                });
+
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Branding.OrganizationBranding", b =>
+                {
+                    b.Property<string>("OrgId")
+                        .HasMaxLength(40)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DisplayName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Logo")
+                        .HasMaxLength(262144)
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("LogoContentType")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LogoVersion")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PrimaryColor")
+                        .HasMaxLength(7)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReplyTo")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SenderName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SupportContact")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrgId");
+
+                    b.ToTable("OrganizationBrandings");
+                });
+
             modelBuilder.Entity("RegistrationPortal.Web.Features.Email.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -349,6 +428,11 @@ namespace RegistrationPortal.Web.Data.Migrations
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
 
                     b.Property<long?>("LastAttemptAt")
                         .HasColumnType("INTEGER");
@@ -912,6 +996,12 @@ namespace RegistrationPortal.Web.Data.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("NormalizedUsername")
                         .IsRequired()
                         .HasMaxLength(254)
@@ -1057,6 +1147,24 @@ namespace RegistrationPortal.Web.Data.Migrations
                     b.HasOne("RegistrationPortal.Web.Data.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Branding.EmailTemplate", b =>
+                {
+                    b.HasOne("RegistrationPortal.Web.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Branding.OrganizationBranding", b =>
+                {
+                    b.HasOne("RegistrationPortal.Web.Features.Organizations.Organization", null)
+                        .WithOne()
+                        .HasForeignKey("RegistrationPortal.Web.Features.Branding.OrganizationBranding", "OrgId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -15,6 +15,11 @@ public static class AuditActions
     public const string UserDeactivated = "user.deactivated";
     public const string UserReactivated = "user.reactivated";
     public const string UserEmailCorrected = "user.email_corrected";
+    public const string UserLanguageChanged = "user.language_changed";
+    public const string BrandingChanged = "branding.changed";
+    public const string BrandingLogoChanged = "branding.logo_changed";
+    public const string EmailTemplateChanged = "branding.template_changed";
+    public const string TestEmailQueued = "branding.test_email_queued";
     public const string CodeSent = "registration.code.sent";
     public const string ResendSkipped = "registration.code.resend_skipped";
     public const string ResendThrottled = "registration.code.resend_throttled";

@@ -26,6 +26,7 @@ public static class EmailSetup
 
         builder.Services.AddSingleton<EmailSignal>();
         builder.Services.AddSingleton<DispatcherHeartbeat>();
+        builder.Services.AddLocalization();
         builder.Services.AddSingleton<RegistrationEmail>();
         builder.Services.AddSingleton<SmtpEmailTransport>();
         builder.Services.AddSingleton<PickupDirectoryEmailTransport>();

@@ -153,6 +153,8 @@ public sealed class OutboxDispatcher(
                     m.Attempts,
                     m.TraceParent,
                     o.Name,
+                    m.Kind,
+                    db.OrgUsers.Where(u => u.Id == m.UserId).Select(u => u.Language).FirstOrDefault(),
                     db.RegistrationCodes.Where(c => c.Id == m.CodeId).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
                     db.RegistrationCodes.Any(c => c.Id == m.CodeId && c.UsedAt == null && c.InvalidatedAt == null)))
                 .ToListAsync(stoppingToken);
@@ -186,7 +188,10 @@ public sealed class OutboxDispatcher(
                 using var span = PortalTelemetry.StartActivity("email.send", ActivityKind.Producer, ParentOf(message.TraceParent))
                     .SetTag("portal.outbox.message_id", message.Id.ToString())
                     .SetTag("portal.user_id", message.UserId);
-                if (!message.CodeStillValid || message.ExpiresAt is not { } expiresAt || expiresAt <= now || message.ProtectedPayload is null)
+                // A sample for an admin carries no one's code: it expires, as it says, a day after it is sent.
+                var sample = message.Kind is EmailKind.InvitationSample or EmailKind.CodeSample;
+                var expiresAt = sample ? now.AddDays(1) : message.ExpiresAt ?? default;
+                if (message.ProtectedPayload is null || (!sample && (!message.CodeStillValid || message.ExpiresAt is null || expiresAt <= now)))
                 {
                     results.Add(MarkSupersededAsync(message));
                     Interlocked.Increment(ref _erasedSinceScrub);
@@ -196,7 +201,7 @@ public sealed class OutboxDispatcher(
                 try
                 {
                     var code = _protector.Unprotect(message.ProtectedPayload);
-                    var mime = composer.Compose(message.ToAddress, message.OrganizationName, message.OrgId, code, expiresAt, message.Id);
+                    var mime = composer.Compose(new RegistrationEmailContent(message.ToAddress, message.OrgId, message.OrganizationName, code, expiresAt, message.Language, message.Kind), message.Id);
 
                     // Once started, a send is finished even when the host is stopping: nothing is half sent.
                     session ??= await transport.OpenAsync(CancellationToken.None);
@@ -470,6 +475,8 @@ public sealed class OutboxDispatcher(
         int Attempts,
         string? TraceParent,
         string OrganizationName,
+        EmailKind Kind,
+        string? Language,
         DateTimeOffset? ExpiresAt,
         bool CodeStillValid);
 }

@@ -9,6 +9,7 @@ using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;
 
@@ -442,7 +443,11 @@ public sealed class RegistrationService(
         return outcomes;
     }
 
-    public async Task<InviteOutcome> InviteAsync(string orgId, string email, UserKind kind, Actor actor)
+    /// <summary>
+    /// Invites a person: the pending user, their first code, its email (in <paramref name="language"/>, English when
+    /// null) and the audit events in one transaction.
+    /// </summary>
+    public async Task<InviteOutcome> InviteAsync(string orgId, string email, UserKind kind, Actor actor, string? language = null)
     {
         if (!EmailAddress.IsValid(email))
         {
@@ -472,10 +477,11 @@ public sealed class RegistrationService(
                 NormalizedUsername = normalized,
                 Kind = kind,
                 CreatedAt = now,
+                Language = PortalLanguages.OrDefault(language),
             };
             db.OrgUsers.Add(user);
-            db.Audit(now, orgId, AuditActions.UserInvited, actor, user.Id, $"kind {kind}");
-            var expiresAt = await IssueCodeAsync(db, orgId, user.Id, user.Username, actor, now, code);
+            db.Audit(now, orgId, AuditActions.UserInvited, actor, user.Id, user.Language == PortalLanguages.Default ? $"kind {kind}" : $"kind {kind}, language {user.Language}");
+            var expiresAt = await IssueCodeAsync(db, orgId, user.Id, user.Username, actor, now, code, kind: EmailKind.Invitation);
             return new InviteOutcome(InviteStatus.Invited, user.Id, expiresAt);
         });
 
@@ -765,10 +771,11 @@ public sealed class RegistrationService(
         Actor actor,
         DateTimeOffset now,
         PreparedCode code,
-        string invalidationReason = InvalidationReasons.Replaced)
+        string invalidationReason = InvalidationReasons.Replaced,
+        EmailKind kind = EmailKind.Code)
     {
         await InvalidateOutstandingCodesAsync(db, userId, now, invalidationReason);
-        return AddCode(db, orgId, userId, email, actor, now, code);
+        return AddCode(db, orgId, userId, email, actor, now, code, kind);
     }
 
     private static async Task InvalidateUnusedCodesAsync(PortalDbContext db, List<string> userIds, DateTimeOffset now)
@@ -784,9 +791,9 @@ public sealed class RegistrationService(
     }
 
     /// <summary>Issues a new code (its earlier ones already invalidated) and queues its email, in the caller's unit of work.</summary>
-    private DateTimeOffset AddCode(PortalDbContext db, string orgId, string userId, string email, Actor actor, DateTimeOffset now, PreparedCode code)
+    private DateTimeOffset AddCode(PortalDbContext db, string orgId, string userId, string email, Actor actor, DateTimeOffset now, PreparedCode code, EmailKind kind)
     {
-        var issued = NewCode(orgId, userId, email, actor, now, code, db.CorrelationId);
+        var issued = NewCode(orgId, userId, email, actor, now, code, db.CorrelationId, kind: kind);
         db.RegistrationCodes.Add(issued.Code);
         db.OutboxMessages.Add(issued.Email);
         db.AuditEvents.Add(issued.Audit);
@@ -794,7 +801,7 @@ public sealed class RegistrationService(
     }
 
     /// <summary>The rows of a new code: the code, its email in the outbox, and its audit event.</summary>
-    private IssuedCode NewCode(string orgId, string userId, string email, Actor actor, DateTimeOffset now, PreparedCode code, string? correlationId, string? traceParent = null)
+    private IssuedCode NewCode(string orgId, string userId, string email, Actor actor, DateTimeOffset now, PreparedCode code, string? correlationId, string? traceParent = null, EmailKind kind = EmailKind.Code)
     {
         var expiresAt = now + options.CurrentValue.CodeLifetime;
         var entity = new RegistrationCode
@@ -814,6 +821,7 @@ public sealed class RegistrationService(
             OrgId = orgId,
             UserId = userId,
             CodeId = entity.Id,
+            Kind = kind,
             ToAddress = email,
             ProtectedPayload = code.ProtectedPayload,
             Status = OutboxStatus.Pending,

@@ -9,6 +9,7 @@ public enum InviteLineStatus
     Ready,
     InvalidEmail,
     UnknownKind,
+    UnknownLanguage,
 
     /// <summary>The same address (ignoring case) appears on an earlier line.</summary>
     DuplicateInList,
@@ -20,6 +21,12 @@ public enum InviteLineStatus
 /// <summary>One data line of a pasted or uploaded list. <see cref="LineNumber"/> counts physical lines from 1, header included.</summary>
 public sealed record InviteLine(int LineNumber, string Email, string? KindText, UserKind? Kind, InviteLineStatus Status, int? FirstLine = null)
 {
+    /// <summary>The language of the person's emails (<see cref="Shared.PortalLanguages"/>); null: the default.</summary>
+    public string? Language { get; init; }
+
+    /// <summary>The language as the line gave it, when it names no supported language.</summary>
+    public string? LanguageText { get; init; }
+
     public bool IsReady => Status == InviteLineStatus.Ready;
 
     /// <summary>What is wrong with the line, in words, or null when it is ready.</summary>
@@ -27,6 +34,7 @@ public sealed record InviteLine(int LineNumber, string Email, string? KindText, 
     {
         InviteLineStatus.InvalidEmail => Email.Length == 0 ? "No email address" : "Not a valid email address",
         InviteLineStatus.UnknownKind => $"Unknown kind \"{KindText}\" (use {string.Join(" or ", Enum.GetNames<UserKind>())})",
+        InviteLineStatus.UnknownLanguage => $"Unknown language \"{LanguageText}\" (use {string.Join(", ", Shared.PortalLanguages.Supported)})",
         InviteLineStatus.DuplicateInList => $"Repeats line {FirstLine}",
         InviteLineStatus.AlreadyInOrganization => "Already in the organization",
         _ => null,
@@ -38,7 +46,7 @@ public sealed record InviteList(IReadOnlyList<InviteLine> Lines, string? Error =
 {
     public int Ready => Lines.Count(l => l.Status == InviteLineStatus.Ready);
 
-    public int Invalid => Lines.Count(l => l.Status is InviteLineStatus.InvalidEmail or InviteLineStatus.UnknownKind);
+    public int Invalid => Lines.Count(l => l.Status is InviteLineStatus.InvalidEmail or InviteLineStatus.UnknownKind or InviteLineStatus.UnknownLanguage);
 
     public int DuplicatesInList => Lines.Count(l => l.Status == InviteLineStatus.DuplicateInList);
 
@@ -57,7 +65,7 @@ public sealed record InviteList(IReadOnlyList<InviteLine> Lines, string? Error =
 /// Reads a list of people to invite, pasted or uploaded: one person a line, <c>email</c> then optionally <c>kind</c>,
 /// separated by a comma, semicolon or tab, fields optionally in double quotes (RFC 4180). A first line naming the
 /// columns (<c>email</c>, <c>kind</c>, in any order) is optional. Blank lines are skipped. A line without a kind gets
-/// the default kind. Pure: no database, no browser.
+/// the default kind. A <c>language</c> column (named in the header line) gives each person's email language. Pure: no database, no browser.
 /// </summary>
 public static class InviteListParser
 {
@@ -85,6 +93,7 @@ public static class InviteListParser
         var firstLineOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var emailColumn = 0;
         int? kindColumn = 1;
+        int? languageColumn = null;
         var sawData = false;
         var lineNumber = 0;
         foreach (var raw in SplitLines(text.TrimStart('\uFEFF')))
@@ -96,10 +105,11 @@ public static class InviteListParser
             }
 
             var fields = SplitFields(raw);
-            if (!sawData && lines.Count == 0 && IsHeader(fields, out var headerEmail, out var headerKind))
+            if (!sawData && lines.Count == 0 && IsHeader(fields, out var headerEmail, out var headerKind, out var headerLanguage))
             {
                 emailColumn = headerEmail;
                 kindColumn = headerKind;
+                languageColumn = headerLanguage;
                 sawData = true;
                 continue;
             }
@@ -112,7 +122,8 @@ public static class InviteListParser
 
             var email = Field(fields, emailColumn);
             var kindText = kindColumn is { } k ? Field(fields, k) : string.Empty;
-            lines.Add(Classify(lineNumber, email, kindText, defaultKind, firstLineOf));
+            var languageText = languageColumn is { } l ? Field(fields, l) : string.Empty;
+            lines.Add(WithLanguage(Classify(lineNumber, email, kindText, defaultKind, firstLineOf), languageText, firstLineOf));
         }
 
         return lines.Count == 0 ? new InviteList([], EmptyMessage) : new InviteList(lines);
@@ -189,10 +200,33 @@ public static class InviteListParser
         return new InviteLine(lineNumber, email, kindOrNull, kind, InviteLineStatus.Ready);
     }
 
-    private static bool IsHeader(List<string> fields, out int emailColumn, out int? kindColumn)
+    /// <summary>The line with its language; a ready line whose language is unknown is not invited (nor counted as the address's first line).</summary>
+    private static InviteLine WithLanguage(InviteLine line, string languageText, Dictionary<string, int> firstLineOf)
+    {
+        if (languageText.Length == 0)
+        {
+            return line;
+        }
+
+        if (Shared.PortalLanguages.Parse(languageText) is { } language)
+        {
+            return line with { Language = language };
+        }
+
+        if (line.Status != InviteLineStatus.Ready)
+        {
+            return line with { LanguageText = languageText };
+        }
+
+        firstLineOf.Remove(EmailAddress.Normalize(line.Email));
+        return line with { Status = InviteLineStatus.UnknownLanguage, LanguageText = languageText };
+    }
+
+    private static bool IsHeader(List<string> fields, out int emailColumn, out int? kindColumn, out int? languageColumn)
     {
         emailColumn = -1;
         kindColumn = null;
+        languageColumn = null;
         for (var i = 0; i < fields.Count; i++)
         {
             var name = new string(fields[i].Where(char.IsLetter).ToArray()).ToUpperInvariant();
@@ -203,6 +237,10 @@ public static class InviteListParser
             else if (kindColumn is null && name is "KIND" or "USERKIND")
             {
                 kindColumn = i;
+            }
+            else if (languageColumn is null && name is "LANGUAGE" or "LANG" or "LOCALE")
+            {
+                languageColumn = i;
             }
         }
 

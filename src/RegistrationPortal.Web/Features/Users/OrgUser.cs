@@ -28,4 +28,7 @@ public sealed class OrgUser
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset? RegisteredAt { get; set; }
+
+    /// <summary>The language of the user's registration emails (<see cref="Shared.PortalLanguages"/>).</summary>
+    public string Language { get; set; } = Shared.PortalLanguages.Default;
 }

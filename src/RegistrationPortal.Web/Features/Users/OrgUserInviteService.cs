@@ -29,9 +29,9 @@ public sealed class OrgUserInviteService(
     // Well under SQLite's limit of host parameters per statement.
     private const int LookupChunk = 500;
 
-    public async Task<InviteOutcome> InviteAsync(AdminScope scope, string email, UserKind kind, string? clientAddress)
+    public async Task<InviteOutcome> InviteAsync(AdminScope scope, string email, UserKind kind, string? clientAddress, string? language = null)
     {
-        var outcome = await registration.InviteAsync(scope.OrgId, email, kind, Actor.Admin(scope.AdminId, clientAddress));
+        var outcome = await registration.InviteAsync(scope.OrgId, email, kind, Actor.Admin(scope.AdminId, clientAddress), language);
         if (outcome.Status == InviteStatus.UnknownOrganization)
         {
             await DenyAsync(scope, clientAddress);
@@ -129,7 +129,7 @@ public sealed class OrgUserInviteService(
     {
         try
         {
-            return await registration.InviteAsync(orgId, line.Email, line.Kind!.Value, actor);
+            return await registration.InviteAsync(orgId, line.Email, line.Kind!.Value, actor, line.Language);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

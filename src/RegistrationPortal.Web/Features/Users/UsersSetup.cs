@@ -7,6 +7,7 @@ public static class UsersSetup
         builder.Services.AddSingleton<OrgUserAdminService>();
         builder.Services.AddSingleton<OrgUserDetailService>();
         builder.Services.AddSingleton<OrgUserInviteService>();
+        builder.Services.AddSingleton<UserLanguageService>();
         builder.Services.AddSingleton<BulkResendService>();
         builder.Services.AddSingleton<BulkResendJobs>();
         builder.Services.AddSingleton<Shared.BackgroundJobs>();

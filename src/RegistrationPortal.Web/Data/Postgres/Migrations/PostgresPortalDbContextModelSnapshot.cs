@@ -346,6 +346,85 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                     b.ToTable("AuditEvents");
                 });
 
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Branding.EmailTemplate", b =>
+                {
+                    b.Property<string>("OrgId")
+                        .HasMaxLength(40)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(10000)
+                        .HasColumnType("character varying(10000)");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("OrgId", "Kind");
+
+                    b.ToTable("EmailTemplates");
+                });
+
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Branding.OrganizationBranding", b =>
+                {
+                    b.Property<string>("OrgId")
+                        .HasMaxLength(40)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("DisplayName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<byte[]>("Logo")
+                        .HasMaxLength(262144)
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("LogoContentType")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("LogoVersion")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("PrimaryColor")
+                        .HasMaxLength(7)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(7)");
+
+                    b.Property<string>("ReplyTo")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.Property<string>("SenderName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("SupportContact")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("OrgId");
+
+                    b.ToTable("OrganizationBrandings");
+                });
+
             modelBuilder.Entity("RegistrationPortal.Web.Features.Email.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -363,6 +442,11 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<long?>("LastAttemptAt")
                         .HasColumnType("bigint");
@@ -926,6 +1010,12 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(8)");
+
                     b.Property<string>("NormalizedUsername")
                         .IsRequired()
                         .HasMaxLength(254)
@@ -1076,6 +1166,24 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                     b.HasOne("RegistrationPortal.Web.Data.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Branding.EmailTemplate", b =>
+                {
+                    b.HasOne("RegistrationPortal.Web.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Branding.OrganizationBranding", b =>
+                {
+                    b.HasOne("RegistrationPortal.Web.Features.Organizations.Organization", null)
+                        .WithOne()
+                        .HasForeignKey("RegistrationPortal.Web.Features.Branding.OrganizationBranding", "OrgId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -15,8 +15,15 @@ const fields = {
 const supportsPasskeys = typeof window.PublicKeyCredential === 'function'
     && typeof navigator.credentials?.create === 'function';
 
-const noWebAuthn = 'This browser cannot create passkeys. Open this page in an up-to-date browser (Chrome, Edge, Firefox or Safari) on a device with a screen lock, or with a security key.';
-const wrongCode = 'This code does not work: it may be mistyped, or a newer code replaced it. Check your latest email, or send a new code below.';
+// The words, in the page's language, come with the form (data-texts); {0} takes a value.
+const texts = JSON.parse(form.dataset.texts || '{}');
+function t(key, value) {
+    const text = texts[key] ?? key;
+    return value === undefined ? text : text.replace('{0}', value);
+}
+
+const noWebAuthn = t('Js.NoWebAuthn');
+const wrongCode = t('Js.WrongCode');
 
 const encoder = new TextEncoder();
 
@@ -52,7 +59,7 @@ function fail(message, field) {
 
 function minutes(response) {
     const seconds = Number(response.headers.get('retry-after')) || 60;
-    return seconds <= 90 ? `${Math.max(1, Math.ceil(seconds))} seconds` : `${Math.ceil(seconds / 60)} minutes`;
+    return seconds <= 90 ? t('Duration.Seconds', Math.max(1, Math.ceil(seconds))) : t('Duration.Minutes', Math.ceil(seconds / 60));
 }
 
 async function post(url, body, token) {
@@ -75,41 +82,41 @@ async function post(url, body, token) {
 /** What init's refusal means to the person, and which field to look at. */
 function initFailure({ response, message }) {
     if (response.status === 429) {
-        return [`Too many tries from your network. Please try again in ${minutes(response)}.`, fields.code];
+        return [t('Js.TooMany', minutes(response)), fields.code];
     }
     if (response.status === 400 && message === 'Registration code expired') {
-        return ['This code has expired. Send a new code below: it arrives by email and replaces this one.', fields.code];
+        return [t('Js.Expired'), fields.code];
     }
     if (response.status === 401 && message === 'User already exists.') {
-        return ['You are already registered with this code. Sign in with your passkey: you need no new code.', null];
+        return [t('Js.AlreadyRegistered'), null];
     }
     if (response.status === 401) {
         return [wrongCode, fields.code];
     }
     if (response.status === 400 && message.startsWith('username')) {
-        return ['Enter an email address like name@example.com.', fields.email];
+        return [t('Valid.Email'), fields.email];
     }
     if (response.status === 400 && message.startsWith('orgId')) {
-        return ['That is not an organization id: it looks like or-xxxxx-xxxxx-xxxxxxxxxxxxxxxx.', fields.orgId];
+        return [t('Valid.OrgId'), fields.orgId];
     }
-    return [`Something went wrong (${response.status}). Please try again in a moment.`, null];
+    return [t('Js.Generic', response.status), null];
 }
 
 /** What the browser's refusal to create a passkey means to the person. */
 function createFailure(error) {
     switch (error?.name) {
         case 'NotAllowedError':
-            return 'No passkey was created: the request was cancelled or timed out, or your device refused it. Press Create passkey to try again.';
+            return t('Js.NotAllowed');
         case 'InvalidStateError':
-            return 'This device already holds a passkey for your account. Use another device or security key.';
+            return t('Js.InvalidState');
         case 'NotSupportedError':
-            return 'Your device cannot make the kind of passkey this site needs (one that checks it is you, with a PIN, fingerprint or face). Try another device or security key.';
+            return t('Js.NotSupported');
         case 'SecurityError':
-            return 'This page\'s address may not create passkeys for this site. Please tell your organization\'s administrator.';
+            return t('Js.Security');
         case 'AbortError':
-            return 'Creating the passkey was interrupted. Press Create passkey to try again.';
+            return t('Js.Abort');
         default:
-            return 'Your browser could not create the passkey. Press Create passkey to try again, or use another browser.';
+            return t('Js.BrowserFailed');
     }
 }
 
@@ -118,26 +125,26 @@ async function register() {
     const orgId = fields.orgId.value.trim();
     const code = fields.code.value.replace(/\s+/g, '');
     if (!email) {
-        return fail('Enter your email address.', fields.email);
+        return fail(t('Valid.EmailRequired'), fields.email);
     }
     if (!orgId) {
-        return fail('Enter your organization id.', fields.orgId);
+        return fail(t('Valid.OrgIdRequired'), fields.orgId);
     }
     if (!code) {
-        return fail('Enter the registration code from your email.', fields.code);
+        return fail(t('Js.EnterCode'), fields.code);
     }
     if (!supportsPasskeys) {
         return fail(noWebAuthn, null);
     }
 
-    say('Checking your code…');
+    say(t('Js.Checking'));
     const init = await post('/auth/registration/init', { username: email, registrationCode: code, orgId });
     if (!init.response.ok) {
         return fail(...initFailure(init));
     }
 
     const challenge = init.json;
-    say('Follow your browser\'s prompt to create the passkey…');
+    say(t('Js.Prompt'));
     let credential;
     try {
         // As @dfns/sdk-browser 0.6.12's WebAuthnSigner.create builds it: the challenge and user id as UTF-8 bytes.
@@ -164,7 +171,7 @@ async function register() {
         return fail(createFailure(null), null);
     }
 
-    say('Saving your passkey…');
+    say(t('Js.Saving'));
     const attestation = credential.response;
     const transports = typeof attestation.getTransports === 'function' ? attestation.getTransports() : [];
     const credentialInfo = {
@@ -177,13 +184,15 @@ async function register() {
     }
     const done = await post('/auth/registration', { firstFactorCredential: { credentialKind: 'Fido2', credentialInfo } }, challenge.temporaryAuthenticationToken);
     if (done.response.ok) {
-        window.location.assign('/register/registered');
+        // The page after speaks the same language.
+        const culture = new URLSearchParams(window.location.search).get('culture');
+        window.location.assign('/register/registered' + (culture ? `?culture=${encodeURIComponent(culture)}` : ''));
         return;
     }
     if (done.response.status === 401 && done.message === 'Not Authorized.') {
-        return fail('This attempt expired or was already used. Press Create passkey to start again.', null);
+        return fail(t('Js.AttemptExpired'), null);
     }
-    return fail(`The passkey was refused: ${done.message || done.response.status}. Press Create passkey to try again, or use another device.`, null);
+    return fail(t('Js.Refused', done.message || done.response.status), null);
 }
 
 let busy = false;
@@ -201,7 +210,7 @@ form.addEventListener('submit', async event => {
     try {
         await register();
     } catch {
-        fail('The connection to the server failed. Check your network and press Create passkey again.', null);
+        fail(t('Js.Connection'), null);
     } finally {
         busy = false;
         createButton.disabled = false;

@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Users;
+
+namespace RegistrationPortal.Web.Features.Registration.Pages;
+
+/// <summary>A translated sentence with a piece of code in it (<c>{0}</c>): the words encoded, the code in <c>&lt;code&gt;</c>.</summary>
+public static class PublicMarkup
+{
+    public static MarkupString WithCode(LocalizedString sentence, string code) =>
+        new(string.Format(System.Globalization.CultureInfo.InvariantCulture, WebUtility.HtmlEncode(sentence.Value), $"<code>{WebUtility.HtmlEncode(code)}</code>"));
+}
+
+/// <summary>The public forms' checks of email and organization id, in the page's language.</summary>
+public static class PublicValidation
+{
+    public static IEnumerable<ValidationResult> EmailAndOrgId(IStringLocalizer text, string email, string orgId, string emailMember, string orgIdMember, bool trimEmail)
+    {
+        if (string.IsNullOrWhiteSpace(email))
+        {
+            yield return new ValidationResult(text["Valid.EmailRequired"], [emailMember]);
+        }
+        else if (!EmailAddress.IsValid(trimEmail ? email.Trim() : email))
+        {
+            yield return new ValidationResult(text["Valid.Email"], [emailMember]);
+        }
+
+        if (string.IsNullOrWhiteSpace(orgId))
+        {
+            yield return new ValidationResult(text["Valid.OrgIdRequired"], [orgIdMember]);
+        }
+        else if (!Ids.IsValid(orgId.Trim(), Ids.Organization))
+        {
+            yield return new ValidationResult(text["Valid.OrgId"], [orgIdMember]);
+        }
+    }
+}
