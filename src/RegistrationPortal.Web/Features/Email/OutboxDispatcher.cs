@@ -20,6 +20,7 @@ public sealed class OutboxDispatcher(
     WriteQueue writes,
     IEmailTransport transport,
     RegistrationEmail composer,
+    AccountEmail accountComposer,
     IDataProtectionProvider dataProtection,
     EmailSignal signal,
     DispatcherHeartbeat heartbeat,
@@ -38,6 +39,8 @@ public sealed class OutboxDispatcher(
     private long _lastScrubTimestamp;
 
     private readonly IDataProtector _protector = dataProtection.CreateProtector(OutboxPayload.Purpose);
+
+    private readonly IDataProtector _accountProtector = dataProtection.CreateProtector(AccountEmailContent.Purpose);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -130,7 +133,9 @@ public sealed class OutboxDispatcher(
             claimed = await (
                 from m in db.OutboxMessages
                 where ids.Contains(m.Id) && m.ClaimToken == claim
-                join o in db.Organizations on m.OrgId equals o.Id
+                // An admin's email (no code) may come from a platform admin, who has no organization.
+                join o in db.Organizations on m.OrgId equals o.Id into orgs
+                from o in orgs.DefaultIfEmpty()
                 orderby m.CreatedAt, m.Id
                 select new DueMessage(
                     m.Id,
@@ -141,7 +146,8 @@ public sealed class OutboxDispatcher(
                     m.ProtectedPayload,
                     m.Attempts,
                     m.TraceParent,
-                    o.Name,
+                    m.CodeId,
+                    o == null ? "" : o.Name,
                     db.RegistrationCodes.Where(c => c.Id == m.CodeId).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
                     db.RegistrationCodes.Any(c => c.Id == m.CodeId && c.UsedAt == null && c.InvalidatedAt == null)))
                 .ToListAsync(stoppingToken);
@@ -175,7 +181,7 @@ public sealed class OutboxDispatcher(
                 using var span = PortalTelemetry.StartActivity("email.send", ActivityKind.Producer, ParentOf(message.TraceParent))
                     .SetTag("portal.outbox.message_id", message.Id.ToString())
                     .SetTag("portal.user_id", message.UserId);
-                if (!message.CodeStillValid || message.ExpiresAt is not { } expiresAt || expiresAt <= now || message.ProtectedPayload is null)
+                if (message.ProtectedPayload is null || (message.CodeId is not null && (!message.CodeStillValid || message.ExpiresAt is not { } expiresAt || expiresAt <= now)))
                 {
                     results.Add(MarkSupersededAsync(message));
                     Interlocked.Increment(ref _erasedSinceScrub);
@@ -184,8 +190,9 @@ public sealed class OutboxDispatcher(
 
                 try
                 {
-                    var code = _protector.Unprotect(message.ProtectedPayload);
-                    var mime = composer.Compose(message.ToAddress, message.OrganizationName, message.OrgId, code, expiresAt, message.Id);
+                    var mime = message.CodeId is null
+                        ? accountComposer.Compose(message.ToAddress, AccountEmailContent.Unprotect(_accountProtector, message.ProtectedPayload), message.Id)
+                        : composer.Compose(message.ToAddress, message.OrganizationName, message.OrgId, _protector.Unprotect(message.ProtectedPayload), message.ExpiresAt!.Value, message.Id);
 
                     // Once started, a send is finished even when the host is stopping: nothing is half sent.
                     session ??= await transport.OpenAsync(CancellationToken.None);
@@ -457,6 +464,7 @@ public sealed class OutboxDispatcher(
         string? ProtectedPayload,
         int Attempts,
         string? TraceParent,
+        Guid? CodeId,
         string OrganizationName,
         DateTimeOffset? ExpiresAt,
         bool CodeStillValid);
