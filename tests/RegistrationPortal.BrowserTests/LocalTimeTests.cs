@@ -50,7 +50,6 @@ public sealed partial class LocalTimeTests(BrowserFixture browser, PlainBrowserH
         Assert.DoesNotMatch(IsoTime(), text);
         Assert.DoesNotContain("through Admin", text, StringComparison.Ordinal);
         Assert.DoesNotContain("through System", text, StringComparison.Ordinal);
-        Assert.Contains("(UTC+05:30)", text, StringComparison.Ordinal);
         session.AssertNoConsoleErrors();
     }
 
