@@ -75,4 +75,32 @@ public sealed class UsersGridTests(BrowserFixture browser, PlainBrowserHost host
         await page.ScreenshotAsync(new() { Path = Screenshots.PathFor("users-1366.png") });
         session.AssertNoConsoleErrors();
     }
+
+    [Fact]
+    public async Task A_toast_covers_neither_the_app_bar_nor_the_filters()
+    {
+        var admin = await host.Factory.CreateOrganizationWithAdminAsync("Toast Widgets");
+        var email = $"toast-{Guid.NewGuid():N}@toast-widgets.example";
+        await host.Factory.InviteAllAsync(admin.OrgId, [email]);
+        await host.Smtp.WaitForMessagesAsync(email);
+        await using var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850);
+        var page = session.Page;
+        await Portal.SignInToUsersAsync(page, admin.Email, admin.Password);
+
+        await Portal.ResendButton(page, email).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Resend", Exact = true }).ClickAsync();
+        var toast = page.Locator(".mud-snackbar").Filter(new() { HasText = "New code sent to" });
+        await Expect(toast).ToBeVisibleAsync();
+        var toastBox = (await toast.BoundingBoxAsync())!;
+        foreach (var (what, box) in new[]
+        {
+            ("the app bar", await page.GetByRole(AriaRole.Banner).BoundingBoxAsync()),
+            ("the search field", await Portal.SearchField(page).BoundingBoxAsync()),
+            ("the status filter", await page.GetByLabel("Status", new() { Exact = true }).First.BoundingBoxAsync()),
+        })
+        {
+            var overlaps = box is not null && toastBox.X < box.X + box.Width && box.X < toastBox.X + toastBox.Width && toastBox.Y < box.Y + box.Height && box.Y < toastBox.Y + toastBox.Height;
+            Assert.False(overlaps, $"the toast (x {toastBox.X}, y {toastBox.Y}) covers {what}");
+        }
+    }
 }
