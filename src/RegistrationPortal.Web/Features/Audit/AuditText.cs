@@ -17,6 +17,45 @@ public static partial class AuditText
         ["through System"] = "by the system",
     };
 
+    /// <summary>"registration.code.sent" as "Code sent": what the action filter offers.</summary>
+    public static string ActionLabel(string action) => Labels.TryGetValue(action, out var label) ? label : action;
+
+    private static readonly Dictionary<string, string> Labels = new(StringComparer.Ordinal)
+    {
+        [AuditActions.OrganizationCreated] = "Organization created",
+        [AuditActions.OrganizationDeleted] = "Organization deleted",
+        [AuditActions.ApplicationCreated] = "Application created",
+        [AuditActions.ApplicationDeactivated] = "Application deactivated",
+        [AuditActions.ApplicationReactivated] = "Application reactivated",
+        [AuditActions.UserInvited] = "User invited",
+        [AuditActions.UserDeactivated] = "User deactivated",
+        [AuditActions.UserReactivated] = "User reactivated",
+        [AuditActions.UserEmailCorrected] = "User's email corrected",
+        [AuditActions.CodeSent] = "Code sent",
+        [AuditActions.ResendSkipped] = "Resend skipped",
+        [AuditActions.ResendThrottled] = "Resend held back (too soon)",
+        [AuditActions.ResendCooldownOverridden] = "Resend past the cooldown",
+        [AuditActions.BulkResendStarted] = "Bulk resend started",
+        [AuditActions.BulkResendFinished] = "Bulk resend finished",
+        [AuditActions.WrongCode] = "Wrong code typed",
+        [AuditActions.CodeLocked] = "Code locked (too many wrong tries)",
+        [AuditActions.RegistrationStarted] = "Registration started",
+        [AuditActions.RegistrationCompleted] = "Registration completed",
+        [AuditActions.EmailDelivered] = "Email delivered",
+        [AuditActions.EmailFailed] = "Email failed",
+        [AuditActions.EmailSuperseded] = "Email replaced before sending",
+        [AuditActions.AccessDenied] = "Access denied",
+        [AuditActions.AdminCreated] = "Admin created",
+        [AuditActions.AdminDisabled] = "Admin disabled",
+        [AuditActions.AdminEnabled] = "Admin enabled",
+        [AuditActions.AdminRemoved] = "Admin removed",
+        [AuditActions.AdminInvited] = "Admin invited",
+        [AuditActions.AdminPasswordResetRequested] = "Admin asked for a password reset",
+        [AuditActions.AdminPasswordReset] = "Admin password reset",
+        [AuditActions.RetentionPruned] = "Old records pruned",
+        [AuditActions.MailboxViewed] = "Development mailbox message read",
+    };
+
     public static string? Details(string? details, AdminClock? clock)
     {
         if (string.IsNullOrEmpty(details))
