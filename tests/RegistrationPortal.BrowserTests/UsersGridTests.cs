@@ -103,4 +103,20 @@ public sealed class UsersGridTests(BrowserFixture browser, PlainBrowserHost host
             Assert.False(overlaps, $"the toast (x {toastBox.X}, y {toastBox.Y}) covers {what}");
         }
     }
+
+    [Fact]
+    public async Task The_dashboards_cards_lead_to_what_they_count()
+    {
+        var admin = await host.Factory.CreateOrganizationWithAdminAsync("Card Widgets");
+        await using var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850);
+        var page = session.Page;
+        await Portal.SignInAtAsync(page, "", admin.Email, admin.Password);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Delivery failures", Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Delivery failures awaiting attention" })).ToBeInViewportAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Pending users", Exact = true }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/users$"));
+        await Portal.WaitUntilInteractiveAsync(page);
+        session.AssertNoConsoleErrors();
+    }
 }
