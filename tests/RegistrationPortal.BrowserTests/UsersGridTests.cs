@@ -119,4 +119,24 @@ public sealed class UsersGridTests(BrowserFixture browser, PlainBrowserHost host
         await Portal.WaitUntilInteractiveAsync(page);
         session.AssertNoConsoleErrors();
     }
+
+    [Fact]
+    public async Task Invite_many_gives_the_lines_it_will_not_invite_as_text_to_copy()
+    {
+        var admin = await host.Factory.CreateOrganizationWithAdminAsync("Paste Widgets");
+        await using var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850);
+        var page = session.Page;
+        await Portal.SignInToUsersAsync(page, admin.Email, admin.Password);
+        string[] lines = [$"ok-{Guid.NewGuid():N}@paste.example", "not an address", $"two-{Guid.NewGuid():N}@paste.example,Robot"];
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Invite many", Exact = true }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Invite many users" });
+        await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Paste a list", Exact = true }).FillAsync(string.Join('\n', lines));
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Preview", Exact = true }).ClickAsync();
+
+        var rejected = dialog.GetByRole(AriaRole.Textbox, new() { Name = "Lines that will not be invited", Exact = true });
+        await Expect(rejected).ToHaveValueAsync($"{lines[1]}\n{lines[2]}");
+        await Expect(rejected).ToHaveAttributeAsync("readonly", "");
+        session.AssertNoConsoleErrors();
+    }
 }
