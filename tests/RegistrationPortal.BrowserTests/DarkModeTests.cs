@@ -57,6 +57,10 @@ public sealed partial class DarkModeTests(BrowserFixture browser, DemoBrowserHos
         await toast.EvaluateAsync("toast => toast.getAnimations({ subtree: true }).forEach(a => a.finish())");
         await Accessibility.AssertNoContrastViolationsAsync(toast, "the success toast in dark mode");
 
+        // Dismissed, so that the pages below are not read with a toast fading out over them.
+        await toast.GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(toast).ToBeHiddenAsync();
+
         await page.GetByRole(AriaRole.Link, new() { Name = "Applications", Exact = true }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Applications", Level = 1 })).ToBeVisibleAsync();
         await Accessibility.AssertNoContrastViolationsAsync(page, "the Applications page in dark mode");

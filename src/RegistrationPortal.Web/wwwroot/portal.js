@@ -1,3 +1,13 @@
+// The browser's time zone, for the pages to show times in (see AdminClock): read on every page, sign-in included.
+try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone) {
+        document.cookie = `portal.tz=${encodeURIComponent(zone)}; path=/; samesite=lax; max-age=31536000`;
+    }
+} catch {
+    // No Intl time zone: the pages show UTC.
+}
+
 // Small page helpers the Blazor components call.
 window.portal = {
     // Gives the focus to the enabled button or link of that accessible name (its aria-label, else its text). A dialog

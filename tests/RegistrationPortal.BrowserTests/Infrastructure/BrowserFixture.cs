@@ -47,8 +47,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh context (own cookies, light theme unless <paramref name="dark"/>, English unless <paramref name="locale"/>) and page on
-    /// <paramref name="baseAddress"/>; <paramref name="phone"/> adds a touch screen and the mobile viewport rules.</summary>
-    public async Task<BrowserSession> OpenAsync(Uri baseAddress, int width = 1280, int height = 800, bool phone = false, bool dark = false, string locale = "en-US")
+    /// <paramref name="baseAddress"/>; <paramref name="phone"/> adds a touch screen and the mobile viewport rules;
+    /// <paramref name="timeZone"/> is the browser's (an IANA id).</summary>
+    public async Task<BrowserSession> OpenAsync(Uri baseAddress, int width = 1280, int height = 800, bool phone = false, bool dark = false, string locale = "en-US", string timeZone = "UTC")
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -56,7 +57,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = height },
             ColorScheme = dark ? ColorScheme.Dark : ColorScheme.Light,
             Locale = locale,
-            TimezoneId = "UTC",
+            TimezoneId = timeZone,
             IsMobile = phone,
             HasTouch = phone,
         });

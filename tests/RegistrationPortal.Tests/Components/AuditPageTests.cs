@@ -61,6 +61,12 @@ public sealed class AuditPageTests(PortalServices portal) : PortalComponentTest(
         Assert.Contains("from 203.0.113.9", newest.TextContent);
         Assert.Contains("Application Kiosk", newest.TextContent);
         Assert.Contains("System (test)", page.FindAll("tbody tr")[^1].TextContent);
+
+        // The user an event is about is a link to their page.
+        var invited = page.FindAll("tbody tr")[3];
+        var subject = invited.QuerySelector("a[href^='users/us-']");
+        Assert.NotNull(subject);
+        Assert.Contains("@example.com", subject.TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,8 +79,11 @@ public sealed class AuditPageTests(PortalServices portal) : PortalComponentTest(
 
         await OpenSelectAsync(page, "Action");
         popovers.WaitForAssertion(() => Assert.Equal(AuditActions.All.Count + 1, Items(popovers).Count), Deadline);
-        Assert.Equal(["All actions", .. AuditActions.All], Items(popovers).Select(i => i.TextContent.Trim()));
-        await Items(popovers).Single(i => i.TextContent.Trim() == AuditActions.ApplicationCreated).ClickAsync(new());
+        // Words, not ids: "Code sent", "Application created".
+        Assert.Equal(["All actions", .. AuditActions.All.Select(AuditText.ActionLabel)], Items(popovers).Select(i => i.TextContent.Trim()));
+        Assert.Contains("Code sent", Items(popovers).Select(i => i.TextContent.Trim()));
+        Assert.DoesNotContain(Items(popovers), i => i.TextContent.Contains('.', StringComparison.Ordinal));
+        await Items(popovers).Single(i => i.TextContent.Trim() == "Application created").ClickAsync(new());
 
         page.WaitForAssertion(() => Assert.Equal([AuditActions.ApplicationCreated], Actions(page)), Deadline);
     }

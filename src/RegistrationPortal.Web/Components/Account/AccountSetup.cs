@@ -43,6 +43,8 @@ public static class AccountSetup
         builder.Services.AddScoped<IdentityRedirectManager>();
         builder.Services.AddScoped<PortalSignIn>();
         builder.Services.AddSingleton<SignInLimiter>();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<IEmailSender<PortalUser>, OutboxEmailSender>();
         builder.Services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
 
         builder.Services.AddAuthentication(options =>

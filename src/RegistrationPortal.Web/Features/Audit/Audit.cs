@@ -38,6 +38,9 @@ public static class AuditActions
     public const string AdminDisabled = "admin.disabled";
     public const string AdminEnabled = "admin.enabled";
     public const string AdminRemoved = "admin.removed";
+    public const string AdminInvited = "admin.invited";
+    public const string AdminPasswordResetRequested = "admin.password_reset_requested";
+    public const string AdminPasswordReset = "admin.password_reset";
     public const string RetentionPruned = "retention.pruned";
     public const string MailboxViewed = "mailbox.viewed";
     public const string ServiceAccountCreated = "service_account.created";

@@ -28,6 +28,8 @@ public static class EmailSetup
         builder.Services.AddSingleton<DispatcherHeartbeat>();
         builder.Services.AddLocalization();
         builder.Services.AddSingleton<RegistrationEmail>();
+        builder.Services.AddSingleton<AccountEmail>();
+        builder.Services.AddSingleton<AccountEmailQueue>();
         builder.Services.AddSingleton<SmtpEmailTransport>();
         builder.Services.AddSingleton<PickupDirectoryEmailTransport>();
         builder.Services.AddSingleton<DevelopmentMailbox>();

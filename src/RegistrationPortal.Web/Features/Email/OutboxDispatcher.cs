@@ -20,6 +20,7 @@ public sealed class OutboxDispatcher(
     WriteQueue writes,
     IEmailTransport transport,
     RegistrationEmail composer,
+    AccountEmail accountComposer,
     IDataProtectionProvider dataProtection,
     EmailSignal signal,
     DispatcherHeartbeat heartbeat,
@@ -38,6 +39,8 @@ public sealed class OutboxDispatcher(
     private long _lastScrubTimestamp;
 
     private readonly IDataProtector _protector = dataProtection.CreateProtector(OutboxPayload.Purpose);
+
+    private readonly IDataProtector _accountProtector = dataProtection.CreateProtector(AccountEmailContent.Purpose);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -141,7 +144,9 @@ public sealed class OutboxDispatcher(
             claimed = await (
                 from m in db.OutboxMessages
                 where ids.Contains(m.Id) && m.ClaimToken == claim
-                join o in db.Organizations on m.OrgId equals o.Id
+                // An admin's email (no code) may come from a platform admin, who has no organization.
+                join o in db.Organizations on m.OrgId equals o.Id into orgs
+                from o in orgs.DefaultIfEmpty()
                 orderby m.CreatedAt, m.Id
                 select new DueMessage(
                     m.Id,
@@ -152,9 +157,9 @@ public sealed class OutboxDispatcher(
                     m.ProtectedPayload,
                     m.Attempts,
                     m.TraceParent,
-                    o.Name,
                     m.Kind,
                     db.OrgUsers.Where(u => u.Id == m.UserId).Select(u => u.Language).FirstOrDefault(),
+                    o == null ? "" : o.Name,
                     db.RegistrationCodes.Where(c => c.Id == m.CodeId).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
                     db.RegistrationCodes.Any(c => c.Id == m.CodeId && c.UsedAt == null && c.InvalidatedAt == null)))
                 .ToListAsync(stoppingToken);
@@ -188,10 +193,12 @@ public sealed class OutboxDispatcher(
                 using var span = PortalTelemetry.StartActivity("email.send", ActivityKind.Producer, ParentOf(message.TraceParent))
                     .SetTag("portal.outbox.message_id", message.Id.ToString())
                     .SetTag("portal.user_id", message.UserId);
-                // A sample for an admin carries no one's code: it expires, as it says, a day after it is sent.
+                // A sample for an admin carries no one's code: it expires, as it says, a day after it is sent. An email to
+                // an admin (a password reset) carries no code at all.
+                var account = message.Kind == EmailKind.Account;
                 var sample = message.Kind is EmailKind.InvitationSample or EmailKind.CodeSample;
                 var expiresAt = sample ? now.AddDays(1) : message.ExpiresAt ?? default;
-                if (message.ProtectedPayload is null || (!sample && (!message.CodeStillValid || message.ExpiresAt is null || expiresAt <= now)))
+                if (message.ProtectedPayload is null || (!sample && !account && (!message.CodeStillValid || message.ExpiresAt is null || expiresAt <= now)))
                 {
                     results.Add(MarkSupersededAsync(message));
                     Interlocked.Increment(ref _erasedSinceScrub);
@@ -200,8 +207,9 @@ public sealed class OutboxDispatcher(
 
                 try
                 {
-                    var code = _protector.Unprotect(message.ProtectedPayload);
-                    var mime = composer.Compose(new RegistrationEmailContent(message.ToAddress, message.OrgId, message.OrganizationName, code, expiresAt, message.Language, message.Kind), message.Id);
+                    var mime = account
+                        ? accountComposer.Compose(message.ToAddress, AccountEmailContent.Unprotect(_accountProtector, message.ProtectedPayload), message.Id)
+                        : composer.Compose(new RegistrationEmailContent(message.ToAddress, message.OrgId, message.OrganizationName, _protector.Unprotect(message.ProtectedPayload), expiresAt, message.Language, message.Kind), message.Id);
 
                     // Once started, a send is finished even when the host is stopping: nothing is half sent.
                     session ??= await transport.OpenAsync(CancellationToken.None);
@@ -474,9 +482,9 @@ public sealed class OutboxDispatcher(
         string? ProtectedPayload,
         int Attempts,
         string? TraceParent,
-        string OrganizationName,
         EmailKind Kind,
         string? Language,
+        string OrganizationName,
         DateTimeOffset? ExpiresAt,
         bool CodeStillValid);
 }

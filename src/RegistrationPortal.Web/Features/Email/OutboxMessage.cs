@@ -26,6 +26,9 @@ public enum EmailKind
 
     /// <summary>A sample of the resent-code email, sent to an admin who asked for a test email.</summary>
     CodeSample,
+
+    /// <summary>An email to an admin (a password reset link): no registration code, composed by <see cref="AccountEmail"/>.</summary>
+    Account,
 }
 
 /// <summary>An email waiting to be sent, written in the same transaction as the change that needs it.</summary>

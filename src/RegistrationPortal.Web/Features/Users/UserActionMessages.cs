@@ -1,5 +1,6 @@
 using System.Globalization;
 using MudBlazor;
+using RegistrationPortal.Web.Components.Shared;
 using RegistrationPortal.Web.Features.Registration;
 
 namespace RegistrationPortal.Web.Features.Users;
@@ -27,9 +28,9 @@ public static class UserActionMessages
         _ => (NotInOrganization, Severity.Error),
     };
 
-    public static (string Message, Severity Severity) EmailCorrected(CorrectEmailOutcome outcome) => outcome.Status switch
+    public static (string Message, Severity Severity) EmailCorrected(CorrectEmailOutcome outcome, AdminClock? clock = null) => outcome.Status switch
     {
-        CorrectEmailStatus.Sent => ($"Address corrected to {outcome.NewEmail}. The old code no longer works; a new code was sent, expiring {Time(outcome.ExpiresAt)} UTC.", Severity.Success),
+        CorrectEmailStatus.Sent => ($"Address corrected to {outcome.NewEmail}. The old code no longer works; a new code was sent, expiring {Time(outcome.ExpiresAt, clock)}.", Severity.Success),
         CorrectEmailStatus.InvalidEmail => (InvalidEmail, Severity.Warning),
         CorrectEmailStatus.SameEmail => ("That is already the user's address. To send them a new code, use Resend code.", Severity.Warning),
         CorrectEmailStatus.DuplicateEmail => ($"{outcome.NewEmail} is already a user of this organization. Open that user instead.", Severity.Warning),
@@ -38,8 +39,8 @@ public static class UserActionMessages
         _ => (NotInOrganization, Severity.Error),
     };
 
-    public static string Invited(string email, InviteOutcome outcome) =>
-        $"Invited {email}. Their code expires {Time(outcome.ExpiresAt)} UTC.";
+    public static string Invited(string email, InviteOutcome outcome, AdminClock? clock = null) =>
+        $"Invited {email}. Their code expires {Time(outcome.ExpiresAt, clock)}.";
 
     public static string InviteProblem(string email, InviteOutcome outcome) => outcome.Status switch
     {
@@ -56,6 +57,9 @@ public static class UserActionMessages
     /// <summary>"1 line", "3 lines": a count with its noun in the right number, never "line(s)".</summary>
     public static string Count(int count, string noun) =>
         string.Create(CultureInfo.InvariantCulture, $"{count:N0} {noun}{(count == 1 ? "" : "s")}");
+
+    /// <summary>"2026-12-04 14:18 (UTC+01:00)": a time in a message, in the admin's zone and saying which.</summary>
+    public static string Time(DateTimeOffset? at, AdminClock? clock) => at is { } value ? (clock ?? AdminClock.Utc).LocalWithZone(value) : "—";
 
     public static string Time(DateTimeOffset? at, bool seconds = false) =>
         at?.UtcDateTime.ToString(seconds ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "—";

@@ -187,4 +187,7 @@ public sealed partial class InviteManyDialog : IAsyncDisposable
             }
         });
     }
+
+    /// <summary>The lines that will not be invited, one a line as they were given (email, and the kind if one was).</summary>
+    private string RejectedText => string.Join('\n', Preview.Lines.Where(l => !l.IsReady).Select(l => l.KindText is null ? l.Email : $"{l.Email},{l.KindText}"));
 }

@@ -34,6 +34,9 @@ public sealed partial class UserDetailPage
     [CascadingParameter]
     private ClientInfo? Client { get; set; }
 
+    [CascadingParameter]
+    private AdminClock? Clock { get; set; }
+
     [Inject]
     private OrgUserDetailService Detail { get; set; } = default!;
 
@@ -125,7 +128,7 @@ public sealed partial class UserDetailPage
         await RunAsync(async () =>
         {
             var outcome = await Users.ResendAsync(_scope, user.Id, Client?.Address);
-            return ResendMessages.Describe(outcome, user.Email);
+            return ResendMessages.Describe(outcome, user.Email, Clock);
         });
     }
 
@@ -185,7 +188,7 @@ public sealed partial class UserDetailPage
         var dialog = await Dialogs.ShowAsync<CorrectEmailDialog>("Correct email and resend", parameters, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
         if (await dialog.Result is { Canceled: false, Data: CorrectEmailOutcome outcome })
         {
-            var (message, severity) = UserActionMessages.EmailCorrected(outcome);
+            var (message, severity) = UserActionMessages.EmailCorrected(outcome, Clock);
             Snackbar.Add(message, severity);
             await ReloadAsync();
         }
