@@ -5,6 +5,7 @@
 #
 #   bash scripts/mutation.sh                    # Features/Registration, Features/Api and Features/Email
 #   bash scripts/mutation.sh Email              # one folder (or several: Email Api)
+#   bash scripts/mutation.sh Email/RegistrationEmail.cs   # one file
 #   MUTATION_CONCURRENCY=2 bash scripts/mutation.sh Api
 #   MUTATION_TESTS='FullyQualifiedName~Outbox' bash scripts/mutation.sh Email   # only the tests the filter selects
 #
@@ -20,11 +21,14 @@ fi
 
 mutate=()
 for folder in "${folders[@]}"; do
-  if ! [ -d "src/RegistrationPortal.Web/Features/$folder" ]; then
-    echo "No folder src/RegistrationPortal.Web/Features/$folder" >&2
+  if [ -f "src/RegistrationPortal.Web/Features/$folder" ]; then
+    mutate+=(--mutate "**/Features/$folder")
+  elif [ -d "src/RegistrationPortal.Web/Features/$folder" ]; then
+    mutate+=(--mutate "**/Features/$folder/**/*.cs")
+  else
+    echo "No folder or file src/RegistrationPortal.Web/Features/$folder" >&2
     exit 2
   fi
-  mutate+=(--mutate "**/Features/$folder/**/*.cs")
 done
 # A test filter (dotnet test --filter syntax) trades completeness for time: mutants only the other tests would
 # kill count as survivors, so its score is a lower bound.
@@ -32,7 +36,7 @@ filter=()
 if [ -n "${MUTATION_TESTS:-}" ]; then
   filter=(--test-case-filter "$MUTATION_TESTS")
 fi
-name=$(IFS=-; echo "${folders[*]}")
+name=$(IFS=-; echo "${folders[*]}" | tr '/' '_')
 output="$PWD/artifacts/mutation/$name"
 rm -rf "$output"
 mkdir -p "$output"
@@ -70,7 +74,7 @@ def score(paths):
     u = sum(m["status"] in undetected for m in mutants)
     return k, u, (100.0 * k / (k + u)) if k + u else float("nan")
 for folder in folders:
-    k, u, s = score([p for p in files if f"/Features/{folder}/" in p.replace("\\", "/")])
+    k, u, s = score([p for p in files if f"/Features/{folder}" in p.replace("\\", "/")])
     print(f"Features/{folder}: {s:.1f} % ({k} detected, {u} undetected)")
 k, u, s = score(list(files))
 print(f"mutation score: {s:.1f} % ({k} detected, {u} undetected)")
