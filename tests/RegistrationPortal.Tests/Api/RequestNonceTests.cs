@@ -130,4 +130,12 @@ public sealed class RequestNonceTests
         Assert.True(Parse(head + """{"a":{"b":{}}}}""", out _));
         Assert.False(Parse(head + """{"a":{"b":{"c":{}}}}}""", out _));
     }
+
+    [Fact]
+    public void A_nonce_whose_uuid_holds_a_lone_surrogate_is_refused_not_thrown()
+    {
+        var date = Now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.False(Parse($$"""{"uuid":"\ud800{{Guid.NewGuid()}}","date":"{{date}}"}""", out var nonce));
+        Assert.Null(nonce);
+    }
 }
