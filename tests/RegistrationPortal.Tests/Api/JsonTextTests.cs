@@ -65,6 +65,7 @@ public sealed class JsonTextTests
     [InlineData(@"\uDFFF", false)] // a lone low surrogate
     [InlineData(@"\n\uD800", false)] // a lone surrogate right after another escape
     [InlineData(@"a\nb\uD800", false)] // a lone surrogate further on
+    [InlineData(@"\nabcd\uD800", false)] // a lone surrogate a few characters after another escape
     [InlineData(@"\uD83D\uDE0", false)] // the low half cut short
     [InlineData(@"\u12", false)] // an escape cut short
     [InlineData(@"\u12G4", false)] // not hex
