@@ -1,11 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
 
 namespace RegistrationPortal.IntegrationTests;
 
 /// <summary>A pending user whose invitation code must survive every malformed request.</summary>
-public sealed class MalformedRequestFixture : QueuedMailPortalFixture
+public class MalformedRequestFixture : QueuedMailPortalFixture
 {
     public ErrorLog Errors { get; } = new();
 
@@ -29,7 +30,17 @@ public sealed class MalformedRequestFixture : QueuedMailPortalFixture
     }
 }
 
-public sealed class MalformedRequestTests(MalformedRequestFixture fixture) : IClassFixture<MalformedRequestFixture>
+public sealed class PostgresMalformedRequestFixture : MalformedRequestFixture
+{
+    public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+}
+
+/// <summary>
+/// Every row of <see cref="MalformedRequests"/>: a 4xx in the Dfns shape, a message that names the field at fault
+/// where the row has one, nothing in the error log, and the pending user's code untouched.
+/// </summary>
+/// <remarks>Runs once per database provider: <see cref="MalformedRequestTestsOnSqlite"/> and <see cref="MalformedRequestTestsOnPostgres"/>.</remarks>
+public abstract class MalformedRequestTests(MalformedRequestFixture fixture)
 {
     public static TheoryData<string> Cases => MalformedRequests.Names;
 
@@ -60,3 +71,7 @@ public sealed class MalformedRequestTests(MalformedRequestFixture fixture) : ICl
         Assert.True(fixture.Factory.CodeMatches(fixture.InvitationCode, valid.CodeHash), "the invitation code is still the valid one");
     }
 }
+
+public sealed class MalformedRequestTestsOnSqlite(MalformedRequestFixture fixture) : MalformedRequestTests(fixture), IClassFixture<MalformedRequestFixture>;
+
+public sealed class MalformedRequestTestsOnPostgres(PostgresMalformedRequestFixture fixture) : MalformedRequestTests(fixture), IClassFixture<PostgresMalformedRequestFixture>;

@@ -136,19 +136,21 @@ public static class MalformedRequests
         }
 
         // Unknown and duplicate fields (400).
-        foreach (var (name, extra) in new[]
+        foreach (var (name, extra, names) in new[]
         {
-            ("extra number", "\"extra\":1"), ("extra null", "\"extra\":null"), ("extra object", "\"meta\":{}"), ("registrationCode", "\"registrationCode\":\"K7QH-3MZP-W9XD-R2TF\""),
-            ("empty name", "\"\":1"), ("control character name", "\"a\\u0001b\":1"), ("very long name", $"\"{new string('x', 1000)}\":1"),
-            ("duplicate username", $"\"username\":\"{User}\""), ("duplicate orgId", $"\"orgId\":\"{Org}\""),
+            ("extra number", "\"extra\":1", "unknown field: extra"), ("extra null", "\"extra\":null", "unknown field: extra"), ("extra object", "\"meta\":{}", "unknown field: meta"),
+            ("registrationCode", "\"registrationCode\":\"K7QH-3MZP-W9XD-R2TF\"", "unknown field: registrationCode"),
+            ("empty name", "\"\":1", "unknown field"), ("control character name", "\"a\\u0001b\":1", "unknown field"), ("very long name", $"\"{new string('x', 1000)}\":1", "unknown field: xxxxxxxx"),
+            ("duplicate username", $"\"username\":\"{User}\"", "duplicate field: username"), ("duplicate orgId", $"\"orgId\":\"{Org}\"", "duplicate field: orgId"),
         })
         {
-            cases[$"unknown field: {name}"] = new(BadRequest, Body: ValidBody[..^1] + "," + extra + "}");
+            cases[$"unknown field: {name}"] = new(BadRequest, Body: ValidBody[..^1] + "," + extra + "}", MessageNames: names);
         }
 
         foreach (var (usernameField, orgField) in new[] { ("Username", "orgId"), ("USERNAME", "orgId"), ("user_name", "orgId"), ("email", "orgId"), ("username", "OrgId"), ("username", "orgid"), ("username", "org_id") })
         {
-            cases[$"misspelt field: {usernameField}/{orgField}"] = new(BadRequest, Body: $$"""{"{{usernameField}}":"{{User}}","{{orgField}}":"{{Org}}"}""");
+            cases[$"misspelt field: {usernameField}/{orgField}"] = new(
+                BadRequest, Body: $$"""{"{{usernameField}}":"{{User}}","{{orgField}}":"{{Org}}"}""", MessageNames: $"unknown field: {(usernameField == "username" ? orgField : usernameField)}");
         }
 
         // Usernames that are not email addresses (400).
@@ -220,7 +222,7 @@ public static class MalformedRequests
             ("too deep", Nonces.Base64Url($$"""{"uuid":"{{Guid.NewGuid()}}","date":"{{now}}","x":""" + """{"a":{"b":{"c":{}}}}}""")),
         })
         {
-            cases[$"X-DFNS-NONCE {name}"] = new(BadRequest, Headers: [(AuthHeaders.Nonce, nonce)]);
+            cases[$"X-DFNS-NONCE {name}"] = new(BadRequest, Headers: [(AuthHeaders.Nonce, nonce)], MessageNames: "nonce");
         }
 
         foreach (var (name, appId) in new[]

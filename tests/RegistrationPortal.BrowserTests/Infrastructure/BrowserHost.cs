@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
 
 namespace RegistrationPortal.BrowserTests.Infrastructure;
 
@@ -36,6 +37,9 @@ public abstract class BrowserHost : IAsyncLifetime
     {
     }
 
+    /// <summary>The database the host runs on; a class's PostgreSQL twin overrides it.</summary>
+    public virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     public async Task InitializeAsync()
     {
         _smtp = await SmtpServer.StartNewAsync();
@@ -45,7 +49,7 @@ public abstract class BrowserHost : IAsyncLifetime
         {
             ["Portal:PublicBaseUrl"] = BaseAddress.ToString().TrimEnd('/'),
         };
-        _factory = new PortalFactory(_smtp, settings, ConfigureServices);
+        _factory = new PortalFactory(_smtp, settings, ConfigureServices, provider: Provider);
         _factory.UseKestrel(port);
         _factory.StartServer();
         _http = new HttpClient { BaseAddress = BaseAddress };
@@ -76,7 +80,13 @@ public abstract class BrowserHost : IAsyncLifetime
 }
 
 /// <summary>A host with no demo data: each test makes its own organization and users.</summary>
-public sealed class PlainBrowserHost : BrowserHost;
+public class PlainBrowserHost : BrowserHost;
+
+/// <summary>A host with no demo data on PostgreSQL.</summary>
+public sealed class PostgresPlainBrowserHost : PlainBrowserHost
+{
+    public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+}
 
 /// <summary>
 /// A host seeded with the demo organization and admins exactly as <c>appsettings.Development.json</c> (at the

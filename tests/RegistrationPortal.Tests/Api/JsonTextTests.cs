@@ -49,4 +49,36 @@ public sealed class JsonTextTests
         using var document = JsonDocument.Parse(json);
         Assert.Equal("orgId must be valid Unicode text", JsonText.FindBadString(document.RootElement)?.Message);
     }
+
+    /// <summary>Raw string text as it stands between the quotes of a JSON document, escapes still escaped.</summary>
+    [Theory]
+    [InlineData(@"\uD83D\uDE00", true)] // a pair, upper-case hex, ending the string exactly
+    [InlineData(@"\ud83d\ude00", true)] // the same pair in lower-case hex
+    [InlineData(@"\uDAAF\uDFFF", true)] // hex digits a and f at both ends of their range
+    [InlineData(@"\udaaf\udfff", true)]
+    [InlineData(@"x\u00e9", true)] // a plain escape ending the string
+    [InlineData(@"ab\n", true)] // a short escape ending the string
+    [InlineData(@"\n\t\u00e9", true)] // escapes right after one another
+    [InlineData(@"\uD800x", false)] // a lone high surrogate at the very start
+    [InlineData(@"\uDBFF", false)] // upper-case hex of the last high surrogate, alone
+    [InlineData(@"\udbff", false)]
+    [InlineData(@"\uDFFF", false)] // a lone low surrogate
+    [InlineData(@"\n\uD800", false)] // a lone surrogate right after another escape
+    [InlineData(@"a\nb\uD800", false)] // a lone surrogate further on
+    [InlineData(@"\nabcd\uD800", false)] // a lone surrogate a few characters after another escape
+    [InlineData(@"\uD83D\uDE0", false)] // the low half cut short
+    [InlineData(@"\u12", false)] // an escape cut short
+    [InlineData(@"\u12G4", false)] // not hex
+    [InlineData(@"ab\", false)] // a backslash ending the text
+    public void Raw_string_text_is_checked_escape_by_escape(string raw, bool wellFormed) =>
+        Assert.Equal(wellFormed, JsonText.IsWellFormed(Encoding.UTF8.GetBytes(raw)));
+
+    [Fact]
+    public void A_field_name_in_a_message_is_cut_at_40_characters_with_control_characters_shown_as_question_marks()
+    {
+        var forty = new string('x', 40);
+        Assert.Equal(forty, JsonText.Printable(forty));
+        Assert.Equal(forty + "…", JsonText.Printable(forty + "yz"));
+        Assert.Equal("a?b?", JsonText.Printable("a\u0001b\n"));
+    }
 }

@@ -103,4 +103,39 @@ public sealed class RequestNonceTests
         Assert.NotEqual(a.ReplayKey, c!.ReplayKey);
         Assert.Equal(64, a.ReplayKey.Length);
     }
+
+    [Fact]
+    public void A_date_exactly_at_either_edge_of_the_window_is_accepted()
+    {
+        Assert.True(Parse(Json(Guid.NewGuid().ToString(), Now - Window), out _));
+        Assert.True(Parse(Json(Guid.NewGuid().ToString(), Now + Window), out _));
+    }
+
+    [Fact]
+    public void A_header_of_exactly_the_maximum_length_is_read_and_one_character_more_is_refused()
+    {
+        var json = Json(Guid.NewGuid().ToString(), Now);
+        var padded = json + new string(' ', RequestNonce.MaxHeaderLength - json.Length);
+        Assert.Equal(RequestNonce.MaxHeaderLength, padded.Length);
+        Assert.True(Parse(padded, out _));
+        Assert.False(Parse(padded + " ", out _));
+    }
+
+    [Fact]
+    public void Nesting_deeper_than_four_levels_is_refused_and_four_are_read()
+    {
+        var uuid = Guid.NewGuid().ToString();
+        var date = Now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        var head = $$"""{"uuid":"{{uuid}}","date":"{{date}}","x":""";
+        Assert.True(Parse(head + """{"a":{"b":{}}}}""", out _));
+        Assert.False(Parse(head + """{"a":{"b":{"c":{}}}}}""", out _));
+    }
+
+    [Fact]
+    public void A_nonce_whose_uuid_holds_a_lone_surrogate_is_refused_not_thrown()
+    {
+        var date = Now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.False(Parse($$"""{"uuid":"\ud800{{Guid.NewGuid()}}","date":"{{date}}"}""", out var nonce));
+        Assert.Null(nonce);
+    }
 }

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using RegistrationPortal.Web.Features.Email;
+
+namespace RegistrationPortal.Tests.Email;
+
+/// <summary>The registration email as the person reads it: who it is from, the subject, the code, its expiry and both links, in both parts.</summary>
+public sealed class RegistrationEmailTests
+{
+    private const string From = "Acme Portal <no-reply@portal.example>";
+    private const string Code = "K7QH-3MZP-W9XD-R2TF";
+    private const string OrgId = "or-abcde-12345-abcdefghij012345";
+    private static readonly DateTimeOffset Expires = new(2026, 12, 4, 17, 30, 0, TimeSpan.FromHours(2));
+
+    private static RegistrationEmail Email(string publicBaseUrl = "https://portal.example/")
+    {
+        var services = new ServiceCollection()
+            .Configure<EmailOptions>(o => o.From = From)
+            .Configure<PortalOptions>(o => o.PublicBaseUrl = publicBaseUrl)
+            .BuildServiceProvider();
+        return new RegistrationEmail(services.GetRequiredService<IOptionsMonitor<EmailOptions>>(), services.GetRequiredService<IOptionsMonitor<PortalOptions>>());
+    }
+
+    [Fact]
+    public void The_email_carries_the_code_its_expiry_and_both_links_in_text_and_html()
+    {
+        var outboxId = Guid.NewGuid();
+        var message = Email().Compose("ann+test@example.com", "Acme <R&D>", OrgId, Code, Expires, outboxId);
+
+        var from = Assert.Single(message.From.Mailboxes);
+        Assert.Equal(("Acme Portal", "no-reply@portal.example"), (from.Name, from.Address));
+        Assert.Equal("ann+test@example.com", Assert.Single(message.To.Mailboxes).Address);
+        Assert.Equal("Your registration code for Acme <R&D>", message.Subject);
+        Assert.Equal($"outbox-{outboxId:N}@portal.example", message.MessageId);
+
+        const string Register = "https://portal.example/register?email=ann%2Btest%40example.com&orgId=or-abcde-12345-abcdefghij012345";
+        const string Resend = "https://portal.example/register/resend?email=ann%2Btest%40example.com&orgId=or-abcde-12345-abcdefghij012345";
+        var text = message.TextBody ?? "";
+        Assert.Contains("Acme <R&D> invited you to register. Your registration code is:", text, StringComparison.Ordinal);
+        Assert.Contains($"    {Code}\n", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("It expires on Friday 4 December 2026, 15:30 UTC. Any code sent to you before this one no longer works.", text, StringComparison.Ordinal);
+        Assert.Contains($"(you will create a passkey):\n{Register}\n", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains($"Ask for a new code here:\n{Resend}\n", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+
+        var html = message.HtmlBody ?? "";
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+        Assert.Contains("<p>Acme &lt;R&amp;D&gt; invited you to register.", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Acme <R&D>", html, StringComparison.Ordinal);
+        Assert.Contains($"<strong>{Code}</strong>", html, StringComparison.Ordinal);
+        Assert.Contains("It expires on Friday 4 December 2026, 15:30 UTC.", html, StringComparison.Ordinal);
+        Assert.Contains($"<a href=\"{Register.Replace("&", "&amp;", StringComparison.Ordinal)}\">Register with this code</a>", html, StringComparison.Ordinal);
+        Assert.Contains($"<a href=\"{Resend.Replace("&", "&amp;", StringComparison.Ordinal)}\">Ask for a new code</a>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_base_address_without_a_trailing_slash_gives_the_same_links()
+    {
+        var withSlash = Email("https://portal.example/").Compose("a@example.com", "Acme", OrgId, Code, Expires);
+        var without = Email("https://portal.example").Compose("a@example.com", "Acme", OrgId, Code, Expires);
+
+        Assert.Equal(withSlash.TextBody, without.TextBody);
+        Assert.Contains("https://portal.example/register?email=a%40example.com&orgId=", without.TextBody ?? "", StringComparison.Ordinal);
+        Assert.DoesNotContain("example//register", without.TextBody + withSlash.TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_outbox_row_is_read_back_from_the_message_id_and_only_from_one_of_ours()
+    {
+        var outboxId = Guid.NewGuid();
+        var email = Email();
+        Assert.Equal(outboxId, RegistrationEmail.OutboxMessageIdOf(email.Compose("a@example.com", "Acme", OrgId, Code, Expires, outboxId)));
+
+        // Without an outbox row the message keeps MimeKit's own Message-ID, which names no row.
+        var plain = email.Compose("a@example.com", "Acme", OrgId, Code, Expires);
+        Assert.False(string.IsNullOrEmpty(plain.MessageId));
+        Assert.Null(RegistrationEmail.OutboxMessageIdOf(plain));
+
+        foreach (var id in new[] { $"other-{outboxId:N}@portal.example", $"outbox-{outboxId:N}", $"outbox-{outboxId:D}@portal.example", "outbox-@portal.example", $"xoutbox-{outboxId:N}@portal.example" })
+        {
+            Assert.Null(RegistrationEmail.OutboxMessageIdOf(new MimeMessage { MessageId = id }));
+        }
+
+        Assert.Equal(outboxId, RegistrationEmail.OutboxMessageIdOf(new MimeMessage { MessageId = $"outbox-{outboxId:N}@elsewhere.example" }));
+    }
+}
