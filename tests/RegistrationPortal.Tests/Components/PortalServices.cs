@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Branding;
 using RegistrationPortal.Web.Features.Dashboard;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
@@ -41,6 +42,7 @@ public sealed class PortalServices : IAsyncLifetime
         builder.AddOrganizations();
         builder.AddRegistration();
         builder.AddEmail();
+        builder.AddBranding();
         builder.AddOrgUsers();
         builder.AddAuditLog();
         builder.AddDashboard();

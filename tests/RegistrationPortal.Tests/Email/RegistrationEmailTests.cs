@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using RegistrationPortal.Web.Features.Branding;
 using RegistrationPortal.Web.Features.Email;
 
 namespace RegistrationPortal.Tests.Email;
@@ -18,15 +21,28 @@ public sealed class RegistrationEmailTests
         var services = new ServiceCollection()
             .Configure<EmailOptions>(o => o.From = From)
             .Configure<PortalOptions>(o => o.PublicBaseUrl = publicBaseUrl)
+            .AddLocalization()
+            .AddLogging()
             .BuildServiceProvider();
-        return new RegistrationEmail(services.GetRequiredService<IOptionsMonitor<EmailOptions>>(), services.GetRequiredService<IOptionsMonitor<PortalOptions>>());
+
+        // An empty branding cache, never loaded: no organization here has a brand, so the email has the neutral look.
+        var brands = new BrandingCache(contexts: null!, NullLogger<BrandingCache>.Instance);
+        return new RegistrationEmail(
+            services.GetRequiredService<IOptionsMonitor<EmailOptions>>(),
+            services.GetRequiredService<IOptionsMonitor<PortalOptions>>(),
+            services.GetRequiredService<IStringLocalizer<EmailText>>(),
+            brands,
+            NullLogger<RegistrationEmail>.Instance);
     }
+
+    private static MimeMessage Compose(RegistrationEmail email, string to, string organization, Guid? outboxId = null) =>
+        email.Compose(new RegistrationEmailContent(to, OrgId, organization, Code, Expires, Kind: EmailKind.Invitation), outboxId);
 
     [Fact]
     public void The_email_carries_the_code_its_expiry_and_both_links_in_text_and_html()
     {
         var outboxId = Guid.NewGuid();
-        var message = Email().Compose("ann+test@example.com", "Acme <R&D>", OrgId, Code, Expires, outboxId);
+        var message = Compose(Email(), "ann+test@example.com", "Acme <R&D>", outboxId);
 
         var from = Assert.Single(message.From.Mailboxes);
         Assert.Equal(("Acme Portal", "no-reply@portal.example"), (from.Name, from.Address));
@@ -56,8 +72,8 @@ public sealed class RegistrationEmailTests
     [Fact]
     public void A_base_address_without_a_trailing_slash_gives_the_same_links()
     {
-        var withSlash = Email("https://portal.example/").Compose("a@example.com", "Acme", OrgId, Code, Expires);
-        var without = Email("https://portal.example").Compose("a@example.com", "Acme", OrgId, Code, Expires);
+        var withSlash = Compose(Email("https://portal.example/"), "a@example.com", "Acme");
+        var without = Compose(Email("https://portal.example"), "a@example.com", "Acme");
 
         Assert.Equal(withSlash.TextBody, without.TextBody);
         Assert.Contains("https://portal.example/register?email=a%40example.com&orgId=", without.TextBody ?? "", StringComparison.Ordinal);
@@ -69,10 +85,10 @@ public sealed class RegistrationEmailTests
     {
         var outboxId = Guid.NewGuid();
         var email = Email();
-        Assert.Equal(outboxId, RegistrationEmail.OutboxMessageIdOf(email.Compose("a@example.com", "Acme", OrgId, Code, Expires, outboxId)));
+        Assert.Equal(outboxId, RegistrationEmail.OutboxMessageIdOf(Compose(email, "a@example.com", "Acme", outboxId)));
 
         // Without an outbox row the message keeps MimeKit's own Message-ID, which names no row.
-        var plain = email.Compose("a@example.com", "Acme", OrgId, Code, Expires);
+        var plain = Compose(email, "a@example.com", "Acme");
         Assert.False(string.IsNullOrEmpty(plain.MessageId));
         Assert.Null(RegistrationEmail.OutboxMessageIdOf(plain));
 

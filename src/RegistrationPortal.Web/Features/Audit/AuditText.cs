@@ -31,6 +31,11 @@ public static partial class AuditText
         [AuditActions.UserDeactivated] = "User deactivated",
         [AuditActions.UserReactivated] = "User reactivated",
         [AuditActions.UserEmailCorrected] = "User's email corrected",
+        [AuditActions.UserLanguageChanged] = "User's language changed",
+        [AuditActions.BrandingChanged] = "Branding changed",
+        [AuditActions.BrandingLogoChanged] = "Logo changed",
+        [AuditActions.EmailTemplateChanged] = "Email template changed",
+        [AuditActions.TestEmailQueued] = "Test email sent",
         [AuditActions.CodeSent] = "Code sent",
         [AuditActions.ResendSkipped] = "Resend skipped",
         [AuditActions.ResendThrottled] = "Resend held back (too soon)",
@@ -54,6 +59,11 @@ public static partial class AuditText
         [AuditActions.AdminPasswordReset] = "Admin password reset",
         [AuditActions.RetentionPruned] = "Old records pruned",
         [AuditActions.MailboxViewed] = "Development mailbox message read",
+        [AuditActions.ServiceAccountCreated] = "Service account created",
+        [AuditActions.ServiceAccountDeactivated] = "Service account deactivated",
+        [AuditActions.ServiceAccountReactivated] = "Service account reactivated",
+        [AuditActions.UsersListed] = "Users listed (users API)",
+        [AuditActions.UserRead] = "User read (users API)",
     };
 
     public static string? Details(string? details, AdminClock? clock)
