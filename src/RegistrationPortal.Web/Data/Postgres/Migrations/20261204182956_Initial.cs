@@ -7,7 +7,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace RegistrationPortal.Web.Data.Postgres.Migrations
 {
     /// <inheritdoc />
-    public partial class InitialPostgres : Migration
+    public partial class Initial : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -77,6 +77,22 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "CodeAttemptCounters",
+                columns: table => new
+                {
+                    OrgId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    NormalizedUsername = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: false),
+                    ClientAddress = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Failures = table.Column<int>(type: "integer", nullable: false),
+                    WindowStartedAt = table.Column<long>(type: "bigint", nullable: false),
+                    LastFailureAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CodeAttemptCounters", x => new { x.OrgId, x.NormalizedUsername, x.ClientAddress });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DataProtectionKeys",
                 columns: table => new
                 {
@@ -111,6 +127,7 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                     OrgId = table.Column<string>(type: "character varying(40)", unicode: false, maxLength: 40, nullable: false),
                     UserId = table.Column<string>(type: "character varying(40)", unicode: false, maxLength: 40, nullable: false),
                     CodeId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false, defaultValue: "Code"),
                     ToAddress = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: false),
                     ProtectedPayload = table.Column<string>(type: "text", nullable: true),
                     Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
@@ -126,6 +143,26 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_OutboxMessages", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PublicRequests",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    OrgId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    NormalizedUsername = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: false),
+                    ActorKind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ActorId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    ClientAddress = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    CorrelationId = table.Column<string>(type: "character varying(64)", unicode: false, maxLength: 64, nullable: true),
+                    TraceParent = table.Column<string>(type: "character varying(64)", unicode: false, maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PublicRequests", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -314,6 +351,79 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "EmailTemplates",
+                columns: table => new
+                {
+                    OrgId = table.Column<string>(type: "character varying(40)", unicode: false, maxLength: 40, nullable: false),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Subject = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Body = table.Column<string>(type: "character varying(10000)", maxLength: 10000, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_EmailTemplates", x => new { x.OrgId, x.Kind });
+                    table.ForeignKey(
+                        name: "FK_EmailTemplates_Organizations_OrgId",
+                        column: x => x.OrgId,
+                        principalTable: "Organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "OrganizationBrandings",
+                columns: table => new
+                {
+                    OrgId = table.Column<string>(type: "character varying(40)", unicode: false, maxLength: 40, nullable: false),
+                    DisplayName = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    PrimaryColor = table.Column<string>(type: "character varying(7)", unicode: false, maxLength: 7, nullable: true),
+                    SupportContact = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true),
+                    SenderName = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    ReplyTo = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: true),
+                    Logo = table.Column<byte[]>(type: "bytea", maxLength: 262144, nullable: true),
+                    LogoContentType = table.Column<string>(type: "character varying(32)", unicode: false, maxLength: 32, nullable: true),
+                    LogoVersion = table.Column<string>(type: "character varying(32)", unicode: false, maxLength: 32, nullable: true),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OrganizationBrandings", x => x.OrgId);
+                    table.ForeignKey(
+                        name: "FK_OrganizationBrandings_Organizations_OrgId",
+                        column: x => x.OrgId,
+                        principalTable: "Organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ServiceAccounts",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(40)", unicode: false, maxLength: 40, nullable: false),
+                    OrgId = table.Column<string>(type: "character varying(40)", unicode: false, maxLength: 40, nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    CredId = table.Column<string>(type: "character varying(64)", unicode: false, maxLength: 64, nullable: false),
+                    PublicKeyPem = table.Column<string>(type: "character varying(1024)", unicode: false, maxLength: 1024, nullable: false),
+                    TokenHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    CanWrite = table.Column<bool>(type: "boolean", nullable: false),
+                    IsActive = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ServiceAccounts", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ServiceAccounts_Organizations_OrgId",
+                        column: x => x.OrgId,
+                        principalTable: "Organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Users",
                 columns: table => new
                 {
@@ -325,7 +435,8 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                     IsActive = table.Column<bool>(type: "boolean", nullable: false),
                     IsRegistered = table.Column<bool>(type: "boolean", nullable: false),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false),
-                    RegisteredAt = table.Column<long>(type: "bigint", nullable: true)
+                    RegisteredAt = table.Column<long>(type: "bigint", nullable: true),
+                    Language = table.Column<string>(type: "character varying(8)", unicode: false, maxLength: 8, nullable: false, defaultValue: "en")
                 },
                 constraints: table =>
                 {
@@ -334,6 +445,35 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                         name: "FK_Users_Organizations_OrgId",
                         column: x => x.OrgId,
                         principalTable: "Organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "UserActions",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrgId = table.Column<string>(type: "character varying(40)", unicode: false, maxLength: 40, nullable: false),
+                    ServiceAccountId = table.Column<string>(type: "character varying(40)", unicode: false, maxLength: 40, nullable: false),
+                    ChallengeIdentifierHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    Challenge = table.Column<string>(type: "character varying(64)", unicode: false, maxLength: 64, nullable: false),
+                    HttpMethod = table.Column<string>(type: "character varying(8)", unicode: false, maxLength: 8, nullable: false),
+                    HttpPath = table.Column<string>(type: "character varying(512)", unicode: false, maxLength: 512, nullable: false),
+                    PayloadHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: false),
+                    SignedAt = table.Column<long>(type: "bigint", nullable: true),
+                    TokenHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: true),
+                    UsedAt = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UserActions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_UserActions_ServiceAccounts_ServiceAccountId",
+                        column: x => x.ServiceAccountId,
+                        principalTable: "ServiceAccounts",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -348,7 +488,12 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                     Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     CredId = table.Column<string>(type: "character varying(512)", unicode: false, maxLength: 512, nullable: false),
-                    PublicKeyPem = table.Column<string>(type: "character varying(4096)", maxLength: 4096, nullable: false),
+                    PublicKeyPem = table.Column<string>(type: "character varying(4096)", maxLength: 4096, nullable: true),
+                    PublicKeyCose = table.Column<byte[]>(type: "bytea", maxLength: 2048, nullable: true),
+                    SignCount = table.Column<long>(type: "bigint", nullable: false),
+                    Aaguid = table.Column<Guid>(type: "uuid", nullable: true),
+                    AttestationFormat = table.Column<string>(type: "character varying(32)", unicode: false, maxLength: 32, nullable: true),
+                    Transports = table.Column<string>(type: "character varying(128)", unicode: false, maxLength: 128, nullable: true),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
@@ -503,6 +648,11 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                 columns: new[] { "SubjectId", "At" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_CodeAttemptCounters_LastFailureAt",
+                table: "CodeAttemptCounters",
+                column: "LastFailureAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Credentials_OrgId_CredId",
                 table: "Credentials",
                 columns: new[] { "OrgId", "CredId" },
@@ -512,6 +662,11 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                 name: "IX_Credentials_UserId",
                 table: "Credentials",
                 column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_OrgId_Status_CreatedAt",
+                table: "OutboxMessages",
+                columns: new[] { "OrgId", "Status", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_OutboxMessages_Status_CreatedAt",
@@ -539,6 +694,11 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                 columns: new[] { "UserId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_RegistrationCodes_CodeHash",
+                table: "RegistrationCodes",
+                column: "CodeHash");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_RegistrationCodes_ExpiresAt",
                 table: "RegistrationCodes",
                 column: "ExpiresAt");
@@ -549,9 +709,42 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                 columns: new[] { "UserId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_ResendThrottles_LastRequestAt",
+                table: "ResendThrottles",
+                column: "LastRequestAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ServiceAccounts_OrgId_CreatedAt",
+                table: "ServiceAccounts",
+                columns: new[] { "OrgId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ServiceAccounts_TokenHash",
+                table: "ServiceAccounts",
+                column: "TokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_UsedNonces_ExpiresAt",
                 table: "UsedNonces",
                 column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UserActions_ChallengeIdentifierHash",
+                table: "UserActions",
+                column: "ChallengeIdentifierHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UserActions_ServiceAccountId_ExpiresAt",
+                table: "UserActions",
+                columns: new[] { "ServiceAccountId", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UserActions_TokenHash",
+                table: "UserActions",
+                column: "TokenHash",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Users_Deactivated_ByCreated",
@@ -636,13 +829,25 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                 name: "AuditEvents");
 
             migrationBuilder.DropTable(
+                name: "CodeAttemptCounters");
+
+            migrationBuilder.DropTable(
                 name: "Credentials");
 
             migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
+                name: "EmailTemplates");
+
+            migrationBuilder.DropTable(
+                name: "OrganizationBrandings");
+
+            migrationBuilder.DropTable(
                 name: "OutboxMessages");
+
+            migrationBuilder.DropTable(
+                name: "PublicRequests");
 
             migrationBuilder.DropTable(
                 name: "RegistrationChallenges");
@@ -657,6 +862,9 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                 name: "UsedNonces");
 
             migrationBuilder.DropTable(
+                name: "UserActions");
+
+            migrationBuilder.DropTable(
                 name: "AspNetRoles");
 
             migrationBuilder.DropTable(
@@ -664,6 +872,9 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "RegistrationCodes");
+
+            migrationBuilder.DropTable(
+                name: "ServiceAccounts");
 
             migrationBuilder.DropTable(
                 name: "Users");
