@@ -743,6 +743,19 @@ namespace RegistrationPortal.Web.Data.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Users_OrgId_CreatedAt",
+                table: "Users",
+                columns: new[] { "OrgId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Users_OrgId_NormalizedUsername",
+                table: "Users",
+                columns: new[] { "OrgId", "NormalizedUsername" },
+                unique: true);
+
+            // The status indexes come after the plain ones: without statistics SQLite's planner breaks a tie between
+            // two indexes on the same columns in favour of the one created last, and the partial index is the one wanted.
+            migrationBuilder.CreateIndex(
                 name: "IX_Users_Deactivated_ByCreated",
                 table: "Users",
                 columns: new[] { "OrgId", "CreatedAt" },
@@ -753,17 +766,6 @@ namespace RegistrationPortal.Web.Data.Migrations
                 table: "Users",
                 columns: new[] { "OrgId", "NormalizedUsername" },
                 filter: "NOT (\"IsActive\") AND NOT (\"IsRegistered\")");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Users_OrgId_CreatedAt",
-                table: "Users",
-                columns: new[] { "OrgId", "CreatedAt" });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Users_OrgId_NormalizedUsername",
-                table: "Users",
-                columns: new[] { "OrgId", "NormalizedUsername" },
-                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Users_Pending_ByCreated",
