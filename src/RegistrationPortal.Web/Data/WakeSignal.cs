@@ -12,7 +12,7 @@ public abstract class WakeSignal
 
     public void Notify() => _signal.Writer.TryWrite(true);
 
-    /// <summary>True when woken, false when <paramref name="timeout"/> passed first.</summary>
+    /// <summary>True when woken, false when <paramref name="timeout"/> passed first (no exception for a plain timeout).</summary>
     public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct)
     {
         if (_signal.Reader.TryRead(out _))
@@ -22,13 +22,9 @@ public abstract class WakeSignal
 
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
         wait.CancelAfter(timeout);
-        try
-        {
-            return await _signal.Reader.WaitToReadAsync(wait.Token) && _signal.Reader.TryRead(out _);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return false;
-        }
+        var woken = _signal.Reader.WaitToReadAsync(wait.Token).AsTask();
+        await ((Task)woken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        ct.ThrowIfCancellationRequested();
+        return woken.IsCompletedSuccessfully && woken.Result && _signal.Reader.TryRead(out _);
     }
 }

@@ -69,6 +69,13 @@ public sealed class OrganizationAdminService(
         return new OrganizationPage(rows, total);
     }
 
+    /// <summary>The name of the organization an admin works in (the app bar shows it); null when it no longer exists.</summary>
+    public async Task<string?> NameOfAsync(AdminScope scope, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Organizations.Where(o => o.Id == scope.OrgId).Select(o => o.Name).FirstOrDefaultAsync(ct);
+    }
+
     /// <summary>
     /// Creates an organization and its first org admin. Everything that can be checked is checked before
     /// anything is written (name, email, that the email is free, the password against Identity's rules), so a
