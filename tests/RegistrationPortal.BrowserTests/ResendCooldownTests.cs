@@ -21,16 +21,19 @@ public sealed class ResendCooldownTests(BrowserFixture browser, PlainBrowserHost
 {
     private static readonly TimeSpan India = TimeSpan.FromHours(5.5);
 
-    [Fact]
-    public async Task During_the_cooldown_the_resend_confirmation_warns_until_when_in_the_admins_zone_and_the_resend_still_goes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task During_the_cooldown_the_resend_confirmation_warns_until_when_in_the_admins_zone_and_the_resend_still_goes(bool dark)
     {
         var admin = await host.Factory.CreateOrganizationWithAdminAsync("Cooldown Widgets");
         var email = PortalFactory.NewEmail("cooldown");
         var userId = (await host.Factory.InviteAllAsync(admin.OrgId, [email]))[0];
         await host.Smtp.WaitForMessagesAsync(email);
-        await using var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850, timeZone: "Asia/Kolkata");
+        await using var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850, dark: dark, timeZone: "Asia/Kolkata");
         var page = session.Page;
         await Portal.SignInToUsersAsync(page, admin.Email, admin.Password);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = dark ? "Switch to light theme" : "Switch to dark theme", Exact = true })).ToBeVisibleAsync();
         var dialog = page.GetByRole(AriaRole.Dialog);
         var resendInDialog = dialog.GetByRole(AriaRole.Button, new() { Name = "Resend", Exact = true });
 
@@ -51,6 +54,7 @@ public sealed class ResendCooldownTests(BrowserFixture browser, PlainBrowserHost
         await Expect(warning).ToContainTextAsync("You can resend now as an admin");
         await Expect(resendInDialog).ToBeEnabledAsync();
         await Accessibility.AssertNoSeriousViolationsAsync(dialog, "the resend confirmation with its cooldown warning");
+        await Accessibility.AssertNoContrastViolationsAsync(dialog, $"the cooldown warning in the {(dark ? "dark" : "light")} theme");
         await resendInDialog.ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
         await Wait.WaitUntilAsync(
