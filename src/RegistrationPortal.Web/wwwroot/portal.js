@@ -19,4 +19,22 @@ window.portal = {
         target?.focus();
         return target !== undefined;
     },
+
+    // Brings the element of that id to the top of the screen, unless it is wholly in view already, and gives it the
+    // focus (it has tabindex -1), so a screen reader reads it next.
+    showElement(id) {
+        const target = document.getElementById(id);
+        if (!target) {
+            return false;
+        }
+
+        const box = target.getBoundingClientRect();
+        const top = parseFloat(getComputedStyle(target).scrollMarginTop) || 0;
+        if (box.top < top || box.bottom > window.innerHeight) {
+            target.scrollIntoView({ block: 'start' });
+        }
+
+        target.focus({ preventScroll: true });
+        return true;
+    },
 };

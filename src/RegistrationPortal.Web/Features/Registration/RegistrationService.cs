@@ -98,7 +98,8 @@ public static class InvalidationReasons
 }
 
 /// <summary>What happened to one user of a bulk resend.</summary>
-public sealed record UserResendOutcome(string UserId, ResendStatus Status);
+/// <summary>One user's outcome in a bulk resend; <paramref name="Email"/> is null for an id that is not a user of the organization.</summary>
+public sealed record UserResendOutcome(string UserId, ResendStatus Status, string? Email = null);
 
 /// <summary>A nonce to record as used in the same transaction as the request it came with.</summary>
 public sealed record NonceClaim(string Key, DateTimeOffset ExpiresAt);
@@ -702,7 +703,7 @@ public sealed class RegistrationService(
             if (ResendThrottling.Check(throttle, now, settings) is { } wait)
             {
                 audits.Add(AuditExtensions.Event(now, orgId, AuditActions.ResendThrottled, actor, user.Id, $"retry after {Math.Ceiling(wait.TotalSeconds)} s", db.CorrelationId));
-                outcomes.Add(new UserResendOutcome(id, ResendStatus.Throttled));
+                outcomes.Add(new UserResendOutcome(id, ResendStatus.Throttled, user.Username));
                 continue;
             }
 
@@ -711,12 +712,12 @@ public sealed class RegistrationService(
             {
                 var status = user.IsRegistered ? ResendStatus.AlreadyRegistered : ResendStatus.Deactivated;
                 audits.Add(AuditExtensions.Event(now, orgId, AuditActions.ResendSkipped, actor, user.Id, status.ToString(), db.CorrelationId));
-                outcomes.Add(new UserResendOutcome(id, status));
+                outcomes.Add(new UserResendOutcome(id, status, user.Username));
                 continue;
             }
 
             toSend.Add((user.Id, user.Username));
-            outcomes.Add(new UserResendOutcome(id, ResendStatus.Sent));
+            outcomes.Add(new UserResendOutcome(id, ResendStatus.Sent, user.Username));
         }
 
         var sendIds = toSend.Select(u => u.Id).ToList();

@@ -35,7 +35,19 @@ public sealed record BulkResendProgress(
     DateTimeOffset? EndedAt,
     string? Error = null)
 {
+    /// <summary>How many of the users got no code (throttled, already registered, deactivated, not found) are listed.</summary>
+    public const int ListedLimit = 50;
+
     public bool IsRunning => State == BulkResendState.Running;
+
+    /// <summary>
+    /// The first <see cref="ListedLimit"/> users who got no code, in the order they were handled; the audit trail has
+    /// every one of them.
+    /// </summary>
+    public IReadOnlyList<UserResendOutcome> NotSent { get; init; } = [];
+
+    /// <summary>The users who got no code, listed or not (a failed batch's users are counted in <see cref="Failed"/>).</summary>
+    public int NotSentCount => Throttled + AlreadyRegistered + Deactivated + NotFound;
 
     /// <summary>0 to 100, for a progress bar.</summary>
     public double Percent => State == BulkResendState.Finished || Total == 0 ? 100 : Math.Min(100, 100.0 * Processed / Total);
@@ -259,6 +271,9 @@ public sealed class BulkResendJob
         AlreadyRegistered = p.AlreadyRegistered + outcomes.Count(o => o.Status == ResendStatus.AlreadyRegistered),
         Deactivated = p.Deactivated + outcomes.Count(o => o.Status == ResendStatus.Deactivated),
         NotFound = p.NotFound + outcomes.Count(o => o.Status == ResendStatus.Unknown),
+        NotSent = p.NotSent.Count >= BulkResendProgress.ListedLimit
+            ? p.NotSent
+            : [.. p.NotSent, .. outcomes.Where(o => o.Status != ResendStatus.Sent).Take(BulkResendProgress.ListedLimit - p.NotSent.Count)],
     });
 
     internal void AddFailed(int users) => Update(p => p with { Processed = p.Processed + users, Failed = p.Failed + users });

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
@@ -63,7 +64,8 @@ public sealed class OrgUserAdminService(
     IDbContextFactory<PortalDbContext> contexts,
     RegistrationService registration,
     WriteQueue writes,
-    TimeProvider time)
+    TimeProvider time,
+    IOptionsMonitor<RegistrationOptions> options)
 {
     public const int MaxPageSize = 100;
 
@@ -216,6 +218,24 @@ public sealed class OrgUserAdminService(
         }
 
         return await registration.ResendAsync(scope.OrgId, email, actor);
+    }
+
+    /// <summary>
+    /// Until when the public doors (self-service page, API) would refuse this user another code: the per-user cooldown
+    /// after the last resend, or the cap per hour. Null when they would send one now, or when the id is not a user of
+    /// the admin's organization. An admin's resend is not held back by it (<see cref="RegistrationService.ResendAsync"/>
+    /// overrides it and audits that); the portal warns before it does.
+    /// </summary>
+    public async Task<DateTimeOffset?> ResendCooldownEndsAsync(AdminScope scope, string userId, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var throttle = await (
+            from u in db.OrgUsers.AsNoTracking()
+            where u.Id == userId && u.OrgId == scope.OrgId
+            join t in db.ResendThrottles.AsNoTracking() on new { u.OrgId, u.NormalizedUsername } equals new { t.OrgId, t.NormalizedUsername }
+            select t).FirstOrDefaultAsync(ct);
+        var now = time.GetUtcNow();
+        return ResendThrottling.Check(throttle, now, options.CurrentValue) is { } wait ? now + wait : null;
     }
 
     internal sealed record UserRowData(

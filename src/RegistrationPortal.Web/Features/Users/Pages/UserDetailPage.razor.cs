@@ -116,10 +116,12 @@ public sealed partial class UserDetailPage
             return;
         }
 
+        var cooldown = await Users.ResendCooldownEndsAsync(_scope, user.Id);
         var confirmed = await Dialogs.ConfirmAsync(
             "Resend registration code",
             $"Send a new registration code to {user.Email}? Every earlier code of this user stops working.",
-            "Resend");
+            "Resend",
+            warning: ResendMessages.CooldownWarning(cooldown, Clock));
         if (!confirmed)
         {
             return;
