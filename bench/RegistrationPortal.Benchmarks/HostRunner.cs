@@ -171,7 +171,8 @@ internal sealed class HostRunner : IAsyncDisposable
         throw new TimeoutException($"The host was not healthy within {timeout.TotalSeconds:0} s:{Environment.NewLine}{string.Join(Environment.NewLine, _log.TakeLast(30))}");
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now.</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -78,39 +78,15 @@ internal static class LoadGenerator
                     break;
                 }
 
-                using var request = new HttpRequestMessage(probe.Method, new Uri(probe.Path, UriKind.Relative));
-                if (probe.Body is not null)
-                {
-                    request.Content = new ByteArrayContent(probe.Body);
-                    request.Content.Headers.ContentType = Json;
-                }
-
                 var started = Stopwatch.GetTimestamp();
-                try
+                var failure = await SendAsync(client, probe, expectedBody, ct);
+                if (failure is null)
                 {
-                    using var response = await client.SendAsync(request, ct);
-                    var body = await response.Content.ReadAsByteArrayAsync(ct);
-                    var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    if ((int)response.StatusCode != probe.Status)
-                    {
-                        mine.Fail($"HTTP {(int)response.StatusCode}");
-                    }
-                    else if (expectedBody is not null && !body.AsSpan().SequenceEqual(expectedBody))
-                    {
-                        mine.Fail("unexpected body");
-                    }
-                    else
-                    {
-                        mine.Latencies[probe.Case].Add(ms);
-                    }
+                    mine.Latencies[probe.Case].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                else if (!ct.IsCancellationRequested)
                 {
-                    break;
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-                {
-                    mine.Fail(ex.GetType().Name);
+                    mine.Fail(failure);
                 }
             }
 
@@ -178,32 +154,7 @@ internal static class LoadGenerator
 
         async Task SendAsync(Probe probe, TimeSpan dueAt)
         {
-            using var request = new HttpRequestMessage(probe.Method, new Uri(probe.Path, UriKind.Relative));
-            if (probe.Body is not null)
-            {
-                request.Content = new ByteArrayContent(probe.Body);
-                request.Content.Headers.ContentType = Json;
-            }
-
-            string? failure = null;
-            try
-            {
-                using var response = await client.SendAsync(request, ct);
-                var body = await response.Content.ReadAsByteArrayAsync(ct);
-                if ((int)response.StatusCode != probe.Status)
-                {
-                    failure = $"HTTP {(int)response.StatusCode}";
-                }
-                else if (expectedBody is not null && !body.AsSpan().SequenceEqual(expectedBody))
-                {
-                    failure = "unexpected body";
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                failure = ex.GetType().Name;
-            }
-
+            var failure = await LoadGenerator.SendAsync(client, probe, expectedBody, ct);
             var ms = (clock.Elapsed - dueAt).TotalMilliseconds;
             lock (gate)
             {
@@ -216,6 +167,34 @@ internal static class LoadGenerator
                     result.Fail(failure);
                 }
             }
+        }
+    }
+
+    /// <summary>Sends <paramref name="probe"/> and checks its answer; null when it is as expected, else what was wrong.</summary>
+    private static async Task<string?> SendAsync(HttpClient client, Probe probe, byte[]? expectedBody, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(probe.Method, new Uri(probe.Path, UriKind.Relative));
+        if (probe.Body is not null)
+        {
+            request.Content = new ByteArrayContent(probe.Body);
+            request.Content.Headers.ContentType = Json;
+        }
+
+        try
+        {
+            using var response = await client.SendAsync(request, ct);
+            var body = await response.Content.ReadAsByteArrayAsync(ct);
+            return (int)response.StatusCode != probe.Status ? $"HTTP {(int)response.StatusCode}"
+                : expectedBody is not null && !body.AsSpan().SequenceEqual(expectedBody) ? "unexpected body"
+                : null;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return "cancelled";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return ex.GetType().Name;
         }
     }
 }

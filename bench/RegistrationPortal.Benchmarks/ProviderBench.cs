@@ -181,11 +181,7 @@ internal static class ProviderBench
 
             if (run.Provider == DatabaseProvider.Postgres)
             {
-                NpgsqlConnection.ClearAllPools();
-                await using var admin = new NpgsqlConnection(server);
-                await admin.OpenAsync(CancellationToken.None);
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
-                await drop.ExecuteNonQueryAsync(CancellationToken.None);
+                await DropDatabaseAsync(server, database);
             }
 
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -231,11 +227,7 @@ internal static class ProviderBench
         }
         finally
         {
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = new NpgsqlConnection(server);
-            await admin.OpenAsync(CancellationToken.None);
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+            await DropDatabaseAsync(server, name);
         }
 
         async Task<string> RunAsync(string program, string[] arguments, CancellationToken token)
@@ -265,6 +257,15 @@ internal static class ProviderBench
         return onPath ?? (Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin", "pgbench")).FirstOrDefault(File.Exists)
             : null);
+    }
+
+    private static async Task DropDatabaseAsync(string server, string name)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(server);
+        await admin.OpenAsync(CancellationToken.None);
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
     private static async Task<string> CreateDatabaseAsync(string server, string name)

@@ -22,7 +22,7 @@ internal sealed class SmtpSink : IAsyncDisposable
 
     public static async Task<SmtpSink> StartAsync(TimeSpan timeout)
     {
-        var port = FreePort();
+        var port = HostRunner.FreePort();
         var start = new ProcessStartInfo("/usr/bin/python3") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in new[] { "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink" })
         {
@@ -73,12 +73,5 @@ internal sealed class SmtpSink : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

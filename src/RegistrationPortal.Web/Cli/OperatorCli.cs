@@ -45,7 +45,7 @@ public static class OperatorCli
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
     }
 
-    private sealed record Context(IServiceProvider Services, TextWriter Stdout, TextWriter Stderr, TextReader Stdin);
+    internal sealed record Context(IServiceProvider Services, TextWriter Stdout, TextWriter Stderr, TextReader Stdin);
 
     /// <summary>What a verb needs of the database before it runs.</summary>
     private enum DatabaseUse
@@ -113,7 +113,7 @@ public static class OperatorCli
             },
             new Command("db", "The database file (SQLite)") { backup, restore },
             new Command("retention", "Data past its retention") { prune },
-            ServiceAccountCommands.Build(context.Services, context.Stdout, context.Stderr, verb => Run(context, DatabaseUse.Migrated, verb)),
+            ServiceAccountCommands.Build(context, verb => Run(context, DatabaseUse.Migrated, verb)),
         };
     }
 
@@ -372,7 +372,7 @@ public static class OperatorCli
         return Ok;
     }
 
-    private static async Task<string?> OrgAsync(string? orgId, TextWriter stderr)
+    internal static async Task<string?> OrgAsync(string? orgId, TextWriter stderr)
     {
         if (orgId is not null && Ids.IsValid(orgId, Ids.Organization))
         {

@@ -15,8 +15,9 @@ public static class ServiceAccountCommands
     private static readonly Actor Operator = Actor.Operator("cli");
 
     /// <summary>The <c>service-account</c> command and its verbs; <paramref name="run"/> runs a verb on the migrated database.</summary>
-    internal static Command Build(IServiceProvider services, TextWriter stdout, TextWriter stderr, Func<Func<Task<int>>, Task<int>> run)
+    internal static Command Build(OperatorCli.Context context, Func<Func<Task<int>>, Task<int>> run)
     {
+        var (services, stdout, stderr) = (context.Services, context.Stdout, context.Stderr);
         var org = new Option<string>("--org") { Description = "The organization's id (or-xxxxx-xxxxx-xxxxxxxxxxxxxxxx)", Required = true };
         var name = new Option<string>("--name") { Description = "What the account is for, one line of text", Required = true };
         var publicKey = new Option<string>("--public-key") { Description = "A file with the PEM of the P-256 public key its signatures are checked with", Required = true };
@@ -37,11 +38,10 @@ public static class ServiceAccountCommands
         return new Command("service-account", "Service accounts of the users API") { create, deactivate, reactivate };
     }
 
-    private static async Task<int> CreateAsync(string? orgId, string? name, string? keyFile, bool readOnly, string? expiresText, IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> CreateAsync(string? orgText, string? name, string? keyFile, bool readOnly, string? expiresText, IServiceProvider services, TextWriter stdout, TextWriter stderr)
     {
-        if (orgId is null || !Ids.IsValid(orgId, Ids.Organization))
+        if (await OperatorCli.OrgAsync(orgText, stderr) is not { } orgId)
         {
-            await stderr.WriteLineAsync("--org is required and must be an organization id (or-xxxxx-xxxxx-xxxxxxxxxxxxxxxx).");
             return OperatorCli.BadInput;
         }
 

@@ -68,4 +68,17 @@ public static class AuthHeaders
 
         return (appId, claim, null);
     }
+
+    /// <summary>The token of the one <c>Authorization: Bearer …</c> header; null when there is none, several, or it is empty or longer than <paramref name="maxLength"/>.</summary>
+    public static string? BearerToken(HttpRequest request, int maxLength = int.MaxValue)
+    {
+        var values = request.Headers.Authorization;
+        if (values.Count != 1 || values[0] is not { } header || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var token = header["Bearer ".Length..].Trim();
+        return token.Length <= maxLength ? token : null;
+    }
 }

@@ -46,4 +46,12 @@ public static class DfnsErrors
         >= 500 => "Internal server error.",
         _ => "Request failed.",
     };
+
+    /// <summary>429 with <c>Retry-After</c> in whole seconds (at least one) and "<paramref name="what"/> Retry after N seconds."</summary>
+    public static IResult Throttled(HttpContext context, TimeSpan retryAfter, string what)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Result(StatusCodes.Status429TooManyRequests, $"{what} Retry after {seconds} seconds.");
+    }
 }

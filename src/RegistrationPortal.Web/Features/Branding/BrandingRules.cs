@@ -106,7 +106,7 @@ public static class BrandingRules
         return IsSupportEmail(value) || IsWebAddress(value) ? null : "The support contact must be an email address or a web address starting with https://.";
     }
 
-    public static bool IsSupportEmail(string contact) => !contact.Contains("://", StringComparison.Ordinal) && EmailAddress.IsValid(contact);
+    private static bool IsSupportEmail(string contact) => !contact.Contains("://", StringComparison.Ordinal) && EmailAddress.IsValid(contact);
 
     /// <summary>The link a support contact opens: <c>mailto:</c> for an address, the page itself for a web address.</summary>
     public static string SupportHref(string contact) => IsSupportEmail(contact) ? "mailto:" + contact : contact;

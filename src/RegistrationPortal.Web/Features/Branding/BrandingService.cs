@@ -177,7 +177,7 @@ public sealed class BrandingService(
 
     public async Task RemoveLogoAsync(AdminScope scope, string? clientAddress)
     {
-        await writes.ExecuteAsync(async db =>
+        var removed = await writes.ExecuteAsync(async db =>
         {
             var row = await db.OrganizationBrandings.ForUpdate().FirstOrDefaultAsync(b => b.OrgId == scope.OrgId);
             if (row?.LogoVersion is null)
@@ -194,7 +194,10 @@ public sealed class BrandingService(
             row.UpdatedAt = now;
             return true;
         });
-        await cache.ReloadAsync();
+        if (removed)
+        {
+            await cache.ReloadAsync();
+        }
     }
 
     /// <summary>Saves an organization's template for one kind of email after <see cref="EmailTemplates.Problem"/>; returns the problem, or null when saved.</summary>
@@ -253,7 +256,7 @@ public sealed class BrandingService(
     /// <summary>Goes back to the default words for one kind of email.</summary>
     public async Task RemoveTemplateAsync(AdminScope scope, EmailKind kind, string? clientAddress)
     {
-        await writes.ExecuteAsync(async db =>
+        var removed = await writes.ExecuteAsync(async db =>
         {
             var row = await db.EmailTemplates.ForUpdate().FirstOrDefaultAsync(t => t.OrgId == scope.OrgId && t.Kind == kind);
             if (row is null)
@@ -266,7 +269,10 @@ public sealed class BrandingService(
                 Truncate($"{kind} template: subject \"{row.Subject}\", body \"{row.Body}\" → default words"));
             return true;
         });
-        await cache.ReloadAsync();
+        if (removed)
+        {
+            await cache.ReloadAsync();
+        }
     }
 
     /// <summary>

@@ -59,9 +59,6 @@ public sealed class RegistrationEmail(
         return message;
     }
 
-    /// <summary>The email as it would be sent, for the portal's live preview: no message, no address needed.</summary>
-    public RenderedTemplate Preview(RegistrationEmailContent content) => Words(content, brands.Find(content.OrgId));
-
     /// <summary>The links of a registration email: the register page and the self-service resend page, email and organization filled in.</summary>
     public (string Register, string Resend) Links(string toAddress, string orgId, string? language)
     {
@@ -164,7 +161,7 @@ public sealed class RegistrationEmail(
     private string Framed(string body, string language, string name, Brand? brand)
     {
         var band = "";
-        if (brand?.PrimaryColor is { } color || brand?.LogoPath is not null)
+        if (brand?.PrimaryColor is not null || brand?.LogoPath is not null)
         {
             var background = brand.PrimaryColor ?? "#173f7a";
             var logo = brand.LogoPath is { } path

@@ -166,7 +166,7 @@ public static class RegistrationApi
             case InitStatus.NonceReplayed:
                 return DfnsErrors.Result(StatusCodes.Status400BadRequest, DfnsErrors.NonceUsed);
             case InitStatus.TooManyAttempts:
-                return Throttled(context, outcome.RetryAfter!.Value, "Too many wrong codes from this address.");
+                return DfnsErrors.Throttled(context, outcome.RetryAfter!.Value, "Too many wrong codes from this address.");
             default:
                 return DfnsErrors.Result(StatusCodes.Status401Unauthorized, DfnsErrors.NotAuthorized);
         }
@@ -175,7 +175,7 @@ public static class RegistrationApi
     public static async Task<IResult> Register(HttpContext context, RegistrationCompletionService completion)
     {
         // The token comes first: without it nothing about the body is worth telling the caller.
-        var token = completion.ReadToken(BearerToken(context.Request));
+        var token = completion.ReadToken(AuthHeaders.BearerToken(context.Request));
         if (token is null)
         {
             return DfnsErrors.Result(StatusCodes.Status401Unauthorized, DfnsErrors.NotAuthorized);
@@ -338,17 +338,6 @@ public static class RegistrationApi
             : Actor.Api(appId, address);
     }
 
-    private static string? BearerToken(HttpRequest request)
-    {
-        var values = request.Headers.Authorization;
-        if (values.Count != 1 || values[0] is not { } header || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        return header["Bearer ".Length..].Trim();
-    }
-
     public static async Task<IResult> ResendCode(HttpContext context, RegistrationService registration)
     {
         var (document, error) = await JsonRequest.ReadObjectAsync(context.Request, ResendFields);
@@ -385,7 +374,7 @@ public static class RegistrationApi
         return outcome.Status switch
         {
             PublicResendStatus.NonceReplayed => DfnsErrors.Result(StatusCodes.Status400BadRequest, DfnsErrors.NonceUsed),
-            PublicResendStatus.Throttled => Throttled(context, outcome.RetryAfter!.Value, "Too many requests for this user."),
+            PublicResendStatus.Throttled => DfnsErrors.Throttled(context, outcome.RetryAfter!.Value, "Too many requests for this user."),
             _ => Results.Json(DfnsSuccessBody.Success),
         };
     }
@@ -406,12 +395,5 @@ public static class RegistrationApi
 
         var (appId, nonce, headerError) = await AuthHeaders.CheckAsync(context, orgId);
         return (Caller(context, appId), nonce, headerError);
-    }
-
-    private static IResult Throttled(HttpContext context, TimeSpan retryAfter, string what)
-    {
-        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return DfnsErrors.Result(StatusCodes.Status429TooManyRequests, $"{what} Retry after {seconds} seconds.");
     }
 }

@@ -163,7 +163,7 @@ public sealed class RegistrationService(
             var settings = options.CurrentValue;
             if (!await PublicRequestSql.TryCountResendAsync(db, orgId, normalized, now, settings))
             {
-                return Throttled(await db.ResendThrottles.AsNoTracking().FirstOrDefaultAsync(t => t.OrgId == orgId && t.NormalizedUsername == normalized), now, settings);
+                return await ThrottledAsync(db, now, settings);
             }
 
             await PublicRequestSql.RecordAsync(db, PublicRequest.Of(PublicRequestKind.Resend, orgId, normalized, actor, now, correlationId, traceParent));
@@ -184,11 +184,15 @@ public sealed class RegistrationService(
             }
 
             await using var db = await contexts.CreateDbContextAsync();
-            return Throttled(await db.ResendThrottles.AsNoTracking().FirstOrDefaultAsync(t => t.OrgId == orgId && t.NormalizedUsername == normalized), now, settings);
+            return await ThrottledAsync(db, now, settings);
         }
 
-        static PublicResendOutcome Throttled(ResendThrottle? throttle, DateTimeOffset now, RegistrationOptions settings) =>
-            new(PublicResendStatus.Throttled, ResendThrottling.Check(throttle, now, settings) ?? TimeSpan.FromSeconds(1));
+        // How long the held user waits, from the throttle row the refused count left as it was.
+        async Task<PublicResendOutcome> ThrottledAsync(PortalDbContext db, DateTimeOffset now, RegistrationOptions settings)
+        {
+            var throttle = await db.ResendThrottles.AsNoTracking().FirstOrDefaultAsync(t => t.OrgId == orgId && t.NormalizedUsername == normalized);
+            return new PublicResendOutcome(PublicResendStatus.Throttled, ResendThrottling.Check(throttle, now, settings) ?? TimeSpan.FromSeconds(1));
+        }
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ using RegistrationPortal.Web.Features.Registration;
 namespace RegistrationPortal.Web.Features.ServiceAccounts;
 
 /// <summary>An authenticated service account: who is calling the users API, for which organization, with what rights.</summary>
-public sealed record ServiceAccountCaller(string Id, string OrgId, string Name, bool CanWrite, string CredId, string PublicKeyPem)
+public sealed record ServiceAccountCaller(string Id, string OrgId, bool CanWrite, string CredId, string PublicKeyPem)
 {
     /// <summary>The audit actor: the API door, the service account by its id.</summary>
     public Actor Actor(string? clientAddress) => Registration.Actor.Api(Id, clientAddress);
@@ -204,7 +204,7 @@ public sealed class ServiceAccountService(
             return null;
         }
 
-        return new ServiceAccountCaller(account.Id, account.OrgId, account.Name, account.CanWrite, account.CredId, account.PublicKeyPem);
+        return new ServiceAccountCaller(account.Id, account.OrgId, account.CanWrite, account.CredId, account.PublicKeyPem);
     }
 
     /// <summary>Starts a user action for one future call (method, path, exact body) and answers the challenge to sign.</summary>

@@ -393,7 +393,7 @@ public static class UsersApi
     private static async Task<(ServiceAccountCaller? Caller, IResult? Refusal)> AuthorizeAsync(HttpContext context, bool write)
     {
         var services = context.RequestServices;
-        var caller = await services.GetRequiredService<ServiceAccountService>().AuthenticateAsync(BearerToken(context.Request), ClientAddress(context), context.RequestAborted);
+        var caller = await services.GetRequiredService<ServiceAccountService>().AuthenticateAsync(AuthHeaders.BearerToken(context.Request, ServiceAccountSecrets.MaxSecretLength) is { Length: > 0 } token ? token : null, ClientAddress(context), context.RequestAborted);
         if (caller is null)
         {
             return (null, DfnsErrors.Result(StatusCodes.Status401Unauthorized, DfnsErrors.NotAuthorized));
@@ -401,9 +401,7 @@ public static class UsersApi
 
         if (services.GetRequiredService<ServiceAccountLimiter>().TryAcquire(caller.Id) is { } retryAfter)
         {
-            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            return (null, DfnsErrors.Result(StatusCodes.Status429TooManyRequests, $"Too many requests with this token. Retry after {seconds} seconds."));
+            return (null, DfnsErrors.Throttled(context, retryAfter, "Too many requests with this token."));
         }
 
         if (write && !caller.CanWrite)
@@ -459,17 +457,5 @@ public static class UsersApi
             UserActionStatus.Mismatch => (null, DfnsErrors.Result(StatusCodes.Status403Forbidden, "The user action was signed for another request.")),
             _ => (null, DfnsErrors.Result(StatusCodes.Status401Unauthorized, "The user action is invalid, expired or already used.")),
         };
-    }
-
-    private static string? BearerToken(HttpRequest request)
-    {
-        var values = request.Headers.Authorization;
-        if (values.Count != 1 || values[0] is not { } header || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var token = header["Bearer ".Length..].Trim();
-        return token.Length is > 0 and <= ServiceAccountSecrets.MaxSecretLength ? token : null;
     }
 }
