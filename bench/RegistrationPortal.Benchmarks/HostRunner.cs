@@ -88,6 +88,9 @@ internal sealed class HostRunner : IAsyncDisposable
     /// <summary>The host's exit code when it has ended on its own, else null.</summary>
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
+    /// <summary>CPU time the host has used so far, user and system (zero once it has exited).</summary>
+    public TimeSpan CpuTime => Machine.CpuTime(_process);
+
     /// <summary>Peak resident set (VmHWM) and current resident set (VmRSS) of the host, in MiB; NaN once it has exited.</summary>
     public (double PeakMiB, double RssMiB) Memory()
     {

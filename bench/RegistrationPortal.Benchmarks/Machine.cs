@@ -18,4 +18,18 @@ internal static class Machine
         File.Exists("/proc/loadavg") ? string.Join('/', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static double MemoryGiB() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
+
+    /// <summary>The CPU time a process has used so far, user and system; zero once it has exited.</summary>
+    public static TimeSpan CpuTime(System.Diagnostics.Process process)
+    {
+        try
+        {
+            process.Refresh();
+            return process.HasExited ? TimeSpan.Zero : process.TotalProcessorTime;
+        }
+        catch (InvalidOperationException)
+        {
+            return TimeSpan.Zero;
+        }
+    }
 }

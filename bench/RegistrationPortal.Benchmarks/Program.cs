@@ -81,12 +81,16 @@ try
     // The no-op first (an endpoint that touches no database: the host's plain HTTP ceiling), then readiness; the
     // dispatcher is idle then.
     Console.WriteLine($"GET /healthz/live (no-op) for {settings.Duration.TotalSeconds:0} s ...");
+    var cpuBefore = host.CpuTime;
     var noop = await LoadGenerator.RunAsync(client, settings.Clients, 1, Live, settings.Duration, null, cancel.Token);
+    var noopCpu = host.CpuTime - cpuBefore;
     Console.WriteLine($"GET /healthz for {settings.Duration.TotalSeconds:0} s ...");
     var health = await LoadGenerator.RunAsync(client, settings.Clients, 1, Health, settings.Duration, null, cancel.Token);
     Console.WriteLine($"PUT {Cases.Path} (distinct pending users) for {settings.Duration.TotalSeconds:0} s ...");
     var sentBeforeResend = await SentAsync();
+    (cpuBefore, var smtpCpuBefore) = (host.CpuTime, smtp?.CpuTime ?? TimeSpan.Zero);
     var resend = await LoadGenerator.RunAsync(client, settings.Clients, 1, Resend, settings.Duration, Cases.Success, cancel.Token);
+    var (resendCpu, smtpCpu) = (host.CpuTime - cpuBefore, (smtp?.CpuTime ?? TimeSpan.Zero) - smtpCpuBefore);
 
     // The mail that phase caused: what the dispatcher sent meanwhile, what was left (requests not yet resolved and mail
     // not yet sent), and how long it took to send the rest with no more load.
@@ -171,6 +175,8 @@ try
     report.Table(["Figure", "Value"], [
         ["Resend / no-op throughput", $"{resend.Throughput / noop.Throughput:P1}"],
         [$"Mail sent during the {resend.Elapsed.TotalSeconds:0} s resend phase ({(smtp is null ? "pickup folder" : "SMTP, aiosmtpd on loopback")})", $"{sentDuringResend:N0} ({sentDuringResend / resend.Elapsed.TotalSeconds:N0} mails/s, resends {resend.Throughput:N0}/s)"],
+        ["Host CPU per request: no-op / resend (including the mail it sent meanwhile)", $"{PerRequest(noopCpu, noop):0} µs / {PerRequest(resendCpu, resend):0} µs"],
+        [$"CPU used during the resend phase: host / SMTP server ({Environment.ProcessorCount} cores)", $"{resendCpu.TotalSeconds / resend.Elapsed.TotalSeconds:0.00} / {smtpCpu.TotalSeconds / resend.Elapsed.TotalSeconds:0.00} cores"],
         ["Backlog after the resend phase (requests not resolved + mail not sent)", $"{backlogAfterResend:N0}"],
         [$"Backlog after {catchUp.TotalSeconds:0.0} s more with no load", $"{backlogAfterCatchUp:N0}"],
         ["Largest difference between case medians", $"{(medians.Max() - medians.Min()) / medians.Min():P1}"],
@@ -250,6 +256,9 @@ finally
     SqliteConnection.ClearAllPools();
     work.Delete(recursive: true);
 }
+
+// The host's CPU time for a phase divided by the requests it answered, in microseconds.
+static double PerRequest(TimeSpan cpu, PhaseResult r) => r.Requests == 0 ? double.NaN : cpu.TotalMicroseconds / r.Requests;
 
 static string[] Row(string name, PhaseResult r) =>
     [name, $"{r.Requests:N0}", $"{r.FailureCount:N0}", $"{r.Throughput:N0}", $"{r.Percentile(50):0.0}", $"{r.Percentile(99):0.0}"];

@@ -20,6 +20,9 @@ internal sealed class SmtpSink : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>CPU time the SMTP server has used so far.</summary>
+    public TimeSpan CpuTime => Machine.CpuTime(_process);
+
     public static async Task<SmtpSink> StartAsync(TimeSpan timeout)
     {
         var port = HostRunner.FreePort();

@@ -1,7 +1,11 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Audit;
@@ -66,6 +70,87 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
 
     /// <summary>The correlation id of the request whose work this context is saving; audit events take it.</summary>
     public string? CorrelationId { get; set; }
+
+    private Dictionary<string, DbCommand>? _commands;
+
+    /// <summary>
+    /// A command for <paramref name="sql"/> on this context's connection, in its current transaction, kept (and its
+    /// statement prepared once) until the context is disposed: a write batch runs the public doors' few statements
+    /// once per request, and preparing each of them again every time would cost more than running it.
+    /// <paramref name="parameters"/> are the parameters' names and types (mapped as the model maps that type, so a value
+    /// is stored as <c>SaveChanges</c> would store it); the caller sets their values, in that order, before each run.
+    /// </summary>
+    internal DbCommand Command(string sql, params ReadOnlySpan<(string Name, Type Type)> parameters)
+    {
+        var transaction = Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("A kept command runs inside the write queue's transaction.");
+        _commands ??= new Dictionary<string, DbCommand>(StringComparer.Ordinal);
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = transaction.Connection!.CreateCommand();
+            command.CommandText = sql;
+            var mappings = this.GetService<IRelationalTypeMappingSource>();
+            foreach (var (name, type) in parameters)
+            {
+                var mapping = mappings.FindMapping(type) ?? throw new InvalidOperationException($"No mapping for {type.Name}.");
+                command.Parameters.Add(mapping.CreateParameter(command, name, null, nullable: true));
+            }
+
+            _commands[sql] = command;
+        }
+
+        command.Transaction = transaction;
+        return command;
+    }
+
+    /// <summary>
+    /// Runs a <see cref="Command"/>, logged (and seen by interceptors and diagnostic listeners) as EF Core's own commands
+    /// are, so the record of what the host ran stays whole. Returns the rows it changed.
+    /// </summary>
+    internal async Task<int> RunAsync(DbCommand command)
+    {
+        var logger = this.GetService<IRelationalCommandDiagnosticsLogger>();
+        var start = DateTimeOffset.UtcNow;
+        if (!logger.ShouldLogCommandExecute(start))
+        {
+            return await command.ExecuteNonQueryAsync();
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var changed = await command.ExecuteNonQueryAsync();
+        var connection = this.GetService<IRelationalConnection>();
+        return await logger.CommandNonQueryExecutedAsync(
+            connection, command, command.CommandText, this, Guid.NewGuid(), connection.ConnectionId, changed, start, clock.Elapsed, CommandSource.ExecuteSqlRaw);
+    }
+
+    public override void Dispose()
+    {
+        DisposeCommands();
+        base.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        DisposeCommands();
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    private void DisposeCommands()
+    {
+        if (_commands is null)
+        {
+            return;
+        }
+
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _commands = null;
+    }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -18,53 +18,82 @@ internal static class PublicRequestSql
     public static long Time(DateTimeOffset at) => (long)Times.ConvertToProvider(at)!;
 
     /// <summary>Records the nonce as used; false when it was used before. One statement, in the caller's write.</summary>
-    public static async Task<bool> ClaimNonceAsync(PortalDbContext db, NonceClaim nonce) =>
-        await db.Database.ExecuteSqlRawAsync(
-            """INSERT INTO "UsedNonces" ("Key", "ExpiresAt") VALUES ({0}, {1}) ON CONFLICT ("Key") DO NOTHING""",
-            nonce.Key,
-            Time(nonce.ExpiresAt)) == 1;
+    public static async Task<bool> ClaimNonceAsync(PortalDbContext db, NonceClaim nonce)
+    {
+        var command = db.Command(
+            """INSERT INTO "UsedNonces" ("Key", "ExpiresAt") VALUES (@key, @expires) ON CONFLICT ("Key") DO NOTHING""",
+            ("@key", typeof(string)),
+            ("@expires", typeof(long)));
+        command.Parameters[0].Value = nonce.Key;
+        command.Parameters[1].Value = Time(nonce.ExpiresAt);
+        return await db.RunAsync(command) == 1;
+    }
 
     /// <summary>
     /// Counts one resend for (organization, username) if the throttle allows it now, in one statement (see
     /// <see cref="ResendThrottling"/>: the cooldown, then the cap per rolling hour); false when it does not.
     /// </summary>
-    public static async Task<bool> TryCountResendAsync(PortalDbContext db, string orgId, string normalizedUsername, DateTimeOffset now, RegistrationOptions settings) =>
-        await db.Database.ExecuteSqlRawAsync(
+    public static async Task<bool> TryCountResendAsync(PortalDbContext db, string orgId, string normalizedUsername, DateTimeOffset now, RegistrationOptions settings)
+    {
+        var command = db.Command(
             """
             INSERT INTO "ResendThrottles" AS t ("OrgId", "NormalizedUsername", "LastRequestAt", "WindowStartedAt", "WindowCount")
-            VALUES ({0}, {1}, {2}, {2}, 1)
+            VALUES (@org, @user, @now, @now, 1)
             ON CONFLICT ("OrgId", "NormalizedUsername") DO UPDATE SET
-                "LastRequestAt" = CASE WHEN t."LastRequestAt" > {2} THEN t."LastRequestAt" ELSE {2} END,
-                "WindowStartedAt" = CASE WHEN t."WindowStartedAt" <= {3} THEN {2} ELSE t."WindowStartedAt" END,
-                "WindowCount" = CASE WHEN t."WindowStartedAt" <= {3} THEN 1 ELSE t."WindowCount" + 1 END
-            WHERE t."LastRequestAt" <= {4} AND (t."WindowCount" < {5} OR t."WindowStartedAt" <= {3})
+                "LastRequestAt" = CASE WHEN t."LastRequestAt" > @now THEN t."LastRequestAt" ELSE @now END,
+                "WindowStartedAt" = CASE WHEN t."WindowStartedAt" <= @window THEN @now ELSE t."WindowStartedAt" END,
+                "WindowCount" = CASE WHEN t."WindowStartedAt" <= @window THEN 1 ELSE t."WindowCount" + 1 END
+            WHERE t."LastRequestAt" <= @cooldown AND (t."WindowCount" < @cap OR t."WindowStartedAt" <= @window)
             """,
-            orgId,
-            normalizedUsername,
-            Time(now),
-            Time(now - ResendThrottling.Window),
-            // The time was read before the row's lock was held (PostgreSQL): a request that waited for another's lock may
-            // carry an earlier time. Without a cooldown it must not be held back by that; with one, it was within it anyway.
-            settings.ResendCooldown > TimeSpan.Zero ? Time(now - settings.ResendCooldown) : long.MaxValue,
-            settings.MaxResendsPerHour) == 1;
+            ("@org", typeof(string)),
+            ("@user", typeof(string)),
+            ("@now", typeof(long)),
+            ("@window", typeof(long)),
+            ("@cooldown", typeof(long)),
+            ("@cap", typeof(int)));
+        command.Parameters[0].Value = orgId;
+        command.Parameters[1].Value = normalizedUsername;
+        command.Parameters[2].Value = Time(now);
+        command.Parameters[3].Value = Time(now - ResendThrottling.Window);
+
+        // The time was read before the row's lock was held (PostgreSQL): a request that waited for another's lock may
+        // carry an earlier time. Without a cooldown it must not be held back by that; with one, it was within it anyway.
+        command.Parameters[4].Value = settings.ResendCooldown > TimeSpan.Zero ? Time(now - settings.ResendCooldown) : long.MaxValue;
+        command.Parameters[5].Value = settings.MaxResendsPerHour;
+        return await db.RunAsync(command) == 1;
+    }
 
     /// <summary>Records the request: one plain insert, the same text for every request (no statement built per call).</summary>
-    public static Task RecordAsync(PortalDbContext db, PublicRequest request) =>
-        db.Database.ExecuteSqlRawAsync(
+    public static async Task RecordAsync(PortalDbContext db, PublicRequest request)
+    {
+        var command = db.Command(
             """
             INSERT INTO "PublicRequests" ("Id", "Kind", "OrgId", "NormalizedUsername", "ActorKind", "ActorId", "ClientAddress", "CreatedAt", "CorrelationId", "TraceParent")
-            VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9})
+            VALUES (@id, @kind, @org, @user, @actorKind, @actorId, @address, @at, @correlation, @trace)
             """,
-            request.Id,
-            request.Kind.ToString(),
-            request.OrgId,
-            request.NormalizedUsername,
-            request.ActorKind.ToString(),
-            request.ActorId!,
-            request.ClientAddress!,
-            Time(request.CreatedAt),
-            request.CorrelationId!,
-            request.TraceParent!);
+            ("@id", typeof(Guid)),
+            ("@kind", typeof(string)),
+            ("@org", typeof(string)),
+            ("@user", typeof(string)),
+            ("@actorKind", typeof(string)),
+            ("@actorId", typeof(string)),
+            ("@address", typeof(string)),
+            ("@at", typeof(long)),
+            ("@correlation", typeof(string)),
+            ("@trace", typeof(string)));
+        var values = command.Parameters;
+        values[0].Value = request.Id;
+        values[1].Value = request.Kind.ToString();
+        values[2].Value = request.OrgId;
+        values[3].Value = request.NormalizedUsername;
+        values[4].Value = request.ActorKind.ToString();
+        values[5].Value = (object?)request.ActorId ?? DBNull.Value;
+        values[6].Value = (object?)request.ClientAddress ?? DBNull.Value;
+        values[7].Value = Time(request.CreatedAt);
+        values[8].Value = (object?)request.CorrelationId ?? DBNull.Value;
+        values[9].Value = (object?)request.TraceParent ?? DBNull.Value;
+        await db.RunAsync(command);
+    }
 
     /// <summary>
     /// PostgreSQL: the public resend's three writes (<see cref="ClaimNonceAsync"/>, <see cref="TryCountResendAsync"/>,
