@@ -9,9 +9,10 @@ namespace RegistrationPortal.IntegrationTests.Portal;
 /// <summary>
 /// The Admins page's service keeps organizations apart by itself: an org admin lists only their own organization's
 /// admins, and resending an invitation to or resetting the password of another organization's admin is refused like a
-/// missing admin, audited in the asking organization, and leaves nothing in the other's outbox or trail.
+/// missing admin, audited in the asking organization, and leaves nothing in the other's outbox or trail. On SQLite and
+/// PostgreSQL.
 /// </summary>
-public sealed class OrgAdminScopeTests(AdminPortalFixture fixture) : IClassFixture<AdminPortalFixture>
+public abstract class OrgAdminScopeTests(AdminPortalFixture fixture)
 {
     private PortalFactory Host => fixture.Factory;
 
@@ -56,3 +57,7 @@ public sealed class OrgAdminScopeTests(AdminPortalFixture fixture) : IClassFixtu
     private Task<List<string>> TrailAsync(string orgId) =>
         Host.WithDbAsync(db => db.AuditEvents.Where(e => e.OrgId == orgId).OrderBy(e => e.Id).Select(e => e.Action + " " + e.SubjectId).ToListAsync());
 }
+
+public sealed class OrgAdminScopeTestsOnSqlite(AdminPortalFixture fixture) : OrgAdminScopeTests(fixture), IClassFixture<AdminPortalFixture>;
+
+public sealed class OrgAdminScopeTestsOnPostgres(PostgresAdminPortalFixture fixture) : OrgAdminScopeTests(fixture), IClassFixture<PostgresAdminPortalFixture>;
