@@ -83,6 +83,12 @@ public sealed class AdminsPageTests(BrowserFixture browser, PlainBrowserHost hos
             .OrderBy(e => e.Id).Select(e => e.Action).ToListAsync());
         Assert.Equal([AuditActions.AdminInvited, AuditActions.AdminPasswordResetRequested], trail);
         Assert.Empty(host.Smtp.MessagesTo(stranger.Email));
+
+        // And the Audit page lists them, about the admin they were sent to.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Audit", Exact = true }).ClickAsync();
+        var audit = page.GetByRole(AriaRole.Table, new() { Name = "Audit events" }).GetByRole(AriaRole.Row);
+        await Expect(audit.Filter(new() { HasText = AuditActions.AdminPasswordResetRequested }).Filter(new() { HasText = $"Admin {admin.Email}" })).ToHaveCountAsync(1);
+        await Expect(audit.Filter(new() { HasText = AuditActions.AdminInvited }).Filter(new() { HasText = $"Admin {invitee}" })).ToHaveCountAsync(2);
         session.AssertNoConsoleErrors();
     }
 }

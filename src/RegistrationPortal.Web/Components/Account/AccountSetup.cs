@@ -66,7 +66,8 @@ public static class AccountSetup
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
 
-            // Every way in (password, second factor, passkey) ends in this cookie: when it is issued, the admin signed in.
+            // Every way in (password, second factor, passkey) ends in this cookie: when it is issued, the admin signed in
+            // (or renewed their sign-in after changing the password or a passkey, which counts as well).
             o.Events.OnSignedIn = RecordSignInAsync;
         });
         builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = settings.RevalidationInterval);
