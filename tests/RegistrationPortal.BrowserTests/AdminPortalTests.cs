@@ -81,7 +81,7 @@ public sealed partial class AdminPortalTests(BrowserFixture browser, DemoBrowser
         var adminEmail = PortalFactory.NewEmail("beta-admin");
         const string password = "beta admin passphrase";
         var created = await host.Factory.Services.GetRequiredService<AdminAccountService>()
-            .CreateAsync(orgId, adminEmail, password, platformAdmin: false, Actor.Operator("test"));
+            .CreateAsync(orgId, adminEmail, password, platformAdmin: false, Actor.Operator("test"), invite: false);
         Assert.Equal(CreateAdminStatus.Created, created.Status);
         await using var session = await browser.OpenAsync(host.BaseAddress);
         var page = session.Page;

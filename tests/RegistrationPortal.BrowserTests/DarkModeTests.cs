@@ -72,6 +72,30 @@ public sealed partial class DarkModeTests(BrowserFixture browser, DemoBrowserHos
     }
 
     [Fact]
+    public async Task In_dark_mode_the_admins_page_and_its_confirmation_pass_the_colour_contrast_check()
+    {
+        var admin = await host.Factory.CreateOrganizationWithAdminAsync("Dark Admins");
+        await using var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850);
+        var page = session.Page;
+        await Portal.SignInAtAsync(page, "", admin.Email, admin.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark theme", Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme", Exact = true })).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Admins", Exact = true }).ClickAsync();
+        var reset = page.GetByRole(AriaRole.Button, new() { Name = $"Send password reset to {admin.Email}", Exact = true });
+        await Expect(reset).ToBeVisibleAsync();
+        await Accessibility.AssertNoContrastViolationsAsync(page, "the Admins page in dark mode");
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathFor("admins-dark.png"), FullPage = true });
+        await reset.ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToBeVisibleAsync();
+        await Accessibility.AssertNoContrastViolationsAsync(dialog, "the password reset confirmation in dark mode");
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(dialog).ToBeHiddenAsync();
+        session.AssertNoConsoleErrors();
+    }
+
+    [Fact]
     public async Task In_dark_mode_the_platform_admins_organizations_page_and_its_warning_chip_pass_the_colour_contrast_check()
     {
         await using var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850);

@@ -87,7 +87,7 @@ public abstract class OutboxRefusalTests
         // The admin of the organization sees it: the dashboard's failures card and table, and the user's deliveries.
         var password = $"pw-{Guid.NewGuid():N}";
         var adminEmail = PortalFactory.NewEmail("refusal-admin");
-        var created = await host.Services.GetRequiredService<AdminAccountService>().CreateAsync(orgId, adminEmail, password, platformAdmin: false, Actor.Operator("test"));
+        var created = await host.Services.GetRequiredService<AdminAccountService>().CreateAsync(orgId, adminEmail, password, platformAdmin: false, Actor.Operator("test"), invite: false);
         Assert.Equal(CreateAdminStatus.Created, created.Status);
 
         // Both pages read their figures once the circuit is live, not in the prerendered HTML: ask the services they

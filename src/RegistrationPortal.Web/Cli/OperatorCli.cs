@@ -79,13 +79,14 @@ public static class OperatorCli
 
         var adminOrg = new Option<string>("--org") { Description = "The organization the admin manages (or give --platform)" };
         var platform = new Option<bool>("--platform") { Description = "A platform admin, who may act on any organization" };
+        var noPassword = new Option<bool>("--no-password") { Description = "No initial password: the admin chooses one with the invitation email's link" };
         var adminCreate = new Command(
             "create",
-            $"Creates an org admin (--org) or a platform admin (--platform); prints the admin's id. The password comes from {PasswordVariable} or, without it, the first line of standard input")
+            $"Creates an org admin (--org) or a platform admin (--platform) and emails them an invitation to choose their password; prints the admin's id. An initial password comes from {PasswordVariable} or, without it, the first line of standard input, unless --no-password")
         {
-            adminOrg, platform, email,
+            adminOrg, platform, email, noPassword,
         };
-        adminCreate.SetAction((r, _) => Run(context, DatabaseUse.Migrated, () => CreateAdminAsync(r.GetValue(adminOrg), r.GetValue(platform), r.GetValue(email), context)));
+        adminCreate.SetAction((r, _) => Run(context, DatabaseUse.Migrated, () => CreateAdminAsync(r.GetValue(adminOrg), r.GetValue(platform), r.GetValue(email), r.GetValue(noPassword), context)));
 
         var to = new Option<string>("--to") { Description = "The new backup file", Required = true };
         var backup = new Command("backup", "Copies the database as of one commit, host running or not; prints the file") { to };
@@ -255,7 +256,7 @@ public static class OperatorCli
         return Ok;
     }
 
-    private static async Task<int> CreateAdminAsync(string? orgText, bool platform, string? emailText, Context context)
+    private static async Task<int> CreateAdminAsync(string? orgText, bool platform, string? emailText, bool noPassword, Context context)
     {
         var stderr = context.Stderr;
         string? orgId = null;
@@ -275,23 +276,28 @@ public static class OperatorCli
             return BadInput;
         }
 
-        var password = Environment.GetEnvironmentVariable(PasswordVariable);
-        if (string.IsNullOrEmpty(password))
+        string? password = null;
+        if (!noPassword)
         {
-            password = await context.Stdin.ReadLineAsync();
+            password = Environment.GetEnvironmentVariable(PasswordVariable);
+            if (string.IsNullOrEmpty(password))
+            {
+                password = await context.Stdin.ReadLineAsync();
+            }
+
+            if (string.IsNullOrEmpty(password))
+            {
+                await stderr.WriteLineAsync($"A password is required: set {PasswordVariable} or give it as the first line of standard input (never on the command line), or give --no-password to let the admin choose one from the invitation email.");
+                return BadInput;
+            }
         }
 
-        if (string.IsNullOrEmpty(password))
-        {
-            await stderr.WriteLineAsync($"A password is required: set {PasswordVariable} or give it as the first line of standard input (never on the command line).");
-            return BadInput;
-        }
-
-        var outcome = await context.Services.GetRequiredService<AdminAccountService>().CreateAsync(orgId, email, password, platform, Operator);
+        var outcome = await context.Services.GetRequiredService<AdminAccountService>().CreateAsync(orgId, email, password, platform, Operator, invite: true);
         switch (outcome.Status)
         {
             case CreateAdminStatus.Created:
                 await context.Stdout.WriteLineAsync(outcome.AdminId);
+                await stderr.WriteLineAsync($"An invitation to choose a password is queued for {email}; the running host sends it.");
                 return Ok;
             case CreateAdminStatus.UnknownOrganization:
                 await stderr.WriteLineAsync($"No organization has the id {orgId}.");

@@ -65,12 +65,12 @@ public static class DevelopmentSeed
         var admins = services.GetRequiredService<AdminAccountService>();
         if (options.AdminEmail is { } adminEmail && options.AdminPassword is { } adminPassword)
         {
-            await admins.CreateAsync(options.OrgId, adminEmail, adminPassword, platformAdmin: false, seed);
+            await admins.CreateAsync(options.OrgId, adminEmail, adminPassword, platformAdmin: false, seed, invite: false);
         }
 
         if (options.PlatformAdminEmail is { } platformEmail && options.PlatformAdminPassword is { } platformPassword)
         {
-            await admins.CreateAsync(null, platformEmail, platformPassword, platformAdmin: true, seed);
+            await admins.CreateAsync(null, platformEmail, platformPassword, platformAdmin: true, seed, invite: false);
         }
 
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();

@@ -24,7 +24,7 @@ public static class PortalData
         var email = PortalFactory.NewEmail("admin");
         const string password = "browser admin passphrase";
         var created = await factory.Services.GetRequiredService<AdminAccountService>()
-            .CreateAsync(orgId, email, password, platformAdmin: false, Actor.Operator("test"));
+            .CreateAsync(orgId, email, password, platformAdmin: false, Actor.Operator("test"), invite: false);
         Assert.Equal(CreateAdminStatus.Created, created.Status);
         return new OrgAdmin(orgId, email, password);
     }

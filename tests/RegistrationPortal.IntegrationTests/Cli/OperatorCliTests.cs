@@ -137,6 +137,25 @@ public sealed class OperatorCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Admin_create_queues_an_invitation_for_the_running_host_to_send_and_without_a_password_leaves_the_choice_to_the_admin()
+    {
+        var orgId = (await RunAsync("org", "create", "--name", "Acme")).StdoutLines.Single();
+
+        var invited = await RunAsync("admin", "create", "--org", orgId, "--email", "chooser@acme.example", "--no-password");
+        var withPassword = await RunWithPasswordAsync("a-long-enough-password", "admin", "create", "--org", orgId, "--email", "given@acme.example");
+
+        Assert.Equal(0, invited.ExitCode);
+        var invitedId = invited.StdoutLines.Single();
+        Assert.Equal(DBNull.Value, await ScalarAsync("SELECT PasswordHash FROM AspNetUsers WHERE Id = $p", invitedId) ?? DBNull.Value);
+        Assert.Contains("invitation", invited.Stderr, StringComparison.Ordinal);
+        foreach (var (id, address) in new[] { (invitedId, "chooser@acme.example"), (withPassword.StdoutLines.Single(), "given@acme.example") })
+        {
+            Assert.Equal(address, await ScalarAsync("SELECT ToAddress FROM OutboxMessages WHERE UserId = $p AND Kind = 'Account' AND Status = 'Pending' AND CodeId IS NULL", id));
+            Assert.Equal(1L, await ScalarAsync("SELECT COUNT(*) FROM AuditEvents WHERE SubjectId = $p AND Action = 'admin.invited'", id));
+        }
+    }
+
+    [Fact]
     public async Task Help_lists_every_verb_on_standard_output()
     {
         var result = await RunAsync("admin", "--help");

@@ -49,7 +49,7 @@ public class AdminPortalFixture : PortalFixture
         var email = PortalFactory.NewEmail(tag);
         var password = $"pw-{Guid.NewGuid():N}";
         var outcome = await Factory.Services.GetRequiredService<AdminAccountService>()
-            .CreateAsync(orgId, email, password, platformAdmin: orgId is null, Actor.Operator("test"));
+            .CreateAsync(orgId, email, password, platformAdmin: orgId is null, Actor.Operator("test"), invite: false);
         Assert.Equal(CreateAdminStatus.Created, outcome.Status);
         return new TestAdmin(outcome.AdminId!, email, password, orgId);
     }

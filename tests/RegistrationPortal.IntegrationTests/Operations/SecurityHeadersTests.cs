@@ -36,7 +36,7 @@ public sealed partial class SecurityHeadersTests(QueuedMailPortalFixture fixture
     {
         var orgId = await _host.CreateOrganizationAsync();
         var email = PortalFactory.NewEmail("admin");
-        var admin = await _host.Services.GetRequiredService<AdminAccountService>().CreateAsync(orgId, email, Password, platformAdmin: false, Actor.Operator("test"));
+        var admin = await _host.Services.GetRequiredService<AdminAccountService>().CreateAsync(orgId, email, Password, platformAdmin: false, Actor.Operator("test"), invite: false);
         Assert.Equal(CreateAdminStatus.Created, admin.Status);
         using var client = HttpsClient();
 

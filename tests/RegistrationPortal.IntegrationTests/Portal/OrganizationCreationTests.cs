@@ -33,7 +33,7 @@ public sealed class OrganizationCreationTests(AdminPortalFixture fixture) : ICla
         var page = await browser.OpenAsync("/applications");
         Assert.Contains($"aria-label=\"Organization: {name}\"", page.Body, StringComparison.Ordinal);
         var trail = await Host.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(e => e.OrgId == outcome.OrgId).OrderBy(e => e.Id).Select(e => new { e.Action, e.ActorId }).ToListAsync());
-        Assert.Equal([AuditActions.OrganizationCreated, AuditActions.AdminCreated], trail.Select(e => e.Action).ToArray());
+        Assert.Equal([AuditActions.OrganizationCreated, AuditActions.AdminCreated, AuditActions.AdminInvited], trail.Select(e => e.Action).ToArray());
         Assert.All(trail, e => Assert.Equal(platform.AdminId, e.ActorId));
 
         var found = await Organizations.SearchAsync(platform, new OrganizationSearch(name.ToUpperInvariant()));
@@ -59,6 +59,24 @@ public sealed class OrganizationCreationTests(AdminPortalFixture fixture) : ICla
         Assert.Equal(CreateOrganizationStatus.InvalidEmail, badEmail.Status);
         Assert.Equal(CreateOrganizationStatus.InvalidName, noName.Status);
         Assert.Equal(0, await OrganizationsNamedAsync(name));
+    }
+
+    [Fact]
+    public async Task A_taken_name_a_taken_email_and_a_weak_password_are_all_reported_at_once_each_for_its_field()
+    {
+        var platform = await PlatformAsync();
+        var name = $"Taken {Guid.NewGuid():N}";
+        var orgId = await Host.CreateOrganizationAsync(name);
+        var taken = await fixture.CreateAdminAsync(orgId);
+
+        var outcome = await Organizations.CreateAsync(platform, new NewOrganization($" {name.ToUpperInvariant()} ", taken.Email, "short"), null);
+
+        Assert.Equal(CreateOrganizationStatus.DuplicateName, outcome.Status);
+        Assert.Equal($"An organization named {name.ToUpperInvariant()} already exists. Choose another name.", outcome.NameProblem);
+        Assert.Equal(OrganizationAdminService.DuplicateEmail, outcome.EmailProblem);
+        Assert.Contains(outcome.Problems!, p => p.Contains("12", StringComparison.Ordinal));
+        Assert.Equal([outcome.NameProblem!, outcome.EmailProblem!, .. outcome.Problems!], outcome.AllProblems);
+        Assert.Equal(1, await OrganizationsNamedAsync(name));
     }
 
     [Theory]

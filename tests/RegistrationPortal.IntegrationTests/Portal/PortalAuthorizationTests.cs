@@ -26,6 +26,7 @@ public sealed class PortalAuthorizationTests(AdminPortalFixture fixture) : IClas
         ("/users/us-guess-guess-guessguessguess1", "User · Users · RegistrationPortal", Access.Admins),
         ("/applications", "Applications · RegistrationPortal", Access.Admins),
         ("/audit", "Audit · RegistrationPortal", Access.Admins),
+        ("/admins", "Admins · RegistrationPortal", Access.Admins),
         ("/organizations", "Organizations · RegistrationPortal", Access.PlatformAdmins),
         ("/dev/mailbox", "Development mailbox · RegistrationPortal", Access.Admins),
         ("/Account/Manage", "Profile", Access.Admins),

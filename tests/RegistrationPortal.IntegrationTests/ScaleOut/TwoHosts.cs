@@ -65,7 +65,7 @@ public sealed class TwoHosts : IAsyncDisposable
     {
         var email = PortalFactory.NewEmail("admin");
         var password = $"pw-{Guid.NewGuid():N}";
-        var outcome = await A.Services.GetRequiredService<AdminAccountService>().CreateAsync(orgId, email, password, platformAdmin: false, Actor.Operator("test"));
+        var outcome = await A.Services.GetRequiredService<AdminAccountService>().CreateAsync(orgId, email, password, platformAdmin: false, Actor.Operator("test"), invite: false);
         Assert.Equal(CreateAdminStatus.Created, outcome.Status);
         return new TestAdmin(outcome.AdminId!, email, password, orgId);
     }

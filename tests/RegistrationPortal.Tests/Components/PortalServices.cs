@@ -40,6 +40,9 @@ public sealed class PortalServices : IAsyncLifetime
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddPortalData();
         builder.AddOrganizations();
+
+        // Admin accounts: the new-organization dialog's checks (a taken email, the password rules) ask Identity.
+        Web.Components.Account.AccountSetup.AddPortalIdentity(builder);
         builder.AddRegistration();
         builder.AddEmail();
         builder.AddBranding();

@@ -1,10 +1,12 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Features.Organizations;
 
 namespace RegistrationPortal.Web.Components.Account;
 
@@ -63,6 +65,10 @@ public static class AccountSetup
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
+
+            // Every way in (password, second factor, passkey) ends in this cookie: when it is issued, the admin signed in
+            // (or renewed their sign-in after changing the password or a passkey, which counts as well).
+            o.Events.OnSignedIn = RecordSignInAsync;
         });
         builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = settings.RevalidationInterval);
 
@@ -103,6 +109,25 @@ public static class AccountSetup
             .AddPolicy(PortalPolicies.PlatformAdmin, p => p.RequireRole(PortalRoles.PlatformAdmin));
 
         return builder;
+    }
+
+    /// <summary>Keeps when the admin signed in, for the Admins page. A failure to keep it is logged and never keeps the admin out.</summary>
+    private static async Task RecordSignInAsync(CookieSignedInContext context)
+    {
+        if (context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier) is not { } adminId)
+        {
+            return;
+        }
+
+        var services = context.HttpContext.RequestServices;
+        try
+        {
+            await AdminActivity.RecordAsync(services.GetRequiredService<WriteQueue>(), adminId, AdminActivity.LastSignInAt, services.GetRequiredService<TimeProvider>().GetUtcNow());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            services.GetRequiredService<ILogger<PortalSignIn>>().LogWarning(ex, "The sign-in time of admin {AdminId} was not recorded.", adminId);
+        }
     }
 }
 

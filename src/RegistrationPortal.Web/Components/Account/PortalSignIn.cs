@@ -20,7 +20,9 @@ internal sealed class PortalSignIn(SignInManager<PortalUser> signIn, UserManager
     {
         // The same lookup PasswordSignInAsync(string, …) makes: admins' user names are their emails.
         var user = await users.FindByNameAsync(email);
-        if (user is null)
+
+        // An invited admin who has not chosen a password yet has no hash to check, which Identity answers at once.
+        if (user is null || user.PasswordHash is null)
         {
             // As long as checking a real password takes: the time to answer does not tell the email is unknown.
             _ = users.PasswordHasher.VerifyHashedPassword(new PortalUser(), PlaceholderHash.Value, password);

@@ -78,11 +78,16 @@ public sealed class AccountEmail(IOptionsMonitor<EmailOptions> email)
 
         var (subject, intro, action, outro) = content.Kind switch
         {
-            AccountEmailKind.AdminInvitation => (
-                $"You are an admin of {content.OrganizationName ?? "RegistrationPortal"}",
-                $"You were made an admin of {content.OrganizationName ?? "an organization"} on RegistrationPortal, where you invite users and resend their registration codes. Choose your password here:",
+            AccountEmailKind.AdminInvitation when content.OrganizationName is null => (
+                "You are a platform admin of RegistrationPortal",
+                "You were made a platform admin of RegistrationPortal, where you create organizations and work in any of them. Choose your password here:",
                 "Choose your password",
-                "The link works once. Then sign in with your email and that password."),
+                "The link works once and for a limited time (ask for a new one with \"Forgot password?\" on the sign-in page). Then sign in with your email and that password."),
+            AccountEmailKind.AdminInvitation => (
+                $"You are an admin of {content.OrganizationName}",
+                $"You were made an admin of {content.OrganizationName} on RegistrationPortal, where you invite users and resend their registration codes. Choose your password here:",
+                "Choose your password",
+                "The link works once and for a limited time (ask for a new one with \"Forgot password?\" on the sign-in page). Then sign in with your email and that password."),
             _ => (
                 "Reset your RegistrationPortal password",
                 "Someone (hopefully you) asked to reset the password of your RegistrationPortal admin account. Choose a new password here:",

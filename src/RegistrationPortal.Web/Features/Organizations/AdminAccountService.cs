@@ -19,10 +19,21 @@ public enum CreateAdminStatus
 public sealed record CreateAdminOutcome(CreateAdminStatus Status, string? AdminId = null, IReadOnlyList<string>? Problems = null);
 
 /// <summary>Creates portal admin accounts (ASP.NET Core Identity users with the OrgAdmin or PlatformAdmin role).</summary>
-public sealed class AdminAccountService(IServiceScopeFactory scopes, WriteQueue writes, TimeProvider time)
+public sealed class AdminAccountService(IServiceScopeFactory scopes, WriteQueue writes, TimeProvider time, AdminInvitations invitations)
 {
-    public async Task<CreateAdminOutcome> CreateAsync(string? orgId, string email, string password, bool platformAdmin, Actor actor)
+    /// <summary>
+    /// Creates an admin. With <paramref name="invite"/> the new admin is emailed an invitation whose link lets them
+    /// choose their own password (the portal's and the operator's way); then <paramref name="password"/> may be null, and
+    /// the account has none until they choose it. Without it (the development seed's demo accounts) a password is needed.
+    /// An invited admin's email counts as confirmed once they use an emailed link.
+    /// </summary>
+    public async Task<CreateAdminOutcome> CreateAsync(string? orgId, string email, string? password, bool platformAdmin, Actor actor, bool invite)
     {
+        if (password is null && !invite)
+        {
+            throw new ArgumentException("An admin who is not invited needs a password.", nameof(password));
+        }
+
         if (!EmailAddress.IsValid(email))
         {
             return new CreateAdminOutcome(CreateAdminStatus.InvalidEmail);
@@ -53,10 +64,10 @@ public sealed class AdminAccountService(IServiceScopeFactory scopes, WriteQueue 
         {
             UserName = email.Trim(),
             Email = email.Trim(),
-            EmailConfirmed = true,
+            EmailConfirmed = !invite,
             OrgId = platformAdmin ? null : orgId,
         };
-        var created = await users.CreateAsync(admin, password);
+        var created = password is null ? await users.CreateAsync(admin) : await users.CreateAsync(admin, password);
         if (!created.Succeeded)
         {
             var problems = created.Errors.Select(e => e.Description).ToList();
@@ -66,11 +77,18 @@ public sealed class AdminAccountService(IServiceScopeFactory scopes, WriteQueue 
         }
 
         await users.AddToRoleAsync(admin, role);
-        await writes.ExecuteAsync(w =>
+        await writes.ExecuteAsync(async w =>
         {
-            w.Audit(time.GetUtcNow(), admin.OrgId, AuditActions.AdminCreated, actor, admin.Id, role);
-            return Task.FromResult(true);
+            var now = time.GetUtcNow();
+            w.Audit(now, admin.OrgId, AuditActions.AdminCreated, actor, admin.Id, role);
+            await AdminActivity.SetAsync(w, admin.Id, AdminActivity.CreatedAt, now);
+            return true;
         });
+        if (invite)
+        {
+            await invitations.InviteAsync(users, admin, actor);
+        }
+
         return new CreateAdminOutcome(CreateAdminStatus.Created, admin.Id);
     }
 

@@ -15,10 +15,12 @@ public sealed record OrganizationPage(IReadOnlyList<OrganizationRow> Items, int 
 
 public sealed record NewOrganization(string? Name, string? AdminEmail, string? AdminPassword);
 
+/// <summary>What became of a new organization; when it was refused for several reasons, the first of them (name, email, password).</summary>
 public enum CreateOrganizationStatus
 {
     Created,
     InvalidName,
+    DuplicateName,
     InvalidEmail,
     DuplicateEmail,
     PasswordRejected,
@@ -27,7 +29,22 @@ public enum CreateOrganizationStatus
     Failed,
 }
 
-public sealed record CreateOrganizationOutcome(CreateOrganizationStatus Status, string? OrgId = null, string? AdminId = null, IReadOnlyList<string>? Problems = null);
+/// <summary>
+/// A new organization, or why not: every problem found, each for its field (<paramref name="Problems"/> are the
+/// password's), so the form shows them all at once.
+/// </summary>
+public sealed record CreateOrganizationOutcome(
+    CreateOrganizationStatus Status,
+    string? OrgId = null,
+    string? AdminId = null,
+    IReadOnlyList<string>? Problems = null,
+    string? NameProblem = null,
+    string? EmailProblem = null)
+{
+    /// <summary>Every problem, in the form's order: what a summary above the fields lists.</summary>
+    public IReadOnlyList<string> AllProblems =>
+        [.. new[] { NameProblem, EmailProblem }.OfType<string>(), .. Problems ?? []];
+}
 
 /// <summary>What platform admins do across organizations: list them and create one with its first org admin.</summary>
 public sealed class OrganizationAdminService(
@@ -77,54 +94,31 @@ public sealed class OrganizationAdminService(
     }
 
     /// <summary>
-    /// Creates an organization and its first org admin. Everything that can be checked is checked before
-    /// anything is written (name, email, that the email is free, the password against Identity's rules), so a
-    /// refusal leaves nothing behind; should the admin still fail afterwards (another admin took the email in
-    /// between, the database failed), the new organization is deleted again, audited.
+    /// Creates an organization and its first org admin, who is emailed an invitation to choose their password (the
+    /// platform admin may also set an initial one). Everything that can be checked is checked before anything is
+    /// written (the name, that no organization has it yet, the email, that it is free, the password against Identity's
+    /// rules), every problem is reported at once (<see cref="CreateOrganizationOutcome.NameProblem"/>,
+    /// <see cref="CreateOrganizationOutcome.EmailProblem"/>, <see cref="CreateOrganizationOutcome.Problems"/>), and a
+    /// refusal leaves nothing behind; should the admin still fail afterwards (another admin took the email in between,
+    /// the database failed), the new organization is deleted again, audited.
     /// </summary>
     public async Task<CreateOrganizationOutcome> CreateAsync(PlatformScope scope, NewOrganization request, string? clientAddress)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        if (!OrganizationService.IsValidName(request.Name))
+        var refusal = await CheckAsync(request);
+        if (refusal is not null)
         {
-            return new CreateOrganizationOutcome(CreateOrganizationStatus.InvalidName);
-        }
-
-        if (!EmailAddress.IsValid(request.AdminEmail))
-        {
-            return new CreateOrganizationOutcome(CreateOrganizationStatus.InvalidEmail);
+            return refusal;
         }
 
         var email = request.AdminEmail!.Trim();
-        var password = request.AdminPassword ?? "";
-        await using (var checks = scopes.CreateAsyncScope())
-        {
-            var users = checks.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-            if (await users.FindByEmailAsync(email) is not null)
-            {
-                return new CreateOrganizationOutcome(CreateOrganizationStatus.DuplicateEmail);
-            }
-
-            var candidate = new PortalUser { UserName = email, Email = email };
-            var problems = new List<string>();
-            foreach (var validator in users.PasswordValidators)
-            {
-                var result = await validator.ValidateAsync(users, candidate, password);
-                problems.AddRange(result.Errors.Select(e => e.Description));
-            }
-
-            if (problems.Count > 0)
-            {
-                return new CreateOrganizationOutcome(CreateOrganizationStatus.PasswordRejected, Problems: problems);
-            }
-        }
-
+        var password = string.IsNullOrEmpty(request.AdminPassword) ? null : request.AdminPassword;
         var actor = Actor.Admin(scope.AdminId, clientAddress);
         var orgId = await organizations.CreateAsync(request.Name!, actor);
         CreateAdminOutcome admin;
         try
         {
-            admin = await admins.CreateAsync(orgId, email, password, platformAdmin: false, actor);
+            admin = await admins.CreateAsync(orgId, email, password, platformAdmin: false, actor, invite: true);
         }
         catch (Exception ex)
         {
@@ -140,11 +134,85 @@ public sealed class OrganizationAdminService(
         await DeleteEmptyOrganizationAsync(orgId, actor, $"its first admin could not be created ({admin.Status})");
         return admin.Status switch
         {
-            CreateAdminStatus.DuplicateEmail => new CreateOrganizationOutcome(CreateOrganizationStatus.DuplicateEmail),
+            CreateAdminStatus.DuplicateEmail => new CreateOrganizationOutcome(CreateOrganizationStatus.DuplicateEmail, EmailProblem: DuplicateEmail),
             CreateAdminStatus.PasswordRejected => new CreateOrganizationOutcome(CreateOrganizationStatus.PasswordRejected, Problems: admin.Problems),
-            CreateAdminStatus.InvalidEmail => new CreateOrganizationOutcome(CreateOrganizationStatus.InvalidEmail),
+            CreateAdminStatus.InvalidEmail => new CreateOrganizationOutcome(CreateOrganizationStatus.InvalidEmail, EmailProblem: InvalidEmail),
             _ => new CreateOrganizationOutcome(CreateOrganizationStatus.Failed),
         };
+    }
+
+    public const string InvalidEmail = "Enter the admin's email address, like name@example.com.";
+
+    public const string DuplicateEmail = "An admin with this email already exists. Use another address.";
+
+    /// <summary>Every problem of <paramref name="request"/>, each for its field; null when there is none.</summary>
+    private async Task<CreateOrganizationOutcome?> CheckAsync(NewOrganization request)
+    {
+        var statuses = new List<CreateOrganizationStatus>();
+        string? nameProblem;
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            nameProblem = $"Enter the organization's name (at most {OrganizationService.MaxNameLength} characters).";
+        }
+        else if (OrganizationService.NameProblem(request.Name, "The organization's name") is { } problem)
+        {
+            nameProblem = problem;
+        }
+        else
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            var lower = request.Name.Trim().ToLowerInvariant();
+#pragma warning disable CA1862 // EF translates ToLower to SQL lower(); the StringComparison overloads do not translate.
+            var taken = await db.Organizations.AnyAsync(o => o.Name.ToLower() == lower);
+#pragma warning restore CA1862
+            nameProblem = taken ? $"An organization named {request.Name.Trim()} already exists. Choose another name." : null;
+            if (taken)
+            {
+                statuses.Add(CreateOrganizationStatus.DuplicateName);
+            }
+        }
+
+        if (nameProblem is not null && statuses.Count == 0)
+        {
+            statuses.Add(CreateOrganizationStatus.InvalidName);
+        }
+
+        string? emailProblem = null;
+        var passwordProblems = new List<string>();
+        await using (var checks = scopes.CreateAsyncScope())
+        {
+            var users = checks.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+            if (!EmailAddress.IsValid(request.AdminEmail))
+            {
+                emailProblem = InvalidEmail;
+                statuses.Add(CreateOrganizationStatus.InvalidEmail);
+            }
+            else if (await users.FindByEmailAsync(request.AdminEmail!.Trim()) is not null)
+            {
+                emailProblem = DuplicateEmail;
+                statuses.Add(CreateOrganizationStatus.DuplicateEmail);
+            }
+
+            // No password is fine: the invitation lets the admin choose one.
+            if (!string.IsNullOrEmpty(request.AdminPassword))
+            {
+                var candidate = new PortalUser { UserName = request.AdminEmail?.Trim(), Email = request.AdminEmail?.Trim() };
+                foreach (var validator in users.PasswordValidators)
+                {
+                    var result = await validator.ValidateAsync(users, candidate, request.AdminPassword);
+                    passwordProblems.AddRange(result.Errors.Select(e => e.Description));
+                }
+
+                if (passwordProblems.Count > 0)
+                {
+                    statuses.Add(CreateOrganizationStatus.PasswordRejected);
+                }
+            }
+        }
+
+        return statuses.Count == 0
+            ? null
+            : new CreateOrganizationOutcome(statuses[0], NameProblem: nameProblem, EmailProblem: emailProblem, Problems: passwordProblems.Count > 0 ? passwordProblems : null);
     }
 
     private Task<bool> DeleteEmptyOrganizationAsync(string orgId, Actor actor, string reason) =>

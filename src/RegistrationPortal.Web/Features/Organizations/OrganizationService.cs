@@ -99,7 +99,9 @@ public static class OrganizationSetup
     public static IHostApplicationBuilder AddOrganizations(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<OrganizationService>();
+        builder.Services.AddSingleton<AdminInvitations>();
         builder.Services.AddSingleton<AdminAccountService>();
+        builder.Services.AddSingleton<OrgAdminService>();
         builder.Services.AddSingleton<ApplicationAdminService>();
         builder.Services.AddSingleton<OrganizationAdminService>();
         return builder;
