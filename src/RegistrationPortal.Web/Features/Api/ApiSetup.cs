@@ -15,6 +15,7 @@ public static class ApiSetup
     public static IHostApplicationBuilder AddPublicApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddCheckedOptions<ApiOptions>(ApiOptions.Section);
+        builder.Services.AddExceptionHandler<DfnsExceptionHandler>();
 
         var origins = ConfigurationCheck.Read<ApiOptions>(builder.Configuration, ApiOptions.Section).AllowedOrigins;
         builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p => p
