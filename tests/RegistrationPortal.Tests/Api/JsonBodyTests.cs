@@ -20,7 +20,7 @@ public sealed class JsonBodyTests
     private static string Register(string first = "", string info = "", string top = "") =>
         "{\"firstFactorCredential\":{\"credentialKind\":\"Key\"" + first + ",\"credentialInfo\":{\"credId\":\"abc\",\"clientData\":\"Y2Q\",\"attestationData\":\"YWQ\"" + info + "}}" + top + "}";
 
-    private static async Task<JsonBody<T>> BindAsync<T>(string body)
+    private static async Task<(JsonBody<T> Body, DfnsErrorResult? Error)> BindAsync<T>(string body)
         where T : class, IJsonRequest<T>
     {
         var context = new DefaultHttpContext
@@ -31,21 +31,22 @@ public sealed class JsonBodyTests
         context.Request.ContentType = "application/json";
         context.Request.ContentLength = bytes.Length;
         context.Request.Body = new MemoryStream(bytes);
-        return (await JsonBody<T>.BindAsync(context))!;
+        var bound = (await JsonBody<T>.BindAsync(context))!;
+        return (bound, await bound.ReadAsync(context) as DfnsErrorResult);
     }
 
     private static async Task<string?> RefusalAsync<T>(string body)
         where T : class, IJsonRequest<T>
     {
-        var bound = await BindAsync<T>(body);
-        return (bound.Error as DfnsErrorResult)?.Message;
+        var (_, error) = await BindAsync<T>(body);
+        return error?.Message;
     }
 
     [Fact]
     public async Task A_well_formed_register_body_reads_into_the_record_with_its_optional_members_absent()
     {
-        var bound = await BindAsync<RegisterRequest>(Register());
-        Assert.Null(bound.Error);
+        var (bound, error) = await BindAsync<RegisterRequest>(Register());
+        Assert.Null(error);
         Assert.Equal("abc", bound.Value.FirstFactorCredential.CredentialInfo.CredId);
         Assert.Null(bound.Value.FirstFactorCredential.CredentialInfo.Transports);
         Assert.Null(bound.Value.Name);
@@ -100,8 +101,8 @@ public sealed class JsonBodyTests
     {
         // Every member the record declares is one the explanation knows: a good body is not refused by either.
         var good = """{"email":"a@example.com","kind":"EndUser","externalId":null,"isSSORequired":false,"publicKey":null}""";
-        var bound = await BindAsync<CreateUserRequest>(good);
-        Assert.Null(bound.Error);
+        var (bound, error) = await BindAsync<CreateUserRequest>(good);
+        Assert.Null(error);
         Assert.Equal(JsonValueKind.False, bound.Value.IsSSORequired!.Value.ValueKind);
     }
 }

@@ -25,39 +25,38 @@ public interface IHasOrgId
 }
 
 /// <summary>
-/// The body of an <c>/auth</c> call as a handler parameter: the typed request, or the answer that refuses it. Binding
-/// never answers by itself; <see cref="DfnsCallFilter"/> turns a refusal into the answer, in the order the handler's
-/// parameters give (the bearer token before the body, for instance). The exact bytes stay available, for a user action
-/// that was signed over them.
+/// The body of an <c>/auth</c> call as a handler parameter: the typed request, or the answer that refuses it. Nothing is
+/// read at binding: <see cref="DfnsCallFilter"/> reads and checks the body when its turn comes in the order of the
+/// handler's parameters (after the bearer token, after a user action spent over the same bytes), and answers a refusal.
+/// The exact bytes stay available.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "BindAsync and PopulateMetadata are the framework's static conventions for parameters.")]
 public sealed class JsonBody<T> : IDfnsCheck, IEndpointParameterMetadataProvider where T : class, IJsonRequest<T>
 {
-    private readonly T? _value;
+    private T? _value;
 
-    private JsonBody(T? value, IResult? error, ReadOnlyMemory<byte> bytes)
+    private JsonBody()
     {
-        _value = value;
-        Error = error;
-        Bytes = bytes;
     }
 
-    /// <summary>The request; never null once <see cref="DfnsCallFilter"/> let the call through.</summary>
-    public T Value => _value ?? throw new InvalidOperationException($"The body of this call was refused; {nameof(DfnsCallFilter)} must run before the handler.");
-
-    public IResult? Error { get; }
+    /// <summary>The request; there once <see cref="DfnsCallFilter"/> let the call through.</summary>
+    public T Value => _value ?? throw new InvalidOperationException($"The body of this call was not read; {nameof(DfnsCallFilter)} must run before the handler.");
 
     /// <summary>The body exactly as received.</summary>
-    public ReadOnlyMemory<byte> Bytes { get; }
+    public ReadOnlyMemory<byte> Bytes { get; private set; }
 
-    public static async ValueTask<JsonBody<T>?> BindAsync(HttpContext context)
+    public static ValueTask<JsonBody<T>?> BindAsync(HttpContext context) => ValueTask.FromResult<JsonBody<T>?>(new());
+
+    /// <summary>Reads the body once (bounded, JSON content type), then the typed record from those bytes; the answer that refuses it, or null.</summary>
+    public async ValueTask<IResult?> ReadAsync(HttpContext context)
     {
         var (bytes, error) = await JsonRequest.ReadBytesAsync(context);
         if (error is not null)
         {
-            return new JsonBody<T>(null, error, bytes);
+            return error;
         }
 
+        Bytes = bytes;
         T? value;
         try
         {
@@ -65,26 +64,35 @@ public sealed class JsonBody<T> : IDfnsCheck, IEndpointParameterMetadataProvider
         }
         catch (JsonException ex)
         {
-            return Refused(JsonRequest.Explain(bytes, T.JsonType, ex), bytes);
+            return Refused(JsonRequest.Explain(bytes, T.JsonType, ex));
         }
 
         // A JSON null body deserializes to null without complaint.
-        return value is null ? Refused("body must be a JSON object", bytes)
-            : value.Problem() is { } problem ? Refused(problem, bytes)
-            : new JsonBody<T>(value, null, bytes);
+        if (value is null)
+        {
+            return Refused("body must be a JSON object");
+        }
+
+        if (value.Problem() is { } problem)
+        {
+            return Refused(problem);
+        }
+
+        _value = value;
+        return null;
     }
 
-    private static JsonBody<T> Refused(string message, ReadOnlyMemory<byte> bytes) =>
-        new(null, DfnsErrors.Result(StatusCodes.Status400BadRequest, message), bytes);
+    private static DfnsErrorResult Refused(string message) => DfnsErrors.Result(StatusCodes.Status400BadRequest, message);
 
-    ValueTask<IResult?> IDfnsCheck.CheckAsync(HttpContext context, DfnsCall call)
+    async ValueTask<IResult?> IDfnsCheck.CheckAsync(HttpContext context, DfnsCall call)
     {
-        if (Error is null && _value is IHasOrgId about)
+        var refusal = await ReadAsync(context);
+        if (refusal is null && _value is IHasOrgId about)
         {
             call.OrgId = about.OrgId;
         }
 
-        return ValueTask.FromResult(Error);
+        return refusal;
     }
 
     /// <summary>The OpenAPI document's request body: this record, as JSON.</summary>
