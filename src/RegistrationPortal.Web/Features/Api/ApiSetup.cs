@@ -15,6 +15,7 @@ public static class ApiSetup
     public static IHostApplicationBuilder AddPublicApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddCheckedOptions<ApiOptions>(ApiOptions.Section);
+        builder.Services.AddExceptionHandler<DfnsExceptionHandler>();
 
         var origins = ConfigurationCheck.Read<ApiOptions>(builder.Configuration, ApiOptions.Section).AllowedOrigins;
         builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p => p
@@ -53,21 +54,22 @@ public static class ApiSetup
         return builder;
     }
 
-    /// <summary>The <c>/auth</c> route group with CORS and the per-address limiter.</summary>
-    public static RouteGroupBuilder MapAuthGroup(this IEndpointRouteBuilder app) =>
-        app.MapGroup("/auth")
+    /// <summary>
+    /// The <c>/auth</c> route group with CORS, the per-address limiter and <see cref="DfnsCallFilter"/> on every endpoint:
+    /// no <c>/auth</c> handler runs before its body, token and Dfns headers were checked.
+    /// </summary>
+    public static RouteGroupBuilder MapAuthGroup(this IEndpointRouteBuilder app, bool claimNonce)
+    {
+        var group = app.MapGroup("/auth")
             .RequireCors(CorsPolicy)
             .RequireRateLimiting(PerAddressPolicy)
             .WithTags("Registration");
+        group.AddEndpointFilter(new DfnsCallFilter(claimNonce));
 
-    /// <summary>Documents the error answers every <c>/auth</c> call shares, all in the Dfns error shape.</summary>
-    public static RouteHandlerBuilder ProducesDfnsErrors(this RouteHandlerBuilder endpoint) => endpoint
-        .Produces<DfnsErrorBody>(StatusCodes.Status400BadRequest)
-        .Produces<DfnsErrorBody>(StatusCodes.Status401Unauthorized)
-        .Produces<DfnsErrorBody>(StatusCodes.Status403Forbidden)
-        .Produces<DfnsErrorBody>(StatusCodes.Status413PayloadTooLarge)
-        .Produces<DfnsErrorBody>(StatusCodes.Status415UnsupportedMediaType)
-        .Produces<DfnsErrorBody>(StatusCodes.Status429TooManyRequests);
+        // The filter may refuse any call with these, whatever the handler itself returns.
+        ((IEndpointConventionBuilder)group).Add(endpoint => DfnsErrorResult.PopulateMetadata(null!, endpoint));
+        return group;
+    }
 
     /// <summary>Error shape and exception handling for everything under <c>/auth</c>, matched routes or not.</summary>
     public static IApplicationBuilder UseDfnsErrors(this IApplicationBuilder app) =>

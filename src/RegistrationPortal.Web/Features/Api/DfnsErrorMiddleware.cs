@@ -3,11 +3,11 @@ using Microsoft.AspNetCore.Components.Endpoints;
 namespace RegistrationPortal.Web.Features.Api;
 
 /// <summary>
-/// Wraps every <c>/auth</c> request: an exception becomes a 500 in the Dfns error shape (never a stack trace or
-/// an exception message), and any error status left without a body (404, 405 from routing, Kestrel's 413, …)
-/// gets the Dfns body too, because the SDK parses every answer as JSON.
+/// Wraps every <c>/auth</c> request: an unknown path is 404 and a wrong method 405, and any error status left without
+/// a body (the rate limiter's, Kestrel's 413, …) gets the Dfns body too, because the SDK parses every answer as JSON.
+/// Exceptions are <see cref="DfnsExceptionHandler"/>'s.
 /// </summary>
-public sealed class DfnsErrorMiddleware(RequestDelegate next, EndpointDataSource endpoints, ILogger<DfnsErrorMiddleware> logger)
+public sealed class DfnsErrorMiddleware(RequestDelegate next, EndpointDataSource endpoints)
 {
     private HashSet<string>? _apiPaths;
     private List<Microsoft.AspNetCore.Routing.Template.TemplateMatcher>? _apiTemplates;
@@ -27,23 +27,8 @@ public sealed class DfnsErrorMiddleware(RequestDelegate next, EndpointDataSource
             return;
         }
 
-        try
-        {
-            await next(context);
-        }
-        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
-        {
-            context.Response.Clear();
-            await DfnsErrors.WriteAsync(context.Response, ex.StatusCode, DfnsErrors.MessageFor(ex.StatusCode));
-            return;
-        }
-        catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
-        {
-            logger.LogError(ex, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
-            context.Response.Clear();
-            await DfnsErrors.WriteAsync(context.Response, StatusCodes.Status500InternalServerError, DfnsErrors.MessageFor(500));
-            return;
-        }
+        // An exception goes on to the exception handler middleware, where DfnsExceptionHandler answers it.
+        await next(context);
 
         if (context.Response.StatusCode >= 400 && !context.Response.HasStarted && context.Response.ContentLength is null or 0 && context.Response.ContentType is null)
         {

@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Metadata;
 
 namespace RegistrationPortal.Web.Features.Api;
 
@@ -21,8 +23,7 @@ public static class DfnsErrors
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static IResult Result(int status, string message) =>
-        Results.Json(new DfnsErrorBody(new DfnsError(message)), Json, statusCode: status);
+    public static DfnsErrorResult Result(int status, string message) => new(status, message);
 
     public static Task WriteAsync(HttpResponse response, int status, string message)
     {
@@ -48,10 +49,43 @@ public static class DfnsErrors
     };
 
     /// <summary>429 with <c>Retry-After</c> in whole seconds (at least one) and "<paramref name="what"/> Retry after N seconds."</summary>
-    public static IResult Throttled(HttpContext context, TimeSpan retryAfter, string what)
+    public static DfnsErrorResult Throttled(HttpContext context, TimeSpan retryAfter, string what)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Result(StatusCodes.Status429TooManyRequests, $"{what} Retry after {seconds} seconds.");
+    }
+}
+
+/// <summary>
+/// An error answer of the <c>/auth</c> surface as a typed result: a handler that may return it documents, from its own
+/// signature, the error answers every <c>/auth</c> call shares (400, 401, 403, 413, 415, 429), all in the Dfns shape.
+/// </summary>
+public sealed class DfnsErrorResult(int statusCode, string message) : IResult, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<DfnsErrorBody>, IEndpointMetadataProvider
+{
+    private static readonly int[] Documented =
+    [
+        StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
+        StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests,
+    ];
+
+    public int StatusCode => statusCode;
+
+    int? IStatusCodeHttpResult.StatusCode => statusCode;
+
+    public string Message => message;
+
+    public DfnsErrorBody Value => new(new DfnsError(message));
+
+    object? IValueHttpResult.Value => Value;
+
+    public Task ExecuteAsync(HttpContext httpContext) => DfnsErrors.WriteAsync(httpContext.Response, statusCode, message);
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        foreach (var status in Documented)
+        {
+            builder.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(DfnsErrorBody), ["application/json"]));
+        }
     }
 }

@@ -1,25 +1,48 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
 
 namespace RegistrationPortal.Web.Features.Api;
 
 /// <summary>
-/// Reads an <c>/auth</c> request body strictly: JSON content type, bounded size, one JSON object with only the
-/// expected fields. Each failure is a ready Dfns error answer whose message names what is wrong.
+/// What every <c>/auth</c> body shares: JSON content type, a bounded size read once, and, when the strict typed read
+/// refuses the body, the message that names what is wrong. The shape itself is the request record's: its
+/// <see cref="JsonTypeInfo"/> from a source-generated context says which fields exist, which are required, and of
+/// what kind, so the documented shape and the checked shape are one.
 /// </summary>
 public static class JsonRequest
 {
-    public static async Task<(JsonDocument? Document, IResult? Error)> ReadObjectAsync(HttpRequest request, IReadOnlyCollection<string> allowedFields)
+    /// <summary>Deeper than any request of this API nests; the same bound for the typed read and the explanation.</summary>
+    public const int MaxDepth = 16;
+
+    /// <summary>
+    /// The body's bytes, once per request (a second caller gets the same buffer), or the 415/413 answer. The
+    /// content type is checked only when <paramref name="requireJson"/> (a bodyless call signed as a user action has none).
+    /// </summary>
+    public static async ValueTask<(ReadOnlyMemory<byte> Bytes, IResult? Error)> ReadBytesAsync(HttpContext context, bool requireJson = true)
     {
-        var maxBytes = request.HttpContext.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxBodyBytes;
-        if (!IsJson(request.ContentType))
+        var request = context.Request;
+        if (requireJson && !IsJson(request.ContentType))
         {
-            return (null, DfnsErrors.Result(StatusCodes.Status415UnsupportedMediaType, DfnsErrors.MessageFor(415)));
+            return (default, DfnsErrors.Result(StatusCodes.Status415UnsupportedMediaType, DfnsErrors.MessageFor(415)));
         }
 
+        if (context.Features.Get<BufferedBody>() is { } buffered)
+        {
+            return (buffered.Bytes, buffered.Error);
+        }
+
+        var maxBytes = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxBodyBytes;
+        var read = await ReadBoundedAsync(request, maxBytes, context.RequestAborted);
+        context.Features.Set(read);
+        return (read.Bytes, read.Error);
+    }
+
+    private static async Task<BufferedBody> ReadBoundedAsync(HttpRequest request, int maxBytes, CancellationToken ct)
+    {
         if (request.ContentLength > maxBytes)
         {
-            return (null, DfnsErrors.Result(StatusCodes.Status413PayloadTooLarge, $"Request body too large: at most {maxBytes} bytes."));
+            return new BufferedBody(default, TooLarge(maxBytes));
         }
 
         // Sized by Content-Length when the client sent one (a small body is the common case); one byte more
@@ -27,148 +50,137 @@ public static class JsonRequest
         var buffer = new byte[(request.ContentLength is { } declared ? (int)declared : maxBytes) + 1];
         var length = 0;
         int read;
-        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
+        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), ct)) > 0)
         {
             length += read;
         }
 
-        if (length > maxBytes)
-        {
-            return (null, DfnsErrors.Result(StatusCodes.Status413PayloadTooLarge, $"Request body too large: at most {maxBytes} bytes."));
-        }
+        return length > maxBytes ? new BufferedBody(default, TooLarge(maxBytes)) : new BufferedBody(buffer.AsMemory(0, length), null);
+    }
 
+    private static DfnsErrorResult TooLarge(int maxBytes) =>
+        DfnsErrors.Result(StatusCodes.Status413PayloadTooLarge, $"Request body too large: at most {maxBytes} bytes.");
+
+    /// <summary>The body read once: what <see cref="ReadBytesAsync"/> gives every later caller of the same request.</summary>
+    private sealed record BufferedBody(ReadOnlyMemory<byte> Bytes, IResult? Error);
+
+    /// <summary>
+    /// Why the strict typed read refused <paramref name="bytes"/>, in the API's words: not a JSON object, a string that
+    /// is not Unicode text, an unknown or repeated field, a required field missing or null, a field of the wrong kind;
+    /// each names the field by its path (<c>firstFactorCredential.credentialInfo.credId</c>). Runs only on refusal, so a
+    /// good request pays for the typed read alone.
+    /// </summary>
+    public static string Explain(ReadOnlyMemory<byte> bytes, JsonTypeInfo type, JsonException refusal)
+    {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16 });
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth });
         }
         catch (JsonException)
         {
-            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "body must be a JSON object"));
+            return NotAnObject;
         }
 
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        using (document)
         {
-            document.Dispose();
-            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "body must be a JSON object"));
-        }
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return NotAnObject;
+            }
 
-        // JsonDocument.Parse checks neither the bytes inside strings nor that escapes make valid UTF-16; reading such
-        // a name or value later would throw (a 500). Every string, names and nested ones included, is checked here.
-        if (JsonText.FindBadString(document.RootElement) is { } badText)
-        {
-            document.Dispose();
-            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, badText.Message));
-        }
+            // JsonDocument checks neither the bytes inside strings nor that escapes make valid UTF-16; reading such a
+            // name or value would throw. Every string, names and nested ones included, is checked before anything reads it.
+            if (JsonText.FindBadString(root) is { } badText)
+            {
+                return badText.Message;
+            }
 
-        // Belt and braces: bytes that are not UTF-8 outside any string would not have parsed.
-        if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, length)))
-        {
-            document.Dispose();
-            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "body must be a JSON object"));
+            return ExplainObject(root, type, "")
+                ?? (refusal.Path is { Length: > 2 } path ? $"{path[2..]} is not valid" : NotAnObject);
         }
+    }
 
+    private const string NotAnObject = "body must be a JSON object";
+
+    private static string? ExplainObject(JsonElement obj, JsonTypeInfo type, string path)
+    {
+        var prefix = path.Length == 0 ? "" : path + ".";
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var property in document.RootElement.EnumerateObject())
+        foreach (var property in obj.EnumerateObject())
         {
             var name = property.Name;
-            IResult? problem = !allowedFields.Contains(name) ? DfnsErrors.Result(StatusCodes.Status400BadRequest, $"unknown field: {Printable(name)}")
-                : !seen.Add(name) ? DfnsErrors.Result(StatusCodes.Status400BadRequest, $"duplicate field: {name}")
-                : null;
-            if (problem is not null)
+            if (!type.Properties.Any(p => p.Name == name))
             {
-                document.Dispose();
-                return (null, problem);
+                return $"unknown field: {prefix}{JsonText.Printable(name)}";
+            }
+
+            if (!seen.Add(name))
+            {
+                return $"duplicate field: {prefix}{name}";
             }
         }
 
-        return (document, null);
-    }
-
-    /// <summary>A required string field; the error names the field.</summary>
-    public static string? RequiredString(JsonElement obj, string name, out IResult? error) =>
-        RequiredString(obj, name, name, out error);
-
-    /// <summary>A required string field of a nested object; the error names it by its <paramref name="path"/> (e.g. <c>a.b.name</c>).</summary>
-    public static string? RequiredString(JsonElement obj, string name, string path, out IResult? error)
-    {
-        error = null;
-        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        foreach (var member in type.Properties)
         {
-            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{path} is required");
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.String)
-        {
-            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{path} must be a string");
-            return null;
-        }
-
-        var text = value.GetString()!;
-        if (text.Length == 0)
-        {
-            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{path} is required");
-            return null;
-        }
-
-        return text;
-    }
-
-    /// <summary>An optional string field: absent or null gives null without an error; any other kind is an error naming it.</summary>
-    public static string? OptionalString(JsonElement obj, string name, string path, out IResult? error)
-    {
-        error = null;
-        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.String)
-        {
-            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{path} must be a string");
-            return null;
-        }
-
-        return value.GetString();
-    }
-
-    /// <summary>
-    /// A required nested object with only the expected fields, as strict as the body itself; errors name the
-    /// field by its path (<c>unknown field: firstFactorCredential.foo</c>).
-    /// </summary>
-    public static JsonElement? RequiredObject(JsonElement obj, string name, string path, IReadOnlyCollection<string> allowedFields, out IResult? error)
-    {
-        error = null;
-        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{path} is required");
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{path} must be an object");
-            return null;
-        }
-
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var property in value.EnumerateObject())
-        {
-            if (!allowedFields.Contains(property.Name))
+            var field = prefix + member.Name;
+            // As the typed read decides: a member without a default must be present, and only a nullable one may be null.
+            var present = obj.TryGetProperty(member.Name, out var value);
+            if (!present || value.ValueKind == JsonValueKind.Null)
             {
-                error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"unknown field: {path}.{Printable(property.Name)}");
-                return null;
+                if (present ? !member.IsSetNullable : member.IsRequired || member.AssociatedParameter is { HasDefaultValue: false })
+                {
+                    return $"{field} is required";
+                }
+
+                continue;
             }
 
-            if (!seen.Add(property.Name))
+            if (ExplainValue(value, member.PropertyType, type.Options, field) is { } problem)
             {
-                error = DfnsErrors.Result(StatusCodes.Status400BadRequest, $"duplicate field: {path}.{property.Name}");
-                return null;
+                return problem;
             }
         }
 
-        return value;
+        return null;
+    }
+
+    private static string? ExplainValue(JsonElement value, Type type, JsonSerializerOptions options, string field)
+    {
+        if (type == typeof(string))
+        {
+            return value.ValueKind == JsonValueKind.String ? null : $"{field} must be a string";
+        }
+
+        if (type == typeof(JsonElement) || Nullable.GetUnderlyingType(type) == typeof(JsonElement))
+        {
+            return null;
+        }
+
+        var info = options.GetTypeInfo(type);
+        return info.Kind switch
+        {
+            JsonTypeInfoKind.Object when value.ValueKind != JsonValueKind.Object => $"{field} must be an object",
+            JsonTypeInfoKind.Object => ExplainObject(value, info, field),
+            JsonTypeInfoKind.Enumerable when value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(i => i.ValueKind != JsonValueKind.String)
+                => $"{field} must be an array of strings",
+            _ => null,
+        };
+    }
+
+    /// <summary>The first of <paramref name="fields"/> that is empty, as "<c>name is required</c>" (a required string must say something).</summary>
+    public static string? FirstEmpty(params ReadOnlySpan<(string Name, string? Value)> fields)
+    {
+        foreach (var (name, value) in fields)
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                return $"{name} is required";
+            }
+        }
+
+        return null;
     }
 
     private static bool IsJson(string? contentType)
@@ -181,6 +193,4 @@ public static class JsonRequest
         return media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             && (!media.Charset.HasValue || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
     }
-
-    private static string Printable(string name) => JsonText.Printable(name);
 }

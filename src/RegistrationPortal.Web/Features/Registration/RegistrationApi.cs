@@ -1,4 +1,6 @@
-using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
@@ -6,11 +8,22 @@ using RegistrationPortal.Web.Features.Users;
 
 namespace RegistrationPortal.Web.Features.Registration;
 
-/// <summary>The body of <c>PUT /auth/registration/code</c> (for the OpenAPI document; the handler reads JSON strictly).</summary>
-public sealed record ResendCodeRequest(string Username, string OrgId);
+/// <summary>The body of <c>PUT /auth/registration/code</c>.</summary>
+public sealed record ResendCodeRequest(string Username, string OrgId) : IJsonRequest<ResendCodeRequest>, IHasOrgId
+{
+    public static JsonTypeInfo<ResendCodeRequest> JsonType => RegistrationJson.Default.ResendCodeRequest;
 
-/// <summary>The body of <c>POST /auth/registration/init</c> (for the OpenAPI document; the handler reads JSON strictly).</summary>
-public sealed record RegistrationInitRequest(string Username, string RegistrationCode, string OrgId);
+    public string? Problem() => JsonRequest.FirstEmpty(("username", Username), ("orgId", OrgId)) ?? RegistrationApi.CallerProblem(Username, OrgId);
+}
+
+/// <summary>The body of <c>POST /auth/registration/init</c>.</summary>
+public sealed record RegistrationInitRequest(string Username, string RegistrationCode, string OrgId) : IJsonRequest<RegistrationInitRequest>, IHasOrgId
+{
+    public static JsonTypeInfo<RegistrationInitRequest> JsonType => RegistrationJson.Default.RegistrationInitRequest;
+
+    public string? Problem() =>
+        JsonRequest.FirstEmpty(("username", Username), ("registrationCode", RegistrationCode), ("orgId", OrgId)) ?? RegistrationApi.CallerProblem(Username, OrgId);
+}
 
 public sealed record RelyingParty(string Id, string Name);
 
@@ -40,12 +53,84 @@ public sealed record RegistrationChallengeResponse(
     IReadOnlyList<ExcludedCredential> ExcludeCredentials,
     AuthenticatorSelection AuthenticatorSelection);
 
-public sealed record KeyCredentialInfo(string CredId, string ClientData, string AttestationData);
+/// <summary>A credential's proof: <c>transports</c> (the browser's <c>getTransports()</c>) only with a Fido2 credential.</summary>
+public sealed record KeyCredentialInfo(string CredId, string ClientData, string AttestationData, IReadOnlyList<string>? Transports = null);
 
-public sealed record FirstFactorCredential(string CredentialKind, KeyCredentialInfo CredentialInfo, string? CredentialName);
+/// <summary>The credential; <c>credentialName</c> is accepted here too, where the SDK's RegisterBody type puts it.</summary>
+public sealed record FirstFactorCredential(string CredentialKind, KeyCredentialInfo CredentialInfo, string? CredentialName = null);
 
-/// <summary>The body of <c>POST /auth/registration</c> (for the OpenAPI document; the handler reads JSON strictly).</summary>
-public sealed record RegisterRequest(FirstFactorCredential FirstFactorCredential, string? CredentialName);
+/// <summary>The body of <c>POST /auth/registration</c>: a Fido2 or Key credential, and the name asked for (the top-level one wins).</summary>
+public sealed record RegisterRequest(FirstFactorCredential FirstFactorCredential, string? CredentialName = null) : IJsonRequest<RegisterRequest>
+{
+    private const string First = "firstFactorCredential";
+    private const string Info = First + ".credentialInfo";
+    private const int MaxCredentialNameLength = 200;
+
+    public static JsonTypeInfo<RegisterRequest> JsonType => RegistrationJson.Default.RegisterRequest;
+
+    [JsonIgnore]
+    public bool IsFido2 => string.Equals(FirstFactorCredential.CredentialKind, Fido2Credentials.Kind, StringComparison.Ordinal);
+
+    /// <summary>The name asked for: the top-level one, else the credential's.</summary>
+    [JsonIgnore]
+    public string? Name => CredentialName ?? FirstFactorCredential.CredentialName;
+
+    public string? Problem()
+    {
+        var (kind, info) = (FirstFactorCredential.CredentialKind, FirstFactorCredential.CredentialInfo);
+        if (JsonRequest.FirstEmpty((First + ".credentialKind", kind)) is { } noKind)
+        {
+            return noKind;
+        }
+
+        if (!IsFido2 && !string.Equals(kind, RegistrationCompletionService.KeyKind, StringComparison.Ordinal))
+        {
+            return $"{First}.credentialKind must be Fido2 or Key: only those credentials are offered";
+        }
+
+        if (!IsFido2 && info.Transports is not null)
+        {
+            return $"unknown field: {Info}.transports";
+        }
+
+        if (JsonRequest.FirstEmpty((Info + ".credId", info.CredId), (Info + ".clientData", info.ClientData), (Info + ".attestationData", info.AttestationData)) is { } empty)
+        {
+            return empty;
+        }
+
+        if (!KeyCredentials.IsCredId(info.CredId))
+        {
+            return $"{Info}.credId must be base64url";
+        }
+
+        if (Name is { } name && (name.Length > MaxCredentialNameLength || name.Any(char.IsControl)))
+        {
+            return $"credentialName must be at most {MaxCredentialNameLength} characters, without control characters";
+        }
+
+        return info.Transports is { } transports ? TransportsProblem(transports) : null;
+    }
+
+    /// <summary>The optional list of transport hints: known WebAuthn transports, each once.</summary>
+    private static string? TransportsProblem(IReadOnlyList<string> transports)
+    {
+        var known = string.Join(", ", Fido2Credentials.KnownTransports.Keys);
+        if (transports.Count > Fido2Credentials.KnownTransports.Count)
+        {
+            return $"{Info}.transports must be an array of transports ({known})";
+        }
+
+        for (var i = 0; i < transports.Count; i++)
+        {
+            if (!Fido2Credentials.KnownTransports.ContainsKey(transports[i]) || transports.Take(i).Contains(transports[i]))
+            {
+                return $"{Info}.transports must be an array of distinct transports ({known})";
+            }
+        }
+
+        return null;
+    }
+}
 
 public sealed record RegisteredCredential(string Uuid, string Kind, string Name);
 
@@ -53,23 +138,50 @@ public sealed record RegisteredUser(string Id, string Username, string OrgId);
 
 public sealed record RegisterResponse(RegisteredCredential Credential, RegisteredUser User);
 
+/// <summary>
+/// The registration bodies, read strictly: names as written (camelCase, case-sensitive), unknown and repeated members
+/// refused, every non-nullable member required and never null.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    AllowDuplicateProperties = false,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true,
+    MaxDepth = JsonRequest.MaxDepth)]
+[JsonSerializable(typeof(ResendCodeRequest))]
+[JsonSerializable(typeof(RegistrationInitRequest))]
+[JsonSerializable(typeof(RegisterRequest))]
+internal sealed partial class RegistrationJson : JsonSerializerContext;
+
+/// <summary>The bearer token of <c>POST /auth/registration</c>: checked before anything else, and the call's organization.</summary>
+public sealed class RegistrationBearer : IDfnsCheck
+{
+    private RegistrationBearer(RegistrationTokenClaims? token) => Token = token;
+
+    public RegistrationTokenClaims? Token { get; }
+
+    public static ValueTask<RegistrationBearer?> BindAsync(HttpContext context) =>
+        ValueTask.FromResult<RegistrationBearer?>(new(context.RequestServices.GetRequiredService<RegistrationCompletionService>().ReadToken(AuthHeaders.BearerToken(context.Request))));
+
+    ValueTask<IResult?> IDfnsCheck.CheckAsync(HttpContext context, DfnsCall call)
+    {
+        // The token comes first: without it nothing about the body is worth telling the caller.
+        if (Token is null)
+        {
+            return ValueTask.FromResult<IResult?>(DfnsErrors.Result(StatusCodes.Status401Unauthorized, DfnsErrors.NotAuthorized));
+        }
+
+        call.OrgId = Token.OrgId;
+        return ValueTask.FromResult<IResult?>(null);
+    }
+}
+
 /// <summary>The Dfns-compatible registration calls, served at the host's root as the SDK expects.</summary>
 public static class RegistrationApi
 {
-    private static readonly string[] ResendFields = ["username", "orgId"];
-    private static readonly string[] InitFields = ["username", "registrationCode", "orgId"];
-    private static readonly string[] RegisterFields = ["firstFactorCredential", "credentialName"];
-
-    // credentialName is accepted inside the credential too: the SDK's RegisterBody type puts it there.
-    private static readonly string[] FirstFactorFields = ["credentialKind", "credentialInfo", "credentialName"];
-    private static readonly string[] CredentialInfoFields = ["credId", "clientData", "attestationData"];
-
-    // Fido2 credentials may also say which transports the browser reported (response.getTransports()).
-    private static readonly string[] Fido2CredentialInfoFields = ["credId", "clientData", "attestationData", "transports"];
-
     /// <summary>The header the register page's script sends, so that its calls are audited as that door.</summary>
     public const string DoorHeader = "X-Portal-Door";
-    private const int MaxCredentialNameLength = 200;
 
     private static readonly IReadOnlyList<PublicKeyCredentialParameter> CredentialParameters =
     [
@@ -83,72 +195,38 @@ public static class RegistrationApi
 
     public static IEndpointRouteBuilder MapRegistrationApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapAuthGroup();
+        var group = app.MapAuthGroup(claimNonce: false);
 
         group.MapPut("/registration/code", ResendCode)
             .WithName("ResendRegistrationCode")
             .WithSummary("Resend registration code")
-            .WithDescription("Sends the user a new registration code; every earlier code stops working. A registered, unknown or deactivated user, or an unknown organization, gets the same answer and nothing happens.")
-            .Accepts<ResendCodeRequest>("application/json")
-            .Produces<DfnsSuccessBody>(StatusCodes.Status200OK)
-            .ProducesDfnsErrors();
+            .WithDescription("Sends the user a new registration code; every earlier code stops working. A registered, unknown or deactivated user, or an unknown organization, gets the same answer and nothing happens.");
 
         group.MapPost("/registration/init", InitRegistration)
             .WithName("CreateRegistrationChallenge")
             .WithSummary("Create registration challenge")
-            .WithDescription("Checks the registration code and answers the challenge a new Fido2 (WebAuthn passkey) or Key credential must sign, with a temporary authentication token for POST /auth/registration. Does not consume the code. Wrong codes are limited per client address, for the user (5 an hour) and for all users (30 an hour), answered 429 with Retry-After; the code itself dies after 100 wrong codes in a row from all addresses.")
-            .Accepts<RegistrationInitRequest>("application/json")
-            .Produces<RegistrationChallengeResponse>(StatusCodes.Status200OK)
-            .ProducesDfnsErrors();
+            .WithDescription("Checks the registration code and answers the challenge a new Fido2 (WebAuthn passkey) or Key credential must sign, with a temporary authentication token for POST /auth/registration. Does not consume the code. Wrong codes are limited per client address, for the user (5 an hour) and for all users (30 an hour), answered 429 with Retry-After; the code itself dies after 100 wrong codes in a row from all addresses.");
 
         group.MapPost("/registration", Register)
             .WithName("Register")
             .WithSummary("Complete user registration")
-            .WithDescription("With Authorization: Bearer <temporaryAuthenticationToken> from init: registers the user with a Fido2 credential (a WebAuthn passkey, verified as a relying party) or a Key credential that signed the challenge, and consumes the code. The token works once.")
-            .Accepts<RegisterRequest>("application/json")
-            .Produces<RegisterResponse>(StatusCodes.Status200OK)
-            .ProducesDfnsErrors();
+            .WithDescription("With Authorization: Bearer <temporaryAuthenticationToken> from init: registers the user with a Fido2 credential (a WebAuthn passkey, verified as a relying party) or a Key credential that signed the challenge, and consumes the code. The token works once.");
 
         return app;
     }
 
-    public static async Task<IResult> InitRegistration(HttpContext context, RegistrationCompletionService completion, IOptionsMonitor<RegistrationOptions> options)
+    public static async Task<Results<Ok<RegistrationChallengeResponse>, DfnsErrorResult>> InitRegistration(
+        JsonBody<RegistrationInitRequest> body, DfnsCall call, HttpContext context, RegistrationCompletionService completion, IOptionsMonitor<RegistrationOptions> options)
     {
-        var (document, error) = await JsonRequest.ReadObjectAsync(context.Request, InitFields);
-        if (document is null)
-        {
-            return error!;
-        }
-
-        string? username;
-        string? code;
-        string? orgId;
-        using (document)
-        {
-            var root = document.RootElement;
-            username = JsonRequest.RequiredString(root, "username", out error);
-            code = username is null ? null : JsonRequest.RequiredString(root, "registrationCode", out error);
-            orgId = code is null ? null : JsonRequest.RequiredString(root, "orgId", out error);
-            if (orgId is null)
-            {
-                return error!;
-            }
-        }
-
-        var (actor, nonce, refusal) = await CheckCallerAsync(context, username, orgId);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
-        var outcome = await completion.InitAsync(orgId, username!, code!, actor, nonce);
+        var request = body.Value;
+        var outcome = await completion.InitAsync(request.OrgId, request.Username, request.RegistrationCode, Caller(context, call.AppId), call.Nonce);
         switch (outcome.Status)
         {
             case InitStatus.Started:
                 var started = outcome.Started!;
                 var settings = options.CurrentValue;
                 var rpId = RegistrationCompletionService.RelyingPartyId(settings, context.Request.Host.Host);
-                return Results.Json(new RegistrationChallengeResponse(
+                return TypedResults.Ok(new RegistrationChallengeResponse(
                     new RelyingParty(rpId, settings.RelyingPartyName),
                     new ChallengeUser(started.UserId, started.Username, started.Username),
                     started.Token,
@@ -172,46 +250,19 @@ public static class RegistrationApi
         }
     }
 
-    public static async Task<IResult> Register(HttpContext context, RegistrationCompletionService completion)
+    public static async Task<Results<Ok<RegisterResponse>, DfnsErrorResult>> Register(
+        RegistrationBearer bearer, JsonBody<RegisterRequest> body, DfnsCall call, HttpContext context, RegistrationCompletionService completion)
     {
-        // The token comes first: without it nothing about the body is worth telling the caller.
-        var token = completion.ReadToken(AuthHeaders.BearerToken(context.Request));
-        if (token is null)
-        {
-            return DfnsErrors.Result(StatusCodes.Status401Unauthorized, DfnsErrors.NotAuthorized);
-        }
-
-        var (appId, nonce, headerError) = await AuthHeaders.CheckAsync(context, token.OrgId);
-        if (headerError is not null)
-        {
-            return headerError;
-        }
-
-        var (document, error) = await JsonRequest.ReadObjectAsync(context.Request, RegisterFields);
-        if (document is null)
-        {
-            return error!;
-        }
-
-        ReadCredential credential;
-        using (document)
-        {
-            var (input, problem) = ReadCredentialInput(document.RootElement);
-            if (input is null)
-            {
-                return problem!;
-            }
-
-            credential = input;
-        }
-
-        var actor = Caller(context, appId);
-        var outcome = credential.Fido2 is { } passkey
-            ? await completion.CompleteFido2Async(token, passkey, credential.Name, context.Request.Host.Host, actor, nonce)
-            : await completion.CompleteAsync(token, credential.Key!, actor, nonce);
+        var token = bearer.Token!;
+        var request = body.Value;
+        var info = request.FirstFactorCredential.CredentialInfo;
+        var actor = Caller(context, call.AppId);
+        var outcome = request.IsFido2
+            ? await completion.CompleteFido2Async(token, new Fido2CredentialInput(info.CredId, info.ClientData, info.AttestationData, info.Transports ?? []), request.Name, context.Request.Host.Host, actor, call.Nonce)
+            : await completion.CompleteAsync(token, new KeyCredentialInput(info.CredId, info.ClientData, info.AttestationData, request.Name), actor, call.Nonce);
         return outcome.Status switch
         {
-            CompleteStatus.Registered => Results.Json(new RegisterResponse(
+            CompleteStatus.Registered => TypedResults.Ok(new RegisterResponse(
                 new RegisteredCredential(outcome.CredentialId!, outcome.Kind, outcome.CredentialName!),
                 new RegisteredUser(token.UserId, outcome.Username!, token.OrgId))),
             CompleteStatus.Invalid or CompleteStatus.DuplicateCredId => DfnsErrors.Result(StatusCodes.Status400BadRequest, outcome.Message!),
@@ -219,108 +270,6 @@ public static class RegistrationApi
             CompleteStatus.NonceReplayed => DfnsErrors.Result(StatusCodes.Status400BadRequest, DfnsErrors.NonceUsed),
             _ => DfnsErrors.Result(StatusCodes.Status401Unauthorized, DfnsErrors.NotAuthorized),
         };
-    }
-
-    /// <summary>A Key or a Fido2 credential, and the name asked for.</summary>
-    private sealed record ReadCredential(KeyCredentialInput? Key, Fido2CredentialInput? Fido2, string? Name);
-
-    private static (ReadCredential? Input, IResult? Error) ReadCredentialInput(JsonElement root)
-    {
-        const string First = "firstFactorCredential";
-        const string Info = First + ".credentialInfo";
-        var first = JsonRequest.RequiredObject(root, First, First, FirstFactorFields, out var error);
-        if (first is not { } factor)
-        {
-            return (null, error);
-        }
-
-        var kind = JsonRequest.RequiredString(factor, "credentialKind", First + ".credentialKind", out error);
-        if (kind is null)
-        {
-            return (null, error);
-        }
-
-        var isFido2 = string.Equals(kind, Fido2Credentials.Kind, StringComparison.Ordinal);
-        if (!isFido2 && !string.Equals(kind, RegistrationCompletionService.KeyKind, StringComparison.Ordinal))
-        {
-            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{First}.credentialKind must be Fido2 or Key: only those credentials are offered"));
-        }
-
-        var infoElement = JsonRequest.RequiredObject(factor, "credentialInfo", Info, isFido2 ? Fido2CredentialInfoFields : CredentialInfoFields, out error);
-        if (infoElement is not { } info)
-        {
-            return (null, error);
-        }
-
-        var credId = JsonRequest.RequiredString(info, "credId", Info + ".credId", out error);
-        var clientData = credId is null ? null : JsonRequest.RequiredString(info, "clientData", Info + ".clientData", out error);
-        var attestationData = clientData is null ? null : JsonRequest.RequiredString(info, "attestationData", Info + ".attestationData", out error);
-        if (attestationData is null)
-        {
-            return (null, error);
-        }
-
-        if (!KeyCredentials.IsCredId(credId))
-        {
-            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{Info}.credId must be base64url"));
-        }
-
-        var outerName = JsonRequest.OptionalString(root, "credentialName", "credentialName", out error);
-        if (error is not null)
-        {
-            return (null, error);
-        }
-
-        var innerName = JsonRequest.OptionalString(factor, "credentialName", First + ".credentialName", out error);
-        if (error is not null)
-        {
-            return (null, error);
-        }
-
-        var name = outerName ?? innerName;
-        if (name is { Length: > MaxCredentialNameLength } || (name is not null && name.Any(char.IsControl)))
-        {
-            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"credentialName must be at most {MaxCredentialNameLength} characters, without control characters"));
-        }
-
-        if (!isFido2)
-        {
-            return (new ReadCredential(new KeyCredentialInput(credId!, clientData!, attestationData, name), null, name), null);
-        }
-
-        var (transports, transportError) = ReadTransports(info, Info + ".transports");
-        return transportError is not null
-            ? (null, transportError)
-            : (new ReadCredential(null, new Fido2CredentialInput(credId!, clientData!, attestationData, transports!), name), null);
-    }
-
-    /// <summary>The optional list of transport hints: known WebAuthn transports, each once.</summary>
-    private static (IReadOnlyList<string>? Transports, IResult? Error) ReadTransports(JsonElement info, string field)
-    {
-        if (!info.TryGetProperty("transports", out var element) || element.ValueKind == JsonValueKind.Null)
-        {
-            return ([], null);
-        }
-
-        var known = string.Join(", ", Fido2Credentials.KnownTransports.Keys);
-        if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() > Fido2Credentials.KnownTransports.Count)
-        {
-            return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{field} must be an array of transports ({known})"));
-        }
-
-        var transports = new List<string>();
-        foreach (var item in element.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { } transport
-                || !Fido2Credentials.KnownTransports.ContainsKey(transport) || transports.Contains(transport))
-            {
-                return (null, DfnsErrors.Result(StatusCodes.Status400BadRequest, $"{field} must be an array of distinct transports ({known})"));
-            }
-
-            transports.Add(transport);
-        }
-
-        return (transports, null);
     }
 
     /// <summary>
@@ -338,62 +287,22 @@ public static class RegistrationApi
             : Actor.Api(appId, address);
     }
 
-    public static async Task<IResult> ResendCode(HttpContext context, RegistrationService registration)
+    public static async Task<Results<Ok<DfnsSuccessBody>, DfnsErrorResult>> ResendCode(JsonBody<ResendCodeRequest> body, DfnsCall call, HttpContext context, RegistrationService registration)
     {
-        var (document, error) = await JsonRequest.ReadObjectAsync(context.Request, ResendFields);
-        if (document is null)
-        {
-            return error!;
-        }
-
-        string? username;
-        string? orgId;
-        using (document)
-        {
-            username = JsonRequest.RequiredString(document.RootElement, "username", out error);
-            if (username is null)
-            {
-                return error!;
-            }
-
-            orgId = JsonRequest.RequiredString(document.RootElement, "orgId", out error);
-            if (orgId is null)
-            {
-                return error!;
-            }
-        }
-
-        var (actor, nonce, refusal) = await CheckCallerAsync(context, username, orgId);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
         // Recorded and answered without looking at the user: one answer, byte for byte and in time, whoever it is.
-        var outcome = await registration.RequestResendAsync(orgId, username, actor, nonce);
+        var request = body.Value;
+        var outcome = await registration.RequestResendAsync(request.OrgId, request.Username, Caller(context, call.AppId), call.Nonce);
         return outcome.Status switch
         {
             PublicResendStatus.NonceReplayed => DfnsErrors.Result(StatusCodes.Status400BadRequest, DfnsErrors.NonceUsed),
             PublicResendStatus.Throttled => DfnsErrors.Throttled(context, outcome.RetryAfter!.Value, "Too many requests for this user."),
-            _ => Results.Json(DfnsSuccessBody.Success),
+            _ => TypedResults.Ok(DfnsSuccessBody.Success),
         };
     }
 
-    /// <summary>What resend and init share: the username and org id shapes, then the app-id and nonce headers.</summary>
-    private static async Task<(Actor Actor, NonceClaim? Nonce, IResult? Refusal)> CheckCallerAsync(HttpContext context, string? username, string orgId)
-    {
-        var anonymous = Actor.Api(null, context.Connection.RemoteIpAddress?.ToString());
-        if (!EmailAddress.IsValid(username))
-        {
-            return (anonymous, null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "username must be an email address"));
-        }
-
-        if (!Ids.IsValid(orgId, Ids.Organization))
-        {
-            return (anonymous, null, DfnsErrors.Result(StatusCodes.Status400BadRequest, "orgId must be an organization id (or-xxxxx-xxxxx-xxxxxxxxxxxxxxxx)"));
-        }
-
-        var (appId, nonce, headerError) = await AuthHeaders.CheckAsync(context, orgId);
-        return (Caller(context, appId), nonce, headerError);
-    }
+    /// <summary>What resend and init share after their shape: the username and org id forms.</summary>
+    internal static string? CallerProblem(string username, string orgId) =>
+        !EmailAddress.IsValid(username) ? "username must be an email address"
+        : !Ids.IsValid(orgId, Ids.Organization) ? "orgId must be an organization id (or-xxxxx-xxxxx-xxxxxxxxxxxxxxxx)"
+        : null;
 }

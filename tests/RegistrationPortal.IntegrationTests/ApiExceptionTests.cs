@@ -1,0 +1,53 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Features.Api;
+
+namespace RegistrationPortal.IntegrationTests;
+
+/// <summary>A host whose clock fails inside a request that asks for it (<see cref="ApiExceptionTests.Boom"/>), and only there.</summary>
+public sealed class FailingClockFixture : QueuedMailPortalFixture
+{
+    public ErrorLog Errors { get; } = new();
+
+    protected override Action<IServiceCollection>? Services => services =>
+    {
+        services.AddSingleton<ILoggerProvider>(Errors);
+        services.AddHttpContextAccessor();
+        services.AddSingleton<TimeProvider>(sp => new FailingClock(sp.GetRequiredService<IHttpContextAccessor>()));
+    };
+
+    private sealed class FailingClock(IHttpContextAccessor accessor) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() =>
+            accessor.HttpContext?.Request.Headers.ContainsKey(ApiExceptionTests.Boom) == true
+                ? throw new InvalidOperationException("secret internals: connection string Password=hunter2")
+                : System.GetUtcNow();
+    }
+}
+
+/// <summary>An exception inside an <c>/auth</c> call: a 500 in the Dfns shape, logged once, with nothing of the exception in the answer.</summary>
+public sealed class ApiExceptionTests(FailingClockFixture fixture) : IClassFixture<FailingClockFixture>
+{
+    public const string Boom = "X-Test-Fail-Clock";
+
+    [Fact]
+    public async Task An_exception_in_an_auth_call_is_a_500_in_the_dfns_shape_without_its_message_or_stack()
+    {
+        var before = fixture.Errors.Entries.Count;
+        using var client = fixture.Factory.CreateClient();
+        using var response = await client.ResendAsync(
+            await fixture.Factory.CreateOrganizationAsync(), PortalFactory.NewEmail("boom"), (AuthHeaders.Nonce, Nonces.Create(DateTimeOffset.UtcNow)), (Boom, "1"));
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal("Internal server error.", await DfnsApi.AssertErrorAsync(response, HttpStatusCode.InternalServerError));
+        Assert.DoesNotContain("hunter2", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", body, StringComparison.Ordinal);
+
+        // The operator learns of it, once.
+        var logged = Assert.Single(fixture.Errors.Entries.Skip(before));
+        Assert.Contains("InvalidOperationException", logged, StringComparison.Ordinal);
+    }
+}
