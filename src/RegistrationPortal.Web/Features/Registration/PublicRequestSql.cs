@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql;
 using NpgsqlTypes;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Api;
 
 namespace RegistrationPortal.Web.Features.Registration;
 

@@ -26,11 +26,11 @@ public sealed record DfnsUserPage(IReadOnlyList<DfnsUser> Items, [property: Syst
 
 /// <summary>
 /// What the users API reads and changes, always inside the caller's organization. Invitations, deactivation and
-/// reactivation are the registration service's own methods (the same transaction, email and audit events as the
-/// portal's and the command line's), with the service account as the actor. A user of another organization is
+/// reactivation are the registration and user lifecycle services' own methods (the same transaction, email and audit
+/// events as the portal's and the command line's), with the service account as the actor. A user of another organization is
 /// answered exactly as one that does not exist, after the same work: both leave an access-denied audit event.
 /// </summary>
-public sealed class UsersApiService(IDbContextFactory<PortalDbContext> contexts, RegistrationService registration, WriteQueue writes, TimeProvider time)
+public sealed class UsersApiService(IDbContextFactory<PortalDbContext> contexts, RegistrationService registration, UserLifecycleService lifecycle, WriteQueue writes, TimeProvider time)
 {
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 100;
@@ -85,7 +85,7 @@ public sealed class UsersApiService(IDbContextFactory<PortalDbContext> contexts,
     {
         var actor = caller.Actor(clientAddress);
         var outcome = Ids.IsValid(userId, Ids.User)
-            ? active ? await registration.ReactivateAsync(caller.OrgId, userId, actor) : await registration.DeactivateAsync(caller.OrgId, userId, actor)
+            ? active ? await lifecycle.ReactivateAsync(caller.OrgId, userId, actor) : await lifecycle.DeactivateAsync(caller.OrgId, userId, actor)
             : new UserStateOutcome(UserStateStatus.Unknown);
         if (outcome.Status == UserStateStatus.Unknown)
         {
