@@ -8,6 +8,7 @@ using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Dashboard;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Benchmarks;
 

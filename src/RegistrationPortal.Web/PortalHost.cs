@@ -14,6 +14,7 @@ using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.ServiceAccounts;
 using RegistrationPortal.Web.Features.Users;
 using Scalar.AspNetCore;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using RegistrationPortal.Web.Shared;
 using RegistrationPortal.Web;
 using RegistrationPortal.Web.Cli;
 using RegistrationPortal.Web.Features.Operations;

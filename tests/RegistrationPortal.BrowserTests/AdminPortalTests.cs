@@ -9,6 +9,7 @@ using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using Xunit.Abstractions;
+using RegistrationPortal.Web.Shared;
 using static Microsoft.Playwright.Assertions;
 
 namespace RegistrationPortal.BrowserTests;

@@ -4,6 +4,7 @@ using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests;
 

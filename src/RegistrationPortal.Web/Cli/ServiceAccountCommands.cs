@@ -3,6 +3,7 @@ using System.Globalization;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.ServiceAccounts;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Cli;
 

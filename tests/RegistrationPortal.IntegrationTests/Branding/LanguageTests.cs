@@ -9,6 +9,7 @@ using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.Branding;
 

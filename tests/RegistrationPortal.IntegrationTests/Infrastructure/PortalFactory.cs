@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using RegistrationPortal.Web.Shared;
 using RegistrationPortal.Web;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;

@@ -6,6 +6,7 @@ using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.Operations;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Audit;
 using Microsoft.EntityFrameworkCore;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.Operations;
 

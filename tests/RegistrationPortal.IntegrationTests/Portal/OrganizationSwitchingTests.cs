@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using System.Net;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.Portal;
 

@@ -7,6 +7,7 @@ using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.Portal;
 

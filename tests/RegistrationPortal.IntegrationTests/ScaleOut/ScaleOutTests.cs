@@ -9,6 +9,7 @@ using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.ScaleOut;
 

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.ServiceAccounts;
 

@@ -8,6 +8,7 @@ using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Organizations.Pages;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Tests.Components;
 

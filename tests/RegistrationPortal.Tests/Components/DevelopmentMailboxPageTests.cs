@@ -8,6 +8,7 @@ using MimeKit;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Email.Pages;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Tests.Components;
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Tests.Components;
 

@@ -8,9 +8,11 @@ using MudBlazor;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Features.Users.Pages;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Tests.Components;
 

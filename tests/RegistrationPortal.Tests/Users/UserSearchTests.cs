@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.Tests.Components;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Tests.Users;
 

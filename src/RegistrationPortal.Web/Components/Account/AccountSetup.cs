@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Components.Account;
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Data.Postgres;
 

@@ -7,6 +7,7 @@ using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Branding;
 

@@ -1,5 +1,7 @@
 using RegistrationPortal.Web.Features.Operations;
 
+using RegistrationPortal.Web.Shared;
+
 namespace RegistrationPortal.Web.Features.Branding;
 
 public static class BrandingSetup

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Branding;
 
@@ -59,7 +60,7 @@ internal sealed class BrandingConfiguration : IEntityTypeConfiguration<Organizat
         e.Property(b => b.PrimaryColor).HasMaxLength(7).IsUnicode(false);
         e.Property(b => b.SupportContact).HasMaxLength(BrandingRules.MaxContactLength);
         e.Property(b => b.SenderName).HasMaxLength(BrandingRules.MaxNameLength);
-        e.Property(b => b.ReplyTo).HasMaxLength(Users.EmailAddress.MaxLength);
+        e.Property(b => b.ReplyTo).HasMaxLength(Shared.EmailAddress.MaxLength);
         e.Property(b => b.Logo).HasMaxLength(BrandingRules.MaxLogoBytes);
         e.Property(b => b.LogoContentType).HasMaxLength(32).IsUnicode(false);
         e.Property(b => b.LogoVersion).HasMaxLength(32).IsUnicode(false);

@@ -6,6 +6,7 @@ using MimeKit;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Email;
 

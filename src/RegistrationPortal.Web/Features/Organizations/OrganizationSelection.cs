@@ -5,6 +5,7 @@ using RegistrationPortal.Web.Components.Account;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Organizations;
 

@@ -1,3 +1,5 @@
+using RegistrationPortal.Web.Shared;
+
 namespace RegistrationPortal.Web.Features.Registration;
 
 public enum PublicRequestKind
@@ -82,7 +84,7 @@ internal sealed class PublicRequestConfiguration :
     public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<PublicRequest> e)
     {
         e.Property(r => r.OrgId).HasMaxLength(64);
-        e.Property(r => r.NormalizedUsername).HasMaxLength(Users.EmailAddress.MaxLength);
+        e.Property(r => r.NormalizedUsername).HasMaxLength(Shared.EmailAddress.MaxLength);
         e.Property(r => r.ActorId).HasMaxLength(64);
         e.Property(r => r.ClientAddress).HasMaxLength(64);
         e.Property(r => r.CorrelationId).HasMaxLength(64).IsUnicode(false);
@@ -93,7 +95,7 @@ internal sealed class PublicRequestConfiguration :
     {
         e.HasKey(c => new { c.OrgId, c.NormalizedUsername, c.ClientAddress });
         e.Property(c => c.OrgId).HasMaxLength(64);
-        e.Property(c => c.NormalizedUsername).HasMaxLength(Users.EmailAddress.MaxLength);
+        e.Property(c => c.NormalizedUsername).HasMaxLength(Shared.EmailAddress.MaxLength);
         e.Property(c => c.ClientAddress).HasMaxLength(64);
 
         // Retention deletes the counters whose window has ended, oldest first.

@@ -4,6 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;
 

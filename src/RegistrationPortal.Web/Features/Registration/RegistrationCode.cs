@@ -1,3 +1,5 @@
+using RegistrationPortal.Web.Shared;
+
 namespace RegistrationPortal.Web.Features.Registration;
 
 /// <summary>One issued registration code. Only its keyed hash is stored; the plaintext never is.</summary>

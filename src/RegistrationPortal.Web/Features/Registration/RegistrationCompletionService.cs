@@ -7,6 +7,7 @@ using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;
 

@@ -8,6 +8,7 @@ using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Shared;
 
@@ -327,7 +328,7 @@ public sealed class RegistrationService(
             emailSignal.Notify();
         }
 
-        span.SetTag("portal.outcome", PortalTelemetry.Outcome(outcome.Status));
+        span.SetTag("portal.outcome", ResendTelemetry.Outcome(outcome.Status));
         telemetry.Resend(actor.Kind, outcome.Status);
         return outcome;
     }

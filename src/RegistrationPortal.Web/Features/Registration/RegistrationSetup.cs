@@ -5,6 +5,8 @@ using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Operations;
 
+using RegistrationPortal.Web.Shared;
+
 namespace RegistrationPortal.Web.Features.Registration;
 
 public static class RegistrationSetup

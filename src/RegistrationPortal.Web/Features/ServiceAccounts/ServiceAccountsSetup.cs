@@ -2,6 +2,8 @@ using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Features.Operations;
 
+using RegistrationPortal.Web.Shared;
+
 namespace RegistrationPortal.Web.Features.ServiceAccounts;
 
 public static class ServiceAccountsSetup

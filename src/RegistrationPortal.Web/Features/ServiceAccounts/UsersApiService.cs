@@ -1,8 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.ServiceAccounts;
 
@@ -58,7 +60,7 @@ public sealed class UsersApiService(IDbContextFactory<PortalDbContext> contexts,
         if (items.Count > limit)
         {
             items.RemoveAt(items.Count - 1);
-            next = PageToken(Users.EmailAddress.Normalize(items[^1].Username));
+            next = PageToken(Shared.EmailAddress.Normalize(items[^1].Username));
         }
 
         await AuditAsync(caller.OrgId, AuditActions.UsersListed, caller.Actor(clientAddress), null, $"{items.Count} user(s){(kind is { } k ? $", kind {k}" : "")}");

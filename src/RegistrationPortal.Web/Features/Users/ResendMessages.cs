@@ -1,6 +1,7 @@
 using MudBlazor;
 using RegistrationPortal.Web.Components.Shared;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Users;
 

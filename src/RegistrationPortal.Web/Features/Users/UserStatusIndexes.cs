@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using RegistrationPortal.Web.Features.Organizations;
 
 namespace RegistrationPortal.Web.Features.Users;
 

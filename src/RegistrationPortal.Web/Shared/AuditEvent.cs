@@ -1,4 +1,4 @@
-namespace RegistrationPortal.Web.Features.Audit;
+namespace RegistrationPortal.Web.Shared;
 
 public sealed class AuditEvent
 {

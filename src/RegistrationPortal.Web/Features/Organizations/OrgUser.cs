@@ -1,4 +1,6 @@
-namespace RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
+
+namespace RegistrationPortal.Web.Features.Organizations;
 
 public enum UserKind
 {
