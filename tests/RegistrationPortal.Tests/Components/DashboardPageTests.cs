@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using MudBlazor;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Dashboard;
 using RegistrationPortal.Web.Features.Dashboard.Pages;

@@ -1,3 +1,8 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Shared;
+
 namespace RegistrationPortal.Web.Features.Email;
 
 public enum OutboxStatus
@@ -72,4 +77,25 @@ public sealed class OutboxMessage
 
     /// <summary>The W3C <c>traceparent</c> of the request that queued the message: its delivery continues that trace.</summary>
     public string? TraceParent { get; init; }
+}
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> e)
+    {
+        e.Property(m => m.OrgId).HaveIdLength();
+        e.Property(m => m.UserId).HaveIdLength();
+        e.Property(m => m.ToAddress).HasMaxLength(EmailAddress.MaxLength);
+        e.Property(m => m.LastError).HasMaxLength(500);
+        e.Property(m => m.TraceParent).HasMaxLength(64).IsUnicode(false);
+        e.HasIndex(m => new { m.Status, m.NextAttemptAt });
+        e.HasIndex(m => m.UserId);
+
+        // The backlog gauges (count and oldest of Pending) and retention (finished rows by age) seek on it.
+        e.HasIndex(m => new { m.Status, m.CreatedAt });
+
+        // The dashboard's queue and failures of one organization: without it, a backlog of other organizations'
+        // mail is read through to find this one's.
+        e.HasIndex(m => new { m.OrgId, m.Status, m.CreatedAt });
+    }
 }

@@ -9,21 +9,6 @@ using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Users;
 
-public enum UserStatus
-{
-    Pending,
-    Registered,
-    Deactivated,
-}
-
-public enum UserStatusFilter
-{
-    Pending,
-    Registered,
-    Deactivated,
-    All,
-}
-
 public enum UserSort
 {
     Created,
