@@ -29,6 +29,7 @@ public static class EmailSetup
         builder.Services.AddSingleton<DispatcherHeartbeat>();
         builder.Services.AddLocalization();
         builder.Services.AddSingleton<RegistrationEmail>();
+        builder.Services.AddSingleton<Branding.ISampleEmails, SampleEmails>();
         builder.Services.AddSingleton<AccountEmail>();
         builder.Services.AddSingleton<AccountEmailQueue>();
         builder.Services.AddSingleton<SmtpEmailTransport>();

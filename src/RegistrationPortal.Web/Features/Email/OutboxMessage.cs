@@ -17,25 +17,6 @@ public enum OutboxStatus
     Superseded,
 }
 
-/// <summary>Which registration email a message is: the words (and an organization's template) differ.</summary>
-public enum EmailKind
-{
-    /// <summary>A new code replacing earlier ones (a resend, a corrected address).</summary>
-    Code,
-
-    /// <summary>The first code, sent when the user is invited.</summary>
-    Invitation,
-
-    /// <summary>A sample of the invitation, sent to an admin who asked for a test email: no code of anyone's.</summary>
-    InvitationSample,
-
-    /// <summary>A sample of the resent-code email, sent to an admin who asked for a test email.</summary>
-    CodeSample,
-
-    /// <summary>An email to an admin (a password reset link): no registration code, composed by <see cref="AccountEmail"/>.</summary>
-    Account,
-}
-
 /// <summary>An email waiting to be sent, written in the same transaction as the change that needs it.</summary>
 public sealed class OutboxMessage
 {
