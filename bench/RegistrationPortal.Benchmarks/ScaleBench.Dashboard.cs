@@ -5,10 +5,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Organizations;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Dashboard;
 using RegistrationPortal.Web.Features.Email;
-using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Benchmarks;

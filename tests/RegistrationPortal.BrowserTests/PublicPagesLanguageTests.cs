@@ -4,7 +4,6 @@ using RegistrationPortal.BrowserTests.Infrastructure;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
-using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Shared;
 using static Microsoft.Playwright.Assertions;
 

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 using RegistrationPortal.BrowserTests.Infrastructure;
 using RegistrationPortal.IntegrationTests.Infrastructure;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Shared;
 using static Microsoft.Playwright.Assertions;

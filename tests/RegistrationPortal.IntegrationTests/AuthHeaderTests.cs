@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
-using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests;

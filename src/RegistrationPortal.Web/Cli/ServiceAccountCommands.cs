@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.ServiceAccounts;
 using RegistrationPortal.Web.Shared;
 

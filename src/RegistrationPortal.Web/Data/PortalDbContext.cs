@@ -4,12 +4,9 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using RegistrationPortal.Web.Features.Api;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
-using RegistrationPortal.Web.Features.ServiceAccounts;
-using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Data;

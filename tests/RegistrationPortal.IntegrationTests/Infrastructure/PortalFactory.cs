@@ -14,7 +14,6 @@ using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
-using RegistrationPortal.Web.Features.Users;
 
 namespace RegistrationPortal.IntegrationTests.Infrastructure;
 

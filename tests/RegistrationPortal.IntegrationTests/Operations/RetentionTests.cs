@@ -2,7 +2,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.IntegrationTests.Infrastructure;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Registration;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using RegistrationPortal.IntegrationTests.Infrastructure;
-using RegistrationPortal.Web.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Shared;
 

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.IntegrationTests.Infrastructure;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Shared;
 

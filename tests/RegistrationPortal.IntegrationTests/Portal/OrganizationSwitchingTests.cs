@@ -1,4 +1,3 @@
-using RegistrationPortal.Web.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using System.Net;
 using RegistrationPortal.IntegrationTests.Infrastructure;

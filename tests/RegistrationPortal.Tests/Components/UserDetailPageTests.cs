@@ -6,7 +6,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Components.Account;

@@ -1,4 +1,3 @@
-using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Branding;

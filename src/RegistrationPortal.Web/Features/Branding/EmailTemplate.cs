@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Shared;
 

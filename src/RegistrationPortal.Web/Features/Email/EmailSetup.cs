@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Email;

@@ -4,8 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
-using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Email;

@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Shared;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
-using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;

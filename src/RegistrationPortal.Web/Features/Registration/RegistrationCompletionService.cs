@@ -4,9 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
-using RegistrationPortal.Web.Features.Audit;
-using RegistrationPortal.Web.Features.Operations;
-using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;

@@ -5,11 +5,8 @@ using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Data.Postgres;
 using RegistrationPortal.Web.Features.Api;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
-using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Organizations;
-using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;

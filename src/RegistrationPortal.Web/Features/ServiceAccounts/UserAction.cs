@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using RegistrationPortal.Web.Features.Organizations;
 
 namespace RegistrationPortal.Web.Features.ServiceAccounts;
 

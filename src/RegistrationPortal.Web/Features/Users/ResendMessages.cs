@@ -1,5 +1,4 @@
 using MudBlazor;
-using RegistrationPortal.Web.Components.Shared;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Shared;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using MudBlazor;
-using RegistrationPortal.Web.Components.Shared;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Shared;
 
