@@ -8,8 +8,8 @@ using RegistrationPortal.IntegrationTests;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
-using Xunit.Abstractions;
 using RegistrationPortal.Web.Shared;
+using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace RegistrationPortal.BrowserTests;

@@ -1,4 +1,6 @@
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -7,8 +9,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using RegistrationPortal.IntegrationTests.Infrastructure;
-using RegistrationPortal.Web.Features.Registration;
-using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests;
 
