@@ -13,6 +13,7 @@ using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.ServiceAccounts;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 using Scalar.AspNetCore;
 
 namespace RegistrationPortal.Web;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using RegistrationPortal.Web;
 using RegistrationPortal.Web.Cli;
-using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Shared;
 
 // One executable: the web host, or an operator verb (`-- org create --name N`) on the same settings and services.
 // The process speaks no language of its own (dates and numbers as in invariant mode); the public pages and the

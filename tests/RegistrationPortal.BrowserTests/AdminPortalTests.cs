@@ -8,6 +8,7 @@ using RegistrationPortal.IntegrationTests;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 

@@ -3,6 +3,7 @@ using Microsoft.Playwright;
 using RegistrationPortal.BrowserTests.Infrastructure;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 using static Microsoft.Playwright.Assertions;
 
 namespace RegistrationPortal.BrowserTests;

@@ -6,6 +6,7 @@ using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Shared;
 using static Microsoft.Playwright.Assertions;
 
 namespace RegistrationPortal.BrowserTests;
@@ -81,7 +82,7 @@ public abstract partial class CrossOrganizationTests(BrowserFixture browser, Bro
         // The attempt is on the admin's own record, as the missing id's is, and on nobody else's.
         Assert.Equal(before, await HoldingsAsync(other.OrgId));
         var denied = await host.Factory.WithDbAsync(db => db.AuditEvents
-            .Where(e => e.OrgId == admin.OrgId && e.Action == Web.Features.Audit.AuditActions.AccessDenied)
+            .Where(e => e.OrgId == admin.OrgId && e.Action == Web.Shared.AuditActions.AccessDenied)
             .Select(e => e.SubjectId).ToListAsync());
         Assert.Equal(2, denied.Count);
         Assert.Contains(missing, denied);

@@ -7,6 +7,7 @@ using RegistrationPortal.BrowserTests.Infrastructure;
 using RegistrationPortal.IntegrationTests;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 using static Microsoft.Playwright.Assertions;
 
 namespace RegistrationPortal.BrowserTests;

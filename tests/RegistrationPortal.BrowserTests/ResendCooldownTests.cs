@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 using RegistrationPortal.BrowserTests.Infrastructure;
 using RegistrationPortal.IntegrationTests.Infrastructure;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 using static Microsoft.Playwright.Assertions;
 
 namespace RegistrationPortal.BrowserTests;
@@ -75,7 +75,7 @@ public sealed class ResendCooldownTests(BrowserFixture browser, PlainBrowserHost
     /// <summary>The end of the user's cooldown as the admin in India reads it, from the counter the last resend wrote.</summary>
     private async Task<string> CooldownEndsAsync(string orgId, string email)
     {
-        var normalized = RegistrationPortal.Web.Features.Users.EmailAddress.Normalize(email);
+        var normalized = RegistrationPortal.Web.Shared.EmailAddress.Normalize(email);
         var last = await host.Factory.WithDbAsync(db => db.ResendThrottles.Where(t => t.OrgId == orgId && t.NormalizedUsername == normalized).Select(t => t.LastRequestAt).SingleAsync());
         var cooldown = host.Factory.Services.GetRequiredService<IOptionsMonitor<RegistrationOptions>>().CurrentValue.ResendCooldown;
         return (last + cooldown).ToOffset(India).ToString("HH:mm:ss", CultureInfo.InvariantCulture);

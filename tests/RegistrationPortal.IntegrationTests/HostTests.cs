@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests;
 
@@ -58,9 +59,9 @@ public sealed class HostTests(RealPortPortalFixture fixture) : IClassFixture<Rea
         await _host.PublicRequestsResolvedAsync();
 
         var valid = Assert.Single(await _host.ValidCodesAsync(userId));
-        Assert.Equal(Web.Features.Registration.ActorKind.ApiApplication, valid.IssuedThrough);
+        Assert.Equal(Web.Shared.ActorKind.ApiApplication, valid.IssuedThrough);
         var address = await _host.WithDbAsync(db => Task.FromResult(db.AuditEvents
-            .Where(a => a.SubjectId == userId && a.Action == Web.Features.Audit.AuditActions.CodeSent && a.ActorKind == "ApiApplication")
+            .Where(a => a.SubjectId == userId && a.Action == Web.Shared.AuditActions.CodeSent && a.ActorKind == "ApiApplication")
             .Select(a => a.ClientAddress)
             .Single()));
         Assert.Equal("127.0.0.1", address);

@@ -1,4 +1,6 @@
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -7,7 +9,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using RegistrationPortal.IntegrationTests.Infrastructure;
-using RegistrationPortal.Web.Features.Registration;
 
 namespace RegistrationPortal.IntegrationTests;
 
@@ -451,8 +452,8 @@ public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
         var row = Assert.Single(await Host.ValidCodesAsync(userId));
         Assert.Equal(5, row.FailedAttempts);
         var audits = await Host.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(a => a.SubjectId == userId).Select(a => a.Action).ToListAsync());
-        Assert.Equal(5, audits.Count(a => a == RegistrationPortal.Web.Features.Audit.AuditActions.WrongCode));
-        Assert.DoesNotContain(RegistrationPortal.Web.Features.Audit.AuditActions.CodeLocked, audits);
+        Assert.Equal(5, audits.Count(a => a == RegistrationPortal.Web.Shared.AuditActions.WrongCode));
+        Assert.DoesNotContain(RegistrationPortal.Web.Shared.AuditActions.CodeLocked, audits);
         await Host.AssertUnchangedAsync(userId);
     }
 }

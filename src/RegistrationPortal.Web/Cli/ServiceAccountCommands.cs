@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.ServiceAccounts;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Cli;
 

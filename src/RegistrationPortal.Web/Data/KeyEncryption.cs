@@ -4,7 +4,7 @@ using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
-using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Data;
 

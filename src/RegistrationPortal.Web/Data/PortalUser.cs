@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace RegistrationPortal.Web.Data;
 
@@ -16,4 +18,13 @@ public static class PortalRoles
 
     /// <summary>The claim that carries an admin's organization in the sign-in cookie.</summary>
     public const string OrgClaim = "portal:org";
+}
+
+internal sealed class PortalUserConfiguration : IEntityTypeConfiguration<PortalUser>
+{
+    public void Configure(EntityTypeBuilder<PortalUser> e)
+    {
+        e.Property(u => u.OrgId).HaveIdLength();
+        e.HasIndex(u => u.OrgId);
+    }
 }

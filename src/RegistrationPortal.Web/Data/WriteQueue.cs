@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
-using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Data;
 

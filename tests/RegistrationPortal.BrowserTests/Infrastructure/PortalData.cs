@@ -4,7 +4,7 @@ using RegistrationPortal.Testing;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
-using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.BrowserTests.Infrastructure;
 

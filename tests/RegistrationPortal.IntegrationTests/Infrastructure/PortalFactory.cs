@@ -8,12 +8,12 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using RegistrationPortal.Web;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
-using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
+using RegistrationPortal.Web;
 
 namespace RegistrationPortal.IntegrationTests.Infrastructure;
 

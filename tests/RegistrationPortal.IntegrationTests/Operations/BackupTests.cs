@@ -6,7 +6,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Email;
 
 namespace RegistrationPortal.IntegrationTests.Operations;
 

@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.IntegrationTests.Infrastructure;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.Portal;
 
@@ -103,11 +103,11 @@ public sealed class OrganizationCreationTests(AdminPortalFixture fixture) : ICla
 
         // The operator's door refuses it too, with the same words, and writes nothing.
         var service = Host.Services.GetRequiredService<OrganizationService>();
-        var refused = await Assert.ThrowsAsync<ArgumentException>(() => service.CreateAsync(name, RegistrationPortal.Web.Features.Registration.Actor.Operator("test")));
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => service.CreateAsync(name, RegistrationPortal.Web.Shared.Actor.Operator("test")));
         Assert.StartsWith("An organization name must be one line of text: no line breaks, tabs or other control characters.", refused.Message, StringComparison.Ordinal);
         Assert.Equal(0, await OrganizationsNamedAsync(name.Trim()));
         var orgId = await Host.CreateOrganizationAsync();
-        var app = await Assert.ThrowsAsync<ArgumentException>(() => service.CreateApplicationAsync(orgId, name, RegistrationPortal.Web.Features.Registration.Actor.Operator("test")));
+        var app = await Assert.ThrowsAsync<ArgumentException>(() => service.CreateApplicationAsync(orgId, name, RegistrationPortal.Web.Shared.Actor.Operator("test")));
         Assert.StartsWith("An application name must be one line of text", app.Message, StringComparison.Ordinal);
 
         // And so does the applications page's service, with words for the page rather than an exception.

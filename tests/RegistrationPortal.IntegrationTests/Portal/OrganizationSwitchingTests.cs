@@ -1,8 +1,8 @@
-using RegistrationPortal.Web.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using System.Net;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.Portal;
 

@@ -8,8 +8,8 @@ using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Organizations;
-using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.ServiceAccounts;
+using RegistrationPortal.Web.Shared;
 using static RegistrationPortal.IntegrationTests.ServiceAccounts.UsersApiClient;
 
 namespace RegistrationPortal.IntegrationTests.ServiceAccounts;

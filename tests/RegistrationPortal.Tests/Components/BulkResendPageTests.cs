@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Features.Users.Pages;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Tests.Components;
 

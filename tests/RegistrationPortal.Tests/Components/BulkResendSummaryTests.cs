@@ -1,9 +1,10 @@
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Features.Users.Pages;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Tests.Components;
 

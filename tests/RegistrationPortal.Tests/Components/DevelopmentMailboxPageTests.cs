@@ -5,9 +5,9 @@ using Microsoft.Extensions.Hosting;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Email.Pages;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Tests.Components;
 

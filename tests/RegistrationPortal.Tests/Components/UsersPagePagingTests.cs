@@ -1,4 +1,5 @@
 using Bunit;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Features.Users.Pages;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using RegistrationPortal.Web.Features.Branding;
 using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Tests.Email;
 

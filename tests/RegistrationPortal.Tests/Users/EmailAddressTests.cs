@@ -1,4 +1,4 @@
-using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Tests.Users;
 

@@ -1,3 +1,4 @@
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Users;
 
 namespace RegistrationPortal.Tests.Users;

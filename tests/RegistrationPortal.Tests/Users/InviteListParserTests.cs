@@ -1,4 +1,5 @@
 using System.Text;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Users;
 
 namespace RegistrationPortal.Tests.Users;

@@ -2,7 +2,9 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.Tests.Components;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Tests.Users;
 

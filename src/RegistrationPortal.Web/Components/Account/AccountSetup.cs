@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Components.Account;
 

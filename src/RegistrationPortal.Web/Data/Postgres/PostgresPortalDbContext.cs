@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Users;
 
 namespace RegistrationPortal.Web.Data.Postgres;

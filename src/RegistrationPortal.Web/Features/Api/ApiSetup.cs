@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
-using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Api;
 
@@ -41,8 +41,8 @@ public static class ApiSetup
             });
             o.OnRejected = async (context, ct) =>
             {
-                context.HttpContext.RequestServices.GetRequiredService<Operations.PortalTelemetry>()
-                    .ThrottleRejection("per_address", Registration.ActorKind.ApiApplication);
+                context.HttpContext.RequestServices.GetRequiredService<PortalTelemetry>()
+                    .ThrottleRejection("per_address", ActorKind.ApiApplication);
                 var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
                     ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
                     : 60;

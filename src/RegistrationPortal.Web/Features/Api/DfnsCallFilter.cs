@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Registration;
 
 namespace RegistrationPortal.Web.Features.Api;
 
@@ -89,9 +88,9 @@ public sealed class DfnsCallFilter(bool claimNonce) : IEndpointFilter
         call.Nonce = nonce;
         if (claimNonce && nonce is not null)
         {
-            var contexts = http.RequestServices.GetRequiredService<IDbContextFactory<PortalDbContext>>();
-            await using var db = await contexts.CreateDbContextAsync(http.RequestAborted);
-            if (!await PublicRequestSql.ClaimNonceAsync(db, nonce))
+            // The call has no write of its own to claim the nonce in: it takes one of its own in the writer.
+            var writes = http.RequestServices.GetRequiredService<WriteQueue>();
+            if (!await writes.ExecuteAsync(nonce.ClaimAsync))
             {
                 return DfnsErrors.Result(StatusCodes.Status400BadRequest, DfnsErrors.NonceUsed);
             }

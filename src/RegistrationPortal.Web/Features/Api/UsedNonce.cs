@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
 namespace RegistrationPortal.Web.Features.Api;
 
 /// <summary>A request nonce already accepted; kept while its date is inside the window, then pruned.</summary>
@@ -7,4 +10,14 @@ public sealed class UsedNonce
     public required string Key { get; init; }
 
     public DateTimeOffset ExpiresAt { get; init; }
+}
+
+internal sealed class UsedNonceConfiguration : IEntityTypeConfiguration<UsedNonce>
+{
+    public void Configure(EntityTypeBuilder<UsedNonce> e)
+    {
+        e.HasKey(n => n.Key);
+        e.Property(n => n.Key).HasMaxLength(64);
+        e.HasIndex(n => n.ExpiresAt);
+    }
 }

@@ -1,12 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
-using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
-using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Branding;
 
@@ -29,13 +26,10 @@ public sealed class BrandingService(
     IDbContextFactory<PortalDbContext> contexts,
     WriteQueue writes,
     BrandingCache cache,
-    IDataProtectionProvider dataProtection,
-    EmailSignal emailSignal,
+    ISampleEmails samples,
     TimeProvider time)
 {
     private const int MaxAuditDetails = 1000;
-
-    private readonly IDataProtector _payloadProtector = dataProtection.CreateProtector(OutboxPayload.Purpose);
 
     public async Task<BrandingView?> GetAsync(AdminScope scope, CancellationToken ct = default)
     {
@@ -282,7 +276,7 @@ public sealed class BrandingService(
     public async Task<bool> QueueTestEmailAsync(AdminScope scope, EmailKind kind, string adminEmail, string? clientAddress)
     {
         var testKind = kind == EmailKind.Invitation ? EmailKind.InvitationSample : EmailKind.CodeSample;
-        var payload = _payloadProtector.Protect(SampleCode);
+        var payload = samples.ProtectPayload(SampleCode);
         var queued = await writes.ExecuteAsync(async db =>
         {
             if (!await db.Organizations.AnyAsync(o => o.Id == scope.OrgId))
@@ -291,24 +285,13 @@ public sealed class BrandingService(
             }
 
             var now = time.GetUtcNow();
-            db.OutboxMessages.Add(new OutboxMessage
-            {
-                Id = Guid.CreateVersion7(now),
-                OrgId = scope.OrgId,
-                UserId = scope.AdminId,
-                Kind = testKind,
-                ToAddress = adminEmail,
-                ProtectedPayload = payload,
-                Status = OutboxStatus.Pending,
-                CreatedAt = now,
-                NextAttemptAt = now,
-            });
+            samples.Add(db, scope.OrgId, scope.AdminId, testKind, adminEmail, payload, now);
             db.Audit(now, scope.OrgId, AuditActions.TestEmailQueued, Actor.Admin(scope.AdminId, clientAddress), scope.OrgId, $"{kind} sample to {adminEmail}");
             return true;
         });
         if (queued)
         {
-            emailSignal.Notify();
+            samples.Notify();
         }
 
         return queued;

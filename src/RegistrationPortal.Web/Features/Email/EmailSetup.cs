@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
-using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Email;
 
@@ -28,8 +29,10 @@ public static class EmailSetup
         builder.Services.AddSingleton<DispatcherHeartbeat>();
         builder.Services.AddLocalization();
         builder.Services.AddSingleton<RegistrationEmail>();
+        builder.Services.AddSingleton<Branding.ISampleEmails, SampleEmails>();
         builder.Services.AddSingleton<AccountEmail>();
         builder.Services.AddSingleton<AccountEmailQueue>();
+        builder.Services.AddSingleton<IAdminEmails, AdminInvitations>();
         builder.Services.AddSingleton<SmtpEmailTransport>();
         builder.Services.AddSingleton<PickupDirectoryEmailTransport>();
         builder.Services.AddSingleton<DevelopmentMailbox>();

@@ -4,9 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
-using RegistrationPortal.Web.Features.Operations;
-using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Email;
 
@@ -19,6 +17,7 @@ public sealed class OutboxDispatcher(
     IDbContextFactory<PortalDbContext> contexts,
     WriteQueue writes,
     IEmailTransport transport,
+    IOutboxCodes codes,
     RegistrationEmail composer,
     AccountEmail accountComposer,
     IDataProtectionProvider dataProtection,
@@ -141,6 +140,8 @@ public sealed class OutboxDispatcher(
         List<DueMessage> claimed;
         await using (var db = await contexts.CreateDbContextAsync(stoppingToken))
         {
+            // Inlined into the query below as subqueries, as if the codes' table were named here.
+            var codeStates = codes.States(db);
             claimed = await (
                 from m in db.OutboxMessages
                 where ids.Contains(m.Id) && m.ClaimToken == claim
@@ -160,8 +161,8 @@ public sealed class OutboxDispatcher(
                     m.Kind,
                     db.OrgUsers.Where(u => u.Id == m.UserId).Select(u => u.Language).FirstOrDefault(),
                     o == null ? "" : o.Name,
-                    db.RegistrationCodes.Where(c => c.Id == m.CodeId).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
-                    db.RegistrationCodes.Any(c => c.Id == m.CodeId && c.UsedAt == null && c.InvalidatedAt == null)))
+                    codeStates.Where(c => c.Id == m.CodeId).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
+                    codeStates.Any(c => c.Id == m.CodeId && c.Outstanding)))
                 .ToListAsync(stoppingToken);
         }
 

@@ -1,3 +1,8 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Shared;
+
 namespace RegistrationPortal.Web.Features.Email;
 
 public enum OutboxStatus
@@ -10,25 +15,6 @@ public enum OutboxStatus
 
     /// <summary>Its code was replaced, used or expired before it could be sent: not sent at all.</summary>
     Superseded,
-}
-
-/// <summary>Which registration email a message is: the words (and an organization's template) differ.</summary>
-public enum EmailKind
-{
-    /// <summary>A new code replacing earlier ones (a resend, a corrected address).</summary>
-    Code,
-
-    /// <summary>The first code, sent when the user is invited.</summary>
-    Invitation,
-
-    /// <summary>A sample of the invitation, sent to an admin who asked for a test email: no code of anyone's.</summary>
-    InvitationSample,
-
-    /// <summary>A sample of the resent-code email, sent to an admin who asked for a test email.</summary>
-    CodeSample,
-
-    /// <summary>An email to an admin (a password reset link): no registration code, composed by <see cref="AccountEmail"/>.</summary>
-    Account,
 }
 
 /// <summary>An email waiting to be sent, written in the same transaction as the change that needs it.</summary>
@@ -72,4 +58,25 @@ public sealed class OutboxMessage
 
     /// <summary>The W3C <c>traceparent</c> of the request that queued the message: its delivery continues that trace.</summary>
     public string? TraceParent { get; init; }
+}
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> e)
+    {
+        e.Property(m => m.OrgId).HaveIdLength();
+        e.Property(m => m.UserId).HaveIdLength();
+        e.Property(m => m.ToAddress).HasMaxLength(EmailAddress.MaxLength);
+        e.Property(m => m.LastError).HasMaxLength(500);
+        e.Property(m => m.TraceParent).HasMaxLength(64).IsUnicode(false);
+        e.HasIndex(m => new { m.Status, m.NextAttemptAt });
+        e.HasIndex(m => m.UserId);
+
+        // The backlog gauges (count and oldest of Pending) and retention (finished rows by age) seek on it.
+        e.HasIndex(m => new { m.Status, m.CreatedAt });
+
+        // The dashboard's queue and failures of one organization: without it, a backlog of other organizations'
+        // mail is read through to find this one's.
+        e.HasIndex(m => new { m.OrgId, m.Status, m.CreatedAt });
+    }
 }

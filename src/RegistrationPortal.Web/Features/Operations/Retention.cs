@@ -2,9 +2,9 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Operations;
 
@@ -185,10 +185,7 @@ public sealed class RetentionService(
     {
         var settings = options.CurrentValue;
 
-        // A counter whose last request is older than both the cooldown and the hourly window holds no one back: the
-        // next request finds it as it would find no counter at all.
-        var cooldown = registration.CurrentValue.ResendCooldown;
-        var counters = now - (cooldown > ResendThrottling.Window ? cooldown : ResendThrottling.Window);
+        var counters = ResendThrottling.IdleBefore(now, registration.CurrentValue);
         // A wrong-code counter whose last failure is older than the window has a window that ended: it holds no one back.
         var attempts = now - registration.CurrentValue.FailedAttemptWindow;
         return new Cutoffs(now - settings.AuditEvents, now - settings.OutboxMessages, now - settings.SpentCodes, counters, attempts);

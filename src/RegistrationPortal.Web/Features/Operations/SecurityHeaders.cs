@@ -1,8 +1,8 @@
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.CookiePolicy;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.HttpsPolicy;
 using Microsoft.Extensions.Options;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Operations;
 
@@ -51,7 +51,6 @@ public sealed class ForwardedHeadersSettings : System.ComponentModel.DataAnnotat
 /// </summary>
 public static class SecurityHeaders
 {
-    private const string NonceKey = "RegistrationPortal.CspNonce";
 
     /// <summary>
     /// Pages: scripts only from this host, plus the inline import map Blazor writes, admitted by a per-request nonce;
@@ -131,18 +130,7 @@ public static class SecurityHeaders
     }
 
     /// <summary>This request's script nonce, made on first use (a page asks for it while rendering its head).</summary>
-    public static string Nonce(HttpContext context)
-    {
-        if (context.Items[NonceKey] is string nonce)
-        {
-            return nonce;
-        }
-
-        // Base64url: no '+' or '/', so the value reads the same in the header and, HTML-encoded, in the page.
-        nonce = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18));
-        context.Items[NonceKey] = nonce;
-        return nonce;
-    }
+    public static string Nonce(HttpContext context) => CspNonce.Of(context);
 
     private static void Apply(HttpContext context, bool hsts, string hstsValue, bool development)
     {

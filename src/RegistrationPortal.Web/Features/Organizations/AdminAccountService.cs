@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
-using RegistrationPortal.Web.Features.Registration;
-using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Organizations;
 
@@ -19,7 +17,7 @@ public enum CreateAdminStatus
 public sealed record CreateAdminOutcome(CreateAdminStatus Status, string? AdminId = null, IReadOnlyList<string>? Problems = null);
 
 /// <summary>Creates portal admin accounts (ASP.NET Core Identity users with the OrgAdmin or PlatformAdmin role).</summary>
-public sealed class AdminAccountService(IServiceScopeFactory scopes, WriteQueue writes, TimeProvider time, AdminInvitations invitations)
+public sealed class AdminAccountService(IServiceScopeFactory scopes, WriteQueue writes, TimeProvider time, IAdminEmails invitations)
 {
     /// <summary>
     /// Creates an admin. With <paramref name="invite"/> the new admin is emailed an invitation whose link lets them

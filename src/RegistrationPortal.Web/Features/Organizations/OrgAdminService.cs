@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
-using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Organizations;
 
@@ -39,7 +39,7 @@ public enum OrgAdminActionStatus
 public sealed class OrgAdminService(
     IDbContextFactory<PortalDbContext> contexts,
     IServiceScopeFactory scopes,
-    AdminInvitations invitations,
+    IAdminEmails invitations,
     WriteQueue writes,
     TimeProvider time)
 {

@@ -1,3 +1,7 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using RegistrationPortal.Web.Data;
+
 namespace RegistrationPortal.Web.Features.Organizations;
 
 public sealed class Organization
@@ -9,16 +13,11 @@ public sealed class Organization
     public DateTimeOffset CreatedAt { get; init; }
 }
 
-/// <summary>An API application of an organization: the id that clients send as <c>X-DFNS-APPID</c>.</summary>
-public sealed class ApiApplication
+internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organization>
 {
-    public required string Id { get; init; }
-
-    public required string OrgId { get; init; }
-
-    public required string Name { get; set; }
-
-    public bool IsActive { get; set; } = true;
-
-    public DateTimeOffset CreatedAt { get; init; }
+    public void Configure(EntityTypeBuilder<Organization> e)
+    {
+        e.Property(o => o.Id).HaveIdLength();
+        e.Property(o => o.Name).HasMaxLength(200);
+    }
 }

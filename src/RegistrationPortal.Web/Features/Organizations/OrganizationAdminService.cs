@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
-using RegistrationPortal.Web.Features.Registration;
-using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Organizations;
 

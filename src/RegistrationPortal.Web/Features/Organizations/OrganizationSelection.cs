@@ -3,8 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Components.Account;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Registration;
-using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Organizations;
 

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
-using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Organizations;
 
@@ -99,7 +98,6 @@ public static class OrganizationSetup
     public static IHostApplicationBuilder AddOrganizations(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<OrganizationService>();
-        builder.Services.AddSingleton<AdminInvitations>();
         builder.Services.AddSingleton<AdminAccountService>();
         builder.Services.AddSingleton<OrgAdminService>();
         builder.Services.AddSingleton<ApplicationAdminService>();

@@ -3,6 +3,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql;
 using NpgsqlTypes;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Api;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;
 
@@ -16,18 +18,6 @@ internal static class PublicRequestSql
     private static readonly DateTimeOffsetToBinaryConverter Times = new();
 
     public static long Time(DateTimeOffset at) => (long)Times.ConvertToProvider(at)!;
-
-    /// <summary>Records the nonce as used; false when it was used before. One statement, in the caller's write.</summary>
-    public static async Task<bool> ClaimNonceAsync(PortalDbContext db, NonceClaim nonce)
-    {
-        var command = db.Command(
-            """INSERT INTO "UsedNonces" ("Key", "ExpiresAt") VALUES (@key, @expires) ON CONFLICT ("Key") DO NOTHING""",
-            ("@key", typeof(string)),
-            ("@expires", typeof(long)));
-        command.Parameters[0].Value = nonce.Key;
-        command.Parameters[1].Value = Time(nonce.ExpiresAt);
-        return await db.RunAsync(command) == 1;
-    }
 
     /// <summary>
     /// Counts one resend for (organization, username) if the throttle allows it now, in one statement (see
@@ -96,7 +86,7 @@ internal static class PublicRequestSql
     }
 
     /// <summary>
-    /// PostgreSQL: the public resend's three writes (<see cref="ClaimNonceAsync"/>, <see cref="TryCountResendAsync"/>,
+    /// PostgreSQL: the public resend's three writes (<see cref="NonceClaim.ClaimAsync"/>, <see cref="TryCountResendAsync"/>,
     /// <see cref="RecordAsync"/>) as one statement committed on its own, each step taken only if the one before it was:
     /// one round trip instead of a batch's five. The same text for every request (no nonce is a null <c>$1</c>), so the
     /// server keeps it prepared on each pooled connection.

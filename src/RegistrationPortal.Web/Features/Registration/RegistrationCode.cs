@@ -1,3 +1,9 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Shared;
+
 namespace RegistrationPortal.Web.Features.Registration;
 
 /// <summary>One issued registration code. Only its keyed hash is stored; the plaintext never is.</summary>
@@ -30,4 +36,24 @@ public sealed class RegistrationCode
 
     /// <summary>Wrong codes tried in a row against this code; reaching the cut-off invalidates it.</summary>
     public int FailedAttempts { get; set; }
+}
+
+internal sealed class RegistrationCodeConfiguration : IEntityTypeConfiguration<RegistrationCode>
+{
+    public void Configure(EntityTypeBuilder<RegistrationCode> e)
+    {
+        e.Property(c => c.OrgId).HaveIdLength();
+        e.Property(c => c.UserId).HaveIdLength();
+        e.Property(c => c.CodeHash).HasMaxLength(32);
+        e.Property(c => c.InvalidatedReason).HasMaxLength(64);
+        e.Property(c => c.IssuedBy).HasMaxLength(64);
+        e.HasIndex(c => new { c.UserId, c.CreatedAt });
+
+        // Init looks a typed code up by its keyed hash, so a wrong code misses the same index whoever is asked about.
+        e.HasIndex(c => c.CodeHash);
+
+        // Retention finds spent codes by expiry: every code is spent by then at the latest.
+        e.HasIndex(c => c.ExpiresAt);
+        e.HasOne<OrgUser>().WithMany().HasForeignKey(c => c.UserId);
+    }
 }

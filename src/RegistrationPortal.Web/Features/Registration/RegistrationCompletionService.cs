@@ -4,9 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
-using RegistrationPortal.Web.Features.Audit;
-using RegistrationPortal.Web.Features.Operations;
-using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;
 
@@ -126,7 +124,7 @@ public sealed class RegistrationCompletionService(
 
         var attempt = await writes.ExecuteAsync(async db =>
         {
-            if (nonce is not null && !await PublicRequestSql.ClaimNonceAsync(db, nonce))
+            if (nonce is not null && !await nonce.ClaimAsync(db))
             {
                 return new InitOutcome(InitStatus.NonceReplayed);
             }
@@ -156,7 +154,7 @@ public sealed class RegistrationCompletionService(
         var challenge = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var result = await writes.ExecuteAsync(async db =>
         {
-            if (nonce is not null && !await PublicRequestSql.ClaimNonceAsync(db, nonce))
+            if (nonce is not null && !await nonce.ClaimAsync(db))
             {
                 return new InitResult(InitStatus.NonceReplayed);
             }
@@ -375,7 +373,7 @@ public sealed class RegistrationCompletionService(
         var completed = await writes.ExecuteAsync(async db =>
         {
             var now = time.GetUtcNow();
-            if (nonce is not null && !await PublicRequestSql.ClaimNonceAsync(db, nonce))
+            if (nonce is not null && !await nonce.ClaimAsync(db))
             {
                 return new CompleteOutcome(CompleteStatus.NonceReplayed);
             }

@@ -5,104 +5,11 @@ using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Data.Postgres;
 using RegistrationPortal.Web.Features.Api;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
-using RegistrationPortal.Web.Features.Operations;
-using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;
-
-public enum ResendStatus
-{
-    Sent,
-    AlreadyRegistered,
-    Deactivated,
-
-    /// <summary>No such user in that organization, or no such organization.</summary>
-    Unknown,
-    Throttled,
-
-    /// <summary>The request's nonce had been used before; nothing else was looked at.</summary>
-    NonceReplayed,
-}
-
-/// <summary>The true outcome of a resend. Admins see it; the public doors answer the same whatever it is.</summary>
-public sealed record ResendOutcome(ResendStatus Status, TimeSpan? RetryAfter = null, string? Email = null, DateTimeOffset? ExpiresAt = null);
-
-public enum PublicResendStatus
-{
-    /// <summary>Recorded; resolved moments later (a code is mailed if, and only if, the user is pending).</summary>
-    Accepted,
-    Throttled,
-    NonceReplayed,
-}
-
-/// <summary>What a public door may know of a resend it asked for: the same for every user, known or not.</summary>
-public sealed record PublicResendOutcome(PublicResendStatus Status, TimeSpan? RetryAfter = null);
-
-public enum InviteStatus
-{
-    Invited,
-    DuplicateEmail,
-    UnknownOrganization,
-    InvalidEmail,
-}
-
-public sealed record InviteOutcome(InviteStatus Status, string? UserId = null, DateTimeOffset? ExpiresAt = null);
-
-public enum UserStateStatus
-{
-    /// <summary>The user is now in the state asked for.</summary>
-    Changed,
-
-    /// <summary>The user already was in that state; nothing changed.</summary>
-    Unchanged,
-
-    /// <summary>The user has registered; activation no longer applies to them.</summary>
-    AlreadyRegistered,
-
-    /// <summary>No such user in that organization.</summary>
-    Unknown,
-}
-
-/// <summary>The outcome of deactivating or reactivating a user; <paramref name="CodesInvalidated"/> counts the codes deactivation killed.</summary>
-public sealed record UserStateOutcome(UserStateStatus Status, string? Email = null, int CodesInvalidated = 0);
-
-public enum CorrectEmailStatus
-{
-    /// <summary>The address was changed, the old code invalidated and a new code queued for the new address.</summary>
-    Sent,
-    InvalidEmail,
-
-    /// <summary>The new address is the user's current one (ignoring case).</summary>
-    SameEmail,
-
-    /// <summary>Another user of the organization has that address.</summary>
-    DuplicateEmail,
-    AlreadyRegistered,
-    Deactivated,
-
-    /// <summary>No such user in that organization.</summary>
-    Unknown,
-}
-
-public sealed record CorrectEmailOutcome(CorrectEmailStatus Status, string? OldEmail = null, string? NewEmail = null, DateTimeOffset? ExpiresAt = null);
-
-/// <summary>Why a code stopped working before it was used, as stored in <see cref="RegistrationCode.InvalidatedReason"/>.</summary>
-public static class InvalidationReasons
-{
-    public const string Replaced = "replaced";
-    public const string Deactivated = "deactivated";
-    public const string EmailCorrected = "email corrected";
-}
-
-/// <summary>What happened to one user of a bulk resend.</summary>
-/// <summary>One user's outcome in a bulk resend; <paramref name="Email"/> is null for an id that is not a user of the organization.</summary>
-public sealed record UserResendOutcome(string UserId, ResendStatus Status, string? Email = null);
-
-/// <summary>A nonce to record as used in the same transaction as the request it came with.</summary>
-public sealed record NonceClaim(string Key, DateTimeOffset ExpiresAt);
 
 /// <summary>
 /// The one place where registration codes are made or invalidated. Every door (admin portal, self-service
@@ -154,7 +61,7 @@ public sealed class RegistrationService(
         // SQLite: three statements in the writer's next batch. The time is read in the write: the counter's order is the writer's.
         async Task<PublicResendOutcome> RecordInBatchAsync(PortalDbContext db)
         {
-            if (nonce is not null && !await PublicRequestSql.ClaimNonceAsync(db, nonce))
+            if (nonce is not null && !await nonce.ClaimAsync(db))
             {
                 return new PublicResendOutcome(PublicResendStatus.NonceReplayed);
             }
@@ -418,7 +325,7 @@ public sealed class RegistrationService(
             emailSignal.Notify();
         }
 
-        span.SetTag("portal.outcome", PortalTelemetry.Outcome(outcome.Status));
+        span.SetTag("portal.outcome", ResendTelemetry.Outcome(outcome.Status));
         telemetry.Resend(actor.Kind, outcome.Status);
         return outcome;
     }
@@ -498,123 +405,9 @@ public sealed class RegistrationService(
         return outcome;
     }
 
-    /// <summary>
-    /// Deactivates a pending user: every outstanding code dies (reason "deactivated") in the same transaction, so
-    /// neither a queued email nor a code already in the user's hands works afterwards.
-    /// </summary>
-    public Task<UserStateOutcome> DeactivateAsync(string orgId, string userId, Actor actor) =>
-        writes.ExecuteAsync(async db =>
-        {
-            var now = time.GetUtcNow();
-            var user = await db.OrgUsers.ForUpdate().FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == orgId);
-            if (user is null)
-            {
-                return new UserStateOutcome(UserStateStatus.Unknown);
-            }
-
-            if (user.IsRegistered)
-            {
-                return new UserStateOutcome(UserStateStatus.AlreadyRegistered, user.Username);
-            }
-
-            if (!user.IsActive)
-            {
-                return new UserStateOutcome(UserStateStatus.Unchanged, user.Username);
-            }
-
-            user.IsActive = false;
-            var invalidated = await InvalidateOutstandingCodesAsync(db, userId, now, InvalidationReasons.Deactivated);
-            db.Audit(now, orgId, AuditActions.UserDeactivated, actor, userId, $"{invalidated} outstanding code(s) invalidated");
-            return new UserStateOutcome(UserStateStatus.Changed, user.Username, invalidated);
-        });
-
-    /// <summary>
-    /// Makes a deactivated user pending again. No code is issued: the codes deactivation killed stay dead, and the
-    /// admin sends a new one when the user should get it.
-    /// </summary>
-    public Task<UserStateOutcome> ReactivateAsync(string orgId, string userId, Actor actor) =>
-        writes.ExecuteAsync(async db =>
-        {
-            var now = time.GetUtcNow();
-            var user = await db.OrgUsers.ForUpdate().FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == orgId);
-            if (user is null)
-            {
-                return new UserStateOutcome(UserStateStatus.Unknown);
-            }
-
-            if (user.IsRegistered)
-            {
-                return new UserStateOutcome(UserStateStatus.AlreadyRegistered, user.Username);
-            }
-
-            if (user.IsActive)
-            {
-                return new UserStateOutcome(UserStateStatus.Unchanged, user.Username);
-            }
-
-            user.IsActive = true;
-            db.Audit(now, orgId, AuditActions.UserReactivated, actor, userId);
-            return new UserStateOutcome(UserStateStatus.Changed, user.Username);
-        });
-
-    /// <summary>
-    /// Corrects a pending user's mistyped address in one transaction: the address changes, every earlier code dies
-    /// (reason "email corrected"), and a new code is queued for the new address. The resend throttle does not apply:
-    /// the old address never received a usable code, and the change is an audited admin action.
-    /// </summary>
-    public async Task<CorrectEmailOutcome> CorrectEmailAsync(string orgId, string userId, string newEmail, Actor actor)
-    {
-        if (!EmailAddress.IsValid(newEmail))
-        {
-            return new CorrectEmailOutcome(CorrectEmailStatus.InvalidEmail);
-        }
-
-        var code = PrepareCode();
-        var outcome = await writes.ExecuteAsync(async db =>
-        {
-            var now = time.GetUtcNow();
-            var user = await db.OrgUsers.ForUpdate().FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == orgId);
-            if (user is null)
-            {
-                return new CorrectEmailOutcome(CorrectEmailStatus.Unknown);
-            }
-
-            var oldEmail = user.Username;
-            if (user.IsRegistered || !user.IsActive)
-            {
-                return new CorrectEmailOutcome(user.IsRegistered ? CorrectEmailStatus.AlreadyRegistered : CorrectEmailStatus.Deactivated, oldEmail);
-            }
-
-            var email = newEmail.Trim();
-            var normalized = EmailAddress.Normalize(email);
-            if (normalized == user.NormalizedUsername)
-            {
-                return new CorrectEmailOutcome(CorrectEmailStatus.SameEmail, oldEmail, email);
-            }
-
-            if (await db.OrgUsers.AnyAsync(u => u.OrgId == orgId && u.NormalizedUsername == normalized))
-            {
-                return new CorrectEmailOutcome(CorrectEmailStatus.DuplicateEmail, oldEmail, email);
-            }
-
-            user.Username = email;
-            user.NormalizedUsername = normalized;
-            db.Audit(now, orgId, AuditActions.UserEmailCorrected, actor, userId, $"from {oldEmail} to {email}");
-            var expiresAt = await IssueCodeAsync(db, orgId, userId, email, actor, now, code, InvalidationReasons.EmailCorrected);
-            return new CorrectEmailOutcome(CorrectEmailStatus.Sent, oldEmail, email, expiresAt);
-        });
-
-        if (outcome.Status == CorrectEmailStatus.Sent)
-        {
-            emailSignal.Notify();
-        }
-
-        return outcome;
-    }
-
     private async Task<ResendOutcome> ResendInTransactionAsync(PortalDbContext db, string orgId, string username, Actor actor, NonceClaim? nonce, PreparedCode code)
     {
-        if (nonce is not null && !await PublicRequestSql.ClaimNonceAsync(db, nonce))
+        if (nonce is not null && !await nonce.ClaimAsync(db))
         {
             return new ResendOutcome(ResendStatus.NonceReplayed);
         }
@@ -667,7 +460,7 @@ public sealed class RegistrationService(
         return new ResendOutcome(ResendStatus.Sent, Email: user.Username, ExpiresAt: expiresAt);
     }
 
-    private async Task<IReadOnlyList<UserResendOutcome>> ResendToUsersInTransactionAsync(PortalDbContext db, string orgId, List<string> ids, Actor actor, IReadOnlyList<PreparedCode> codes)
+    private async Task<IReadOnlyList<UserResendOutcome>> ResendToUsersInTransactionAsync(PortalDbContext db, string orgId, List<string> ids, Actor actor, List<PreparedCode> codes)
     {
         var settings = options.CurrentValue;
 
@@ -751,24 +544,26 @@ public sealed class RegistrationService(
         return outcomes;
     }
 
-    private PreparedCode PrepareCode()
+    /// <summary>
+    /// A new code's secrets, made before the write transaction: the writer's time goes to the database alone, and Data
+    /// Protection may write a new key of its own without waiting behind the writer.
+    /// </summary>
+    public PreparedCode PrepareCode()
     {
         var code = RegistrationCodes.Generate();
         return new PreparedCode(hasher.Hash(code), _payloadProtector.Protect(code));
     }
 
-    /// <summary>A new code's keyed hash and its encrypted plaintext for the outbox; the plaintext itself is not kept.</summary>
-    private sealed record PreparedCode(byte[] Hash, string ProtectedPayload);
-
-    private static Task<int> InvalidateOutstandingCodesAsync(PortalDbContext db, string userId, DateTimeOffset now, string reason) =>
+    /// <summary>Invalidates every outstanding code of the user in the caller's unit of work; returns how many died.</summary>
+    public static Task<int> InvalidateOutstandingCodesAsync(PortalDbContext db, string userId, DateTimeOffset now, string reason) =>
         db.RegistrationCodes
             .Where(c => c.UserId == userId && c.UsedAt == null && c.InvalidatedAt == null)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(c => c.InvalidatedAt, now)
                 .SetProperty(c => c.InvalidatedReason, reason));
 
-    /// <summary>Invalidates every earlier unused code of the user, issues a new one, and queues its email.</summary>
-    private async Task<DateTimeOffset> IssueCodeAsync(
+    /// <summary>Invalidates every earlier unused code of the user, issues a new one, and queues its email, in the caller's unit of work.</summary>
+    public async Task<DateTimeOffset> IssueCodeAsync(
         PortalDbContext db,
         string orgId,
         string userId,

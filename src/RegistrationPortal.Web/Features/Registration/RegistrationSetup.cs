@@ -3,7 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
-using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;
 
@@ -15,6 +16,7 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<ServerKeys>();
         builder.Services.AddSingleton<CodeHasher>();
         builder.Services.AddSingleton<RegistrationService>();
+        builder.Services.AddSingleton<IOutboxCodes, OutboxCodes>();
         builder.Services.AddSingleton<PublicRequestSignal>();
         builder.Services.AddHostedService<PublicRequestProcessor>();
         builder.Services.AddSingleton<SelfServiceLimiter>();

@@ -20,6 +20,13 @@ public static class ResendThrottling
         return t => t.LastRequestAt > cooldownSince || (t.WindowCount >= cap && t.WindowStartedAt > windowSince);
     }
 
+    /// <summary>
+    /// The last request time before which a counter holds no one back (older than both the cooldown and the hourly
+    /// window): the next request finds it as it would find no counter at all, so retention may delete it.
+    /// </summary>
+    public static DateTimeOffset IdleBefore(DateTimeOffset now, RegistrationOptions options) =>
+        now - (options.ResendCooldown > Window ? options.ResendCooldown : Window);
+
     /// <summary>How long to wait before the next resend is allowed, or null when it is allowed now.</summary>
     public static TimeSpan? Check(ResendThrottle? row, DateTimeOffset now, RegistrationOptions options)
     {

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Features.Api;
-using RegistrationPortal.Web.Features.Operations;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Localization;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;
 

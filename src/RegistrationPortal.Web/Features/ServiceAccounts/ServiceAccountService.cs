@@ -1,9 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Organizations;
-using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.ServiceAccounts;
 
@@ -11,7 +10,7 @@ namespace RegistrationPortal.Web.Features.ServiceAccounts;
 public sealed record ServiceAccountCaller(string Id, string OrgId, bool CanWrite, string CredId, string PublicKeyPem)
 {
     /// <summary>The audit actor: the API door, the service account by its id.</summary>
-    public Actor Actor(string? clientAddress) => Registration.Actor.Api(Id, clientAddress);
+    public Actor Actor(string? clientAddress) => Shared.Actor.Api(Id, clientAddress);
 }
 
 public sealed record ServiceAccountRow(string Id, string Name, string CredId, bool CanWrite, bool IsActive, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);

@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
-using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.ServiceAccounts;
 

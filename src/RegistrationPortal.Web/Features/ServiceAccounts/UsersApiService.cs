@@ -1,8 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.ServiceAccounts;
 
@@ -26,11 +27,11 @@ public sealed record DfnsUserPage(IReadOnlyList<DfnsUser> Items, [property: Syst
 
 /// <summary>
 /// What the users API reads and changes, always inside the caller's organization. Invitations, deactivation and
-/// reactivation are the registration service's own methods (the same transaction, email and audit events as the
-/// portal's and the command line's), with the service account as the actor. A user of another organization is
+/// reactivation are the registration and user lifecycle services' own methods (the same transaction, email and audit
+/// events as the portal's and the command line's), with the service account as the actor. A user of another organization is
 /// answered exactly as one that does not exist, after the same work: both leave an access-denied audit event.
 /// </summary>
-public sealed class UsersApiService(IDbContextFactory<PortalDbContext> contexts, RegistrationService registration, WriteQueue writes, TimeProvider time)
+public sealed class UsersApiService(IDbContextFactory<PortalDbContext> contexts, RegistrationService registration, UserLifecycleService lifecycle, WriteQueue writes, TimeProvider time)
 {
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 100;
@@ -58,7 +59,7 @@ public sealed class UsersApiService(IDbContextFactory<PortalDbContext> contexts,
         if (items.Count > limit)
         {
             items.RemoveAt(items.Count - 1);
-            next = PageToken(Users.EmailAddress.Normalize(items[^1].Username));
+            next = PageToken(Shared.EmailAddress.Normalize(items[^1].Username));
         }
 
         await AuditAsync(caller.OrgId, AuditActions.UsersListed, caller.Actor(clientAddress), null, $"{items.Count} user(s){(kind is { } k ? $", kind {k}" : "")}");
@@ -85,7 +86,7 @@ public sealed class UsersApiService(IDbContextFactory<PortalDbContext> contexts,
     {
         var actor = caller.Actor(clientAddress);
         var outcome = Ids.IsValid(userId, Ids.User)
-            ? active ? await registration.ReactivateAsync(caller.OrgId, userId, actor) : await registration.DeactivateAsync(caller.OrgId, userId, actor)
+            ? active ? await lifecycle.ReactivateAsync(caller.OrgId, userId, actor) : await lifecycle.DeactivateAsync(caller.OrgId, userId, actor)
             : new UserStateOutcome(UserStateStatus.Unknown);
         if (outcome.Status == UserStateStatus.Unknown)
         {

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Users;
 

@@ -1,27 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Users;
-
-public enum UserStatus
-{
-    Pending,
-    Registered,
-    Deactivated,
-}
-
-public enum UserStatusFilter
-{
-    Pending,
-    Registered,
-    Deactivated,
-    All,
-}
 
 public enum UserSort
 {

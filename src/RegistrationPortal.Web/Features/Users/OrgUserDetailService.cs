@@ -4,6 +4,7 @@ using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Users;
 
@@ -59,11 +60,11 @@ public sealed record AuditRowPage(IReadOnlyList<AuditRow> Items, int TotalItems)
 /// <summary>
 /// One user of an organization as the admin portal shows it, and the actions on that user. Every call is scoped by
 /// <see cref="AdminScope"/>: a user id of another organization is answered exactly like an id that does not exist,
-/// and leaves an <c>AccessDenied</c> audit event. Codes are made and invalidated by <see cref="RegistrationService"/> only.
+/// and leaves an <c>AccessDenied</c> audit event. Codes are made and invalidated by <see cref="Registration.RegistrationService"/> only.
 /// </summary>
 public sealed class OrgUserDetailService(
     IDbContextFactory<PortalDbContext> contexts,
-    RegistrationService registration,
+    UserLifecycleService lifecycle,
     WriteQueue writes,
     TimeProvider time)
 {
@@ -171,7 +172,7 @@ public sealed class OrgUserDetailService(
 
     public async Task<UserStateOutcome> DeactivateAsync(AdminScope scope, string userId, string? clientAddress)
     {
-        var outcome = await registration.DeactivateAsync(scope.OrgId, userId, Actor.Admin(scope.AdminId, clientAddress));
+        var outcome = await lifecycle.DeactivateAsync(scope.OrgId, userId, Actor.Admin(scope.AdminId, clientAddress));
         if (outcome.Status == UserStateStatus.Unknown)
         {
             await DenyAsync(scope, userId, clientAddress, "deactivate");
@@ -182,7 +183,7 @@ public sealed class OrgUserDetailService(
 
     public async Task<UserStateOutcome> ReactivateAsync(AdminScope scope, string userId, string? clientAddress)
     {
-        var outcome = await registration.ReactivateAsync(scope.OrgId, userId, Actor.Admin(scope.AdminId, clientAddress));
+        var outcome = await lifecycle.ReactivateAsync(scope.OrgId, userId, Actor.Admin(scope.AdminId, clientAddress));
         if (outcome.Status == UserStateStatus.Unknown)
         {
             await DenyAsync(scope, userId, clientAddress, "reactivate");
@@ -193,7 +194,7 @@ public sealed class OrgUserDetailService(
 
     public async Task<CorrectEmailOutcome> CorrectEmailAsync(AdminScope scope, string userId, string newEmail, string? clientAddress)
     {
-        var outcome = await registration.CorrectEmailAsync(scope.OrgId, userId, newEmail, Actor.Admin(scope.AdminId, clientAddress));
+        var outcome = await lifecycle.CorrectEmailAsync(scope.OrgId, userId, newEmail, Actor.Admin(scope.AdminId, clientAddress));
         if (outcome.Status == CorrectEmailStatus.Unknown)
         {
             await DenyAsync(scope, userId, clientAddress, "correct email");

@@ -1,6 +1,6 @@
 using MudBlazor;
-using RegistrationPortal.Web.Components.Shared;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Users;
 

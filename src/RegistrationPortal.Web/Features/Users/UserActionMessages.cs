@@ -1,7 +1,7 @@
 using System.Globalization;
 using MudBlazor;
-using RegistrationPortal.Web.Components.Shared;
 using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Users;
 

@@ -1,8 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
 using RegistrationPortal.Web.Features.Organizations;
-using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Users;

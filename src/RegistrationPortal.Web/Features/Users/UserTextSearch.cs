@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Organizations;
 
 namespace RegistrationPortal.Web.Features.Users;
 

@@ -6,6 +6,7 @@ public static class UsersSetup
     {
         builder.Services.AddSingleton<OrgUserAdminService>();
         builder.Services.AddSingleton<OrgUserDetailService>();
+        builder.Services.AddSingleton<UserLifecycleService>();
         builder.Services.AddSingleton<OrgUserInviteService>();
         builder.Services.AddSingleton<UserLanguageService>();
         builder.Services.AddSingleton<BulkResendService>();

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
-using RegistrationPortal.Web.Components.Shared;
 
-namespace RegistrationPortal.Web.Features.Audit;
+namespace RegistrationPortal.Web.Shared;
 
 /// <summary>
 /// An audit event's details as a person reads them: the stored text keeps machine forms (ISO times to the tick, the

@@ -5,10 +5,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Audit;
-using RegistrationPortal.Web.Features.Email;
-using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Shared;
 
-namespace RegistrationPortal.Web.Features.Organizations;
+namespace RegistrationPortal.Web.Features.Email;
 
 /// <summary>
 /// The emails that let an admin choose a password: an invitation (a new admin, or one re-invited) and a password reset.
@@ -16,7 +16,7 @@ namespace RegistrationPortal.Web.Features.Organizations;
 /// lifespan, and works once (setting the password changes the security stamp, which every earlier token depends on).
 /// Queued in the outbox with their audit event.
 /// </summary>
-public sealed class AdminInvitations(AccountEmailQueue queue, IOptionsMonitor<PortalOptions> portal, IDbContextFactory<PortalDbContext> contexts)
+public sealed class AdminInvitations(AccountEmailQueue queue, IOptionsMonitor<PortalOptions> portal, IDbContextFactory<PortalDbContext> contexts) : IAdminEmails
 {
     /// <summary>The reset page's link for <paramref name="email"/> with Identity's <paramref name="token"/>, as the emails carry it.</summary>
     public static string ResetLink(string publicBaseUrl, string token, string email)

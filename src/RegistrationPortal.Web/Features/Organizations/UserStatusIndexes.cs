@@ -1,6 +1,6 @@
 using System.Linq.Expressions;
 
-namespace RegistrationPortal.Web.Features.Users;
+namespace RegistrationPortal.Web.Features.Organizations;
 
 /// <summary>
 /// A user's status as a query predicate and as the condition of the partial indexes that serve it. The two must stay

@@ -1,6 +1,6 @@
 using System.Net.Mail;
 
-namespace RegistrationPortal.Web.Features.Users;
+namespace RegistrationPortal.Web.Shared;
 
 /// <summary>Usernames are email addresses; they compare case-insensitively through their normalized form.</summary>
 public static class EmailAddress

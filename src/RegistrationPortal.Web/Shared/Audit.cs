@@ -1,8 +1,6 @@
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Operations;
-using RegistrationPortal.Web.Features.Registration;
 
-namespace RegistrationPortal.Web.Features.Audit;
+namespace RegistrationPortal.Web.Shared;
 
 public static class AuditActions
 {

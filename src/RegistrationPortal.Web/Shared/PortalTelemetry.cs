@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using RegistrationPortal.Web.Features.Registration;
 
-namespace RegistrationPortal.Web.Features.Operations;
+namespace RegistrationPortal.Web.Shared;
 
 /// <summary>
 /// The portal's own metrics and trace spans. Instruments are recorded whether or not anything listens (an unheard
@@ -48,24 +47,9 @@ public sealed class PortalTelemetry : IDisposable
         _ => "system",
     };
 
-    public static string Outcome(ResendStatus status) => status switch
-    {
-        ResendStatus.Sent => "sent",
-        ResendStatus.AlreadyRegistered => "already_registered",
-        ResendStatus.Deactivated => "deactivated",
-        ResendStatus.Unknown => "unknown",
-        ResendStatus.Throttled => "throttled",
-        _ => "nonce_replayed",
-    };
-
-    public void Resend(ActorKind door, ResendStatus outcome)
-    {
-        _resends.Add(1, new KeyValuePair<string, object?>("door", Door(door)), new KeyValuePair<string, object?>("outcome", Outcome(outcome)));
-        if (outcome == ResendStatus.Throttled)
-        {
-            ThrottleRejection("per_user", door);
-        }
-    }
+    /// <param name="outcome">The resend's true outcome, as <c>ResendTelemetry.Outcome</c> names it.</param>
+    public void Resend(ActorKind door, string outcome) =>
+        _resends.Add(1, new KeyValuePair<string, object?>("door", Door(door)), new KeyValuePair<string, object?>("outcome", outcome));
 
     public void CodeConsumed(ActorKind door) => _codesConsumed.Add(1, new KeyValuePair<string, object?>("door", Door(door)));
 

@@ -1,4 +1,4 @@
-namespace RegistrationPortal.Web.Features.Registration;
+namespace RegistrationPortal.Web.Shared;
 
 public enum ActorKind
 {

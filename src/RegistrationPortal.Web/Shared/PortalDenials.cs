@@ -1,8 +1,6 @@
 using RegistrationPortal.Web.Data;
-using RegistrationPortal.Web.Features.Audit;
-using RegistrationPortal.Web.Features.Registration;
 
-namespace RegistrationPortal.Web.Features.Users;
+namespace RegistrationPortal.Web.Shared;
 
 /// <summary>The audit trail of refused portal requests: a guessed id gets "not found", and the attempt is recorded.</summary>
 internal static class PortalDenials

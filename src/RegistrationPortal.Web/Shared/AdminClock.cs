@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RegistrationPortal.Web.Components.Shared;
+namespace RegistrationPortal.Web.Shared;
 
 /// <summary>
 /// Times as the admin reads them: in the browser's own time zone (portal.js keeps it in a cookie, since a circuit

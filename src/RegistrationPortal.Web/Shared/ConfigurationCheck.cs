@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using MimeKit;
 
-namespace RegistrationPortal.Web.Features.Operations;
+namespace RegistrationPortal.Web.Shared;
 
 /// <summary>A setting that stops the host: the message is one line per problem, each naming its key.</summary>
 public sealed class ConfigurationException(string message) : InvalidOperationException(message);

@@ -1,0 +1,10 @@
+namespace RegistrationPortal.Web.Features.Organizations;
+
+/// <summary>The users a list shows: one status, or all.</summary>
+public enum UserStatusFilter
+{
+    Pending,
+    Registered,
+    Deactivated,
+    All,
+}

@@ -1,0 +1,9 @@
+namespace RegistrationPortal.Web.Features.Registration;
+
+public enum InviteStatus
+{
+    Invited,
+    DuplicateEmail,
+    UnknownOrganization,
+    InvalidEmail,
+}
