@@ -6,12 +6,15 @@
 //   BASE_URL=http://127.0.0.1:5243 AUTH_TOKEN=… CRED_ID=… PRIVATE_KEY_FILE=key.pem EMAIL=new.person@example.com node users-api.mjs
 //   ORG_ID=or-… may be given too: the SDK then checks that the token belongs to that organization before each call.
 //   MODE=get USER_ID=us-… node users-api.mjs     only reads that user
+//   GO_ON_FILE=path: after creating the user, wait (up to 60 s) until that file exists before going on, so a caller
+//   can see the invitation arrive before the deactivation kills its code.
 //
 // Lifecycle (the default MODE): createUser, listUsers (following nextPageToken until the user shows up), getUser,
 // deactivateUser, activateUser, and getUser of an id that does not exist (which must fail as a DfnsError 404).
 // Every line on standard output is one JSON object; the last is {"event":"result","ok":…}; exit code 0 only when ok.
 
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { DfnsApiClient, DfnsError } from '@dfns/sdk'
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 
@@ -37,6 +40,14 @@ const lifecycle = async (auth) => {
   const email = env('EMAIL')
   const created = await auth.createUser({ body: { email, kind: 'CustomerEmployee', externalId: 'hr-4711' } })
   emit({ event: 'created', user: created })
+  const goOn = process.env.GO_ON_FILE
+  if (goOn) {
+    const deadline = Date.now() + 60_000
+    while (!existsSync(goOn)) {
+      if (Date.now() > deadline) throw new Error(`${goOn} did not appear within 60 s`)
+      await sleep(50)
+    }
+  }
 
   let listed
   let pages = 0

@@ -49,15 +49,22 @@ public class UsersApiSdkTests(UsersApiPortalFixture fixture) : IClassFixture<Use
                 ["EMAIL"] = email,
             };
 
-            var lifecycle = await RunNodeAsync("users-api.mjs", environment);
+            // The invitation goes out through the outbox to the real SMTP server, with a code in it; the script goes on
+            // to deactivate the user (which kills that code) only once it has arrived.
+            var goOn = Path.Combine(work, "go-on");
+            environment["GO_ON_FILE"] = goOn;
+            var lifecycle = await RunNodeAsync("users-api.mjs", environment, async created =>
+            {
+                Assert.Contains("\"created\"", created, StringComparison.Ordinal);
+                var invitation = Assert.Single(await fixture.Smtp.WaitForMessagesAsync(email));
+                Assert.NotNull(invitation.Code);
+                await File.WriteAllTextAsync(goOn, "");
+            });
             var userId = lifecycle.GetProperty("userId").GetString()!;
             Assert.Equal(orgId, lifecycle.GetProperty("orgId").GetString());
             Assert.False(lifecycle.GetProperty("deactivated").GetProperty("isActive").GetBoolean());
             Assert.True(lifecycle.GetProperty("activated").GetProperty("isActive").GetBoolean());
-
-            // The invitation went out through the outbox to the real SMTP server, with a code in it.
-            var invitation = Assert.Single(await fixture.Smtp.WaitForMessagesAsync(email));
-            Assert.NotNull(invitation.Code);
+            Assert.Single(await fixture.Smtp.WaitForMessagesAsync(email));
 
             // Every change is audited with the service account as the actor, through the API door.
             var events = await host.WithDbAsync(db => db.AuditEvents.Where(e => e.SubjectId == userId && e.ActorId == account.Id).Select(e => new { e.Action, e.ActorKind }).ToListAsync());
@@ -78,8 +85,11 @@ public class UsersApiSdkTests(UsersApiPortalFixture fixture) : IClassFixture<Use
         }
     }
 
-    /// <summary>Runs a script of tests/dfns-sdk against the host and returns its last line, which must say ok.</summary>
-    private async Task<JsonElement> RunNodeAsync(string script, IReadOnlyDictionary<string, string> environment)
+    /// <summary>
+    /// Runs a script of tests/dfns-sdk against the host and returns its last line, which must say ok; <paramref name="first"/>,
+    /// when given, is handed the script's first line as soon as it is written.
+    /// </summary>
+    private async Task<JsonElement> RunNodeAsync(string script, IReadOnlyDictionary<string, string> environment, Func<string, Task>? first = null)
     {
         var start = new ProcessStartInfo("node", script) { WorkingDirectory = SdkDirectory(), RedirectStandardOutput = true };
         start.Environment["BASE_URL"] = fixture.RealPortAddress!.ToString().TrimEnd('/');
@@ -92,7 +102,14 @@ public class UsersApiSdkTests(UsersApiPortalFixture fixture) : IClassFixture<Use
         using var deadline = new CancellationTokenSource(Deadline);
         try
         {
-            var output = await node.StandardOutput.ReadToEndAsync(deadline.Token);
+            var head = "";
+            if (first is not null)
+            {
+                head = await node.StandardOutput.ReadLineAsync(deadline.Token) ?? "";
+                await first(head);
+            }
+
+            var output = head + "\n" + await node.StandardOutput.ReadToEndAsync(deadline.Token);
             await node.WaitForExitAsync(deadline.Token);
             var result = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
             Assert.True(node.ExitCode == 0, $"{script} exit {node.ExitCode}: {result}");
