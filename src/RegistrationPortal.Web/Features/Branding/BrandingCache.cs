@@ -20,14 +20,19 @@ public sealed record Brand(
     public string? LogoPath => LogoVersion is null ? null : BrandingAssets.LogoPath(OrgId, LogoVersion);
 }
 
-public sealed class BrandingOptions
+public sealed class BrandingOptions : Operations.ICheckedOptions<BrandingOptions>
 {
     public const string Section = "Branding";
 
     /// <summary>On PostgreSQL, where several hosts share the database: how often each reads the other hosts' changes.</summary>
     [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    static IValidateOptions<BrandingOptions> Operations.ICheckedOptions<BrandingOptions>.Validator { get; } = new BrandingOptionsValidator();
 }
+
+[OptionsValidator]
+internal sealed partial class BrandingOptionsValidator : IValidateOptions<BrandingOptions>;
 
 /// <summary>
 /// Every organization's branding and templates in memory, templates parsed: the dispatcher renders a message and a

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace RegistrationPortal.Web.Features.Operations;
 
@@ -8,7 +9,7 @@ public enum OtlpTransport
     HttpProtobuf,
 }
 
-public sealed class TelemetryOptions : IValidatableObject
+public sealed class TelemetryOptions : ICheckedOptions<TelemetryOptions>, IValidatableObject
 {
     public const string Section = "Telemetry";
 
@@ -40,6 +41,8 @@ public sealed class TelemetryOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan BacklogCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    static IValidateOptions<TelemetryOptions> ICheckedOptions<TelemetryOptions>.Validator { get; } = new TelemetryOptionsValidator();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Prometheus && (string.IsNullOrWhiteSpace(MetricsToken) || MetricsToken.Trim().Length < MinimumMetricsTokenLength))
@@ -56,3 +59,6 @@ public sealed class TelemetryOptions : IValidatableObject
         }
     }
 }
+
+[OptionsValidator]
+internal sealed partial class TelemetryOptionsValidator : IValidateOptions<TelemetryOptions>;
