@@ -173,14 +173,21 @@ public sealed partial class BrandingTests(MailPortalFixture fixture) : IClassFix
         var scope = ScopeOf(orgId);
         Assert.Null(await Branding.SaveTemplateAsync(scope, EmailKind.Code, "New code for {{ organization_name }}", "{{ code }} at {{ register_link }}", null));
         var admin = PortalFactory.NewEmail("admin-test");
+        string traceId;
 
-        Assert.True(await Branding.QueueTestEmailAsync(scope, EmailKind.Code, admin, null));
+        // Queued inside a request's trace, like every email: its delivery continues that trace.
+        using (var request = new System.Diagnostics.Activity("test email request").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start())
+        {
+            Assert.True(await Branding.QueueTestEmailAsync(scope, EmailKind.Code, admin, null));
+            traceId = request.TraceId.ToHexString();
+        }
 
         var mail = Assert.Single(await Smtp.WaitForMessagesAsync(admin));
         Assert.StartsWith("[Test] New code for ", mail.Message.Subject, StringComparison.Ordinal);
         Assert.Equal(BrandingService.SampleCode, mail.Code);
         var queued = Assert.Single(await Host.WithDbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.ToAddress == admin).ToListAsync()));
         Assert.Equal(OutboxStatus.Sent, queued.Status);
+        Assert.Equal(traceId, queued.TraceParent?.Split('-')[1]);
         Assert.Single(await AuditAsync(orgId, AuditActions.TestEmailQueued));
     }
 

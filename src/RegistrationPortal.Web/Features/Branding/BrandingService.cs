@@ -291,18 +291,7 @@ public sealed class BrandingService(
             }
 
             var now = time.GetUtcNow();
-            db.OutboxMessages.Add(new OutboxMessage
-            {
-                Id = Guid.CreateVersion7(now),
-                OrgId = scope.OrgId,
-                UserId = scope.AdminId,
-                Kind = testKind,
-                ToAddress = adminEmail,
-                ProtectedPayload = payload,
-                Status = OutboxStatus.Pending,
-                CreatedAt = now,
-                NextAttemptAt = now,
-            });
+            db.OutboxMessages.Add(OutboxMessage.Queued(now, scope.OrgId, scope.AdminId, testKind, adminEmail, payload));
             db.Audit(now, scope.OrgId, AuditActions.TestEmailQueued, Actor.Admin(scope.AdminId, clientAddress), scope.OrgId, $"{kind} sample to {adminEmail}");
             return true;
         });

@@ -44,20 +44,7 @@ public sealed class AccountEmailQueue(WriteQueue writes, IDataProtectionProvider
         await writes.ExecuteAsync(db =>
         {
             var now = time.GetUtcNow();
-            db.OutboxMessages.Add(new OutboxMessage
-            {
-                Id = Guid.CreateVersion7(now),
-                OrgId = orgId ?? "",
-                UserId = adminId,
-                CodeId = null,
-                Kind = EmailKind.Account,
-                ToAddress = toAddress,
-                ProtectedPayload = content.Protect(_protector),
-                Status = OutboxStatus.Pending,
-                CreatedAt = now,
-                NextAttemptAt = now,
-                TraceParent = System.Diagnostics.Activity.Current?.Id,
-            });
+            db.OutboxMessages.Add(OutboxMessage.Queued(now, orgId ?? "", adminId, EmailKind.Account, toAddress, content.Protect(_protector)));
             db.Audit(now, string.IsNullOrEmpty(orgId) ? null : orgId, auditAction, actor, adminId);
             return Task.FromResult(true);
         });
