@@ -57,11 +57,7 @@ public sealed class AccountEmail(IOptionsMonitor<EmailOptions> email)
 {
     public MimeMessage Compose(string toAddress, AccountEmailContent content, Guid outboxMessageId)
     {
-        var message = new MimeMessage();
-        var from = MailboxAddress.Parse(email.CurrentValue.From);
-        message.From.Add(from);
-        message.MessageId = $"outbox-{outboxMessageId:N}@{from.Domain}";
-        message.To.Add(MailboxAddress.Parse(toAddress));
+        var message = EmailEnvelope.Start(email.CurrentValue.From, null, toAddress, outboxMessageId);
 
         var (subject, intro, action, outro) = content.Kind switch
         {
@@ -85,15 +81,12 @@ public sealed class AccountEmail(IOptionsMonitor<EmailOptions> email)
 
             {outro}
             """;
-        var html = $"""
-            <!DOCTYPE html>
-            <html lang="en"><body style="font-family: system-ui, sans-serif; line-height: 1.5">
+        var html = EmailEnvelope.Html("en", $"""
             <p>Hello,</p>
             <p>{WebUtility.HtmlEncode(intro)}</p>
             <p><a href="{WebUtility.HtmlEncode(content.Link)}">{WebUtility.HtmlEncode(action)}</a></p>
             <p>{WebUtility.HtmlEncode(outro)}</p>
-            </body></html>
-            """;
+            """);
         message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
         return message;
     }
