@@ -2,6 +2,12 @@ namespace RegistrationPortal.Web.Features.Audit;
 
 public sealed class AuditEvent
 {
+    /// <summary>The longest <see cref="SubjectId"/> kept (its column's length); a longer one, always a guessed id, is cut.</summary>
+    public const int MaxSubjectLength = 64;
+
+    /// <summary>The longest <see cref="Details"/> kept (its column's length); longer ones are cut and end with "…".</summary>
+    public const int MaxDetailsLength = 1000;
+
     public long Id { get; init; }
 
     public DateTimeOffset At { get; init; }
