@@ -192,6 +192,34 @@ public sealed partial class BrandingTests(MailPortalFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_reload_parses_only_the_templates_whose_words_changed()
+    {
+        var cache = Host.Services.GetRequiredService<BrandingCache>();
+        var first = ScopeOf(await Host.CreateOrganizationAsync());
+        var second = ScopeOf(await Host.CreateOrganizationAsync());
+        Assert.Null(await Branding.SaveTemplateAsync(first, EmailKind.Code, "First {{ organization_name }}", "{{ code }} at {{ register_link }}", null));
+        Assert.Null(await Branding.SaveTemplateAsync(second, EmailKind.Code, "Second {{ organization_name }}", "{{ code }} at {{ register_link }}", null));
+        var firstParsed = cache.Find(first.OrgId)!.Templates[EmailKind.Code];
+        var secondParsed = cache.Find(second.OrgId)!.Templates[EmailKind.Code];
+
+        // Another organization's changes (its body, then its subject), and a reload with no change (PostgreSQL's periodic
+        // one): the first organization's template is not parsed again; the second's is, each time.
+        var values = new TemplateValues("C", "E", "R", "S", "Acme", "");
+        Assert.Null(await Branding.SaveTemplateAsync(second, EmailKind.Code, "Second {{ organization_name }}", "{{ code }} now at {{ register_link }}", null));
+        await cache.ReloadAsync();
+        var bodyChanged = cache.Find(second.OrgId)!.Templates[EmailKind.Code];
+        Assert.NotSame(secondParsed, bodyChanged);
+        Assert.StartsWith("C now at R", EmailTemplates.Render(bodyChanged, values).Text, StringComparison.Ordinal);
+
+        Assert.Null(await Branding.SaveTemplateAsync(second, EmailKind.Code, "Second, changed {{ organization_name }}", "{{ code }} now at {{ register_link }}", null));
+        var subjectChanged = cache.Find(second.OrgId)!.Templates[EmailKind.Code];
+        Assert.NotSame(bodyChanged, subjectChanged);
+        Assert.Equal("Second, changed Acme", EmailTemplates.Render(subjectChanged, values).Subject);
+
+        Assert.Same(firstParsed, cache.Find(first.OrgId)!.Templates[EmailKind.Code]);
+    }
+
+    [Fact]
     public async Task Public_pages_show_the_brand_of_the_organization_they_are_opened_with_and_an_unknown_organization_the_neutral_look()
     {
         var plain = await Host.CreateOrganizationAsync();
