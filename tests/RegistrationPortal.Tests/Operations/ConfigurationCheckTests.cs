@@ -80,6 +80,20 @@ public sealed class ConfigurationCheckTests
     }
 
     [Fact]
+    public void A_value_the_binder_cannot_read_is_reported_with_the_other_sections_problems()
+    {
+        var problems = Problems(new() { ["Email:MaxAttempts"] = "0", ["Api:RateLimit:Window"] = "a minute", ["Registration:CodeLifetime"] = "00:00:10" });
+
+        Assert.Equal(
+            [
+                "Configuration error: Api:RateLimit:Window: cannot be read as a TimeSpan (write d.hh:mm:ss, e.g. 00:05:00 or 3.00:00:00)",
+                "Configuration error: Email:MaxAttempts: The field MaxAttempts must be between 1 and 100.",
+                "Configuration error: Registration:CodeLifetime: The field CodeLifetime must be between 00:05:00 and 90.00:00:00.",
+            ],
+            problems.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void The_defaults_pass()
     {
         Assert.Empty(Problems([]));

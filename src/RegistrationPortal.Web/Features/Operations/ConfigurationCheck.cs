@@ -34,7 +34,23 @@ public static partial class ConfigurationCheck
         where T : class, ICheckedOptions<T>
     {
         services.AddSingleton<IValidateOptions<T>>(new SectionValidator<T>(section, T.Validator));
-        return services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
+
+        // BindConfiguration, except that a value the binder cannot read is a validation failure like the others: the
+        // start check collects those from every section, where the binder's own exception would end it at the first.
+        services.AddSingleton<IOptionsChangeTokenSource<T>>(sp => new ConfigurationChangeTokenSource<T>(Options.DefaultName, sp.GetRequiredService<IConfiguration>()));
+        return services.AddOptions<T>()
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                try
+                {
+                    configuration.GetSection(section).Bind(options);
+                }
+                catch (InvalidOperationException ex) when (Describe(ex) is { } line)
+                {
+                    throw new OptionsValidationException(Options.DefaultName, typeof(T), [line]);
+                }
+            })
+            .ValidateOnStart();
     }
 
     /// <summary>
