@@ -3,34 +3,57 @@ using System.Threading.RateLimiting;
 namespace RegistrationPortal.Web.Shared;
 
 /// <summary>
-/// A sliding-window limit per client address, for a page that asks it itself when its form is posted (a Razor
-/// component's post never meets the rate-limiting middleware's endpoint metadata). The address is the connection's, or
-/// the client's as a trusted proxy forwarded it (<c>ForwardedHeaders</c>).
+/// A sliding-window limit per key, asked by the code it guards rather than by the rate-limiting middleware. For a page
+/// that asks it when its form is posted (a Razor component's post never meets the middleware's endpoint metadata) the
+/// key is the client address: the connection's, or the client's as a trusted proxy forwarded it
+/// (<c>ForwardedHeaders</c>). For the users API it is the service account, known only once its token is checked.
 /// </summary>
 public abstract class AddressLimiter : IDisposable
 {
+    private readonly Func<TimeSpan> _wait;
     private readonly PartitionedRateLimiter<string> _limiter;
 
-    protected AddressLimiter(int permitLimit, TimeSpan window, int segmentsPerWindow) =>
-        _limiter = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetSlidingWindowLimiter(address, _ => new SlidingWindowRateLimiterOptions
-        {
-            PermitLimit = permitLimit,
-            Window = window,
-            SegmentsPerWindow = segmentsPerWindow,
-            QueueLimit = 0,
-        }));
-
-    /// <summary>Null when the address may post now, else how long to wait.</summary>
-    public TimeSpan? TryAcquire(string? clientAddress)
+    /// <summary>Fixed limits; a refused key is told to wait a minute (a sliding window's refusal carries no retry-after).</summary>
+    protected AddressLimiter(int permitLimit, TimeSpan window, int segmentsPerWindow)
+        : this(() => (permitLimit, window), segmentsPerWindow, () => TimeSpan.FromMinutes(1))
     {
-        using var lease = _limiter.AttemptAcquire(clientAddress ?? "unknown");
+    }
+
+    /// <summary>Limits from the settings; a refused key is told to wait the window.</summary>
+    /// <param name="limits">Read whenever a key gets its window (first seen, or seen again after its window went idle), so a
+    /// changed setting reaches the keys that start counting after it.</param>
+    protected AddressLimiter(Func<(int PermitLimit, TimeSpan Window)> limits, int segmentsPerWindow)
+        : this(limits, segmentsPerWindow, () => limits().Window)
+    {
+    }
+
+    private AddressLimiter(Func<(int PermitLimit, TimeSpan Window)> limits, int segmentsPerWindow, Func<TimeSpan> wait)
+    {
+        _wait = wait;
+        _limiter = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetSlidingWindowLimiter(key, _ =>
+        {
+            var (permitLimit, window) = limits();
+            return new SlidingWindowRateLimiterOptions
+            {
+                PermitLimit = permitLimit,
+                Window = window,
+                SegmentsPerWindow = segmentsPerWindow,
+                QueueLimit = 0,
+            };
+        }));
+    }
+
+    /// <summary>Null when <paramref name="key"/> (a client address, null when unknown; a service account) may go on now, else how long to wait.</summary>
+    public TimeSpan? TryAcquire(string? key)
+    {
+        using var lease = _limiter.AttemptAcquire(key ?? "unknown");
         if (lease.IsAcquired)
         {
             return null;
         }
 
         OnRejected();
-        return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);
+        return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : _wait();
     }
 
     public void Dispose()
@@ -39,7 +62,7 @@ public abstract class AddressLimiter : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Called for each refused post (for a metric).</summary>
+    /// <summary>Called for each refusal (for a metric).</summary>
     protected virtual void OnRejected()
     {
     }

@@ -62,7 +62,10 @@ public static class AuditExtensions
     public static void Audit(this PortalDbContext db, DateTimeOffset at, string? orgId, string action, Actor actor, string? subjectId, string? details = null) =>
         db.AuditEvents.Add(Event(at, orgId, action, actor, subjectId, details, db.CorrelationId));
 
-    /// <summary>An audit event for a writer that inserts many at once; it must still be written in the transaction of its change.</summary>
+    /// <summary>
+    /// An audit event for a writer that inserts many at once; it must still be written in the transaction of its change.
+    /// The subject and details are cut to their columns here, so no caller has to.
+    /// </summary>
     public static AuditEvent Event(DateTimeOffset at, string? orgId, string action, Actor actor, string? subjectId, string? details = null, string? correlationId = null) =>
         new()
         {
@@ -72,8 +75,8 @@ public static class AuditExtensions
             ActorKind = actor.Kind.ToString(),
             ActorId = actor.Id,
             ClientAddress = actor.ClientAddress,
-            SubjectId = subjectId,
-            Details = details,
+            SubjectId = subjectId is { Length: > AuditEvent.MaxSubjectLength } ? subjectId[..AuditEvent.MaxSubjectLength] : subjectId,
+            Details = details is { Length: > AuditEvent.MaxDetailsLength } ? details[..(AuditEvent.MaxDetailsLength - 1)] + "…" : details,
             CorrelationId = correlationId ?? PortalTelemetry.CurrentCorrelationId(),
         };
 }

@@ -5,6 +5,12 @@ namespace RegistrationPortal.Web.Shared;
 
 public sealed class AuditEvent
 {
+    /// <summary>The longest <see cref="SubjectId"/> kept (its column's length); a longer one, always a guessed id, is cut.</summary>
+    public const int MaxSubjectLength = 64;
+
+    /// <summary>The longest <see cref="Details"/> kept (its column's length); longer ones are cut and end with "…".</summary>
+    public const int MaxDetailsLength = 1000;
+
     public long Id { get; init; }
 
     public DateTimeOffset At { get; init; }
@@ -38,8 +44,8 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         e.Property(a => a.ActorKind).HasMaxLength(32);
         e.Property(a => a.ActorId).HasMaxLength(64);
         e.Property(a => a.ClientAddress).HasMaxLength(64);
-        e.Property(a => a.SubjectId).HasMaxLength(64);
-        e.Property(a => a.Details).HasMaxLength(1000);
+        e.Property(a => a.SubjectId).HasMaxLength(AuditEvent.MaxSubjectLength);
+        e.Property(a => a.Details).HasMaxLength(AuditEvent.MaxDetailsLength);
         e.Property(a => a.CorrelationId).HasMaxLength(64).IsUnicode(false);
         e.HasIndex(a => new { a.OrgId, a.At });
 

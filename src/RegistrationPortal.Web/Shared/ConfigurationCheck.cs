@@ -1,23 +1,26 @@
-using System.Collections;
-using System.ComponentModel.DataAnnotations;
 using System.Net;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
-using MimeKit;
 
 namespace RegistrationPortal.Web.Shared;
 
 /// <summary>A setting that stops the host: the message is one line per problem, each naming its key.</summary>
 public sealed class ConfigurationException(string message) : InvalidOperationException(message);
 
-/// <summary>An options class bound from a section, checked as a whole (nested sections included) before the host serves.</summary>
-public sealed record CheckedSection(Type OptionsType, string Section);
+/// <summary>
+/// An options class with its source-generated validator (<c>[OptionsValidator]</c>; nested sections through
+/// <c>[ValidateObjectMembers]</c>), so that a feature registers it with <c>AddCheckedOptions&lt;T&gt;(section)</c> alone.
+/// </summary>
+public interface ICheckedOptions<TSelf>
+    where TSelf : class
+{
+    static abstract IValidateOptions<TSelf> Validator { get; }
+}
 
 /// <summary>
 /// Checks every setting before the host serves or a verb runs, and turns a problem into one line that names its key
-/// (<c>Configuration error: Email:Smtp:Port: …</c>) instead of a stack trace. Data annotations are checked through
-/// nested sections (<c>Api:RateLimit</c>, <c>Email:Smtp</c>), which <c>ValidateDataAnnotations</c> does not do.
+/// (<c>Configuration error: Email:Smtp:Port: …</c>) instead of a stack trace. Each section is checked by its
+/// generated validator on <c>ValidateOnStart</c>; what spans sections is <see cref="CrossSectionProblems"/>.
 /// </summary>
 public static partial class ConfigurationCheck
 {
@@ -26,85 +29,86 @@ public static partial class ConfigurationCheck
     /// <summary>The passwords of the development seed, refused outside Development wherever they appear.</summary>
     private static readonly string[] DemoPasswords = ["demo-admin-password", "demo-platform-password"];
 
-    /// <summary>
-    /// Binds <typeparamref name="T"/> from <paramref name="section"/>, validates it through every nested section,
-    /// and registers it for the start-up check (replaces <c>BindConfiguration().ValidateDataAnnotations().ValidateOnStart()</c>).
-    /// </summary>
+    /// <summary>Binds <typeparamref name="T"/> from <paramref name="section"/>, checked by its generated validator at start.</summary>
     public static OptionsBuilder<T> AddCheckedOptions<T>(this IServiceCollection services, string section)
-        where T : class
+        where T : class, ICheckedOptions<T>
     {
-        services.AddSingleton(new CheckedSection(typeof(T), section));
-        services.AddSingleton<IValidateOptions<T>>(new RecursiveValidator<T>(section));
-        return services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<T>>(new SectionValidator<T>(section, T.Validator));
+
+        // BindConfiguration, except that a value the binder cannot read is a validation failure like the others: the
+        // start check collects those from every section, where the binder's own exception would end it at the first.
+        services.AddSingleton<IOptionsChangeTokenSource<T>>(sp => new ConfigurationChangeTokenSource<T>(Options.DefaultName, sp.GetRequiredService<IConfiguration>()));
+        return services.AddOptions<T>()
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                try
+                {
+                    configuration.GetSection(section).Bind(options);
+                }
+                catch (InvalidOperationException ex) when (Describe(ex) is { } line)
+                {
+                    throw new OptionsValidationException(Options.DefaultName, typeof(T), [line]);
+                }
+            })
+            .ValidateOnStart();
     }
 
-    /// <summary>Reads a section while the host is being built, with the same checks; throws <see cref="ConfigurationException"/>.</summary>
+    /// <summary>
+    /// Reads a section registered with <see cref="AddCheckedOptions{T}"/> while the host is being built. A wrong section
+    /// reads as its defaults here: the start check, which runs before the host serves or a verb runs, reports it with
+    /// every other problem.
+    /// </summary>
     public static T Read<T>(IConfiguration configuration, string section)
-        where T : class, new()
+        where T : class, ICheckedOptions<T>, new()
     {
-        T value;
         try
         {
-            value = configuration.GetSection(section).Get<T>() ?? new T();
+            var value = configuration.GetSection(section).Get<T>() ?? new T();
+            return T.Validator.Validate(section, value).Failed ? new T() : value;
         }
-        catch (InvalidOperationException ex) when (Describe(ex) is { } line)
+        catch (InvalidOperationException ex) when (Describe(ex) is not null)
         {
-            throw new ConfigurationException(line);
+            return new T();
         }
-
-        var problems = Validate(value, section).ToList();
-        if (problems.Count > 0)
-        {
-            throw new ConfigurationException(string.Join(Environment.NewLine, problems));
-        }
-
-        return value;
     }
 
     /// <summary>
-    /// Resolves every checked section (binding and validating it) and the rules that span sections; throws one
-    /// <see cref="ConfigurationException"/> listing every problem. Runs after the host is built, before it starts.
+    /// Runs every <c>ValidateOnStart</c> check now (a verb never starts the host) and the rules that span sections;
+    /// throws one <see cref="ConfigurationException"/> listing every problem. Runs after the host is built.
     /// </summary>
     public static void Validate(IServiceProvider services)
     {
         var problems = new List<string>();
-        foreach (var checkedSection in services.GetServices<CheckedSection>().DistinctBy(s => s.OptionsType))
+        try
         {
-            try
-            {
-                var options = services.GetRequiredService(typeof(IOptions<>).MakeGenericType(checkedSection.OptionsType));
-                _ = options.GetType().GetProperty(nameof(IOptions<object>.Value))!.GetValue(options);
-            }
-            catch (TargetInvocationException ex) when (ex.InnerException is { } inner)
-            {
-                problems.AddRange(Lines(inner));
-            }
-            catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
-            {
-                problems.AddRange(Lines(ex));
-            }
+            services.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (Exception ex) when (Describe(ex) is { } lines)
+        {
+            problems.Add(lines);
         }
 
-        var configuration = services.GetRequiredService<IConfiguration>();
-        var environment = services.GetRequiredService<IHostEnvironment>();
-        problems.AddRange(CrossSectionProblems(configuration, environment));
+        problems.AddRange(CrossSectionProblems(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<IHostEnvironment>()));
         if (problems.Count > 0)
         {
-            throw new ConfigurationException(string.Join(Environment.NewLine, problems.Distinct()));
+            throw new ConfigurationException(string.Join(Environment.NewLine, problems));
         }
     }
 
-    /// <summary>The one-line text of a configuration problem, or null when the exception is something else.</summary>
+    /// <summary>The one-line-per-problem text of a configuration problem, or null when the exception is something else.</summary>
     public static string? Describe(Exception ex)
     {
-        if (ex is ConfigurationException)
+        switch (ex)
         {
-            return ex.Message;
-        }
-
-        if (ex is OptionsValidationException)
-        {
-            return string.Join(Environment.NewLine, Lines(ex));
+            case ConfigurationException:
+                return ex.Message;
+            case OptionsValidationException validation:
+                // Our validators already wrote full lines; another validator's failures are kept as they are.
+                return string.Join(Environment.NewLine, validation.Failures.Select(f =>
+                    f.StartsWith("Configuration error:", StringComparison.Ordinal) ? f : Line(validation.OptionsType.Name, f)));
+            case AggregateException aggregate when aggregate.InnerExceptions.All(e => e is OptionsValidationException):
+                // ValidateOnStart's answer when more than one section is wrong.
+                return string.Join(Environment.NewLine, aggregate.InnerExceptions.Select(e => Describe(e)));
         }
 
         // The binder's words: "Failed to convert configuration value at 'Email:Smtp:Port' to type 'System.Int32'."
@@ -122,64 +126,31 @@ public static partial class ConfigurationCheck
 
     public static string Line(string key, string problem) => $"Configuration error: {key}: {problem}";
 
-    private static IEnumerable<string> Lines(Exception ex)
+    /// <summary>
+    /// One failure of a generated validator run with the section as the options' name, as a line naming its key. The
+    /// generator writes <c>Port: The field Email.Smtp.Port must be between 1 and 65535.</c>: the member, then the message,
+    /// whose field name is the dotted path from the section (a custom <c>ErrorMessage</c> on a nested section names it
+    /// with <c>{0}</c>). A class's own <c>IValidatableObject</c> names members such as <c>KnownNetworks:0</c>.
+    /// </summary>
+    internal static string SectionLine(string section, string failure)
     {
-        if (ex is OptionsValidationException validation)
+        var colon = failure.IndexOf(": ", StringComparison.Ordinal);
+        if (colon <= 0)
         {
-            // Our validator already wrote full lines; another validator's failures are kept as they are.
-            return validation.Failures.SelectMany(f => f.Split(Environment.NewLine)).Select(f => f.StartsWith("Configuration error:", StringComparison.Ordinal) ? f : $"Configuration error: {validation.OptionsType.Name}: {f}");
+            return Line(section, failure);
         }
 
-        return [Describe(ex) ?? $"Configuration error: {ex.Message.ReplaceLineEndings(" ")}"];
+        var member = failure[..colon];
+        var message = failure[(colon + 2)..];
+        var path = Regex.Match(message, $@"\b{Regex.Escape(section)}(?:\.\w+)*\.{Regex.Escape(member)}\b");
+        return path.Success
+            ? Line(path.Value.Replace('.', ':'), message.Replace(path.Value, member, StringComparison.Ordinal))
+            : Line($"{section}:{member}", message);
     }
 
-    internal static IEnumerable<string> Validate(object value, string path)
-    {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true);
-        foreach (var result in results)
-        {
-            var members = result.MemberNames.Any() ? result.MemberNames : [""];
-            foreach (var member in members)
-            {
-                yield return Line(member.Length == 0 ? path : $"{path}:{member}", result.ErrorMessage ?? "is not valid");
-            }
-        }
-
-        foreach (var property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
-        {
-            var type = property.PropertyType;
-            if (property.GetIndexParameters().Length > 0 || !type.IsClass || type == typeof(string) || typeof(IEnumerable).IsAssignableFrom(type)
-                || type.Namespace?.StartsWith("RegistrationPortal", StringComparison.Ordinal) != true)
-            {
-                continue;
-            }
-
-            if (property.GetValue(value) is { } nested)
-            {
-                foreach (var line in Validate(nested, $"{path}:{property.Name}"))
-                {
-                    yield return line;
-                }
-            }
-        }
-    }
-
-    /// <summary>Rules that no single options class can check: the environment's demands and values other code parses later.</summary>
+    /// <summary>Rules that no single options class can check: the environment's demands on several sections.</summary>
     internal static IEnumerable<string> CrossSectionProblems(IConfiguration configuration, IHostEnvironment environment)
     {
-        var from = configuration["Email:From"];
-        if (!string.IsNullOrWhiteSpace(from) && !MailboxAddress.TryParse(from, out _))
-        {
-            yield return Line("Email:From", "is not a mail address (e.g. \"RegistrationPortal <no-reply@example.com>\")");
-        }
-
-        var codeHashKey = configuration["Registration:CodeHashKey"];
-        if (!string.IsNullOrWhiteSpace(codeHashKey) && !IsKey(codeHashKey))
-        {
-            yield return Line("Registration:CodeHashKey", "must be the base64 of at least 32 random bytes");
-        }
-
         if (!environment.IsProduction())
         {
             yield break;
@@ -222,12 +193,6 @@ public static partial class ConfigurationCheck
         }
     }
 
-    private static bool IsKey(string base64)
-    {
-        var buffer = new byte[base64.Length];
-        return Convert.TryFromBase64String(base64.Trim(), buffer, out var length) && length >= 32;
-    }
-
     private static string Article(string type) => "AEIOU".Contains(type[0], StringComparison.Ordinal) ? "an" : "a";
 
     private static string Hint(string type) => type switch
@@ -240,13 +205,14 @@ public static partial class ConfigurationCheck
     [GeneratedRegex("^Failed to convert configuration value.* at '(?<key>[^']+)' to type '(?<type>[^']+)'")]
     private static partial Regex BinderFailure();
 
-    private sealed class RecursiveValidator<T>(string section) : IValidateOptions<T>
+    /// <summary>Runs a generated validator with the section as the name its messages start from, one line per failure.</summary>
+    private sealed class SectionValidator<T>(string section, IValidateOptions<T> generated) : IValidateOptions<T>
         where T : class
     {
         public ValidateOptionsResult Validate(string? name, T options)
         {
-            var problems = ConfigurationCheck.Validate(options, section).ToList();
-            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+            var result = generated.Validate(section, options);
+            return result.Failed ? ValidateOptionsResult.Fail(result.Failures.Select(f => SectionLine(section, f))) : result;
         }
     }
 }

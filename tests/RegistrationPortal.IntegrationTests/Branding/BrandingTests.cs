@@ -171,15 +171,50 @@ public sealed partial class BrandingTests(MailPortalFixture fixture) : IClassFix
         var scope = ScopeOf(orgId);
         Assert.Null(await Branding.SaveTemplateAsync(scope, EmailKind.Code, "New code for {{ organization_name }}", "{{ code }} at {{ register_link }}", null));
         var admin = PortalFactory.NewEmail("admin-test");
+        string traceId;
 
-        Assert.True(await Branding.QueueTestEmailAsync(scope, EmailKind.Code, admin, null));
+        // Queued inside a request's trace, like every email: its delivery continues that trace.
+        using (var request = new System.Diagnostics.Activity("test email request").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start())
+        {
+            Assert.True(await Branding.QueueTestEmailAsync(scope, EmailKind.Code, admin, null));
+            traceId = request.TraceId.ToHexString();
+        }
 
         var mail = Assert.Single(await Smtp.WaitForMessagesAsync(admin));
         Assert.StartsWith("[Test] New code for ", mail.Message.Subject, StringComparison.Ordinal);
         Assert.Equal(BrandingService.SampleCode, mail.Code);
         var queued = Assert.Single(await Host.WithDbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.ToAddress == admin).ToListAsync()));
         Assert.Equal(OutboxStatus.Sent, queued.Status);
+        Assert.Equal(traceId, queued.TraceParent?.Split('-')[1]);
         Assert.Single(await AuditAsync(orgId, AuditActions.TestEmailQueued));
+    }
+
+    [Fact]
+    public async Task A_reload_parses_only_the_templates_whose_words_changed()
+    {
+        var cache = Host.Services.GetRequiredService<BrandingCache>();
+        var first = ScopeOf(await Host.CreateOrganizationAsync());
+        var second = ScopeOf(await Host.CreateOrganizationAsync());
+        Assert.Null(await Branding.SaveTemplateAsync(first, EmailKind.Code, "First {{ organization_name }}", "{{ code }} at {{ register_link }}", null));
+        Assert.Null(await Branding.SaveTemplateAsync(second, EmailKind.Code, "Second {{ organization_name }}", "{{ code }} at {{ register_link }}", null));
+        var firstParsed = cache.Find(first.OrgId)!.Templates[EmailKind.Code];
+        var secondParsed = cache.Find(second.OrgId)!.Templates[EmailKind.Code];
+
+        // Another organization's changes (its body, then its subject), and a reload with no change (PostgreSQL's periodic
+        // one): the first organization's template is not parsed again; the second's is, each time.
+        var values = new TemplateValues("C", "E", "R", "S", "Acme", "");
+        Assert.Null(await Branding.SaveTemplateAsync(second, EmailKind.Code, "Second {{ organization_name }}", "{{ code }} now at {{ register_link }}", null));
+        await cache.ReloadAsync();
+        var bodyChanged = cache.Find(second.OrgId)!.Templates[EmailKind.Code];
+        Assert.NotSame(secondParsed, bodyChanged);
+        Assert.StartsWith("C now at R", EmailTemplates.Render(bodyChanged, values).Text, StringComparison.Ordinal);
+
+        Assert.Null(await Branding.SaveTemplateAsync(second, EmailKind.Code, "Second, changed {{ organization_name }}", "{{ code }} now at {{ register_link }}", null));
+        var subjectChanged = cache.Find(second.OrgId)!.Templates[EmailKind.Code];
+        Assert.NotSame(bodyChanged, subjectChanged);
+        Assert.Equal("Second, changed Acme", EmailTemplates.Render(subjectChanged, values).Subject);
+
+        Assert.Same(firstParsed, cache.Find(first.OrgId)!.Templates[EmailKind.Code]);
     }
 
     [Fact]

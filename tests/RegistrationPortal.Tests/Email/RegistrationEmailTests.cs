@@ -86,18 +86,18 @@ public sealed class RegistrationEmailTests
     {
         var outboxId = Guid.NewGuid();
         var email = Email();
-        Assert.Equal(outboxId, RegistrationEmail.OutboxMessageIdOf(Compose(email, "a@example.com", "Acme", outboxId)));
+        Assert.Equal(outboxId, EmailEnvelope.OutboxMessageIdOf(Compose(email, "a@example.com", "Acme", outboxId)));
 
         // Without an outbox row the message keeps MimeKit's own Message-ID, which names no row.
         var plain = Compose(email, "a@example.com", "Acme");
         Assert.False(string.IsNullOrEmpty(plain.MessageId));
-        Assert.Null(RegistrationEmail.OutboxMessageIdOf(plain));
+        Assert.Null(EmailEnvelope.OutboxMessageIdOf(plain));
 
         foreach (var id in new[] { $"other-{outboxId:N}@portal.example", $"outbox-{outboxId:N}", $"outbox-{outboxId:D}@portal.example", "outbox-@portal.example", $"xoutbox-{outboxId:N}@portal.example" })
         {
-            Assert.Null(RegistrationEmail.OutboxMessageIdOf(new MimeMessage { MessageId = id }));
+            Assert.Null(EmailEnvelope.OutboxMessageIdOf(new MimeMessage { MessageId = id }));
         }
 
-        Assert.Equal(outboxId, RegistrationEmail.OutboxMessageIdOf(new MimeMessage { MessageId = $"outbox-{outboxId:N}@elsewhere.example" }));
+        Assert.Equal(outboxId, EmailEnvelope.OutboxMessageIdOf(new MimeMessage { MessageId = $"outbox-{outboxId:N}@elsewhere.example" }));
     }
 }

@@ -11,7 +11,7 @@ using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Components.Account;
 
-public sealed class PortalIdentityOptions
+public sealed class PortalIdentityOptions : ICheckedOptions<PortalIdentityOptions>
 {
     public const string Section = "Identity";
 
@@ -32,7 +32,12 @@ public sealed class PortalIdentityOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan SignInWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    static IValidateOptions<PortalIdentityOptions> ICheckedOptions<PortalIdentityOptions>.Validator { get; } = new PortalIdentityOptionsValidator();
 }
+
+[OptionsValidator]
+internal sealed partial class PortalIdentityOptionsValidator : IValidateOptions<PortalIdentityOptions>;
 
 public static class AccountSetup
 {

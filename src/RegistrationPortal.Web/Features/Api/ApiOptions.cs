@@ -1,8 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Api;
 
-public sealed class ApiOptions
+public sealed class ApiOptions : ICheckedOptions<ApiOptions>
 {
     public const string Section = "Api";
 
@@ -23,7 +25,10 @@ public sealed class ApiOptions
     [Range(256, 1_048_576)]
     public int MaxBodyBytes { get; set; } = 16 * 1024;
 
+    [ValidateObjectMembers]
     public ClientRateLimitOptions RateLimit { get; set; } = new();
+
+    static IValidateOptions<ApiOptions> ICheckedOptions<ApiOptions>.Validator { get; } = new ApiOptionsValidator();
 }
 
 /// <summary>Requests per client address to the public doors, in a sliding window.</summary>
@@ -35,3 +40,6 @@ public sealed class ClientRateLimitOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 }
+
+[OptionsValidator]
+internal sealed partial class ApiOptionsValidator : IValidateOptions<ApiOptions>;

@@ -20,24 +20,33 @@ public sealed record Brand(
     public string? LogoPath => LogoVersion is null ? null : BrandingAssets.LogoPath(OrgId, LogoVersion);
 }
 
-public sealed class BrandingOptions
+public sealed class BrandingOptions : ICheckedOptions<BrandingOptions>
 {
     public const string Section = "Branding";
 
     /// <summary>On PostgreSQL, where several hosts share the database: how often each reads the other hosts' changes.</summary>
     [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    static IValidateOptions<BrandingOptions> ICheckedOptions<BrandingOptions>.Validator { get; } = new BrandingOptionsValidator();
 }
+
+[OptionsValidator]
+internal sealed partial class BrandingOptionsValidator : IValidateOptions<BrandingOptions>;
 
 /// <summary>
 /// Every organization's branding and templates in memory, templates parsed: the dispatcher renders a message and a
 /// public page finds its organization's look without a database round trip, and an organization that is unknown costs
 /// the same lookup as one that is known. Read whole at start and after every change made here; on PostgreSQL also every
-/// <see cref="BrandingOptions.RefreshInterval"/>, for the changes other hosts make.
+/// <see cref="BrandingOptions.RefreshInterval"/>, for the changes other hosts make. A reload parses only the templates
+/// whose words changed since the last one.
 /// </summary>
 public sealed class BrandingCache(IDbContextFactory<PortalDbContext> contexts, ILogger<BrandingCache> logger)
 {
     private FrozenDictionary<string, Brand> _brands = FrozenDictionary<string, Brand>.Empty;
+
+    /// <summary>Every template as last read, with what parsing its words gave (null: they did not parse). Never changed once published.</summary>
+    private Dictionary<(string OrgId, EmailKind Kind), ParsedTemplate> _parsed = [];
 
     /// <summary>The branding of <paramref name="orgId"/>, or null for an organization without one, or none at all.</summary>
     public Brand? Find(string? orgId) =>
@@ -51,17 +60,28 @@ public sealed class BrandingCache(IDbContextFactory<PortalDbContext> contexts, I
             .ToListAsync(ct);
         var templates = await db.EmailTemplates.AsNoTracking().ToListAsync(ct);
         var compiled = new Dictionary<string, Dictionary<EmailKind, CompiledTemplate>>(StringComparer.Ordinal);
+        var before = Volatile.Read(ref _parsed);
+        var parsedNow = new Dictionary<(string OrgId, EmailKind Kind), ParsedTemplate>(templates.Count);
         foreach (var template in templates)
         {
-            var (parsed, problem) = EmailTemplates.Compile(template.Subject, template.Body);
-            if (parsed is null)
+            var key = (template.OrgId, template.Kind);
+            if (!before.TryGetValue(key, out var parsed) || parsed.Subject != template.Subject || parsed.Body != template.Body)
             {
-                // Saved templates were checked; one that no longer parses (an engine upgrade) falls back to the default words.
-                logger.LogWarning("The {Kind} template of {OrgId} does not parse ({Problem}); its emails use the default words", template.Kind, template.OrgId, problem);
-                continue;
+                var (words, problem) = EmailTemplates.Compile(template.Subject, template.Body);
+                if (words is null)
+                {
+                    // Saved templates were checked; one that no longer parses (an engine upgrade) falls back to the default words.
+                    logger.LogWarning("The {Kind} template of {OrgId} does not parse ({Problem}); its emails use the default words", template.Kind, template.OrgId, problem);
+                }
+
+                parsed = new ParsedTemplate(template.Subject, template.Body, words);
             }
 
-            (compiled.TryGetValue(template.OrgId, out var kinds) ? kinds : compiled[template.OrgId] = []).Add(template.Kind, parsed);
+            parsedNow[key] = parsed;
+            if (parsed.Template is { } ready)
+            {
+                (compiled.TryGetValue(template.OrgId, out var kinds) ? kinds : compiled[template.OrgId] = []).Add(template.Kind, ready);
+            }
         }
 
         var brands = rows.Select(r => new Brand(r.OrgId, r.DisplayName, r.PrimaryColor, r.SupportContact, r.SenderName, r.ReplyTo, r.LogoVersion,
@@ -72,8 +92,11 @@ public sealed class BrandingCache(IDbContextFactory<PortalDbContext> contexts, I
             brands[orgId] = new Brand(orgId, null, null, null, null, null, null, kinds);
         }
 
+        Volatile.Write(ref _parsed, parsedNow);
         Volatile.Write(ref _brands, brands.ToFrozenDictionary(StringComparer.Ordinal));
     }
+
+    private sealed record ParsedTemplate(string Subject, string Body, CompiledTemplate? Template);
 }
 
 /// <summary>Reads the branding before the host serves, and on PostgreSQL keeps reading what other hosts change.</summary>

@@ -29,8 +29,6 @@ public sealed class BrandingService(
     ISampleEmails samples,
     TimeProvider time)
 {
-    private const int MaxAuditDetails = 1000;
-
     public async Task<BrandingView?> GetAsync(AdminScope scope, CancellationToken ct = default)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -95,7 +93,7 @@ public sealed class BrandingService(
             row.SenderName = wanted.SenderName;
             row.ReplyTo = wanted.ReplyTo;
             row.UpdatedAt = now;
-            db.Audit(now, scope.OrgId, AuditActions.BrandingChanged, Actor.Admin(scope.AdminId, clientAddress), scope.OrgId, Truncate(changes));
+            db.Audit(now, scope.OrgId, AuditActions.BrandingChanged, Actor.Admin(scope.AdminId, clientAddress), scope.OrgId, changes);
             return true;
         });
         if (!saved)
@@ -157,7 +155,7 @@ public sealed class BrandingService(
             row.LogoVersion = version;
             row.UpdatedAt = now;
             db.Audit(now, scope.OrgId, AuditActions.BrandingLogoChanged, Actor.Admin(scope.AdminId, clientAddress), scope.OrgId,
-                Truncate($"logo: {before} → {check.ContentType} {bytes.Length} bytes ({version})"));
+                $"logo: {before} → {check.ContentType} {bytes.Length} bytes ({version})");
             return true;
         });
         if (!saved)
@@ -235,7 +233,7 @@ public sealed class BrandingService(
                 row.UpdatedAt = now;
             }
 
-            db.Audit(now, scope.OrgId, AuditActions.EmailTemplateChanged, Actor.Admin(scope.AdminId, clientAddress), scope.OrgId, Truncate(details));
+            db.Audit(now, scope.OrgId, AuditActions.EmailTemplateChanged, Actor.Admin(scope.AdminId, clientAddress), scope.OrgId, details);
             return true;
         });
         if (!saved)
@@ -260,7 +258,7 @@ public sealed class BrandingService(
 
             db.EmailTemplates.Remove(row);
             db.Audit(time.GetUtcNow(), scope.OrgId, AuditActions.EmailTemplateChanged, Actor.Admin(scope.AdminId, clientAddress), scope.OrgId,
-                Truncate($"{kind} template: subject \"{row.Subject}\", body \"{row.Body}\" → default words"));
+                $"{kind} template: subject \"{row.Subject}\", body \"{row.Body}\" → default words");
             return true;
         });
         if (removed)
@@ -322,6 +320,4 @@ public sealed class BrandingService(
     }
 
     private static string Show(string? value) => value is null ? "none" : $"\"{value}\"";
-
-    private static string Truncate(string details) => details.Length <= MaxAuditDetails ? details : details[..(MaxAuditDetails - 1)] + "…";
 }

@@ -43,20 +43,7 @@ public sealed class AccountEmailQueue(WriteQueue writes, IDataProtectionProvider
         await writes.ExecuteAsync(db =>
         {
             var now = time.GetUtcNow();
-            db.OutboxMessages.Add(new OutboxMessage
-            {
-                Id = Guid.CreateVersion7(now),
-                OrgId = orgId ?? "",
-                UserId = adminId,
-                CodeId = null,
-                Kind = EmailKind.Account,
-                ToAddress = toAddress,
-                ProtectedPayload = content.Protect(_protector),
-                Status = OutboxStatus.Pending,
-                CreatedAt = now,
-                NextAttemptAt = now,
-                TraceParent = System.Diagnostics.Activity.Current?.Id,
-            });
+            db.OutboxMessages.Add(OutboxMessage.Queued(now, orgId ?? "", adminId, EmailKind.Account, toAddress, content.Protect(_protector)));
             db.Audit(now, string.IsNullOrEmpty(orgId) ? null : orgId, auditAction, actor, adminId);
             return Task.FromResult(true);
         });
@@ -69,11 +56,7 @@ public sealed class AccountEmail(IOptionsMonitor<EmailOptions> email)
 {
     public MimeMessage Compose(string toAddress, AccountEmailContent content, Guid outboxMessageId)
     {
-        var message = new MimeMessage();
-        var from = MailboxAddress.Parse(email.CurrentValue.From);
-        message.From.Add(from);
-        message.MessageId = $"outbox-{outboxMessageId:N}@{from.Domain}";
-        message.To.Add(MailboxAddress.Parse(toAddress));
+        var message = EmailEnvelope.Start(email.CurrentValue.From, null, toAddress, outboxMessageId);
 
         var (subject, intro, action, outro) = content.Kind switch
         {
@@ -102,15 +85,12 @@ public sealed class AccountEmail(IOptionsMonitor<EmailOptions> email)
 
             {outro}
             """;
-        var html = $"""
-            <!DOCTYPE html>
-            <html lang="en"><body style="font-family: system-ui, sans-serif; line-height: 1.5">
+        var html = EmailEnvelope.Html("en", $"""
             <p>Hello,</p>
             <p>{WebUtility.HtmlEncode(intro)}</p>
             <p><a href="{WebUtility.HtmlEncode(content.Link)}">{WebUtility.HtmlEncode(action)}</a></p>
             <p>{WebUtility.HtmlEncode(outro)}</p>
-            </body></html>
-            """;
+            """);
         message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
         return message;
     }

@@ -41,7 +41,7 @@ public sealed class DevelopmentMailbox(
         foreach (var file in Directory.EnumerateFiles(pickup.Directory, "*.eml").OrderDescending(StringComparer.Ordinal).Take(MaxRead))
         {
             var message = await MimeMessage.LoadAsync(file, ct);
-            read.Add((ToEntry(Path.GetFileName(file), message), RegistrationEmail.OutboxMessageIdOf(message)));
+            read.Add((ToEntry(Path.GetFileName(file), message), EmailEnvelope.OutboxMessageIdOf(message)));
         }
 
         var theirs = await SentByAsync(scope, read.Select(r => r.OutboxId).OfType<Guid>(), ct);
@@ -54,7 +54,7 @@ public sealed class DevelopmentMailbox(
     /// </summary>
     public async Task<MailboxMessage?> ReadAsync(AdminScope scope, string id, string? clientAddress = null, CancellationToken ct = default)
     {
-        if (await LoadAsync(id, ct) is not { } message || RegistrationEmail.OutboxMessageIdOf(message) is not { } outboxId
+        if (await LoadAsync(id, ct) is not { } message || EmailEnvelope.OutboxMessageIdOf(message) is not { } outboxId
             || !(await SentByAsync(scope, [outboxId], ct)).TryGetValue(outboxId, out var userId))
         {
             return null;

@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Email;
 
@@ -29,7 +32,7 @@ public sealed class SmtpOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
-public sealed class EmailOptions
+public sealed class EmailOptions : ICheckedOptions<EmailOptions>, IValidatableObject
 {
     public const string Section = "Email";
 
@@ -40,6 +43,7 @@ public sealed class EmailOptions
     [Required]
     public string PickupDirectory { get; set; } = "data/mail";
 
+    [ValidateObjectMembers]
     public SmtpOptions Smtp { get; set; } = new();
 
     /// <summary>Turn the dispatcher off to leave messages queued (the command line does; a second host may).</summary>
@@ -83,9 +87,19 @@ public sealed class EmailOptions
         var delay = TimeSpan.FromTicks((long)Math.Min(RetryBaseDelay.Ticks * factor, RetryMaxDelay.Ticks));
         return delay;
     }
+
+    static IValidateOptions<EmailOptions> ICheckedOptions<EmailOptions>.Validator { get; } = new EmailOptionsValidator();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(From) && !MailboxAddress.TryParse(From, out _))
+        {
+            yield return new ValidationResult("is not a mail address (e.g. \"RegistrationPortal <no-reply@example.com>\")", [nameof(From)]);
+        }
+    }
 }
 
-public sealed class PortalOptions
+public sealed class PortalOptions : ICheckedOptions<PortalOptions>
 {
     public const string Section = "Portal";
 
@@ -93,4 +107,12 @@ public sealed class PortalOptions
     [Required]
     [Url]
     public string PublicBaseUrl { get; set; } = "http://localhost:5243";
+
+    static IValidateOptions<PortalOptions> ICheckedOptions<PortalOptions>.Validator { get; } = new PortalOptionsValidator();
 }
+
+[OptionsValidator]
+internal sealed partial class EmailOptionsValidator : IValidateOptions<EmailOptions>;
+
+[OptionsValidator]
+internal sealed partial class PortalOptionsValidator : IValidateOptions<PortalOptions>;

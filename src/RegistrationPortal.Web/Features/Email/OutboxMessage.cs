@@ -58,6 +58,25 @@ public sealed class OutboxMessage
 
     /// <summary>The W3C <c>traceparent</c> of the request that queued the message: its delivery continues that trace.</summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>
+    /// A message due now, carrying the trace it is queued in (<paramref name="traceParent"/>, or the current activity's)
+    /// so that its delivery continues that trace.
+    /// </summary>
+    public static OutboxMessage Queued(DateTimeOffset now, string orgId, string userId, EmailKind kind, string toAddress, string? protectedPayload, Guid? codeId = null, string? traceParent = null) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        OrgId = orgId,
+        UserId = userId,
+        CodeId = codeId,
+        Kind = kind,
+        ToAddress = toAddress,
+        ProtectedPayload = protectedPayload,
+        Status = OutboxStatus.Pending,
+        CreatedAt = now,
+        NextAttemptAt = now,
+        TraceParent = traceParent ?? System.Diagnostics.Activity.Current?.Id,
+    };
 }
 
 internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>

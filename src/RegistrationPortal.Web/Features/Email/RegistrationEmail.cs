@@ -31,28 +31,16 @@ public sealed class RegistrationEmail(
     BrandingCache brands,
     ILogger<RegistrationEmail> logger)
 {
-    private const string OutboxPrefix = "outbox-";
-
-    /// <param name="outboxMessageId">The outbox row the message comes from: it becomes the Message-ID, the same on every
-    /// attempt (so a mail client folds a message delivered twice into one), and tells the development mailbox which
-    /// organization sent it.</param>
+    /// <param name="outboxMessageId">The outbox row the message comes from (<see cref="EmailEnvelope.Start"/>).</param>
     public MimeMessage Compose(RegistrationEmailContent content, Guid? outboxMessageId = null)
     {
         var brand = brands.Find(content.OrgId);
-        var message = new MimeMessage();
-        var from = MailboxAddress.Parse(email.CurrentValue.From);
-        message.From.Add(brand?.SenderName is { } sender ? new MailboxAddress(sender, from.Address) : from);
+        var message = EmailEnvelope.Start(email.CurrentValue.From, brand?.SenderName, content.ToAddress, outboxMessageId);
         if (brand?.ReplyTo is { } replyTo)
         {
             message.ReplyTo.Add(MailboxAddress.Parse(replyTo));
         }
 
-        if (outboxMessageId is { } outboxId)
-        {
-            message.MessageId = $"{OutboxPrefix}{outboxId:N}@{from.Domain}";
-        }
-
-        message.To.Add(MailboxAddress.Parse(content.ToAddress));
         var words = Words(content, brand);
         message.Subject = words.Subject;
         message.Body = new BodyBuilder { TextBody = words.Text, HtmlBody = words.Html }.ToMessageBody();
@@ -170,12 +158,7 @@ public sealed class RegistrationEmail(
             band = $"<div style=\"background: {background}; color: #ffffff; padding: 12px 16px; margin-bottom: 16px\">{logo}</div>\n";
         }
 
-        return $"""
-            <!DOCTYPE html>
-            <html lang="{language}"><body style="font-family: system-ui, sans-serif; line-height: 1.5">
-            {band}{body}
-            </body></html>
-            """;
+        return EmailEnvelope.Html(language, band + body);
     }
 
     private static string Encode(string value) => WebUtility.HtmlEncode(value);
@@ -194,11 +177,4 @@ public sealed class RegistrationEmail(
             CultureInfo.CurrentUICulture = before;
         }
     }
-
-    /// <summary>The outbox row a message was composed from, read from its Message-ID; null for any other message.</summary>
-    public static Guid? OutboxMessageIdOf(MimeMessage message) =>
-        message.MessageId is { } id && id.StartsWith(OutboxPrefix, StringComparison.Ordinal) && id.IndexOf('@', StringComparison.Ordinal) is var at && at > 0
-            && Guid.TryParseExact(id[OutboxPrefix.Length..at], "N", out var outboxId)
-            ? outboxId
-            : null;
 }

@@ -17,18 +17,7 @@ internal sealed class SampleEmails(RegistrationEmail emails, EmailSignal signal,
     public string ProtectPayload(string code) => _payloadProtector.Protect(code);
 
     public void Add(PortalDbContext db, string orgId, string adminId, EmailKind kind, string toAddress, string protectedPayload, DateTimeOffset now) =>
-        db.OutboxMessages.Add(new OutboxMessage
-        {
-            Id = Guid.CreateVersion7(now),
-            OrgId = orgId,
-            UserId = adminId,
-            Kind = kind,
-            ToAddress = toAddress,
-            ProtectedPayload = protectedPayload,
-            Status = OutboxStatus.Pending,
-            CreatedAt = now,
-            NextAttemptAt = now,
-        });
+        db.OutboxMessages.Add(OutboxMessage.Queued(now, orgId, adminId, kind, toAddress, protectedPayload));
 
     public void Notify() => signal.Notify();
 }

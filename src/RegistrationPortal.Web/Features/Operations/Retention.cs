@@ -8,7 +8,7 @@ using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Operations;
 
-public sealed class RetentionOptions
+public sealed class RetentionOptions : ICheckedOptions<RetentionOptions>
 {
     public const string Section = "Retention";
 
@@ -34,7 +34,12 @@ public sealed class RetentionOptions
     /// <summary>Rows deleted per write; each batch is one short item in the write queue, so resends never wait long behind it.</summary>
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 500;
+
+    static IValidateOptions<RetentionOptions> ICheckedOptions<RetentionOptions>.Validator { get; } = new RetentionOptionsValidator();
 }
+
+[OptionsValidator]
+internal sealed partial class RetentionOptionsValidator : IValidateOptions<RetentionOptions>;
 
 /// <summary>What is (or would be) pruned: rows per table.</summary>
 public sealed record RetentionReport(long AuditEvents, long OutboxMessages, long RegistrationCodes, long RegistrationChallenges, long ResendCounters, long AttemptCounters)

@@ -7,7 +7,7 @@ using RegistrationPortal.Web.Shared;
 namespace RegistrationPortal.Web.Features.Operations;
 
 /// <summary>The <c>ForwardedHeaders</c> section: which reverse proxy may tell the host the client's address and scheme.</summary>
-public sealed class ForwardedHeadersSettings : System.ComponentModel.DataAnnotations.IValidatableObject
+public sealed class ForwardedHeadersSettings : ICheckedOptions<ForwardedHeadersSettings>, System.ComponentModel.DataAnnotations.IValidatableObject
 {
     public const string Section = "ForwardedHeaders";
 
@@ -23,6 +23,8 @@ public sealed class ForwardedHeadersSettings : System.ComponentModel.DataAnnotat
     /// <summary>How many proxies in a chain to read back through.</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 10)]
     public int ForwardLimit { get; set; } = 1;
+
+    static IValidateOptions<ForwardedHeadersSettings> ICheckedOptions<ForwardedHeadersSettings>.Validator { get; } = new ForwardedHeadersSettingsValidator();
 
     public IEnumerable<System.ComponentModel.DataAnnotations.ValidationResult> Validate(System.ComponentModel.DataAnnotations.ValidationContext validationContext)
     {
@@ -43,6 +45,9 @@ public sealed class ForwardedHeadersSettings : System.ComponentModel.DataAnnotat
         }
     }
 }
+
+[OptionsValidator]
+internal sealed partial class ForwardedHeadersSettingsValidator : IValidateOptions<ForwardedHeadersSettings>;
 
 /// <summary>
 /// Security headers on every answer (pages, API, static files, errors), the cookie rules, and forwarded headers from

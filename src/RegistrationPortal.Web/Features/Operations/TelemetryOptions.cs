@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Operations;
 
@@ -8,7 +10,7 @@ public enum OtlpTransport
     HttpProtobuf,
 }
 
-public sealed class TelemetryOptions : IValidatableObject
+public sealed class TelemetryOptions : ICheckedOptions<TelemetryOptions>, IValidatableObject
 {
     public const string Section = "Telemetry";
 
@@ -40,6 +42,8 @@ public sealed class TelemetryOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan BacklogCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    static IValidateOptions<TelemetryOptions> ICheckedOptions<TelemetryOptions>.Validator { get; } = new TelemetryOptionsValidator();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Prometheus && (string.IsNullOrWhiteSpace(MetricsToken) || MetricsToken.Trim().Length < MinimumMetricsTokenLength))
@@ -56,3 +60,6 @@ public sealed class TelemetryOptions : IValidatableObject
         }
     }
 }
+
+[OptionsValidator]
+internal sealed partial class TelemetryOptionsValidator : IValidateOptions<TelemetryOptions>;

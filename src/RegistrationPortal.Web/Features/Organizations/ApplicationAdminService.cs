@@ -103,7 +103,7 @@ public sealed class ApplicationAdminService(
             if (app is null)
             {
                 var what = active ? "reactivate" : "deactivate";
-                db.Audit(now, scope.OrgId, AuditActions.AccessDenied, actor, appId[..Math.Min(appId.Length, 64)], $"{what}: no such application in the organization");
+                db.Audit(now, scope.OrgId, AuditActions.AccessDenied, actor, appId, $"{what}: no such application in the organization");
                 return ApplicationChangeStatus.NotFound;
             }
 

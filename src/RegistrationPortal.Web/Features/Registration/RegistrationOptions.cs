@@ -1,8 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;
 
-public sealed class RegistrationOptions : IValidatableObject
+public sealed class RegistrationOptions : ICheckedOptions<RegistrationOptions>, IValidatableObject
 {
     public const string Section = "Registration";
 
@@ -70,8 +72,15 @@ public sealed class RegistrationOptions : IValidatableObject
     /// </summary>
     public string[] AllowedOrigins { get; set; } = [];
 
+    static IValidateOptions<RegistrationOptions> ICheckedOptions<RegistrationOptions>.Validator { get; } = new RegistrationOptionsValidator();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (!string.IsNullOrWhiteSpace(CodeHashKey) && !IsKey(CodeHashKey))
+        {
+            yield return new ValidationResult("must be the base64 of at least 32 random bytes", [nameof(CodeHashKey)]);
+        }
+
         for (var i = 0; i < AllowedOrigins.Length; i++)
         {
             if (Origin(AllowedOrigins[i]) is null)
@@ -81,6 +90,12 @@ public sealed class RegistrationOptions : IValidatableObject
         }
     }
 
+    private static bool IsKey(string base64)
+    {
+        var buffer = new byte[base64.Length];
+        return Convert.TryFromBase64String(base64.Trim(), buffer, out var length) && length >= 32;
+    }
+
     /// <summary>The origin a browser writes in clientDataJSON (<c>https://host[:port]</c>, no path) for an http(s) address; null otherwise.</summary>
     public static string? Origin(string? address) =>
         Uri.TryCreate(address, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
@@ -88,3 +103,6 @@ public sealed class RegistrationOptions : IValidatableObject
             ? uri.GetLeftPart(UriPartial.Authority)
             : null;
 }
+
+[OptionsValidator]
+internal sealed partial class RegistrationOptionsValidator : IValidateOptions<RegistrationOptions>;

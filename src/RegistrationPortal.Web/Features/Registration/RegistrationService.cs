@@ -615,20 +615,7 @@ public sealed class RegistrationService(
             IssuedThrough = actor.Kind,
             IssuedBy = actor.Id,
         };
-        var message = new OutboxMessage
-        {
-            Id = Guid.CreateVersion7(now),
-            OrgId = orgId,
-            UserId = userId,
-            CodeId = entity.Id,
-            Kind = kind,
-            ToAddress = email,
-            ProtectedPayload = code.ProtectedPayload,
-            Status = OutboxStatus.Pending,
-            CreatedAt = now,
-            NextAttemptAt = now,
-            TraceParent = traceParent ?? Activity.Current?.Id,
-        };
+        var message = OutboxMessage.Queued(now, orgId, userId, kind, email, code.ProtectedPayload, entity.Id, traceParent);
         return new IssuedCode(entity, message, AuditExtensions.Event(now, orgId, AuditActions.CodeSent, actor, userId, $"through {actor.Kind}, expires {expiresAt:O}", correlationId));
     }
 

@@ -1,8 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.ServiceAccounts;
 
-public sealed class ServiceAccountOptions
+public sealed class ServiceAccountOptions : ICheckedOptions<ServiceAccountOptions>
 {
     public const string Section = "ServiceAccounts";
 
@@ -11,7 +13,10 @@ public sealed class ServiceAccountOptions
     public TimeSpan UserActionLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Requests per service account token to the users API, in a sliding window.</summary>
+    [ValidateObjectMembers]
     public TokenRateLimitOptions RateLimit { get; set; } = new();
+
+    static IValidateOptions<ServiceAccountOptions> ICheckedOptions<ServiceAccountOptions>.Validator { get; } = new ServiceAccountOptionsValidator();
 }
 
 public sealed class TokenRateLimitOptions
@@ -22,3 +27,6 @@ public sealed class TokenRateLimitOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 }
+
+[OptionsValidator]
+internal sealed partial class ServiceAccountOptionsValidator : IValidateOptions<ServiceAccountOptions>;

@@ -157,7 +157,7 @@ public sealed class ServiceAccountService(
             {
                 if (orgId is not null)
                 {
-                    db.Audit(now, orgId, AuditActions.AccessDenied, actor, accountId[..Math.Min(accountId.Length, 64)], $"{(active ? "reactivate" : "deactivate")}: no such service account in the organization");
+                    db.Audit(now, orgId, AuditActions.AccessDenied, actor, accountId, $"{(active ? "reactivate" : "deactivate")}: no such service account in the organization");
                 }
 
                 return ServiceAccountChangeStatus.NotFound;

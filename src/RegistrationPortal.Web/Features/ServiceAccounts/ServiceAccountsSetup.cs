@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using RegistrationPortal.Web.Shared;
 
@@ -22,32 +21,5 @@ public static class ServiceAccountsSetup
 /// one program's loop cannot take the host from the others, wherever it runs from. Counted once the token is known
 /// good, so made-up tokens add no partitions.
 /// </summary>
-public sealed class ServiceAccountLimiter(IOptionsMonitor<ServiceAccountOptions> options) : IDisposable
-{
-    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(accountId =>
-        RateLimitPartition.GetSlidingWindowLimiter(accountId, _ =>
-        {
-            var limits = options.CurrentValue.RateLimit;
-            return new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = limits.PermitLimit,
-                Window = limits.Window,
-                SegmentsPerWindow = 6,
-                QueueLimit = 0,
-            };
-        }));
-
-    /// <summary>Null when the call may go ahead, else how long to wait.</summary>
-    public TimeSpan? TryAcquire(string accountId)
-    {
-        using var lease = _limiter.AttemptAcquire(accountId);
-        if (lease.IsAcquired)
-        {
-            return null;
-        }
-
-        return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : options.CurrentValue.RateLimit.Window;
-    }
-
-    public void Dispose() => _limiter.Dispose();
-}
+public sealed class ServiceAccountLimiter(IOptionsMonitor<ServiceAccountOptions> options)
+    : AddressLimiter(() => (options.CurrentValue.RateLimit.PermitLimit, options.CurrentValue.RateLimit.Window), segmentsPerWindow: 6);

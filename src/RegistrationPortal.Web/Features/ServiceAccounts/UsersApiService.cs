@@ -74,7 +74,7 @@ public sealed class UsersApiService(IDbContextFactory<PortalDbContext> contexts,
             caller.OrgId,
             user is null ? AuditActions.AccessDenied : AuditActions.UserRead,
             caller.Actor(clientAddress),
-            Subject(userId),
+            userId,
             user is null ? "users API: no such user in the organization" : null);
         return user;
     }
@@ -90,7 +90,7 @@ public sealed class UsersApiService(IDbContextFactory<PortalDbContext> contexts,
             : new UserStateOutcome(UserStateStatus.Unknown);
         if (outcome.Status == UserStateStatus.Unknown)
         {
-            await AuditAsync(caller.OrgId, AuditActions.AccessDenied, actor, Subject(userId), $"users API {(active ? "activate" : "deactivate")}: no such user in the organization");
+            await AuditAsync(caller.OrgId, AuditActions.AccessDenied, actor, userId, $"users API {(active ? "activate" : "deactivate")}: no such user in the organization");
         }
 
         return outcome;
@@ -131,8 +131,6 @@ public sealed class UsersApiService(IDbContextFactory<PortalDbContext> contexts,
     {
         public DfnsUser ToDfns() => new(Id, Username, Username, Kind.ToString(), OrgId, IsActive, IsRegistered, false, false, CredentialId ?? "", []);
     }
-
-    private static string Subject(string id) => id[..Math.Min(id.Length, 64)];
 
     private Task<bool> AuditAsync(string orgId, string action, Actor actor, string? subject, string? details) =>
         writes.ExecuteAsync(db =>

@@ -241,7 +241,7 @@ public sealed class OrgUserAdminService(
     private Task<bool> AuditDeniedAsync(AdminScope scope, Actor actor, string subjectId, string what) =>
         writes.ExecuteAsync(db =>
         {
-            db.Audit(time.GetUtcNow(), scope.OrgId, AuditActions.AccessDenied, actor, subjectId[..Math.Min(subjectId.Length, 64)], $"{what}: no such user in the organization");
+            db.Audit(time.GetUtcNow(), scope.OrgId, AuditActions.AccessDenied, actor, subjectId, $"{what}: no such user in the organization");
             return Task.FromResult(true);
         });
 }
