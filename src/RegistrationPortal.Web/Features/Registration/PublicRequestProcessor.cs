@@ -9,7 +9,9 @@ public sealed class PublicRequestSignal : WakeSignal;
 /// <summary>
 /// Resolves what the public doors recorded (<see cref="PublicRequest"/>): woken by each request, it gathers for
 /// <see cref="RegistrationOptions.RequestGatherDelay"/>, then resolves everything waiting in writes of up to
-/// <see cref="BatchSize"/>. It also polls, so requests left by a host that stopped (or by another host) are resolved.
+/// <see cref="BatchSize"/>: small, so that no write holds the writer long from the doors' own requests (256 at a time
+/// put the resend's p99 at 59 ms, 64 at 49 ms, at the same throughput). It also polls, so requests left by a host that
+/// stopped (or by another host) are resolved.
 /// </summary>
 public sealed class PublicRequestProcessor(
     RegistrationService registration,
@@ -17,7 +19,7 @@ public sealed class PublicRequestProcessor(
     IOptionsMonitor<RegistrationOptions> options,
     ILogger<PublicRequestProcessor> logger) : BackgroundService
 {
-    public const int BatchSize = 256;
+    public const int BatchSize = 64;
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
