@@ -92,4 +92,34 @@ public sealed class AdminsPageTests(BrowserFixture browser, PlainBrowserHost hos
         await Expect(audit.Filter(new() { HasText = AuditActions.AdminInvited }).Filter(new() { HasText = $"Admin {invitee}" })).ToHaveCountAsync(2);
         session.AssertNoConsoleErrors();
     }
+
+    /// <summary>On a 390 px phone the Admins page does not scroll sideways and every admin's action is on the screen.</summary>
+    [Fact]
+    public async Task At_phone_width_every_admins_action_is_on_the_screen()
+    {
+        var admin = await host.Factory.CreateOrganizationWithAdminAsync("Phone Widgets");
+        var invitee = PortalFactory.NewEmail("phone-invitee");
+        var invited = await host.Factory.Services.GetRequiredService<AdminAccountService>()
+            .CreateAsync(admin.OrgId, invitee, password: null, platformAdmin: false, Actor.Operator("test"), invite: true);
+        Assert.Equal(CreateAdminStatus.Created, invited.Status);
+
+        await using var session = await browser.OpenAsync(host.BaseAddress, width: 390, height: 844, phone: true);
+        var page = session.Page;
+        await Portal.SignInAtAsync(page, "admins", admin.Email, admin.Password);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Admins", Level = 1 })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = $"Resend invitation to {invitee}", Exact = true })).ToBeVisibleAsync();
+        await Portal.WaitForCircuitAsync(page);
+
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the Admins page scrolls sideways at 390 px");
+        var actions = await page.Locator(".mud-main-content button:visible").AllAsync();
+        Assert.NotEmpty(actions);
+        foreach (var action in actions)
+        {
+            var box = await action.BoundingBoxAsync();
+            Assert.NotNull(box);
+            Assert.True(box.X >= 0 && box.X + box.Width <= 390, $"{await action.GetAttributeAsync("aria-label") ?? await action.InnerTextAsync()} sticks out of the screen: x {box.X}, width {box.Width}");
+        }
+
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathFor("admins-phone.png"), FullPage = true });
+    }
 }
