@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Data;
 
 namespace RegistrationPortal.Web.Features.Api;
