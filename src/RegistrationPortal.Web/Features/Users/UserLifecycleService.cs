@@ -18,29 +18,11 @@ public sealed class UserLifecycleService(WriteQueue writes, RegistrationService 
     /// neither a queued email nor a code already in the user's hands works afterwards.
     /// </summary>
     public Task<UserStateOutcome> DeactivateAsync(string orgId, string userId, Actor actor) =>
-        writes.ExecuteAsync(async db =>
+        SetActiveAsync(orgId, userId, active: false, async (db, now) =>
         {
-            var now = time.GetUtcNow();
-            var user = await db.OrgUsers.ForUpdate().FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == orgId);
-            if (user is null)
-            {
-                return new UserStateOutcome(UserStateStatus.Unknown);
-            }
-
-            if (user.IsRegistered)
-            {
-                return new UserStateOutcome(UserStateStatus.AlreadyRegistered, user.Username);
-            }
-
-            if (!user.IsActive)
-            {
-                return new UserStateOutcome(UserStateStatus.Unchanged, user.Username);
-            }
-
-            user.IsActive = false;
             var invalidated = await RegistrationService.InvalidateOutstandingCodesAsync(db, userId, now, InvalidationReasons.Deactivated);
             db.Audit(now, orgId, AuditActions.UserDeactivated, actor, userId, $"{invalidated} outstanding code(s) invalidated");
-            return new UserStateOutcome(UserStateStatus.Changed, user.Username, invalidated);
+            return invalidated;
         });
 
     /// <summary>
@@ -48,6 +30,18 @@ public sealed class UserLifecycleService(WriteQueue writes, RegistrationService 
     /// admin sends a new one when the user should get it.
     /// </summary>
     public Task<UserStateOutcome> ReactivateAsync(string orgId, string userId, Actor actor) =>
+        SetActiveAsync(orgId, userId, active: true, (db, now) =>
+        {
+            db.Audit(now, orgId, AuditActions.UserReactivated, actor, userId);
+            return Task.FromResult(0);
+        });
+
+    /// <summary>
+    /// Sets a pending user's state in one write, the user's row locked: an unknown user, a registered one, or one
+    /// already in that state is left as it is; otherwise <paramref name="change"/> does the rest of the write and
+    /// returns how many codes it invalidated.
+    /// </summary>
+    private Task<UserStateOutcome> SetActiveAsync(string orgId, string userId, bool active, Func<PortalDbContext, DateTimeOffset, Task<int>> change) =>
         writes.ExecuteAsync(async db =>
         {
             var now = time.GetUtcNow();
@@ -62,14 +56,13 @@ public sealed class UserLifecycleService(WriteQueue writes, RegistrationService 
                 return new UserStateOutcome(UserStateStatus.AlreadyRegistered, user.Username);
             }
 
-            if (user.IsActive)
+            if (user.IsActive == active)
             {
                 return new UserStateOutcome(UserStateStatus.Unchanged, user.Username);
             }
 
-            user.IsActive = true;
-            db.Audit(now, orgId, AuditActions.UserReactivated, actor, userId);
-            return new UserStateOutcome(UserStateStatus.Changed, user.Username);
+            user.IsActive = active;
+            return new UserStateOutcome(UserStateStatus.Changed, user.Username, await change(db, now));
         });
 
     /// <summary>
