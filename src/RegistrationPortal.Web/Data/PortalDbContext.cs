@@ -69,7 +69,13 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
     /// <summary>The correlation id of the request whose work this context is saving; audit events take it.</summary>
     public string? CorrelationId { get; set; }
 
+    private static readonly DateTimeOffsetToBinaryConverter StoredTimes = new();
+
     private Dictionary<string, DbCommand>? _commands;
+    private IRelationalCommandDiagnosticsLogger? _commandLogger;
+
+    /// <summary>A time as the model stores it (<see cref="ConfigureConventions"/>), for the statements written by hand.</summary>
+    public static long StoredTime(DateTimeOffset at) => (long)StoredTimes.ConvertToProvider(at)!;
 
     /// <summary>
     /// A command for <paramref name="sql"/> on this context's connection, in its current transaction, kept (and its
@@ -107,7 +113,7 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
     /// </summary>
     internal async Task<int> RunAsync(DbCommand command)
     {
-        var logger = this.GetService<IRelationalCommandDiagnosticsLogger>();
+        var logger = _commandLogger ??= this.GetService<IRelationalCommandDiagnosticsLogger>();
         var start = DateTimeOffset.UtcNow;
         if (!logger.ShouldLogCommandExecute(start))
         {

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using RegistrationPortal.Web.Data;
 
 namespace RegistrationPortal.Web.Features.Api;
@@ -6,8 +5,6 @@ namespace RegistrationPortal.Web.Features.Api;
 /// <summary>A nonce to record as used in the same transaction as the request it came with.</summary>
 public sealed record NonceClaim(string Key, DateTimeOffset ExpiresAt)
 {
-    private static readonly DateTimeOffsetToBinaryConverter Times = new();
-
     /// <summary>
     /// Records the nonce as used, in <paramref name="db"/>'s write (the write queue's transaction); false when it was
     /// used before. One statement, kept prepared for the rest of the batch.
@@ -19,7 +16,7 @@ public sealed record NonceClaim(string Key, DateTimeOffset ExpiresAt)
             ("@key", typeof(string)),
             ("@expires", typeof(long)));
         command.Parameters[0].Value = Key;
-        command.Parameters[1].Value = (long)Times.ConvertToProvider(ExpiresAt)!;
+        command.Parameters[1].Value = PortalDbContext.StoredTime(ExpiresAt);
         return await db.RunAsync(command) == 1;
     }
 }

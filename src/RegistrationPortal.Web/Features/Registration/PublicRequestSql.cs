@@ -15,9 +15,7 @@ namespace RegistrationPortal.Web.Features.Registration;
 /// </summary>
 internal static class PublicRequestSql
 {
-    private static readonly DateTimeOffsetToBinaryConverter Times = new();
-
-    public static long Time(DateTimeOffset at) => (long)Times.ConvertToProvider(at)!;
+    private static long Time(DateTimeOffset at) => PortalDbContext.StoredTime(at);
 
     /// <summary>
     /// Counts one resend for (organization, username) if the throttle allows it now, in one statement (see
