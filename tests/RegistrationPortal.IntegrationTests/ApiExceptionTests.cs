@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Features.Api;
+using RegistrationPortal.Web.Features.Organizations;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests;
 
@@ -49,5 +51,26 @@ public sealed class ApiExceptionTests(FailingClockFixture fixture) : IClassFixtu
         // The operator learns of it, once.
         var logged = Assert.Single(fixture.Errors.Entries.Skip(before));
         Assert.Contains("InvalidOperationException", logged, StringComparison.Ordinal);
+        Assert.Contains($"Unhandled error on PUT {DfnsApi.ResendPath}", logged, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_exception_on_a_page_gets_the_pages_error_page_not_the_dfns_body()
+    {
+        // Signing in stamps the cookie with the clock's time, inside the sign-in page's own request.
+        var email = PortalFactory.NewEmail("page-boom");
+        var password = $"pw-{Guid.NewGuid():N}";
+        var created = await fixture.Factory.Services.GetRequiredService<AdminAccountService>()
+            .CreateAsync(await fixture.Factory.CreateOrganizationAsync(), email, password, platformAdmin: false, Actor.Operator("test"), invite: false);
+        Assert.Equal(CreateAdminStatus.Created, created.Status);
+        using var browser = new PortalBrowser(fixture.Factory);
+        browser.Client.DefaultRequestHeaders.Add(Boom, "1");
+
+        using var response = await browser.SubmitSignInAsync(email, password);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("{\"error\"", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", body, StringComparison.Ordinal);
     }
 }

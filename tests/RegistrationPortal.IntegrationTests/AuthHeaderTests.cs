@@ -1,8 +1,11 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
+using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests;
@@ -58,6 +61,22 @@ public abstract class AuthHeaderTests(QueuedMailPortalFixture fixture)
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(first.OrgId, first.Email, (AuthHeaders.Nonce, nonce)));
         await DfnsApi.AssertErrorAsync(await client.ResendAsync(second.OrgId, second.Email, (AuthHeaders.Nonce, nonce)), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
 
+        await second.AssertUnchangedAsync(Host);
+    }
+
+    [Fact]
+    public async Task A_used_nonce_is_still_refused_after_the_pruner_ran_while_its_date_is_in_the_window()
+    {
+        var first = await Scene.CreateAsync(Host);
+        var second = await Scene.CreateAsync(Host, first.OrgId, first.AppId);
+        var nonce = Nonces.Create(DateTimeOffset.UtcNow);
+        using var client = Host.CreateClient();
+
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(first.OrgId, first.Email, (AuthHeaders.Nonce, nonce)));
+        await Host.PublicRequestsResolvedAsync();
+        await Host.Services.GetServices<IHostedService>().OfType<UsedNoncePruner>().Single().PruneAsync();
+
+        await DfnsApi.AssertErrorAsync(await client.ResendAsync(second.OrgId, second.Email, (AuthHeaders.Nonce, nonce)), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
         await second.AssertUnchangedAsync(Host);
     }
 
@@ -150,6 +169,7 @@ public abstract class AuthHeaderTests(QueuedMailPortalFixture fixture)
     [InlineData("malformed app id", HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized)]
     [InlineData("inactive app", HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized)]
     [InlineData("another org's app", HttpStatusCode.Forbidden, DfnsErrors.NotAuthorized)]
+    [InlineData("app id twice", HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized)]
     [InlineData("short uuid", HttpStatusCode.BadRequest, DfnsErrors.NonceInvalid)]
     [InlineData("bad base64", HttpStatusCode.BadRequest, DfnsErrors.NonceInvalid)]
     [InlineData("date too old", HttpStatusCode.BadRequest, DfnsErrors.NonceInvalid)]
@@ -166,6 +186,7 @@ public abstract class AuthHeaderTests(QueuedMailPortalFixture fixture)
             "malformed app id" => [(AuthHeaders.AppId, "ap-not-an-id")],
             "inactive app" => [(AuthHeaders.AppId, await InactiveAppAsync(scene.OrgId))],
             "another org's app" => [(AuthHeaders.AppId, await Host.CreateApplicationAsync(await Host.CreateOrganizationAsync()))],
+            "app id twice" => [(AuthHeaders.AppId, scene.AppId), (AuthHeaders.AppId, scene.AppId)],
             "short uuid" => [(AuthHeaders.Nonce, Nonces.Create(now, uuid: "123456789012"))],
             "bad base64" => [(AuthHeaders.Nonce, "%%%not*base64%%%")],
             "date too old" => [(AuthHeaders.Nonce, Nonces.Create(now.AddMinutes(-6)))],

@@ -50,6 +50,36 @@ public sealed class HostTests(RealPortPortalFixture fixture) : IClassFixture<Rea
     }
 
     [Fact]
+    public async Task The_openapi_document_tags_the_registration_calls_and_documents_the_shared_error_answers_of_every_call()
+    {
+        using var response = await _client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var paths = document.RootElement.GetProperty("paths");
+        foreach (var (path, method) in new[] { (DfnsApi.ResendPath, "put"), ("/auth/registration/init", "post"), ("/auth/registration", "post") })
+        {
+            var tags = paths.GetProperty(path).GetProperty(method).GetProperty("tags").EnumerateArray().Select(t => t.GetString()).ToList();
+            Assert.Equal(["Registration"], tags);
+        }
+
+        // The filter in front of every call may refuse it with these, whatever the handler itself returns.
+        var operations = 0;
+        foreach (var path in paths.EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is "get" or "put" or "post" or "delete"))
+            {
+                operations++;
+                foreach (var status in new[] { "400", "401", "403", "413", "415", "429" })
+                {
+                    Assert.True(operation.Value.GetProperty("responses").TryGetProperty(status, out _), $"{operation.Name} {path.Name} documents {status}");
+                }
+            }
+        }
+
+        Assert.True(operations >= 8, $"{operations} operations");
+    }
+
+    [Fact]
     public async Task A_resend_over_a_real_port_gets_the_neutral_answer_and_records_the_client_address()
     {
         var orgId = await _host.CreateOrganizationAsync();

@@ -93,8 +93,10 @@ public abstract class ThrottlingTests
         for (var i = 0; i < 2; i++)
         {
             using var limited = await client.ResendAsync(orgId, PortalFactory.NewEmail("limited"));
-            await DfnsApi.AssertErrorAsync(limited, HttpStatusCode.TooManyRequests);
-            Assert.InRange(DfnsApi.RetryAfterSeconds(limited), 1, 60);
+            var message = await DfnsApi.AssertErrorAsync(limited, HttpStatusCode.TooManyRequests);
+            var seconds = DfnsApi.RetryAfterSeconds(limited);
+            Assert.InRange(seconds, 1, 60);
+            Assert.Equal($"Too many requests from this address. Retry after {seconds} seconds.", message);
         }
     }
 

@@ -120,7 +120,7 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         return AdminScope.For(new ClaimsPrincipal(identity)) ?? throw new InvalidOperationException("no scope");
     }
 
-    private static async Task<string> ScrapeAsync(HttpClient client)
+    internal static async Task<string> ScrapeAsync(HttpClient client)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", PrometheusPortalFixture.MetricsToken);
@@ -130,7 +130,7 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         return await response.Content.ReadAsStringAsync();
     }
 
-    private static double Delta(string before, string after, string name, params (string Label, string Value)[] labels) =>
+    internal static double Delta(string before, string after, string name, params (string Label, string Value)[] labels) =>
         (Value(after, name, labels) ?? 0) - (Value(before, name, labels) ?? 0);
 
     /// <summary>The value of the one series of <paramref name="name"/> with these labels, or null when it is not there yet.</summary>
@@ -147,6 +147,41 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
 
     [GeneratedRegex(@"^(?<name>[a-z_]+)(\{(?<labels>[^}]*)\})? (?<value>[-0-9.eE+]+)(?: \d+)?$")]
     private static partial Regex Series();
+}
+
+/// <summary>Prometheus on and a per-address limit of one call in ten minutes.</summary>
+public sealed class AddressLimitedPrometheusPortalFixture : PortalFixture
+{
+    protected override bool WithSmtp => false;
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Telemetry:Prometheus"] = "true",
+        ["Telemetry:MetricsToken"] = PrometheusPortalFixture.MetricsToken,
+        ["Email:DispatcherEnabled"] = "false",
+        ["Api:RateLimit:PermitLimit"] = "1",
+        ["Api:RateLimit:Window"] = "00:10:00",
+    };
+}
+
+/// <summary>A call the per-address limiter refuses is counted; alone, like <see cref="MetricsTests"/>, and on its own host.</summary>
+[Collection(nameof(MetricsCollection))]
+public sealed class PerAddressMetricsTests(AddressLimitedPrometheusPortalFixture fixture) : IClassFixture<AddressLimitedPrometheusPortalFixture>
+{
+    [Fact]
+    public async Task The_scrape_counts_a_call_refused_by_the_per_address_limit()
+    {
+        var host = fixture.Factory;
+        var orgId = await host.CreateOrganizationAsync();
+        using var client = host.CreateClient();
+        var before = await MetricsTests.ScrapeAsync(client);
+
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, PortalFactory.NewEmail("per-address")));
+        await DfnsApi.AssertErrorAsync(await client.ResendAsync(orgId, PortalFactory.NewEmail("per-address")), HttpStatusCode.TooManyRequests);
+
+        var after = await MetricsTests.ScrapeAsync(client);
+        Assert.Equal(1, MetricsTests.Delta(before, after, "portal_throttle_rejections_total", ("door", "api"), ("limit", "per_address")));
+    }
 }
 
 /// <summary>With <c>Telemetry:Prometheus</c> off (the default) there is no scrape endpoint.</summary>

@@ -49,4 +49,31 @@ public sealed class DfnsErrorsTests
         context.Request.Headers.Authorization = header;
         Assert.Equal(token, AuthHeaders.BearerToken(context.Request, maxLength));
     }
+
+    [Theory]
+    [InlineData("/auth", true)]
+    [InlineData("/auth/registration/code", true)]
+    [InlineData("/AUTH/Registration/Code", true)]
+    [InlineData("//auth/registration/code", true)]
+    [InlineData("/auth%2Fregistration%2Fcode", true)]
+    [InlineData("/", false)]
+    [InlineData("", false)]
+    [InlineData("/healthz", false)]
+    [InlineData("/Account/Login", false)]
+    [InlineData("/user/x", false)]
+    [InlineData("/authorize", false)]
+    [InlineData("/author/x", false)]
+    public void Only_the_auth_surface_however_spelled_answers_in_the_dfns_shape(string path, bool underAuth) =>
+        Assert.Equal(underAuth, DfnsErrorMiddleware.IsUnderAuth(new PathString(path)));
+
+    [Fact]
+    public async Task A_handler_whose_parameters_never_name_the_organization_fails_loudly_naming_its_path()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Path = "/auth/forgotten";
+        var filter = new DfnsCallFilter(claimNonce: false);
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            await filter.InvokeAsync(EndpointFilterInvocationContext.Create(context), _ => ValueTask.FromResult<object?>("handled")));
+        Assert.Equal("/auth/forgotten: no parameter of the handler says which organization the call is about.", failure.Message);
+    }
 }

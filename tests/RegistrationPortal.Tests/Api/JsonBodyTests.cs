@@ -61,6 +61,9 @@ public sealed class JsonBodyTests
     [InlineData("", ",\"CredId\":\"abc\"", "", "unknown field: " + Info + ".CredId")]
     [InlineData("", "", ",\"FirstFactorCredential\":{}", "unknown field: FirstFactorCredential")]
     [InlineData("", ",\"transports\":\"usb\"", "", Info + ".transports must be an array of strings")]
+    [InlineData("", ",\"transports\":[1]", "", Info + ".transports must be an array of strings")]
+    [InlineData("", ",\"transports\":[\"usb\",1]", "", Info + ".transports must be an array of strings")]
+    [InlineData("", ",\"transports\":[\"usb\"]", ",\"credentialName\":7", "credentialName must be a string")]
     [InlineData(",\"credentialName\":7", "", "", "firstFactorCredential.credentialName must be a string")]
     public async Task Repeated_unknown_and_wrongly_typed_members_are_refused_at_any_depth_naming_the_field(string first, string info, string top, string message) =>
         Assert.Equal(message, await RefusalAsync<RegisterRequest>(Register(first, info, top)));
@@ -104,5 +107,33 @@ public sealed class JsonBodyTests
         var (bound, error) = await BindAsync<CreateUserRequest>(good);
         Assert.Null(error);
         Assert.Equal(JsonValueKind.False, bound.Value.IsSSORequired!.Value.ValueKind);
+    }
+
+    [Fact]
+    public async Task A_handler_that_reads_the_body_without_the_filter_fails_loudly_naming_the_filter()
+    {
+        var unread = (await JsonBody<ResendCodeRequest>.BindAsync(new DefaultHttpContext()))!;
+        var failure = Assert.Throws<InvalidOperationException>(() => unread.Value);
+        Assert.Equal("The body of this call was not read; DfnsCallFilter must run before the handler.", failure.Message);
+    }
+
+    [Fact]
+    public async Task A_second_reader_of_the_body_gets_the_same_bytes()
+    {
+        var context = new DefaultHttpContext
+        {
+            RequestServices = new ServiceCollection().AddSingleton(Options.Create(new ApiOptions())).BuildServiceProvider(),
+        };
+        var bytes = Encoding.UTF8.GetBytes("""{"username":"a@example.com"}""");
+        context.Request.ContentType = "application/json";
+        context.Request.ContentLength = bytes.Length;
+        context.Request.Body = new MemoryStream(bytes);
+
+        var (first, firstError) = await JsonRequest.ReadBytesAsync(context);
+        var (second, secondError) = await JsonRequest.ReadBytesAsync(context);
+        Assert.Null(firstError);
+        Assert.Null(secondError);
+        Assert.Equal(bytes, first.ToArray());
+        Assert.Equal(bytes, second.ToArray());
     }
 }
