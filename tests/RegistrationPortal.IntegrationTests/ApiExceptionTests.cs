@@ -73,4 +73,20 @@ public sealed class ApiExceptionTests(FailingClockFixture fixture) : IClassFixtu
         Assert.DoesNotContain("{\"error\"", body, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_readiness_check_that_throws_answers_503_without_the_exceptions_text()
+    {
+        // The database check reads the clock, which fails inside this request: the report says the check failed, and no more.
+        using var client = fixture.Factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+        request.Headers.Add(Boom, "1");
+        using var response = await client.SendAsync(request);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("\"database\":{\"status\":\"Unhealthy\",\"description\":\"check failed\"}", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", body, StringComparison.Ordinal);
+    }
 }

@@ -29,7 +29,8 @@ public static class HealthEndpoint
         };
         foreach (var (name, entry) in report.Entries)
         {
-            body[name] = new { status = entry.Status.ToString(), description = entry.Description };
+            // A check that threw says so and no more: the exception's text may quote a connection string or a path.
+            body[name] = new { status = entry.Status.ToString(), description = entry.Exception is null ? entry.Description : "check failed" };
         }
 
         return JsonSerializer.SerializeAsync(context.Response.Body, body, cancellationToken: context.RequestAborted);
