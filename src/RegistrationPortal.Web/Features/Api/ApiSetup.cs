@@ -43,9 +43,10 @@ public static class ApiSetup
             {
                 context.HttpContext.RequestServices.GetRequiredService<PortalTelemetry>()
                     .ThrottleRejection("per_address", ActorKind.ApiApplication);
-                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
-                    ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
-                    : 60;
+                // A sliding window's lease says nothing of when a permit frees: at the latest, once the whole window has
+                // passed since the permits were taken.
+                var window = context.HttpContext.RequestServices.GetRequiredService<IOptionsMonitor<ApiOptions>>().CurrentValue.RateLimit.Window;
+                var seconds = Math.Max(1, (int)Math.Ceiling(window.TotalSeconds));
                 context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 await DfnsErrors.WriteAsync(context.HttpContext.Response, StatusCodes.Status429TooManyRequests, $"Too many requests from this address. Retry after {seconds} seconds.");
             };
