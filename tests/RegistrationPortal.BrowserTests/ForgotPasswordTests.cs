@@ -26,6 +26,9 @@ public sealed partial class ForgotPasswordTests(BrowserFixture browser, PlainBro
         var page = session.Page;
         await page.GotoAsync("Account/Login");
         await page.GetByRole(AriaRole.Link, new() { Name = "Forgot password?", Exact = true }).ClickAsync();
+
+        // The sign-in page has an Email field too: fill the new page's only once it is there.
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Forgot your password?", Exact = true })).ToBeVisibleAsync();
         await page.GetByLabel("Email", new() { Exact = true }).FillAsync(admin.Email);
         await page.GetByRole(AriaRole.Button, new() { Name = "Email me a reset link", Exact = true }).ClickAsync();
         await Expect(page).ToHaveURLAsync(ConfirmationUrl());
