@@ -1,0 +1,96 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Features.Email;
+
+namespace RegistrationPortal.IntegrationTests;
+
+/// <summary>
+/// The SMTP transport's settings against a real server on loopback that offers neither TLS nor authentication (Debian's
+/// aiosmtpd): what an operator asks for is what happens, and a demand for encryption or a login is never quietly dropped.
+/// </summary>
+public sealed class SmtpTransportTests : IAsyncLifetime
+{
+    private SmtpServer _smtp = null!;
+
+    public async Task InitializeAsync() => _smtp = await SmtpServer.StartNewAsync();
+
+    public async Task DisposeAsync() => await _smtp.DisposeAsync();
+
+    private SmtpEmailTransport Transport(Action<SmtpOptions> configure) =>
+        new(new ServiceCollection()
+            .Configure<EmailOptions>(o =>
+            {
+                o.Smtp.Host = "127.0.0.1";
+                o.Smtp.Port = _smtp.Port;
+                o.Smtp.Timeout = TimeSpan.FromSeconds(10);
+                configure(o.Smtp);
+            })
+            .BuildServiceProvider()
+            .GetRequiredService<IOptionsMonitor<EmailOptions>>());
+
+    private static MimeMessage Message(string to)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("no-reply@portal.example"));
+        message.To.Add(MailboxAddress.Parse(to));
+        message.Subject = "Your registration code";
+        message.Body = new TextPart("plain") { Text = "K7QH-3MZP-W9XD-R2TF" };
+        return message;
+    }
+
+    [Theory]
+    [InlineData(SmtpSecurity.None)]
+    [InlineData(SmtpSecurity.Auto)]
+    public async Task Without_a_demand_for_encryption_mail_goes_to_a_plain_server(SmtpSecurity security)
+    {
+        var to = $"plain-{security}@example.com".ToLowerInvariant();
+        await using (var session = await Transport(s => s.Security = security).OpenAsync(CancellationToken.None))
+        {
+            await session.SendAsync(Message(to), CancellationToken.None);
+        }
+
+        var received = Assert.Single(await _smtp.WaitForMessagesAsync(to));
+        Assert.Equal("K7QH-3MZP-W9XD-R2TF", received.Message.TextBody?.Trim());
+    }
+
+    /// <summary>STARTTLS demanded from a server that does not offer it: the connection is refused before anything is sent in clear text.</summary>
+    [Fact]
+    public async Task A_demand_for_starttls_refuses_a_server_that_does_not_offer_it()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => Transport(s => s.Security = SmtpSecurity.StartTls).OpenAsync(CancellationToken.None));
+
+        Assert.Contains("STARTTLS", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_smtp.Messages());
+    }
+
+    [Fact]
+    public async Task A_demand_for_tls_on_connect_refuses_a_server_that_speaks_plain_text()
+    {
+        await Assert.ThrowsAsync<MailKit.Security.SslHandshakeException>(() => Transport(s => s.Security = SmtpSecurity.SslOnConnect).OpenAsync(CancellationToken.None));
+    }
+
+    /// <summary>Credentials are configured but the server offers no login: the transport refuses rather than sending unauthenticated.</summary>
+    [Fact]
+    public async Task Configured_credentials_are_never_skipped()
+    {
+        var error = await Assert.ThrowsAsync<NotSupportedException>(() => Transport(s =>
+        {
+            s.Security = SmtpSecurity.None;
+            s.Username = "portal";
+            s.Password = "secret";
+        }).OpenAsync(CancellationToken.None));
+
+        Assert.Contains("authentication", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task No_host_is_a_clear_configuration_error()
+    {
+        var transport = new SmtpEmailTransport(new ServiceCollection().Configure<EmailOptions>(_ => { }).BuildServiceProvider().GetRequiredService<IOptionsMonitor<EmailOptions>>());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => transport.OpenAsync(CancellationToken.None));
+        Assert.Equal("Email:Smtp:Host is not set.", error.Message);
+    }
+}
