@@ -37,6 +37,10 @@ if [ -n "${MUTATION_TESTS:-}" ]; then
   filter=(--test-case-filter "$MUTATION_TESTS")
 fi
 name=$(IFS=-; echo "${folders[*]}" | tr '/' '_')
+# Many files make a name longer than a file name may be: keep its start and a hash of the whole.
+if ((${#name} > 80)); then
+  name="${name:0:60}-$(printf '%s' "$name" | sha256sum | cut -c1-12)"
+fi
 output="$PWD/artifacts/mutation/$name"
 rm -rf "$output"
 mkdir -p "$output"
