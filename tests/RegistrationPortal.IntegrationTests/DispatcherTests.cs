@@ -1,0 +1,135 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Features.Registration;
+using RegistrationPortal.Web.Shared;
+
+namespace RegistrationPortal.IntegrationTests;
+
+/// <summary>
+/// How the dispatcher works through a backlog: a queue left by a host without a dispatcher is sent in several batches
+/// without waiting for any claim to lapse, even with a claim lease shorter than the SMTP timeout; and of several codes
+/// issued to one person before anything was sent, only the newest one's email goes out, the others audited as superseded.
+/// </summary>
+/// <remarks>Runs once per database provider: <see cref="DispatcherTestsOnSqlite"/> and <see cref="DispatcherTestsOnPostgres"/>.</remarks>
+public abstract class DispatcherTests
+{
+    protected abstract DatabaseProvider Provider { get; }
+
+    /// <summary>
+    /// Seven messages, batches of two, one sender, a 4-second claim against a 5-second SMTP timeout: each batch claims
+    /// only its own two messages (the rest stay due, not held for a lease), and a send still starts in the second
+    /// before the claim ends. All arrive well within the 20-second wait; a batch that claimed the whole queue would leave
+    /// the rest to lapse first, and one that reserved the whole SMTP timeout out of a 4-second claim would send nothing.
+    /// </summary>
+    [Fact]
+    public async Task A_backlog_goes_out_batch_by_batch_without_waiting_for_claims_to_lapse()
+    {
+        await using var smtp = await SmtpServer.StartNewAsync();
+        var data = Directory.CreateTempSubdirectory("regportal-backlog-");
+        try
+        {
+            var emails = Enumerable.Range(0, 7).Select(i => PortalFactory.NewEmail($"backlog{i}")).ToList();
+            await using (var queueing = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.FullName, provider: Provider))
+            {
+                var orgId = await queueing.CreateOrganizationAsync();
+                foreach (var email in emails)
+                {
+                    await queueing.InviteAsync(orgId, email);
+                }
+            }
+
+            await using var sending = new PortalFactory(
+                smtp,
+                new Dictionary<string, string?>
+                {
+                    ["Email:BatchSize"] = "2",
+                    ["Email:Senders"] = "1",
+                    ["Email:ClaimLease"] = "00:00:04",
+                    ["Email:PollInterval"] = "00:00:30",
+                },
+                dataDirectory: data.FullName,
+                provider: Provider);
+            _ = sending.Server;
+
+            foreach (var email in emails)
+            {
+                Assert.Single(await smtp.WaitForMessagesAsync(email));
+            }
+
+            await Wait.WaitUntilAsync(
+                async () => await sending.WithDbAsync(db => db.OutboxMessages.AllAsync(m => m.Status == OutboxStatus.Sent && m.ClaimToken == null && m.ProtectedPayload == null)),
+                "every message is marked sent, its claim and its secret gone");
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+            if (Provider == DatabaseProvider.Postgres)
+            {
+                await TestPostgres.DropDatabaseAsync(TestPostgres.DatabaseNameFor(data.FullName));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Of_codes_issued_before_anything_was_sent_only_the_newest_ones_email_goes_out_and_the_others_are_audited_as_superseded()
+    {
+        await using var smtp = await SmtpServer.StartNewAsync();
+        var data = Directory.CreateTempSubdirectory("regportal-superseded-");
+        try
+        {
+            string email;
+            string userId;
+            await using (var queueing = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.FullName, provider: Provider))
+            {
+                string orgId;
+                (orgId, email, userId) = await queueing.CreatePendingUserAsync("superseded");
+                var registration = queueing.Services.GetRequiredService<RegistrationService>();
+                Assert.Equal(ResendStatus.Sent, (await registration.ResendAsync(orgId, email, Actor.Admin("backlog-admin", "127.0.0.1"))).Status);
+                Assert.Equal(ResendStatus.Sent, (await registration.ResendAsync(orgId, email, Actor.Admin("backlog-admin", "127.0.0.1"))).Status);
+            }
+
+            await using var sending = new PortalFactory(smtp, dataDirectory: data.FullName, provider: Provider);
+            _ = sending.Server;
+
+            var mail = Assert.Single(await smtp.WaitForMessagesAsync(email));
+            Assert.True(sending.CodeMatches(mail.Code, Assert.Single(await sending.ValidCodesAsync(userId)).CodeHash), "the email carries the one valid code");
+            await Wait.WaitUntilAsync(() => sending.OutboxDrainedAsync(userId), "every message is sent or superseded");
+            var outbox = await sending.OutboxAsync(userId);
+            Assert.Equal(
+                [OutboxStatus.Superseded, OutboxStatus.Superseded, OutboxStatus.Sent],
+                outbox.Select(m => m.Status).ToArray());
+            Assert.All(outbox, m => Assert.Null(m.ProtectedPayload));
+
+            var audits = await sending.WithDbAsync(db => db.AuditEvents.AsNoTracking()
+                .Where(e => e.SubjectId == userId && (e.Action == AuditActions.EmailSuperseded || e.Action == AuditActions.EmailDelivered))
+                .Select(e => new { e.Action, e.ActorKind, e.ActorId, e.Details })
+                .ToListAsync());
+            Assert.Equal(2, audits.Count(a => a.Action == AuditActions.EmailSuperseded));
+            Assert.All(audits.Where(a => a.Action == AuditActions.EmailSuperseded), a =>
+                Assert.Equal(("System", "email-dispatcher", "code replaced, used or expired before sending"), (a.ActorKind, a.ActorId, a.Details)));
+            Assert.Single(audits, a => a.Action == AuditActions.EmailDelivered);
+            Assert.Single(smtp.MessagesTo(email));
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+            if (Provider == DatabaseProvider.Postgres)
+            {
+                await TestPostgres.DropDatabaseAsync(TestPostgres.DatabaseNameFor(data.FullName));
+            }
+        }
+    }
+}
+
+public sealed class DispatcherTestsOnSqlite : DispatcherTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+}
+
+public sealed class DispatcherTestsOnPostgres : DispatcherTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
+}
