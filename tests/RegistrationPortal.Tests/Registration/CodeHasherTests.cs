@@ -57,6 +57,15 @@ public sealed class CodeHasherTests
     }
 
     [Fact]
+    public void Hashing_what_is_not_a_code_is_refused_naming_the_parameter()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Hasher(_key).Hash("K7QH-3MZP"));
+
+        Assert.Equal("code", error.ParamName);
+        Assert.StartsWith("Not a registration code.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_configured_key_shorter_than_32_bytes_is_refused()
     {
         var hasher = Hasher(RandomNumberGenerator.GetBytes(16));

@@ -8,6 +8,9 @@ namespace RegistrationPortal.Tests.Registration;
 public sealed class KeyCredentialsTests
 {
     private const string Challenge = "b2hLVm1xN3ZKd3ZQeFpYZ0FqU2hQcWw0Y0V3YkdvNTQ";
+    private const string ClientDataField = "firstFactorCredential.credentialInfo.clientData";
+    private const string AttestationField = "firstFactorCredential.credentialInfo.attestationData";
+    private const string GoodClientData = "{\"type\":\"key.create\",\"challenge\":\"" + Challenge + "\"}";
 
     // Expected texts are what Node's JSON.stringify printed for the same inputs.
     [Theory]
@@ -24,6 +27,17 @@ public sealed class KeyCredentialsTests
     [Fact]
     public void Quote_escapes_lone_surrogates_in_lower_case_and_keeps_pairs() =>
         Assert.Equal("\"\\ud800x\\udc00😀\"", JsJson.Quote("\ud800x\udc00😀"));
+
+    [Fact]
+    public void Quote_of_an_empty_or_one_character_string_is_just_the_quotes_around_it()
+    {
+        Assert.Equal("\"\"", JsJson.Quote(""));
+        Assert.Equal("\"a\"", JsJson.Quote("a"));
+    }
+
+    [Fact]
+    public void Quote_escapes_a_high_surrogate_that_ends_the_text() =>
+        Assert.Equal("\"x\\ud800\"", JsJson.Quote("x\ud800"));
 
     [Fact]
     public void Fingerprint_is_the_text_JSON_stringify_makes_of_hash_and_PEM()
@@ -153,15 +167,178 @@ public sealed class KeyCredentialsTests
         Assert.Contains("extra", check.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_algorithm_string_in_attestationData_is_accepted()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var (clientData, attestation) = Sign(key, GoodClientData, attestationExtra: ",\"algorithm\":\"ES256\"");
+
+        Assert.Equal(KeyCredentialStatus.Verified, KeyCredentials.Verify(clientData, attestation, Challenge).Status);
+    }
+
+    [Fact]
+    public void A_non_string_algorithm_is_refused_naming_the_field()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var (clientData, attestation) = Sign(key, GoodClientData, attestationExtra: ",\"algorithm\":-7");
+
+        var check = KeyCredentials.Verify(clientData, attestation, Challenge);
+
+        Assert.Equal(KeyCredentialStatus.Malformed, check.Status);
+        Assert.Equal($"{AttestationField}: algorithm must be a string", check.Message);
+    }
+
+    [Theory]
+    [InlineData("[]", ClientDataField + " must be base64url of a JSON object")]
+    [InlineData("not json", ClientDataField + " and " + AttestationField + " must be base64url of JSON objects")]
+    [InlineData("{\"type\":\"key.create\"}", ClientDataField + " must hold the strings type and challenge")]
+    [InlineData("{\"challenge\":\"c\"}", ClientDataField + " must hold the strings type and challenge")]
+    [InlineData("{\"type\":1,\"challenge\":\"c\"}", ClientDataField + " must hold the strings type and challenge")]
+    [InlineData("{\"type\":\"key.create\",\"challenge\":\"c\",\"origin\":1}", ClientDataField + ": origin must be a string and crossOrigin a boolean")]
+    [InlineData("{\"type\":\"key.create\",\"challenge\":\"c\",\"crossOrigin\":\"true\"}", ClientDataField + ": origin must be a string and crossOrigin a boolean")]
+    [InlineData("{\"type\":\"key.create\",\"challenge\":\"c\",\"origin\":[[[1]]]}", ClientDataField + ": origin must be a string and crossOrigin a boolean")]
+    [InlineData("{\"type\":\"key.create\",\"challenge\":\"c\",\"origin\":[[[[1]]]]}", ClientDataField + " and " + AttestationField + " must be base64url of JSON objects")]
+    public void Malformed_clientData_gets_the_message_naming_the_field_and_the_fault(string clientDataJson, string message)
+    {
+        var check = KeyCredentials.Verify(Encode(clientDataJson), Encode("{\"publicKey\":\"p\",\"signature\":\"00\"}"), Challenge);
+
+        Assert.Equal(KeyCredentialStatus.Malformed, check.Status);
+        Assert.Equal(message, check.Message);
+    }
+
+    [Theory]
+    [InlineData("{\"publicKey\":\"p\"}", AttestationField + " must hold the strings publicKey and signature")]
+    [InlineData("{\"signature\":\"00\"}", AttestationField + " must hold the strings publicKey and signature")]
+    [InlineData("{\"publicKey\":\"p\",\"signature\":\"00\",\"algorithm\":[[[1]]]}", AttestationField + ": algorithm must be a string")]
+    [InlineData("{\"publicKey\":\"p\",\"signature\":\"00\",\"algorithm\":[[[[1]]]]}", ClientDataField + " and " + AttestationField + " must be base64url of JSON objects")]
+    [InlineData("{\"publicKey\":\"p\",\"signature\":\"abc\"}", AttestationField + ": signature must be the hex of a DER ECDSA signature")]
+    [InlineData("{\"publicKey\":\"p\",\"signature\":\"00zz\"}", AttestationField + ": signature must be the hex of a DER ECDSA signature")]
+    [InlineData("{\"publicKey\":\"p\",\"signature\":\"00\"}", AttestationField + ": publicKey must be an ECDSA P-256 public key in PEM (SPKI)")]
+    public void Malformed_attestationData_gets_the_message_naming_the_field_and_the_fault(string attestationJson, string message)
+    {
+        var check = KeyCredentials.Verify(Encode(GoodClientData), Encode(attestationJson), Challenge);
+
+        Assert.Equal(KeyCredentialStatus.Malformed, check.Status);
+        Assert.Equal(message, check.Message);
+    }
+
+    [Fact]
+    public void AttestationData_that_is_not_base64url_is_refused_naming_the_field()
+    {
+        var check = KeyCredentials.Verify(Encode(GoodClientData), "not base64url!", Challenge);
+
+        Assert.Equal(KeyCredentialStatus.Malformed, check.Status);
+        Assert.Equal($"{AttestationField} must be base64url", check.Message);
+    }
+
+    [Fact]
+    public void ClientData_of_padding_only_is_not_base64url()
+    {
+        var check = KeyCredentials.Verify("==", Encode("{\"publicKey\":\"p\",\"signature\":\"00\"}"), Challenge);
+
+        Assert.Equal(KeyCredentialStatus.Malformed, check.Status);
+        Assert.Equal($"{ClientDataField} must be base64url", check.Message);
+    }
+
+    [Fact]
+    public void A_signature_of_256_hex_digits_is_checked_and_one_of_258_is_refused_as_malformed()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var pem = JsJson.Quote(key.ExportSubjectPublicKeyInfoPem());
+
+        var atBound = KeyCredentials.Verify(Encode(GoodClientData), Encode($"{{\"publicKey\":{pem},\"signature\":\"{new string('0', 256)}\"}}"), Challenge);
+        var onePast = KeyCredentials.Verify(Encode(GoodClientData), Encode($"{{\"publicKey\":{pem},\"signature\":\"{new string('0', 258)}\"}}"), Challenge);
+
+        Assert.Equal(KeyCredentialStatus.Rejected, atBound.Status);
+        Assert.Equal(KeyCredentialStatus.Malformed, onePast.Status);
+        Assert.Equal($"{AttestationField}: signature must be the hex of a DER ECDSA signature", onePast.Message);
+    }
+
+    [Fact]
+    public void An_unknown_field_is_named_whole_up_to_40_characters_then_cut_and_controls_are_masked()
+    {
+        var forty = string.Concat(Enumerable.Repeat("abcdefghij", 4));
+
+        Assert.Equal($"{ClientDataField} has an unknown or repeated field: {forty}", UnknownFieldMessage(forty));
+        Assert.Equal($"{ClientDataField} has an unknown or repeated field: {forty}…", UnknownFieldMessage(forty + "k"));
+        Assert.Equal($"{ClientDataField} has an unknown or repeated field: a?b", UnknownFieldMessage("a\nb"));
+    }
+
+    [Theory]
+    [InlineData("AQ", new byte[] { 1 })]
+    [InlineData("AQ=", new byte[] { 1 })]
+    [InlineData("AQ==", new byte[] { 1 })]
+    [InlineData("-_-_", new byte[] { 0xfb, 0xff, 0xbf })]
+    public void Base64url_with_up_to_two_padding_characters_decodes(string text, byte[] expected) =>
+        Assert.Equal(expected, KeyCredentials.DecodeBase64Url(text));
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("==")]
+    [InlineData("AQ===")]
+    [InlineData("AAAAA")]
+    [InlineData("e3 0")]
+    [InlineData("e30\n")]
+    [InlineData("+/+/")]
+    public void Text_that_is_not_strict_base64url_does_not_decode(string? text) =>
+        Assert.Null(KeyCredentials.DecodeBase64Url(text));
+
+    [Fact]
+    public void A_credential_id_of_512_characters_is_accepted_and_one_of_513_is_not()
+    {
+        var atBound = new string('A', 512);
+        var onePast = atBound + "=";
+
+        Assert.True(KeyCredentials.IsCredId(atBound));
+        Assert.NotNull(KeyCredentials.DecodeBase64Url(onePast));
+        Assert.False(KeyCredentials.IsCredId(onePast));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("not base64url!")]
+    [InlineData("AAAAA")]
+    public void A_credential_id_that_is_not_base64url_is_refused(string? credId) =>
+        Assert.False(KeyCredentials.IsCredId(credId));
+
+    [Fact]
+    public void A_public_key_PEM_of_4096_characters_is_read_and_one_of_4097_is_not()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var pem = key.ExportSubjectPublicKeyInfoPem();
+        var atBound = pem + new string('\n', 4096 - pem.Length);
+
+        using var imported = KeyCredentials.ImportP256(atBound);
+        Assert.NotNull(imported);
+        Assert.Equal(key.ExportSubjectPublicKeyInfo(), imported.ExportSubjectPublicKeyInfo());
+        Assert.Null(KeyCredentials.ImportP256(atBound + "\n"));
+    }
+
+    [Fact]
+    public void A_PEM_whose_key_is_followed_by_extra_bytes_is_refused()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var withTrailer = PemEncoding.WriteString("PUBLIC KEY", [.. key.ExportSubjectPublicKeyInfo(), 0]);
+
+        Assert.Null(KeyCredentials.ImportP256(withTrailer));
+    }
+
+    private static string Encode(string json) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(json));
+
+    private static string? UnknownFieldMessage(string name) =>
+        KeyCredentials.Verify(Encode($"{{\"type\":\"key.create\",\"challenge\":\"c\",{JsJson.Quote(name)}:1}}"), Encode("{}"), Challenge).Message;
+
     /// <summary>What @dfns/sdk-browser's BrowserKeySigner.create sends, built with .NET's crypto.</summary>
     private static (string ClientData, string AttestationData) Sign(
-        ECDsa key, string clientDataJson, HashAlgorithmName? hash = null, string pemSuffix = "", ECDsa? pemOf = null)
+        ECDsa key, string clientDataJson, HashAlgorithmName? hash = null, string pemSuffix = "", ECDsa? pemOf = null, string attestationExtra = "")
     {
         var pem = (pemOf ?? key).ExportSubjectPublicKeyInfoPem() + pemSuffix;
         var clientDataBytes = Encoding.UTF8.GetBytes(clientDataJson);
         var fingerprint = KeyCredentials.Fingerprint(Convert.ToHexStringLower(SHA256.HashData(clientDataBytes)), pem);
         var signature = key.SignData(Encoding.UTF8.GetBytes(fingerprint), hash ?? HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-        var attestation = $"{{\"publicKey\":{JsJson.Quote(pem)},\"signature\":\"{Convert.ToHexStringLower(signature)}\"}}";
+        var attestation = $"{{\"publicKey\":{JsJson.Quote(pem)},\"signature\":\"{Convert.ToHexStringLower(signature)}\"{attestationExtra}}}";
         return (Base64Url.EncodeToString(clientDataBytes), Base64Url.EncodeToString(Encoding.UTF8.GetBytes(attestation)));
     }
 }

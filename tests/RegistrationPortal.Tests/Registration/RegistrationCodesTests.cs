@@ -95,6 +95,23 @@ public sealed partial class RegistrationCodesTests
     }
 
     [Fact]
+    public void Input_of_64_characters_is_read_and_one_of_65_is_refused()
+    {
+        var atBound = new string(' ', 48) + "K7QH3MZPW9XDR2TF";
+
+        Assert.True(RegistrationCodes.TryNormalize(atBound, out var normalized));
+        Assert.Equal("K7QH3MZPW9XDR2TF", normalized);
+        Assert.False(RegistrationCodes.TryNormalize(" " + atBound, out _));
+    }
+
+    [Fact]
+    public void Refused_input_gives_back_an_empty_code()
+    {
+        Assert.False(RegistrationCodes.TryNormalize("K7QH-3MZP", out var normalized));
+        Assert.Equal("", normalized);
+    }
+
+    [Fact]
     public void Overlong_input_is_refused_without_scanning_it()
     {
         Assert.False(RegistrationCodes.TryNormalize(new string('-', 10_000) + "K7QH3MZPW9XDR2TF", out _));
