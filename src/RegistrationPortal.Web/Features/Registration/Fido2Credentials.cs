@@ -117,8 +117,9 @@ public static class Fido2Credentials
             clientChallenge = StringMember(document.RootElement, "challenge");
             origin = StringMember(document.RootElement, "origin");
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that is not UTF-8, or not valid UTF-16 once unescaped.
             return Fido2CredentialCheck.Bad($"{ClientDataField} must be base64url of a JSON object (clientDataJSON)");
         }
 
