@@ -40,6 +40,13 @@ public abstract class OutboxRefusalTests
             "the invitation has been deferred twice and is still queued");
         var deferred = await InvitationAsync(host, userId);
         Assert.Contains("Try again later", deferred.LastError, StringComparison.Ordinal);
+
+        // Between two attempts, the retry delay (the factory's 0.2 s, doubling up to 1 s): a deferred message is not tried
+        // again at once. Read while no dispatcher holds it (a claim moves its due time to the claim's end).
+        OutboxMessage? waiting = null;
+        await Wait.WaitUntilAsync(async () => (waiting = await InvitationAsync(host, userId)) is { Status: OutboxStatus.Pending, ClaimToken: null, LastAttemptAt: not null }, "the deferred invitation is waiting for its next attempt");
+        var delay = TimeSpan.FromMilliseconds(Math.Min(200 * Math.Pow(2, waiting!.Attempts - 1), 1000));
+        Assert.Equal(waiting.LastAttemptAt!.Value + delay, waiting.NextAttemptAt);
         Assert.Empty(smtp.MessagesTo(email));
 
         smtp.SetRule(email, SmtpRule.Accept);
@@ -74,6 +81,13 @@ public abstract class OutboxRefusalTests
         Assert.Contains(serverText, failed.LastError, StringComparison.Ordinal);
         Assert.Null(failed.ProtectedPayload);
         Assert.Empty(smtp.MessagesTo(email));
+
+        // Giving up is audited on the user, by the dispatcher, with the number of attempts.
+        var gaveUp = Assert.Single(await host.WithDbAsync(db => db.AuditEvents.AsNoTracking()
+            .Where(e => e.SubjectId == userId && e.Action == AuditActions.EmailFailed)
+            .Select(e => new { e.OrgId, e.ActorKind, e.ActorId, e.Details })
+            .ToListAsync()));
+        Assert.Equal((orgId, "System", "email-dispatcher", $"gave up after {MaxAttempts} attempts"), (gaveUp.OrgId, gaveUp.ActorKind, gaveUp.ActorId, gaveUp.Details));
 
         // Never again: even made due long ago, the failed message is passed over while the next message is sent.
         await host.WithDbAsync(db => db.OutboxMessages.Where(m => m.Id == failed.Id)
