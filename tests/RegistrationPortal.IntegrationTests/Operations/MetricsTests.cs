@@ -112,6 +112,41 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         Assert.Contains("http_server_request_duration_seconds_bucket{", after, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Delivery attempts by outcome, and failed ones by whether the dispatcher gave up: one message accepted, one refused
+    /// until the last of its two attempts. A host of its own, with a dispatcher and a server that refuses one address.
+    /// </summary>
+    [Fact]
+    public async Task The_scrape_counts_delivery_attempts_by_outcome_and_final_failures()
+    {
+        await using var smtp = await SmtpServer.StartScriptedAsync();
+        await using var host = new PortalFactory(smtp, new Dictionary<string, string?>
+        {
+            ["Telemetry:Prometheus"] = "true",
+            ["Telemetry:MetricsToken"] = PrometheusPortalFixture.MetricsToken,
+            ["Email:MaxAttempts"] = "2",
+        });
+        using var client = host.CreateClient();
+        var before = await ScrapeAsync(client);
+
+        var orgId = await host.CreateOrganizationAsync();
+        var refused = PortalFactory.NewEmail("refused-metrics");
+        smtp.SetRule(refused, SmtpRule.RefuseRcpt);
+        var refusedUser = await host.InviteAsync(orgId, refused);
+        var accepted = PortalFactory.NewEmail("accepted-metrics");
+        var acceptedUser = await host.InviteAsync(orgId, accepted);
+        await smtp.WaitForMessagesAsync(accepted);
+        await Wait.WaitUntilAsync(
+            async () => await host.OutboxDrainedAsync(refusedUser) && await host.OutboxDrainedAsync(acceptedUser),
+            "one invitation is sent and the other has failed for good");
+
+        var after = await ScrapeAsync(client);
+        Assert.Equal(1, Delta(before, after, "portal_email_delivery_attempts_total", ("outcome", "sent")));
+        Assert.Equal(2, Delta(before, after, "portal_email_delivery_attempts_total", ("outcome", "failed")));
+        Assert.Equal(1, Delta(before, after, "portal_email_delivery_failures_total", ("final", "false")));
+        Assert.Equal(1, Delta(before, after, "portal_email_delivery_failures_total", ("final", "true")));
+    }
+
     private static AdminScope AdminOf(string orgId)
     {
         var identity = new ClaimsIdentity(
