@@ -79,6 +79,7 @@ public sealed partial class DevelopmentMailboxPageTests(PortalServices portal) :
         await DispatchAsync();
         var mailbox = Service<DevelopmentMailbox>();
         var entry = Assert.Single(await mailbox.ListAsync(ScopeOf(org)));
+        var outboxId = await WithDbAsync(db => db.OutboxMessages.Where(m => m.UserId == userId).Select(m => m.Id).SingleAsync());
 
         Assert.NotNull(await mailbox.ReadAsync(ScopeOf(org), entry.Id, "203.0.113.9"));
         Assert.NotNull(await mailbox.ReadAsync(ScopeOf(org), entry.Id, "203.0.113.9"));
@@ -90,6 +91,7 @@ public sealed partial class DevelopmentMailboxPageTests(PortalServices portal) :
             Assert.Equal(AdminIdOf(org), v.ActorId);
             Assert.Equal(userId, v.SubjectId);
             Assert.Equal("203.0.113.9", v.ClientAddress);
+            Assert.Equal($"development mailbox: message {outboxId:N}", v.Details);
         });
         Assert.Contains(AuditActions.MailboxViewed, AuditActions.All);
     }
@@ -104,6 +106,98 @@ public sealed partial class DevelopmentMailboxPageTests(PortalServices portal) :
 
         Assert.Contains("Page not found", page.Markup);
         Assert.DoesNotContain("Development mailbox", page.Markup);
+    }
+
+    [Fact]
+    public async Task Lists_the_newest_message_first_and_shows_one_without_a_recipient_subject_or_text_as_such()
+    {
+        var org = await Portal.CreateOrganizationAsync("Mailbox Order");
+        var older = await OutboxRowAsync(org);
+        var newer = await OutboxRowAsync(org);
+        var unfinished = await OutboxRowAsync(org);
+        var olderFile = Drop("20990101T000000000-older.eml", Message(older, "older@example.com", "Older", "the older one"));
+        var bare = Message(newer, to: null, subject: null, text: null);
+        bare.Body = new TextPart("html") { Text = "<p>only html</p>" };
+        var newerFile = Drop("20990101T000000001-newer.eml", bare);
+
+        // The pickup transport writes a message under a temporary name first: not a message of the mailbox yet.
+        Drop(".20990101T000000002-unfinished.eml.tmp", Message(unfinished, "unfinished@example.com", "Unfinished", "half"));
+
+        var mailbox = Service<DevelopmentMailbox>();
+        var listed = await mailbox.ListAsync(ScopeOf(org));
+
+        Assert.Equal([newerFile, olderFile], listed.Select(e => e.Id));
+        Assert.Equal((null, "(no subject)"), (listed[0].To, listed[0].Subject));
+        Assert.Equal(("older@example.com", "Older"), (listed[1].To, listed[1].Subject));
+        var opened = await mailbox.ReadAsync(ScopeOf(org), newerFile);
+        Assert.Equal("", opened?.Text);
+        Assert.Equal("the older one", (await mailbox.ReadAsync(ScopeOf(org), olderFile))?.Text.TrimEnd());
+    }
+
+    [Fact]
+    public async Task Opens_only_a_plain_eml_file_name_of_the_pickup_folderFileand_nothing_for_a_missing_one()
+    {
+        var org = await Portal.CreateOrganizationAsync("Mailbox Names");
+        var message = Message(await OutboxRowAsync(org), "named@example.com", "Named", "the code is here");
+        var mailbox = Service<DevelopmentMailbox>();
+        var pickup = Service<PickupDirectoryEmailTransport>().Directory;
+        var name = Drop($"20990102T000000000-{Guid.NewGuid():N}.eml", message);
+        Assert.NotNull(await mailbox.ReadAsync(ScopeOf(org), name));
+
+        // The same message under a name without .eml, in a folder inside, and beside the pickup folder.
+        var text = Drop($"20990102T000000000-{Guid.NewGuid():N}.txt", message);
+        var inside = Path.Combine(pickup, "inside");
+        Directory.CreateDirectory(inside);
+        await message.WriteToAsync(Path.Combine(inside, name));
+        var beside = $"beside-{Guid.NewGuid():N}.eml";
+        await message.WriteToAsync(Path.Combine(pickup, "..", beside));
+
+        Assert.Null(await mailbox.ReadAsync(ScopeOf(org), text));
+        Assert.Null(await mailbox.ReadAsync(ScopeOf(org), $"inside/{name}"));
+        Assert.Null(await mailbox.ReadAsync(ScopeOf(org), $"../{beside}"));
+        Assert.Null(await mailbox.ReadAsync(ScopeOf(org), $"20990102T000000000-{Guid.NewGuid():N}.eml"));
+    }
+
+    /// <summary>An outbox row of the organization, as if it had been sent.</summary>
+    private Task<Guid> OutboxRowAsync(string orgId) => WithDbAsync(async db =>
+    {
+        var row = OutboxMessage.Queued(DateTimeOffset.UtcNow, orgId, $"user-{Guid.NewGuid():N}", EmailKind.Code, "someone@example.com", null);
+        row.Status = OutboxStatus.Sent;
+        db.OutboxMessages.Add(row);
+        await db.SaveChangesAsync();
+        return row.Id;
+    });
+
+    private static MimeMessage Message(Guid outboxId, string? to, string? subject, string? text)
+    {
+        var message = new MimeMessage { MessageId = $"outbox-{outboxId:N}@portal.example" };
+        message.From.Add(MailboxAddress.Parse("no-reply@portal.example"));
+        if (subject is not null)
+        {
+            message.Subject = subject;
+        }
+        else
+        {
+            // A new MimeMessage has an empty Subject header; a message without one has none.
+            message.Headers.Remove(HeaderId.Subject);
+        }
+
+        if (to is not null)
+        {
+            message.To.Add(MailboxAddress.Parse(to));
+        }
+
+        message.Body = new TextPart("plain") { Text = text ?? "" };
+        return message;
+    }
+
+    /// <summary>Writes <paramref name="message"/> into the pickup folder as <paramref name="name"/>; returns the name.</summary>
+    private string Drop(string name, MimeMessage message)
+    {
+        var pickup = Service<PickupDirectoryEmailTransport>().Directory;
+        Directory.CreateDirectory(pickup);
+        message.WriteTo(Path.Combine(pickup, name));
+        return name;
     }
 
     private void RunAs(string environment) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -99,5 +100,63 @@ public sealed class RegistrationEmailTests
         }
 
         Assert.Equal(outboxId, EmailEnvelope.OutboxMessageIdOf(new MimeMessage { MessageId = $"outbox-{outboxId:N}@elsewhere.example" }));
+    }
+
+    private const string Register = "https://portal.example/register?email=a%40example.com&orgId=or-abcde-12345-abcdefghij012345";
+    private const string Resend = "https://portal.example/register/resend?email=a%40example.com&orgId=or-abcde-12345-abcdefghij012345";
+
+    [Theory]
+    [InlineData(EmailKind.Invitation, "Your registration code for Acme", "Acme invited you to register. Your registration code is:")]
+    [InlineData(EmailKind.Code, "Your new registration code for Acme", "Here is your new registration code for Acme:")]
+    public void An_organization_without_branding_sends_exactly_these_words_with_no_band_and_no_support_line(EmailKind kind, string subject, string intro)
+    {
+        var message = Email().Compose(new RegistrationEmailContent("a@example.com", OrgId, "Acme", Code, Expires, Kind: kind));
+
+        Assert.Equal(subject, message.Subject);
+        Assert.Equal(
+            $"""
+            Hello,
+
+            {intro}
+
+                {Code}
+
+            It expires on Friday 4 December 2026, 15:30 UTC. Any code sent to you before this one no longer works.
+
+            Register here with this code (you will create a passkey):
+            {Register}
+
+            Lost it or too late? Ask for a new code here:
+            {Resend}
+
+            If you did not expect this email, you can ignore it.
+            """,
+            (message.TextBody ?? "").ReplaceLineEndings("\n"));
+        Assert.Equal(
+            $"""
+            <!DOCTYPE html>
+            <html lang="en"><body style="font-family: system-ui, sans-serif; line-height: 1.5">
+            <p>Hello,</p>
+            <p>{intro}</p>
+            <p style="font-size: 1.5em; font-family: ui-monospace, monospace; letter-spacing: 0.1em"><strong>{Code}</strong></p>
+            <p>It expires on Friday 4 December 2026, 15:30 UTC. Any code sent to you before this one no longer works.</p>
+            <p><a href="{Register.Replace("&", "&amp;", StringComparison.Ordinal)}">Register with this code</a> (you will create a passkey).</p>
+            <p>Lost it or too late? <a href="{Resend.Replace("&", "&amp;", StringComparison.Ordinal)}">Ask for a new code</a>.</p>
+            <p>If you did not expect this email, you can ignore it.</p>
+            </body></html>
+            """,
+            (message.HtmlBody ?? "").ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void Composing_in_another_language_leaves_the_callers_culture_as_it_was()
+    {
+        var before = CultureInfo.CurrentUICulture;
+        Assert.NotEqual("de", before.TwoLetterISOLanguageName);
+
+        var message = Email().Compose(new RegistrationEmailContent("a@example.com", OrgId, "Acme", Code, Expires, Language: "de", Kind: EmailKind.Invitation));
+
+        Assert.DoesNotContain("registration code", message.Subject, StringComparison.Ordinal);
+        Assert.Same(before, CultureInfo.CurrentUICulture);
     }
 }
