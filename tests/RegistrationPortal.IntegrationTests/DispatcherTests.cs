@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
@@ -71,6 +72,25 @@ public abstract class DispatcherTests
                 await TestPostgres.DropDatabaseAsync(TestPostgres.DatabaseNameFor(data.FullName));
             }
         }
+    }
+
+    /// <summary>
+    /// Mail is due the moment it is queued: with the host's clock standing still, the invitation queued "now" is sent
+    /// "now", not one tick later (which a still clock would never reach).
+    /// </summary>
+    [Fact]
+    public async Task Mail_is_due_at_the_instant_it_is_queued()
+    {
+        await using var smtp = await SmtpServer.StartNewAsync();
+        // On a whole millisecond, as the database keeps times.
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        await using var host = new PortalFactory(smtp, services: s => s.AddSingleton<TimeProvider>(time), provider: Provider);
+
+        var (_, email, userId) = await host.CreatePendingUserAsync("still-clock");
+
+        Assert.Single(await smtp.WaitForMessagesAsync(email));
+        await Wait.WaitUntilAsync(async () => await host.OutboxAsync(userId) is [{ Status: OutboxStatus.Sent }], "the invitation is marked sent");
+        Assert.Equal(time.GetUtcNow(), (await host.OutboxAsync(userId))[0].SentAt);
     }
 
     [Fact]
