@@ -85,6 +85,33 @@ public sealed class SmtpTransportTests : IAsyncLifetime
         Assert.Contains("authentication", error.Message, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>A server that takes a message and never answers: the send fails after the configured timeout (1 s here), not MailKit's default two minutes.</summary>
+    [Fact]
+    public async Task A_server_that_stops_answering_fails_the_send_after_the_configured_timeout()
+    {
+        await using var scripted = await SmtpServer.StartScriptedAsync();
+        var to = "held@example.com";
+        scripted.SetRule(to, SmtpRule.HoldData);
+        var transport = new SmtpEmailTransport(new ServiceCollection()
+            .Configure<EmailOptions>(o =>
+            {
+                o.Smtp.Host = "127.0.0.1";
+                o.Smtp.Port = scripted.Port;
+                o.Smtp.Security = SmtpSecurity.None;
+                o.Smtp.Timeout = TimeSpan.FromSeconds(1);
+            })
+            .BuildServiceProvider()
+            .GetRequiredService<IOptionsMonitor<EmailOptions>>());
+        await using var session = await transport.OpenAsync(CancellationToken.None);
+
+        var send = session.SendAsync(Message(to), CancellationToken.None);
+        var deadline = Task.Delay(TimeSpan.FromSeconds(20));
+        Assert.Same(send, await Task.WhenAny(send, deadline));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => send);
+        Assert.Contains("timed out", error.Message, StringComparison.OrdinalIgnoreCase);
+        scripted.SetRule(to, SmtpRule.Accept);
+    }
+
     [Fact]
     public async Task No_host_is_a_clear_configuration_error()
     {
