@@ -82,11 +82,15 @@ public sealed class BackupTests(BackupPortalFixture fixture) : IClassFixture<Bac
         var copy = await CodesAsync(backupFile);
         var live = (await _host.WithDbAsync(db => db.RegistrationCodes.AsNoTracking().Select(c => c.Id).ToListAsync())).ToHashSet();
         Assert.Subset(live, copy.Select(c => c.Id).ToHashSet());
-        foreach (var (_, userId) in users)
+        // A public resend is answered once it is recorded and its code is issued moments later, so one answered just
+        // before the backup began may be in the copy as a recorded request, which the restored host then resolves.
+        var recorded = await RecordedResendsAsync(backupFile);
+        foreach (var (email, userId) in users)
         {
             var before = answered.Count(a => a.UserId == userId && a.At < backupStarted);
             var inCopy = copy.Count(c => c.UserId == userId);
-            Assert.True(inCopy >= 1 + before, $"user {userId}: {inCopy} codes in the copy, {before} resends answered before the backup began");
+            var waiting = recorded.GetValueOrDefault(RegistrationPortal.Web.Shared.EmailAddress.Normalize(email));
+            Assert.True(inCopy + waiting >= 1 + before, $"user {userId}: {inCopy} codes and {waiting} recorded resends in the copy, {before} resends answered before the backup began");
             Assert.Single(copy, c => c.UserId == userId && c.Valid);
         }
 
@@ -183,6 +187,23 @@ public sealed class BackupTests(BackupPortalFixture fixture) : IClassFixture<Bac
         }
 
         return codes;
+    }
+
+    /// <summary>The copy's recorded public resends not yet resolved, by normalized email.</summary>
+    private static async Task<Dictionary<string, int>> RecordedResendsAsync(string file)
+    {
+        await using var connection = new SqliteConnection($"Data Source={file};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT NormalizedUsername, COUNT(*) FROM PublicRequests WHERE Kind = 0 GROUP BY NormalizedUsername";
+        await using var reader = await command.ExecuteReaderAsync();
+        var recorded = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            recorded[reader.GetString(0)] = reader.GetInt32(1);
+        }
+
+        return recorded;
     }
 
     private static async Task<object?> ScalarAsync(string file, string sql)
