@@ -83,14 +83,16 @@ public sealed class BackupTests(BackupPortalFixture fixture) : IClassFixture<Bac
         var live = (await _host.WithDbAsync(db => db.RegistrationCodes.AsNoTracking().Select(c => c.Id).ToListAsync())).ToHashSet();
         Assert.Subset(live, copy.Select(c => c.Id).ToHashSet());
         // A public resend is answered once it is recorded and its code is issued moments later, so one answered just
-        // before the backup began may be in the copy as a recorded request, which the restored host then resolves.
+        // before the backup began may be in the copy as a recorded request, which the restored host then resolves. And
+        // requests of one user resolved together are answered by one code (a code issued after a request answers it),
+        // so a user's answered resends give at least one code, not one each.
         var recorded = await RecordedResendsAsync(backupFile);
         foreach (var (email, userId) in users)
         {
             var before = answered.Count(a => a.UserId == userId && a.At < backupStarted);
             var inCopy = copy.Count(c => c.UserId == userId);
             var waiting = recorded.GetValueOrDefault(RegistrationPortal.Web.Shared.EmailAddress.Normalize(email));
-            Assert.True(inCopy + waiting >= 1 + before, $"user {userId}: {inCopy} codes and {waiting} recorded resends in the copy, {before} resends answered before the backup began");
+            Assert.True(inCopy + waiting >= 1 + Math.Min(before, 1), $"user {userId}: {inCopy} codes and {waiting} recorded resends in the copy, {before} resends answered before the backup began");
             Assert.Single(copy, c => c.UserId == userId && c.Valid);
         }
 
