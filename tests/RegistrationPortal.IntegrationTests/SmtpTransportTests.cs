@@ -18,12 +18,14 @@ public sealed class SmtpTransportTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _smtp.DisposeAsync();
 
-    private SmtpEmailTransport Transport(Action<SmtpOptions> configure) =>
+    private SmtpEmailTransport Transport(Action<SmtpOptions> configure) => Transport(_smtp.Port, configure);
+
+    private static SmtpEmailTransport Transport(int port, Action<SmtpOptions> configure) =>
         new(new ServiceCollection()
             .Configure<EmailOptions>(o =>
             {
                 o.Smtp.Host = "127.0.0.1";
-                o.Smtp.Port = _smtp.Port;
+                o.Smtp.Port = port;
                 o.Smtp.Timeout = TimeSpan.FromSeconds(10);
                 configure(o.Smtp);
             })
@@ -92,16 +94,11 @@ public sealed class SmtpTransportTests : IAsyncLifetime
         await using var scripted = await SmtpServer.StartScriptedAsync();
         var to = "held@example.com";
         scripted.SetRule(to, SmtpRule.HoldData);
-        var transport = new SmtpEmailTransport(new ServiceCollection()
-            .Configure<EmailOptions>(o =>
-            {
-                o.Smtp.Host = "127.0.0.1";
-                o.Smtp.Port = scripted.Port;
-                o.Smtp.Security = SmtpSecurity.None;
-                o.Smtp.Timeout = TimeSpan.FromSeconds(1);
-            })
-            .BuildServiceProvider()
-            .GetRequiredService<IOptionsMonitor<EmailOptions>>());
+        var transport = Transport(scripted.Port, s =>
+        {
+            s.Security = SmtpSecurity.None;
+            s.Timeout = TimeSpan.FromSeconds(1);
+        });
         await using var session = await transport.OpenAsync(CancellationToken.None);
 
         var send = session.SendAsync(Message(to), CancellationToken.None);
