@@ -29,49 +29,38 @@ public abstract class DispatcherTests
     public async Task A_backlog_goes_out_batch_by_batch_without_waiting_for_claims_to_lapse()
     {
         await using var smtp = await SmtpServer.StartNewAsync();
-        var data = Directory.CreateTempSubdirectory("regportal-backlog-");
-        try
+        await using var data = new SharedDataDirectory("regportal-backlog-", Provider);
+        var emails = Enumerable.Range(0, 7).Select(i => PortalFactory.NewEmail($"backlog{i}")).ToList();
+        await using (var queueing = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.Path, provider: Provider))
         {
-            var emails = Enumerable.Range(0, 7).Select(i => PortalFactory.NewEmail($"backlog{i}")).ToList();
-            await using (var queueing = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.FullName, provider: Provider))
-            {
-                var orgId = await queueing.CreateOrganizationAsync();
-                foreach (var email in emails)
-                {
-                    await queueing.InviteAsync(orgId, email);
-                }
-            }
-
-            await using var sending = new PortalFactory(
-                smtp,
-                new Dictionary<string, string?>
-                {
-                    ["Email:BatchSize"] = "2",
-                    ["Email:Senders"] = "1",
-                    ["Email:ClaimLease"] = "00:00:04",
-                    ["Email:PollInterval"] = "00:00:30",
-                },
-                dataDirectory: data.FullName,
-                provider: Provider);
-            _ = sending.Server;
-
+            var orgId = await queueing.CreateOrganizationAsync();
             foreach (var email in emails)
             {
-                Assert.Single(await smtp.WaitForMessagesAsync(email));
+                await queueing.InviteAsync(orgId, email);
             }
+        }
 
-            await Wait.WaitUntilAsync(
-                async () => await sending.WithDbAsync(db => db.OutboxMessages.AllAsync(m => m.Status == OutboxStatus.Sent && m.ClaimToken == null && m.ProtectedPayload == null)),
-                "every message is marked sent, its claim and its secret gone");
-        }
-        finally
-        {
-            data.Delete(recursive: true);
-            if (Provider == DatabaseProvider.Postgres)
+        await using var sending = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?>
             {
-                await TestPostgres.DropDatabaseAsync(TestPostgres.DatabaseNameFor(data.FullName));
-            }
+                ["Email:BatchSize"] = "2",
+                ["Email:Senders"] = "1",
+                ["Email:ClaimLease"] = "00:00:04",
+                ["Email:PollInterval"] = "00:00:30",
+            },
+            dataDirectory: data.Path,
+            provider: Provider);
+        _ = sending.Server;
+
+        foreach (var email in emails)
+        {
+            Assert.Single(await smtp.WaitForMessagesAsync(email));
         }
+
+        await Wait.WaitUntilAsync(
+            async () => await sending.WithDbAsync(db => db.OutboxMessages.AllAsync(m => m.Status == OutboxStatus.Sent && m.ClaimToken == null && m.ProtectedPayload == null)),
+            "every message is marked sent, its claim and its secret gone");
     }
 
     /// <summary>
@@ -97,50 +86,39 @@ public abstract class DispatcherTests
     public async Task Of_codes_issued_before_anything_was_sent_only_the_newest_ones_email_goes_out_and_the_others_are_audited_as_superseded()
     {
         await using var smtp = await SmtpServer.StartNewAsync();
-        var data = Directory.CreateTempSubdirectory("regportal-superseded-");
-        try
+        await using var data = new SharedDataDirectory("regportal-superseded-", Provider);
+        string email;
+        string userId;
+        await using (var queueing = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.Path, provider: Provider))
         {
-            string email;
-            string userId;
-            await using (var queueing = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.FullName, provider: Provider))
-            {
-                string orgId;
-                (orgId, email, userId) = await queueing.CreatePendingUserAsync("superseded");
-                var registration = queueing.Services.GetRequiredService<RegistrationService>();
-                Assert.Equal(ResendStatus.Sent, (await registration.ResendAsync(orgId, email, Actor.Admin("backlog-admin", "127.0.0.1"))).Status);
-                Assert.Equal(ResendStatus.Sent, (await registration.ResendAsync(orgId, email, Actor.Admin("backlog-admin", "127.0.0.1"))).Status);
-            }
-
-            await using var sending = new PortalFactory(smtp, dataDirectory: data.FullName, provider: Provider);
-            _ = sending.Server;
-
-            var mail = Assert.Single(await smtp.WaitForMessagesAsync(email));
-            Assert.True(sending.CodeMatches(mail.Code, Assert.Single(await sending.ValidCodesAsync(userId)).CodeHash), "the email carries the one valid code");
-            await Wait.WaitUntilAsync(() => sending.OutboxDrainedAsync(userId), "every message is sent or superseded");
-            var outbox = await sending.OutboxAsync(userId);
-            Assert.Equal(
-                [OutboxStatus.Superseded, OutboxStatus.Superseded, OutboxStatus.Sent],
-                outbox.Select(m => m.Status).ToArray());
-            Assert.All(outbox, m => Assert.Null(m.ProtectedPayload));
-
-            var audits = await sending.WithDbAsync(db => db.AuditEvents.AsNoTracking()
-                .Where(e => e.SubjectId == userId && (e.Action == AuditActions.EmailSuperseded || e.Action == AuditActions.EmailDelivered))
-                .Select(e => new { e.Action, e.ActorKind, e.ActorId, e.Details })
-                .ToListAsync());
-            Assert.Equal(2, audits.Count(a => a.Action == AuditActions.EmailSuperseded));
-            Assert.All(audits.Where(a => a.Action == AuditActions.EmailSuperseded), a =>
-                Assert.Equal(("System", "email-dispatcher", "code replaced, used or expired before sending"), (a.ActorKind, a.ActorId, a.Details)));
-            Assert.Single(audits, a => a.Action == AuditActions.EmailDelivered);
-            Assert.Single(smtp.MessagesTo(email));
+            string orgId;
+            (orgId, email, userId) = await queueing.CreatePendingUserAsync("superseded");
+            var registration = queueing.Services.GetRequiredService<RegistrationService>();
+            Assert.Equal(ResendStatus.Sent, (await registration.ResendAsync(orgId, email, Actor.Admin("backlog-admin", "127.0.0.1"))).Status);
+            Assert.Equal(ResendStatus.Sent, (await registration.ResendAsync(orgId, email, Actor.Admin("backlog-admin", "127.0.0.1"))).Status);
         }
-        finally
-        {
-            data.Delete(recursive: true);
-            if (Provider == DatabaseProvider.Postgres)
-            {
-                await TestPostgres.DropDatabaseAsync(TestPostgres.DatabaseNameFor(data.FullName));
-            }
-        }
+
+        await using var sending = new PortalFactory(smtp, dataDirectory: data.Path, provider: Provider);
+        _ = sending.Server;
+
+        var mail = Assert.Single(await smtp.WaitForMessagesAsync(email));
+        Assert.True(sending.CodeMatches(mail.Code, Assert.Single(await sending.ValidCodesAsync(userId)).CodeHash), "the email carries the one valid code");
+        await Wait.WaitUntilAsync(() => sending.OutboxDrainedAsync(userId), "every message is sent or superseded");
+        var outbox = await sending.OutboxAsync(userId);
+        Assert.Equal(
+            [OutboxStatus.Superseded, OutboxStatus.Superseded, OutboxStatus.Sent],
+            outbox.Select(m => m.Status).ToArray());
+        Assert.All(outbox, m => Assert.Null(m.ProtectedPayload));
+
+        var audits = await sending.WithDbAsync(db => db.AuditEvents.AsNoTracking()
+            .Where(e => e.SubjectId == userId && (e.Action == AuditActions.EmailSuperseded || e.Action == AuditActions.EmailDelivered))
+            .Select(e => new { e.Action, e.ActorKind, e.ActorId, e.Details })
+            .ToListAsync());
+        Assert.Equal(2, audits.Count(a => a.Action == AuditActions.EmailSuperseded));
+        Assert.All(audits.Where(a => a.Action == AuditActions.EmailSuperseded), a =>
+            Assert.Equal(("System", "email-dispatcher", "code replaced, used or expired before sending"), (a.ActorKind, a.ActorId, a.Details)));
+        Assert.Single(audits, a => a.Action == AuditActions.EmailDelivered);
+        Assert.Single(smtp.MessagesTo(email));
     }
 }
 

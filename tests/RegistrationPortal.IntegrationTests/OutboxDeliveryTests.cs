@@ -40,38 +40,27 @@ public abstract class OutboxDeliveryTests
     public async Task A_message_committed_by_a_host_that_stopped_before_sending_is_delivered_after_a_restart()
     {
         await using var smtp = await SmtpServer.StartNewAsync();
-        var data = Directory.CreateTempSubdirectory("regportal-restart-");
-        try
+        await using var data = new SharedDataDirectory("regportal-restart-", Provider);
+        string email;
+        string userId;
+        await using (var first = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.Path, provider: Provider))
         {
-            string email;
-            string userId;
-            await using (var first = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.FullName, provider: Provider))
-            {
-                string orgId;
-                (orgId, email, userId) = await first.CreatePendingUserAsync("outbox");
-                using var client = first.CreateClient();
-                await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
-                Assert.All(await first.OutboxAsync(userId), m => Assert.Equal(OutboxStatus.Pending, m.Status));
-            }
-
-            Assert.Empty(smtp.MessagesTo(email));
-
-            await using var second = new PortalFactory(smtp, dataDirectory: data.FullName, provider: Provider);
-            _ = second.Server;
-            var mail = Assert.Single(await smtp.WaitForMessagesAsync(email));
-            Assert.True(second.CodeMatches(mail.Code, Assert.Single(await second.ValidCodesAsync(userId)).CodeHash));
-            await Wait.WaitUntilAsync(
-                async () => await ResendRowAsync(second, userId) is { Status: OutboxStatus.Sent, ProtectedPayload: null },
-                "the message is marked sent");
+            string orgId;
+            (orgId, email, userId) = await first.CreatePendingUserAsync("outbox");
+            using var client = first.CreateClient();
+            await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+            Assert.All(await first.OutboxAsync(userId), m => Assert.Equal(OutboxStatus.Pending, m.Status));
         }
-        finally
-        {
-            data.Delete(recursive: true);
-            if (Provider == DatabaseProvider.Postgres)
-            {
-                await TestPostgres.DropDatabaseAsync(TestPostgres.DatabaseNameFor(data.FullName));
-            }
-        }
+
+        Assert.Empty(smtp.MessagesTo(email));
+
+        await using var second = new PortalFactory(smtp, dataDirectory: data.Path, provider: Provider);
+        _ = second.Server;
+        var mail = Assert.Single(await smtp.WaitForMessagesAsync(email));
+        Assert.True(second.CodeMatches(mail.Code, Assert.Single(await second.ValidCodesAsync(userId)).CodeHash));
+        await Wait.WaitUntilAsync(
+            async () => await ResendRowAsync(second, userId) is { Status: OutboxStatus.Sent, ProtectedPayload: null },
+            "the message is marked sent");
     }
 
     /// <summary>The message of the resend: the user's newest outbox row (the invitation's is older).</summary>

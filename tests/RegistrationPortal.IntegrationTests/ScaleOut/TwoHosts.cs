@@ -12,9 +12,9 @@ namespace RegistrationPortal.IntegrationTests.ScaleOut;
 /// </summary>
 public sealed class TwoHosts : IAsyncDisposable
 {
-    private readonly DirectoryInfo _data;
+    private readonly SharedDataDirectory _data;
 
-    private TwoHosts(DirectoryInfo data, PortalFactory a, PortalFactory b, SmtpServer? smtp)
+    private TwoHosts(SharedDataDirectory data, PortalFactory a, PortalFactory b, SmtpServer? smtp)
     {
         _data = data;
         A = a;
@@ -40,7 +40,7 @@ public sealed class TwoHosts : IAsyncDisposable
     public static async Task<TwoHosts> StartAsync(bool dispatcher, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var smtp = dispatcher ? await SmtpServer.StartNewAsync() : null;
-        var data = Directory.CreateTempSubdirectory("regportal-two-");
+        var data = new SharedDataDirectory("regportal-two-", DatabaseProvider.Postgres);
         var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         if (!dispatcher)
         {
@@ -49,8 +49,8 @@ public sealed class TwoHosts : IAsyncDisposable
 
         var hosts = new TwoHosts(
             data,
-            new PortalFactory(smtp, all, dataDirectory: data.FullName, provider: DatabaseProvider.Postgres),
-            new PortalFactory(smtp, all, dataDirectory: data.FullName, provider: DatabaseProvider.Postgres),
+            new PortalFactory(smtp, all, dataDirectory: data.Path, provider: DatabaseProvider.Postgres),
+            new PortalFactory(smtp, all, dataDirectory: data.Path, provider: DatabaseProvider.Postgres),
             smtp);
         var started = await Task.WhenAll(Task.Run(hosts.A.StartKestrel), Task.Run(hosts.B.StartKestrel));
         hosts.UrlA = started[0];
@@ -76,8 +76,7 @@ public sealed class TwoHosts : IAsyncDisposable
         ClientB?.Dispose();
         await A.DisposeAsync();
         await B.DisposeAsync();
-        await TestPostgres.DropDatabaseAsync(TestPostgres.DatabaseNameFor(_data.FullName));
-        _data.Delete(recursive: true);
+        await _data.DisposeAsync();
         if (Smtp is not null)
         {
             await Smtp.DisposeAsync();
