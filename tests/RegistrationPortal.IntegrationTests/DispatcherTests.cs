@@ -64,6 +64,74 @@ public abstract class DispatcherTests
     }
 
     /// <summary>
+    /// A batch goes out over one SMTP session, which ends with QUIT. A message the server refuses ends its session, and
+    /// the next message opens a new one: the rest of the batch is delivered at its first attempt.
+    /// </summary>
+    [Fact]
+    public async Task A_batch_shares_one_smtp_session_ended_with_quit_and_a_refusal_starts_a_new_one()
+    {
+        await using var smtp = await SmtpServer.StartScriptedAsync();
+        await using var data = new SharedDataDirectory("regportal-session-", Provider);
+        var emails = Enumerable.Range(0, 5).Select(i => PortalFactory.NewEmail($"session{i}")).ToList();
+        var refused = emails[1];
+        smtp.SetRule(refused, SmtpRule.RefuseData);
+        var refusedUserId = "";
+        await using (var queueing = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.Path, provider: Provider))
+        {
+            var orgId = await queueing.CreateOrganizationAsync();
+            foreach (var email in emails)
+            {
+                var userId = await queueing.InviteAsync(orgId, email);
+                if (email == refused)
+                {
+                    refusedUserId = userId;
+                }
+            }
+        }
+
+        await using var sending = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?>
+            {
+                ["Email:BatchSize"] = "10",
+                ["Email:Senders"] = "1",
+                ["Email:MaxAttempts"] = "1",
+                ["Email:PollInterval"] = "00:00:30",
+            },
+            dataDirectory: data.Path,
+            provider: Provider);
+        _ = sending.Server;
+
+        foreach (var email in emails.Where(e => e != refused))
+        {
+            Assert.Single(await smtp.WaitForMessagesAsync(email));
+        }
+
+        await Wait.WaitUntilAsync(() => sending.OutboxDrainedAsync(refusedUserId), "the refused message has failed");
+        await Wait.WaitUntilAsync(() => Task.FromResult(smtp.Events().Count(e => e.Command == "QUIT") == 2), "both sessions end with QUIT");
+
+        // The sessions as the server saw them: each greeting, the recipients named in it, its goodbye.
+        var sessions = new List<List<string>>();
+        foreach (var e in smtp.Events().Where(e => e.Command is "EHLO" or "RCPT" or "QUIT"))
+        {
+            if (e.Command == "EHLO")
+            {
+                sessions.Add([]);
+            }
+            else
+            {
+                sessions[^1].Add(e.Command == "RCPT" ? e.Address : e.Command);
+            }
+        }
+
+        Assert.Equal(2, sessions.Count);
+        Assert.All(sessions, s => Assert.Equal("QUIT", s[^1]));
+        Assert.Equal(refused, sessions[0][^2], StringComparer.OrdinalIgnoreCase);
+        Assert.Equal(emails.Select(e => e.ToLowerInvariant()).Order(), sessions.SelectMany(s => s.SkipLast(1)).Order());
+        Assert.Equal(OutboxStatus.Failed, Assert.Single(await sending.OutboxAsync(refusedUserId)).Status);
+    }
+
+    /// <summary>
     /// Mail is due the moment it is queued: with the host's clock standing still, the invitation queued "now" is sent
     /// "now", not one tick later (which a still clock would never reach).
     /// </summary>

@@ -291,7 +291,11 @@ public enum SmtpRule
     HoldData,
 }
 
-/// <summary>One line of the scripted server's log: RCPT (with its reply code), DATA-START, DATA-HELD, or DATA (with its reply code).</summary>
+/// <summary>
+/// One line of the scripted server's log: RCPT (with its reply code), DATA-START, DATA-HELD, or DATA (with its reply
+/// code), each with the recipient's address; or EHLO (a session begins) and QUIT (it ends politely), each with the
+/// client's port in place of an address.
+/// </summary>
 public sealed record SmtpEvent(string Command, string Address, int? Code);
 
 /// <summary>One delivered message, with the registration code it carries.</summary>

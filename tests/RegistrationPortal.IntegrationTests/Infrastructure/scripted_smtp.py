@@ -12,7 +12,7 @@ The test replaces the file (write, then rename) to change a rule.
 
 LOG gets one line per event, tab separated: "RCPT <address> <code>", "DATA-START <address>" (a message arrived and
 is about to be answered), "DATA-HELD <address>" (stored, answer held) and "DATA <address> <code>", one line per
-recipient.
+recipient; "EHLO <client port>" when a client greets (a session begins) and "QUIT <client port>" when it says goodbye.
 """
 
 import asyncio
@@ -47,6 +47,15 @@ class ScriptedMailbox(Mailbox):
             f.write("\t".join(fields) + "\n")
             f.flush()
             os.fsync(f.fileno())
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        self.log("EHLO", str(session.peer[1]))
+        return responses
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.log("QUIT", str(session.peer[1]))
+        return "221 Bye"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         rule = self.rule(address)
