@@ -150,6 +150,39 @@ public abstract class DispatcherTests
         Assert.Equal(time.GetUtcNow(), (await host.OutboxAsync(userId))[0].SentAt);
     }
 
+    /// <summary>
+    /// An email goes out only while its code still works: at the very instant the code expires the message is
+    /// superseded, not sent, since its reader could not use the code.
+    /// </summary>
+    [Fact]
+    public async Task An_email_whose_code_expires_at_the_instant_of_sending_is_superseded_not_sent()
+    {
+        await using var smtp = await SmtpServer.StartNewAsync();
+        await using var data = new SharedDataDirectory("regportal-expiring-", Provider);
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        var lifetime = new RegistrationOptions().CodeLifetime;
+        string email;
+        string userId;
+        await using (var queueing = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" },
+            services: s => s.AddSingleton<TimeProvider>(time),
+            dataDirectory: data.Path,
+            provider: Provider))
+        {
+            (_, email, userId) = await queueing.CreatePendingUserAsync("expiring");
+            Assert.Equal(time.GetUtcNow() + lifetime, Assert.Single(await queueing.ValidCodesAsync(userId)).ExpiresAt);
+        }
+
+        time.Advance(lifetime);
+        await using var sending = new PortalFactory(smtp, services: s => s.AddSingleton<TimeProvider>(time), dataDirectory: data.Path, provider: Provider);
+        _ = sending.Server;
+
+        await Wait.WaitUntilAsync(() => sending.OutboxDrainedAsync(userId), "the invitation is resolved");
+        Assert.Equal(OutboxStatus.Superseded, Assert.Single(await sending.OutboxAsync(userId)).Status);
+        Assert.Empty(smtp.MessagesTo(email));
+    }
+
     [Fact]
     public async Task Of_codes_issued_before_anything_was_sent_only_the_newest_ones_email_goes_out_and_the_others_are_audited_as_superseded()
     {
