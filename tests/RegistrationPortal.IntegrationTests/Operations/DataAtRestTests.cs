@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
@@ -105,9 +106,11 @@ public abstract partial class DataAtRestTests(PortalFixture fixture)
         return codes;
     }
 
-    protected async Task<List<(string Name, byte[] Bytes)>> ReadAllAsync()
+    protected Task<List<(string Name, byte[] Bytes)>> ReadAllAsync() => ReadAllAsync(Host);
+
+    protected static async Task<List<(string Name, byte[] Bytes)>> ReadAllAsync(PortalFactory host)
     {
-        var files = await Host.DatabaseFilesAsync();
+        var files = await host.DatabaseFilesAsync();
         Assert.NotEmpty(files);
         return files.Select(f => (Path.GetFileName(f), ReadShared(f))).ToList();
     }
@@ -233,6 +236,54 @@ public sealed class DataAtRestTestsOnSqlite(MailPortalFixture fixture) : DataAtR
         var hostProtector = Host.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(OutboxPayload.Purpose);
         await Wait.WaitUntilAsync(
             async () => Payloads(await ReadAllAsync()).All(p => !TryUnprotect(hostProtector, p, out _)),
+            "no sent message's payload is left in the database file or its WAL");
+    }
+
+    /// <summary>
+    /// A reader on an old snapshot (a backup's <c>VACUUM INTO</c>, a long report) holds back the checkpoint that cuts
+    /// sent payloads out of the WAL. Writes do not wait for it meanwhile: each invitation is committed and mailed at
+    /// once. Once the reader is gone, a later pass finishes the checkpoint and the payloads are gone from the files.
+    /// </summary>
+    [Fact]
+    public async Task A_reader_on_an_old_snapshot_stalls_no_write_and_the_payloads_leave_the_wal_once_it_ends()
+    {
+        var log = new ErrorLog(LogLevel.Debug);
+        await using var smtp = await SmtpServer.StartNewAsync();
+        await using var host = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?> { [$"Logging:LogLevel:{typeof(OutboxDispatcher).FullName}"] = "Debug" },
+            services: s => s.AddSingleton<ILoggerProvider>(log));
+        var orgId = await host.CreateOrganizationAsync();
+        var hostProtector = host.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(OutboxPayload.Purpose);
+
+        await using (var reader = new SqliteConnection($"Data Source={host.DatabasePath};Pooling=False"))
+        {
+            await reader.OpenAsync();
+            await using var snapshot = reader.BeginTransaction(deferred: true);
+            await using (var read = reader.CreateCommand())
+            {
+                read.CommandText = "SELECT count(*) FROM OutboxMessages";
+                await read.ExecuteScalarAsync();
+            }
+
+            for (var i = 0; i < 4; i++)
+            {
+                // Each takes milliseconds; a checkpoint waiting for the reader would hold it for seconds.
+                var email = PortalFactory.NewEmail($"snapshot{i}");
+                var userId = await host.InviteAsync(orgId, email).WaitAsync(TimeSpan.FromSeconds(5));
+                Assert.Single(await smtp.WaitForMessagesAsync(email));
+                await Wait.WaitUntilAsync(async () => await host.OutboxAsync(userId) is [{ Status: OutboxStatus.Sent }], "the invitation is marked sent");
+            }
+
+            // A checkpoint tried after the last payload was erased, and held back: the erased payloads are still to be cut.
+            var heldBack = () => log.Entries.Count(e => e.Contains("checkpoint after erasing payloads was held back", StringComparison.Ordinal));
+            var before = heldBack();
+            await Wait.WaitUntilAsync(() => Task.FromResult(heldBack() > before), "the dispatcher tries again to checkpoint while the reader holds its snapshot");
+            Assert.Contains(Payloads(await ReadAllAsync(host)), p => TryUnprotect(hostProtector, p, out _));
+        }
+
+        await Wait.WaitUntilAsync(
+            async () => Payloads(await ReadAllAsync(host)).All(p => !TryUnprotect(hostProtector, p, out _)),
             "no sent message's payload is left in the database file or its WAL");
     }
 }

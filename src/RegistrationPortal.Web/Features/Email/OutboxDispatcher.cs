@@ -266,7 +266,9 @@ public sealed class OutboxDispatcher(
     /// On SQLite, once payloads were erased: a checkpoint that copies the WAL into the file and truncates it. The erasing
     /// writes overwrote the payloads in their pages (<c>secure_delete</c>), but the WAL still holds the pages as they were
     /// before, payload and all, until a checkpoint lets it be cut back. Spaced out, as a checkpoint holds writers back
-    /// while it runs; a busy one (a reader on an old snapshot) is tried again on a later pass.
+    /// while it runs. It never waits: a truncating checkpoint that waits for readers holds every writer back meanwhile, so
+    /// with the connection's usual busy timeout one reader on an old snapshot (a backup's <c>VACUUM INTO</c>, a long
+    /// report) would stall all writes for ten seconds at a time. A busy one is tried again on a later pass.
     /// </summary>
     private async Task ScrubErasedPayloadsAsync(CancellationToken ct)
     {
@@ -285,9 +287,17 @@ public sealed class OutboxDispatcher(
             await using var db = await contexts.CreateDbContextAsync(ct);
             await db.Database.OpenConnectionAsync(ct);
             await using var command = db.Database.GetDbConnection().CreateCommand();
+
+            // For this connection only: the next one to open it sets the usual timeout again.
+            command.CommandText = "PRAGMA busy_timeout=0";
+            await command.ExecuteNonQueryAsync(ct);
             command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
             await using var reader = await command.ExecuteReaderAsync(ct);
             done = await reader.ReadAsync(ct) && reader.GetInt32(0) == 0;
+            if (!done)
+            {
+                logger.LogDebug("The WAL checkpoint after erasing payloads was held back by a reader or a writer; it is tried again on a later pass");
+            }
         }
         catch (System.Data.Common.DbException ex)
         {
