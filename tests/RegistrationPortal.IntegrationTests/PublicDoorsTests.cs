@@ -4,6 +4,8 @@ using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
@@ -207,7 +209,9 @@ public abstract class CodeBoundTests(DatabaseProvider provider)
         await WrongAsync();
         await WrongAsync();
         await host.PublicRequestsResolvedAsync();
-        Assert.Equal(2, Assert.Single(await host.ValidCodesAsync(userId)).FailedAttempts);
+        var alive = Assert.Single(await host.ValidCodesAsync(userId));
+        Assert.Equal(2, alive.FailedAttempts);
+        Assert.Null(alive.InvalidatedReason);
         await WrongAsync();
         await host.PublicRequestsResolvedAsync();
         Assert.Empty(await host.ValidCodesAsync(userId));
@@ -348,3 +352,217 @@ public abstract class EqualWorkTests(DatabaseProvider provider)
 public sealed class EqualWorkTestsOnSqlite() : EqualWorkTests(DatabaseProvider.Sqlite);
 
 public sealed class EqualWorkTestsOnPostgres() : EqualWorkTests(DatabaseProvider.Postgres);
+
+/// <summary>
+/// No processor and a fake clock that moves only when a test moves it, requests from several addresses, no cooldown,
+/// a code dies at its fifth wrong try:
+/// a test records requests through the public doors, then resolves them itself in batches of the size it chooses.
+/// </summary>
+public class BatchedRequestsFixture : PortalFixture
+{
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    protected sealed override bool WithSmtp => false;
+
+    protected sealed override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["ForwardedHeaders:Enabled"] = "true",
+        ["Registration:RequestProcessorEnabled"] = "false",
+        ["Registration:ResendCooldown"] = "00:00:00",
+        ["Registration:MaxResendsPerHour"] = "1000",
+        ["Registration:MaxFailedAttemptsPerCode"] = "5",
+        ["Email:DispatcherEnabled"] = "false",
+    };
+
+    protected sealed override Action<IServiceCollection>? Services => s => s.AddSingleton<TimeProvider>(Time);
+}
+
+public sealed class PostgresBatchedRequestsFixture : BatchedRequestsFixture
+{
+    public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+}
+
+/// <summary>
+/// How <see cref="RegistrationService.ProcessPublicRequestsAsync"/> resolves what the public doors recorded: which
+/// request of a user gets the code, what the wrong codes count against, and in which order batches are taken.
+/// </summary>
+/// <remarks>Runs once per database provider: <see cref="PublicRequestBatchTestsOnSqlite"/> and <see cref="PublicRequestBatchTestsOnPostgres"/>.</remarks>
+public abstract class PublicRequestBatchTests(BatchedRequestsFixture fixture)
+{
+    private PortalFactory Host => fixture.Factory;
+
+    private FakeTimeProvider Time => fixture.Time;
+
+    private Task<int> ProcessAsync(int max) => Host.Services.GetRequiredService<RegistrationService>().ProcessPublicRequestsAsync(max);
+
+    /// <summary>A resend through <c>PUT /auth/registration/code</c> from <paramref name="address"/>, a moment after the last request.</summary>
+    private async Task ResendAsync(HttpClient client, string orgId, string email, string address)
+    {
+        Time.Advance(TimeSpan.FromSeconds(1));
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email, ("X-Forwarded-For", address)));
+    }
+
+    /// <summary>A wrong code at <c>POST /auth/registration/init</c> from <paramref name="address"/>, a moment after the last request.</summary>
+    private async Task WrongCodeAsync(HttpClient client, string orgId, string email, string address, bool advance = true)
+    {
+        if (advance)
+        {
+            Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        using var response = await client.InitAsync(orgId, email, "WRNG-0000-AAAA-AAAA", ("X-Forwarded-For", address));
+        await DfnsApi.AssertErrorAsync(response, HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized);
+    }
+
+    private Task<List<AuditEvent>> AuditsAsync(string userId, string action) =>
+        Host.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(a => a.SubjectId == userId && a.Action == action).OrderBy(a => a.Id).ToListAsync());
+
+    private async Task ResolveAllAsync()
+    {
+        await ProcessAsync(PublicRequestProcessor.BatchSize);
+        Assert.False(await Host.WithDbAsync(db => db.PublicRequests.AnyAsync()), "every recorded request is resolved");
+    }
+
+    /// <summary>
+    /// A wrong code, then two resends of one user, all resolved in one batch: one new code, issued for the first resend
+    /// (the audit names its address), and the wrong code counted against the code it was tried on and audited, even
+    /// though that code is replaced in the same batch. Another user's valid code, issued earlier, is left alone.
+    /// </summary>
+    [Fact]
+    public async Task A_wrong_code_and_two_resends_resolved_together_give_one_code_for_the_first_resend_and_audit_the_wrong_try()
+    {
+        await ResolveAllAsync();
+        var orgId = await Host.CreateOrganizationAsync();
+        var bystanderId = await Host.InviteAsync(orgId, PortalFactory.NewEmail("bystander"));
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var email = PortalFactory.NewEmail("batched");
+        var userId = await Host.InviteAsync(orgId, email);
+        var invitation = Assert.Single(await Host.ValidCodesAsync(userId));
+        using var client = Host.CreateClient();
+
+        await WrongCodeAsync(client, orgId, email, "203.0.113.71");
+        await ResendAsync(client, orgId, email, "198.51.100.72");
+        await ResendAsync(client, orgId, email, "198.51.100.73");
+        Assert.Equal(3, await ProcessAsync(PublicRequestProcessor.BatchSize));
+
+        Assert.Equal(2, (await Host.OutboxAsync(userId)).Count);
+        var codes = await Host.AllCodesAsync(userId);
+        Assert.Equal(2, codes.Count);
+        var valid = Assert.Single(await Host.ValidCodesAsync(userId));
+        Assert.NotEqual(invitation.Id, valid.Id);
+        var replaced = Assert.Single(codes, c => c.Id == invitation.Id);
+        Assert.Equal(InvalidationReasons.Replaced, replaced.InvalidatedReason);
+        Assert.Equal(1, replaced.FailedAttempts);
+
+        var sent = Assert.Single(await AuditsAsync(userId, AuditActions.CodeSent), a => a.ActorKind == nameof(ActorKind.ApiApplication));
+        Assert.Equal("198.51.100.72", sent.ClientAddress);
+        var wrong = Assert.Single(await AuditsAsync(userId, AuditActions.WrongCode));
+        Assert.Equal("attempt 1 of 5", wrong.Details);
+        Assert.Equal("203.0.113.71", wrong.ClientAddress);
+
+        Assert.Empty(await AuditsAsync(bystanderId, AuditActions.WrongCode));
+        Assert.Equal(0, Assert.Single(await Host.ValidCodesAsync(bystanderId)).FailedAttempts);
+    }
+
+    /// <summary>
+    /// With more waiting than a batch takes, the oldest go first: a wrong code recorded before a resend counts against
+    /// the code it was tried on, which the resend then replaces. Newest first, the new code would make the wrong try
+    /// look later than it was, and it would not count.
+    /// </summary>
+    [Fact]
+    public async Task With_more_requests_waiting_than_a_batch_the_oldest_are_resolved_first()
+    {
+        await ResolveAllAsync();
+        var (orgId, email, userId) = await Host.CreatePendingUserAsync("oldest-first");
+        var invitation = Assert.Single(await Host.ValidCodesAsync(userId));
+        using var client = Host.CreateClient();
+        await WrongCodeAsync(client, orgId, email, "203.0.113.74");
+        await ResendAsync(client, orgId, email, "198.51.100.75");
+
+        Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await ProcessAsync(1));
+        Assert.Equal(1, Assert.Single(await Host.ValidCodesAsync(userId)).FailedAttempts);
+        Assert.Equal(1, await ProcessAsync(1));
+        Assert.Equal(0, await ProcessAsync(1));
+
+        Assert.Equal("attempt 1 of 5", Assert.Single(await AuditsAsync(userId, AuditActions.WrongCode)).Details);
+        Assert.NotEqual(invitation.Id, Assert.Single(await Host.ValidCodesAsync(userId)).Id);
+        Assert.Equal(1, Assert.Single(await Host.AllCodesAsync(userId), c => c.Id == invitation.Id).FailedAttempts);
+    }
+
+    [Fact]
+    public async Task A_wrong_code_tried_at_the_very_instant_its_code_was_issued_counts_against_it()
+    {
+        await ResolveAllAsync();
+        var (orgId, email, userId) = await Host.CreatePendingUserAsync("same-instant");
+        using var client = Host.CreateClient();
+        await WrongCodeAsync(client, orgId, email, "203.0.113.76", advance: false);
+        await ResolveAllAsync();
+
+        Assert.Equal(1, Assert.Single(await Host.ValidCodesAsync(userId)).FailedAttempts);
+        Assert.Equal("attempt 1 of 5", Assert.Single(await AuditsAsync(userId, AuditActions.WrongCode)).Details);
+    }
+
+    /// <summary>
+    /// A resend asked for before an admin sent a code that a deactivation then killed: once the user is active again,
+    /// the dead code does not count as the answer, and the resend brings a new one.
+    /// </summary>
+    [Fact]
+    public async Task A_resend_asked_for_before_a_code_that_deactivation_killed_brings_a_new_code()
+    {
+        await ResolveAllAsync();
+        var (orgId, email, userId) = await Host.CreatePendingUserAsync("deactivated-between");
+        using var client = Host.CreateClient();
+        await ResendAsync(client, orgId, email, "198.51.100.77");
+
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var admin = Actor.Operator("test");
+        Assert.Equal(ResendStatus.Sent, (await Host.Services.GetRequiredService<RegistrationService>().ResendAsync(orgId, email, admin)).Status);
+        var lifecycle = Host.Services.GetRequiredService<UserLifecycleService>();
+        Assert.Equal(UserStateStatus.Changed, (await lifecycle.DeactivateAsync(orgId, userId, admin)).Status);
+        Assert.Equal(UserStateStatus.Changed, (await lifecycle.ReactivateAsync(orgId, userId, admin)).Status);
+        Assert.Empty(await Host.ValidCodesAsync(userId));
+
+        Time.Advance(TimeSpan.FromSeconds(1));
+        await ResolveAllAsync();
+        Assert.Single(await Host.ValidCodesAsync(userId));
+        Assert.Equal(3, (await Host.OutboxAsync(userId)).Count);
+    }
+}
+
+public sealed class PublicRequestBatchTestsOnSqlite(BatchedRequestsFixture fixture) : PublicRequestBatchTests(fixture), IClassFixture<BatchedRequestsFixture>;
+
+public sealed class PublicRequestBatchTestsOnPostgres(PostgresBatchedRequestsFixture fixture) : PublicRequestBatchTests(fixture), IClassFixture<PostgresBatchedRequestsFixture>
+{
+    /// <summary>
+    /// Resolving a user's request locks that user's row alone: another user of the organization, held by a long
+    /// transaction (an admin's bulk resend, say), does not hold it up.
+    /// </summary>
+    [Fact]
+    public async Task Resolving_a_users_request_does_not_wait_for_a_lock_on_another_user_of_the_organization()
+    {
+        var host = fixture.Factory;
+        var registration = host.Services.GetRequiredService<RegistrationService>();
+        await registration.ProcessPublicRequestsAsync(PublicRequestProcessor.BatchSize);
+        var orgId = await host.CreateOrganizationAsync();
+        var neighbourId = await host.InviteAsync(orgId, PortalFactory.NewEmail("locked-neighbour"));
+        var email = PortalFactory.NewEmail("not-held-up");
+        var userId = await host.InviteAsync(orgId, email);
+        fixture.Time.Advance(TimeSpan.FromSeconds(1));
+        using var client = host.CreateClient();
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+
+        await using var connection = new NpgsqlConnection(host.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("""SELECT 1 FROM "Users" WHERE "Id" = @id FOR UPDATE""", connection, transaction))
+        {
+            hold.Parameters.AddWithValue("id", neighbourId);
+            Assert.Equal(1, await hold.ExecuteScalarAsync());
+        }
+
+        Assert.Equal(1, await registration.ProcessPublicRequestsAsync(PublicRequestProcessor.BatchSize).WaitAsync(Wait.DefaultTimeout));
+        Assert.Equal(2, (await host.OutboxAsync(userId)).Count);
+        await transaction.RollbackAsync();
+    }
+}

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests;
 
@@ -111,6 +113,14 @@ public abstract class ResendTests(MailPortalFixture fixture)
         foreach (var (userId, count) in outboxBefore)
         {
             Assert.Equal(count, (await Host.OutboxAsync(userId)).Count);
+        }
+
+        // The registered and the deactivated user's requests are each audited as skipped, with the reason.
+        await Host.PublicRequestsResolvedAsync();
+        foreach (var (userId, reason) in new[] { (registeredId, "AlreadyRegistered"), (deactivatedId, "Deactivated") })
+        {
+            var skipped = await Host.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(a => a.SubjectId == userId && a.Action == AuditActions.ResendSkipped).Select(a => a.Details).ToListAsync());
+            Assert.Equal(reason, Assert.Single(skipped));
         }
     }
 

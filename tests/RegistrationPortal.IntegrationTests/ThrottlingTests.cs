@@ -99,6 +99,32 @@ public abstract class ThrottlingTests
         }
     }
 
+    /// <summary>
+    /// The wait a held user is told is their own: not that of another user of the organization who asked earlier, nor
+    /// that of the same address in another organization.
+    /// </summary>
+    [Fact]
+    public async Task The_throttled_answer_names_the_asking_users_own_wait()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = ThrottledHost(time, cooldown: "00:01:00", maxPerHour: 5);
+        var orgId = await host.CreateOrganizationAsync();
+        var otherOrgId = await host.CreateOrganizationAsync();
+        var asking = PortalFactory.NewEmail("asking");
+        using var client = host.CreateClient();
+
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, PortalFactory.NewEmail("neighbour")));
+        time.Advance(TimeSpan.FromSeconds(20));
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, asking));
+        time.Advance(TimeSpan.FromSeconds(20));
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(otherOrgId, asking));
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        using var throttled = await client.ResendAsync(orgId, asking);
+        await DfnsApi.AssertErrorAsync(throttled, HttpStatusCode.TooManyRequests);
+        Assert.Equal(30, DfnsApi.RetryAfterSeconds(throttled));
+    }
+
     private PortalFactory ThrottledHost(FakeTimeProvider time, string cooldown, int maxPerHour) =>
         new(
             settings: new Dictionary<string, string?>

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
@@ -145,6 +146,57 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         Assert.Equal(2, Delta(before, after, "portal_email_delivery_attempts_total", ("outcome", "failed")));
         Assert.Equal(1, Delta(before, after, "portal_email_delivery_failures_total", ("final", "false")));
         Assert.Equal(1, Delta(before, after, "portal_email_delivery_failures_total", ("final", "true")));
+    }
+
+    /// <summary>
+    /// Each request a batch resolves is counted by its true outcome (a user's second resend, answered by the code the
+    /// first one brought, as sent too), and a code the batch's wrong codes cut off as a guessing cut-off. A host of its
+    /// own whose requests wait until the test resolves them, so that they fall in one batch.
+    /// </summary>
+    [Fact]
+    public async Task The_scrape_counts_each_request_of_a_batch_by_true_outcome_and_a_guessing_cutoff()
+    {
+        await using var host = new PortalFactory(settings: new Dictionary<string, string?>
+        {
+            ["Telemetry:Prometheus"] = "true",
+            ["Telemetry:MetricsToken"] = PrometheusPortalFixture.MetricsToken,
+            ["Registration:RequestProcessorEnabled"] = "false",
+            ["Registration:ResendCooldown"] = "00:00:00",
+            ["Registration:MaxFailedAttemptsPerCode"] = "5",
+            ["Email:DispatcherEnabled"] = "false",
+        });
+        using var client = host.CreateClient();
+        var orgId = await host.CreateOrganizationAsync();
+        var pending = PortalFactory.NewEmail("batch-pending");
+        var registered = PortalFactory.NewEmail("batch-registered");
+        var deactivated = PortalFactory.NewEmail("batch-deactivated");
+        var guessed = PortalFactory.NewEmail("batch-guessed");
+        await host.InviteAsync(orgId, pending);
+        await host.MarkRegisteredAsync(await host.InviteAsync(orgId, registered));
+        await host.DeactivateAsync(await host.InviteAsync(orgId, deactivated));
+        var guessedId = await host.InviteAsync(orgId, guessed);
+        var before = await ScrapeAsync(client);
+
+        foreach (var email in new[] { pending, pending, registered, deactivated, PortalFactory.NewEmail("batch-nobody") })
+        {
+            await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var wrong = await client.InitAsync(orgId, guessed, "WRNG-0000-AAAA-AAAA");
+            await DfnsApi.AssertErrorAsync(wrong, HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized);
+        }
+
+        Assert.Equal(10, await host.Services.GetRequiredService<RegistrationService>().ProcessPublicRequestsAsync(PublicRequestProcessor.BatchSize));
+        Assert.Empty(await host.ValidCodesAsync(guessedId));
+
+        var after = await ScrapeAsync(client);
+        Assert.Equal(2, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "sent")));
+        Assert.Equal(1, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "already_registered")));
+        Assert.Equal(1, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "deactivated")));
+        Assert.Equal(1, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "unknown")));
+        Assert.Equal(1, Delta(before, after, "portal_registration_guessing_cutoffs_total", ("door", "api")));
     }
 
     private static AdminScope AdminOf(string orgId)

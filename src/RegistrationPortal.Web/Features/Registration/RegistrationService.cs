@@ -241,6 +241,14 @@ public sealed class RegistrationService(
             outcomes.Add((request.ActorKind, ResendStatus.Sent));
         }
 
+        // Wrong codes first: one tried on a code that a resend of this batch replaces still counts against it, and is
+        // audited, as it would be had the two been resolved in separate batches.
+        var cutOffs = 0;
+        foreach (var (codeId, wrong) in wrongByCode)
+        {
+            cutOffs += await CountWrongCodesAsync(db, codeId, wrong, audits, now) ? 1 : 0;
+        }
+
         await InvalidateUnusedCodesAsync(db, sendIds, now);
         await using (var insert = PreparedInsert<RegistrationCode>.Create(db))
         {
@@ -250,12 +258,6 @@ public sealed class RegistrationService(
         await using (var insert = PreparedInsert<OutboxMessage>.Create(db))
         {
             await insert.InsertAsync(issued.Select(i => i.Email));
-        }
-
-        var cutOffs = 0;
-        foreach (var (codeId, wrong) in wrongByCode)
-        {
-            cutOffs += await CountWrongCodesAsync(db, codeId, wrong, audits, now) ? 1 : 0;
         }
 
         await using (var insert = PreparedInsert<AuditEvent>.Create(db))
