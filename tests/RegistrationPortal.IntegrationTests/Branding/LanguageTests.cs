@@ -39,6 +39,8 @@ public sealed class LanguageTests(MailPortalFixture fixture) : IClassFixture<Mai
         var invited = await Host.Services.GetRequiredService<RegistrationService>()
             .InviteAsync(orgId, email, UserKind.EndUser, Actor.Operator("test"), language);
         Assert.Equal(InviteStatus.Invited, invited.Status);
+        var audited = await Host.WithDbAsync(db => db.AuditEvents.SingleAsync(a => a.SubjectId == invited.UserId && a.Action == AuditActions.UserInvited));
+        Assert.Equal(language == PortalLanguages.Default ? "kind EndUser" : $"kind EndUser, language {language}", audited.Details);
 
         var invitation = Assert.Single(await Smtp.WaitForMessagesAsync(email));
         Assert.Equal(string.Format(CultureInfo.InvariantCulture, invitationSubject, orgName), invitation.Message.Subject);

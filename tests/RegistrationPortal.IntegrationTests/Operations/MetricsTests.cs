@@ -13,7 +13,7 @@ using RegistrationPortal.Web.Features.Users;
 
 namespace RegistrationPortal.IntegrationTests.Operations;
 
-/// <summary>Prometheus on, the dispatcher off (so the backlog stays put) and no throttle to speak of.</summary>
+/// <summary>Prometheus on, the dispatcher off (so the backlog stays put), and a code dies at its second wrong try.</summary>
 public sealed class PrometheusPortalFixture : PortalFixture
 {
     public const string MetricsToken = "scrape-token-0123456789abcdef0123456789";
@@ -26,6 +26,7 @@ public sealed class PrometheusPortalFixture : PortalFixture
         ["Telemetry:MetricsToken"] = MetricsToken,
         ["Telemetry:BacklogCacheDuration"] = "00:00:00",
         ["Email:DispatcherEnabled"] = "false",
+        ["Registration:MaxFailedAttemptsPerCode"] = "2",
     };
 }
 
@@ -64,6 +65,47 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         Assert.Equal(1, Delta(before, after, "portal_registration_resends_total", ("door", "admin"), ("outcome", "sent")));
         Assert.Equal(1, Delta(before, after, "portal_throttle_rejections_total", ("door", "api"), ("limit", "per_user")));
         Assert.Equal(0, Delta(before, after, "portal_throttle_rejections_total", ("door", "admin"), ("limit", "per_user")));
+    }
+
+    /// <summary>A nonce sent again is counted as a replay, not as a throttled resend (both are refused before the user is looked at).</summary>
+    [Fact]
+    public async Task The_scrape_counts_a_replayed_nonce_as_replayed_not_as_throttled()
+    {
+        var orgId = await _host.CreateOrganizationAsync();
+        using var client = _host.CreateClient();
+        var nonce = (AuthHeaders.Nonce, Nonces.Create(DateTimeOffset.UtcNow));
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, PortalFactory.NewEmail("nonce-metrics"), nonce));
+        await _host.PublicRequestsResolvedAsync();
+        var before = await ScrapeAsync(client);
+
+        await DfnsApi.AssertErrorAsync(await client.ResendAsync(orgId, PortalFactory.NewEmail("nonce-metrics"), nonce), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
+
+        var after = await ScrapeAsync(client);
+        Assert.Equal(1, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "nonce_replayed")));
+        Assert.Equal(0, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "throttled")));
+        Assert.Equal(0, Delta(before, after, "portal_throttle_rejections_total", ("door", "api"), ("limit", "per_user")));
+    }
+
+    /// <summary>Two wrong codes in a row kill the code here: the scrape counts one cut-off, for the API door.</summary>
+    [Fact]
+    public async Task The_scrape_counts_a_code_cut_off_by_wrong_codes_once()
+    {
+        var (orgId, email, userId) = await _host.CreatePendingUserAsync("cutoff-metrics");
+        using var client = _host.CreateClient();
+        await _host.PublicRequestsResolvedAsync();
+        var before = await ScrapeAsync(client);
+
+        foreach (var wrong in new[] { "WRNG-0000-AAAA-AAAA", "WRNG-0001-AAAA-AAAA" })
+        {
+            using var response = await client.InitAsync(orgId, email, wrong);
+            await DfnsApi.AssertErrorAsync(response, HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized);
+        }
+
+        await _host.PublicRequestsResolvedAsync();
+
+        Assert.Empty(await _host.ValidCodesAsync(userId));
+        var after = await ScrapeAsync(client);
+        Assert.Equal(1, Delta(before, after, "portal_registration_guessing_cutoffs_total", ("door", "api")));
     }
 
     [Theory]

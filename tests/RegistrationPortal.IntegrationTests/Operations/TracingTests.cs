@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.Operations;
@@ -55,6 +57,7 @@ public sealed class TracingTests(TracingPortalFixture fixture) : IClassFixture<T
         Assert.Equal(resend.SpanId, send.ParentSpanId);
         Assert.Equal("accepted", resend.GetTagItem("portal.outcome"));
         Assert.Equal("api", resend.GetTagItem("portal.door"));
+        Assert.Equal(orgId, resend.GetTagItem("portal.org_id"));
         Assert.Contains(spans, s => s.Source.Name == "MailKit.Net.SmtpClient" && IsUnder(s, send, spans));
         Assert.DoesNotContain(spans.SelectMany(s => s.TagObjects), t => t.Value?.ToString()?.Contains(email, StringComparison.OrdinalIgnoreCase) == true);
 
@@ -64,6 +67,26 @@ public sealed class TracingTests(TracingPortalFixture fixture) : IClassFixture<T
             .ToListAsync());
         Assert.Contains(AuditActions.CodeSent, correlation);
         Assert.Contains(AuditActions.EmailDelivered, correlation);
+    }
+
+    /// <summary>An admin's resend (the portal's Resend button) is a span of its own too, with the door, the organization and the true outcome.</summary>
+    [Fact]
+    public async Task An_admins_resend_is_a_span_naming_the_door_the_organization_and_the_outcome()
+    {
+        _listener.ActivityStopped = _spans.Add;
+        ActivitySource.AddActivityListener(_listener);
+        var host = fixture.Factory;
+        var (orgId, email, _) = await host.CreatePendingUserAsync("trace-admin");
+        ActivityTraceId traceId;
+        using (var caller = new Activity("test.admin-resend").Start())
+        {
+            traceId = caller.TraceId;
+            var outcome = await host.Services.GetRequiredService<RegistrationService>().ResendAsync(orgId, email, Actor.Admin("trace-admin", "127.0.0.1"));
+            Assert.Equal(ResendStatus.Sent, outcome.Status);
+        }
+
+        var resend = Assert.Single(Trace(traceId), s => s.OperationName == "registration.resend");
+        Assert.Equal(("admin", orgId, "sent"), (resend.GetTagItem("portal.door") as string, resend.GetTagItem("portal.org_id") as string, resend.GetTagItem("portal.outcome") as string));
     }
 
     private List<Activity> Trace(ActivityTraceId traceId) => _spans.Where(s => s.TraceId == traceId).ToList();

@@ -122,6 +122,30 @@ public sealed class UserAdminIsolationTests(PortalServices portal) : IClassFixtu
         Assert.Equal(InvalidationReasons.Deactivated, code.InvalidatedReason);
         var deactivation = await WithDbAsync(db => db.AuditEvents.SingleAsync(a => a.SubjectId == userId && a.Action == AuditActions.UserDeactivated));
         Assert.Equal((AdminIdOf(org), "10.1.1.1", "1 outstanding code(s) invalidated"), (deactivation.ActorId, deactivation.ClientAddress, deactivation.Details));
+        var skipped = await WithDbAsync(db => db.AuditEvents.SingleAsync(a => a.SubjectId == userId && a.Action == AuditActions.ResendSkipped));
+        Assert.Equal((nameof(ActorKind.SelfService), "10.1.1.2", nameof(ResendStatus.Deactivated)), (skipped.ActorKind, skipped.ClientAddress, skipped.Details));
+    }
+
+    /// <summary>
+    /// The per-user resend limit is per organization: another organization's resend to the same address a moment ago
+    /// neither holds an admin's resend here nor makes it one that overrode the cooldown, and each organization keeps its
+    /// own counter.
+    /// </summary>
+    [Fact]
+    public async Task A_resend_to_an_address_another_organization_resent_a_moment_ago_counts_only_here()
+    {
+        var (mine, victim) = await TwoOrganizationsAsync();
+        var userId = await portal.InviteAsync(mine, victim.Email);
+        var registration = portal.Provider.GetRequiredService<RegistrationService>();
+        Assert.Equal(ResendStatus.Sent, (await registration.ResendAsync(victim.OrgId, victim.Email, Actor.Admin(AdminIdOf(victim.OrgId), "10.1.1.3"))).Status);
+
+        var outcome = await portal.Provider.GetRequiredService<OrgUserAdminService>().ResendAsync(ScopeOf(mine), userId, "10.1.1.1");
+
+        Assert.Equal(ResendStatus.Sent, outcome.Status);
+        Assert.False(await WithDbAsync(db => db.AuditEvents.AnyAsync(a => a.OrgId == mine && a.Action == AuditActions.ResendCooldownOverridden)));
+        var counters = await WithDbAsync(db => db.ResendThrottles.Where(t => t.OrgId == mine || t.OrgId == victim.OrgId).ToDictionaryAsync(t => t.OrgId, t => t.WindowCount));
+        Assert.Equal(1, counters[mine]);
+        Assert.Equal(1, counters[victim.OrgId]);
     }
 
     [Fact]
@@ -142,6 +166,19 @@ public sealed class UserAdminIsolationTests(PortalServices portal) : IClassFixtu
         Assert.Equal(1, await ValidCodesAsync(pending));
         Assert.Equal("registered@example.com", await WithDbAsync(db => db.OrgUsers.Where(u => u.Id == registered).Select(u => u.Username).SingleAsync()));
         Assert.False(await WithDbAsync(db => db.AuditEvents.AnyAsync(a => a.OrgId == org && a.Action == AuditActions.UserEmailCorrected)));
+    }
+
+    /// <summary>The service refuses an address that is not one whichever door calls it (the demo seed's configured addresses are not checked before).</summary>
+    [Fact]
+    public async Task Inviting_an_address_that_is_not_one_is_refused_and_leaves_nothing_behind()
+    {
+        var org = await portal.CreateOrganizationAsync();
+
+        var outcome = await Invites.InviteAsync(ScopeOf(org), "not an address", UserKind.EndUser, "10.1.1.1");
+
+        Assert.Equal(new InviteOutcome(InviteStatus.InvalidEmail), outcome);
+        Assert.False(await WithDbAsync(db => db.OrgUsers.AnyAsync(u => u.OrgId == org)));
+        Assert.False(await WithDbAsync(db => db.OutboxMessages.AnyAsync(m => m.OrgId == org)));
     }
 
     private static string AdminIdOf(string orgId) => "admin-" + orgId;

@@ -95,6 +95,19 @@ public sealed class ConfigurationCheckTests
     }
 
     [Fact]
+    public void A_request_poll_interval_outside_a_tenth_of_a_second_to_an_hour_names_registration_request_poll_interval()
+    {
+        Assert.Equal(
+            ["Configuration error: Registration:RequestPollInterval: The field RequestPollInterval must be between 00:00:00.1000000 and 01:00:00."],
+            Problems(new() { ["Registration:RequestPollInterval"] = "00:00:00.050" }));
+        Assert.Equal(
+            ["Configuration error: Registration:RequestPollInterval: The field RequestPollInterval must be between 00:00:00.1000000 and 01:00:00."],
+            Problems(new() { ["Registration:RequestPollInterval"] = "01:00:01" }));
+        Assert.Empty(Problems(new() { ["Registration:RequestPollInterval"] = "00:00:00.100" }));
+        Assert.Empty(Problems(new() { ["Registration:RequestPollInterval"] = "01:00:00" }));
+    }
+
+    [Fact]
     public void The_defaults_pass()
     {
         Assert.Empty(Problems([]));

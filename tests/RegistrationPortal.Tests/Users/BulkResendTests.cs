@@ -41,8 +41,18 @@ public sealed class BulkResendTests(PortalServices portal) : IClassFixture<Porta
         Assert.Equal(2, await db.RegistrationCodes.CountAsync(c => c.UserId == mine));
         Assert.All(theirs, id => Assert.Equal(1, db.RegistrationCodes.Count(c => c.UserId == id)));
         Assert.Equal(0, await db.AuditEvents.CountAsync(a => a.OrgId == other && a.ActorId == "admin-isolation"));
-        var denied = await db.AuditEvents.Where(a => a.OrgId == org && a.Action == AuditActions.AccessDenied).Select(a => a.SubjectId).ToListAsync();
-        Assert.Equal(new[] { theirs[0], theirs[1], madeUp }.Order(StringComparer.Ordinal), denied.Order(StringComparer.Ordinal));
+        var denied = await db.AuditEvents.Where(a => a.OrgId == org && a.Action == AuditActions.AccessDenied).ToListAsync();
+        Assert.Equal(new[] { theirs[0], theirs[1], madeUp }.Order(StringComparer.Ordinal), denied.Select(a => a.SubjectId).Order(StringComparer.Ordinal));
+        Assert.All(denied, a => Assert.Equal("bulk resend: no such user in the organization", a.Details));
+
+        // The new code replaced mine's invitation code; the other organization's invitation codes still work.
+        var valid = await db.RegistrationCodes.SingleAsync(c => c.UserId == mine && c.InvalidatedAt == null);
+        Assert.Equal(InvalidationReasons.Replaced, (await db.RegistrationCodes.SingleAsync(c => c.UserId == mine && c.Id != valid.Id)).InvalidatedReason);
+        Assert.All(theirs, id => Assert.Equal(1, db.RegistrationCodes.Count(c => c.UserId == id && c.InvalidatedAt == null)));
+        var sent = await db.AuditEvents.SingleAsync(a => a.SubjectId == mine && a.Action == AuditActions.CodeSent && a.ActorId == "admin-isolation");
+        Assert.StartsWith("through Admin, expires ", sent.Details, StringComparison.Ordinal);
+        var expires = DateTimeOffset.Parse(sent.Details!["through Admin, expires ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(expires - valid.ExpiresAt, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
     }
 
     [Fact]
@@ -76,7 +86,59 @@ public sealed class BulkResendTests(PortalServices portal) : IClassFixture<Porta
         Assert.Equal(2, await check.RegistrationCodes.CountAsync(c => c.UserId == justSent));
         Assert.Equal(1, await check.RegistrationCodes.CountAsync(c => c.UserId == atCap));
         Assert.Equal(2, await check.RegistrationCodes.CountAsync(c => c.UserId == free));
-        Assert.Equal(2, await check.AuditEvents.CountAsync(a => a.OrgId == org && a.Action == AuditActions.ResendThrottled));
+        var held = await check.AuditEvents.Where(a => a.OrgId == org && a.Action == AuditActions.ResendThrottled).ToDictionaryAsync(a => a.SubjectId!, a => a.Details);
+        Assert.Equal(2, held.Count);
+
+        // Each held user is told how long to wait: the rest of the one-minute cooldown, the rest of the hour at the cap.
+        Assert.InRange(RetryAfterSeconds(held[justSent]), 50, 60);
+        Assert.InRange(RetryAfterSeconds(held[atCap]), 39 * 60 - 10, 40 * 60);
+    }
+
+    /// <summary>
+    /// A user's counter row is kept across bulk resends: past the cooldown a second bulk resend sends again and counts on
+    /// the same row (two resends in its hour), and the code it replaces no longer works.
+    /// </summary>
+    [Fact]
+    public async Task A_second_bulk_resend_past_the_cooldown_sends_again_and_counts_on_the_user_s_counter()
+    {
+        var org = await portal.CreateOrganizationAsync();
+        var user = await portal.InviteAsync(org, "twice@bulk-counter.example");
+        var admin = SeededUsers.AdminOf(org);
+        BulkResendTarget target = new BulkResendTarget.Selected([user]);
+        var first = await RunAsync(admin, target);
+        Assert.Equal((BulkResendState.Finished, 1), (first.State, first.Sent));
+        var earlier = DateTimeOffset.UtcNow.AddMinutes(-2);
+        await portal.WithDbAsync(db => db.ResendThrottles.Where(t => t.OrgId == org).ExecuteUpdateAsync(s => s
+            .SetProperty(t => t.LastRequestAt, earlier)
+            .SetProperty(t => t.WindowStartedAt, earlier)));
+
+        var second = await RunAsync(admin, target);
+
+        Assert.Equal((BulkResendState.Finished, 1, 0), (second.State, second.Sent, second.Throttled));
+        await using var db = await Contexts.CreateDbContextAsync();
+        Assert.Equal(2, (await db.ResendThrottles.SingleAsync(t => t.OrgId == org)).WindowCount);
+        Assert.Equal(3, await db.RegistrationCodes.CountAsync(c => c.UserId == user));
+        Assert.Equal(1, await db.RegistrationCodes.CountAsync(c => c.UserId == user && c.InvalidatedAt == null));
+    }
+
+    /// <summary>The per-user limit is per organization: the same address resent moments ago in another organization holds nothing back here.</summary>
+    [Fact]
+    public async Task The_same_address_resent_moments_ago_in_another_organization_is_not_throttled_here()
+    {
+        var org = await portal.CreateOrganizationAsync();
+        var other = await portal.CreateOrganizationAsync("Other");
+        const string Email = "shared@bulk-other-org.example";
+        var mine = await portal.InviteAsync(org, Email);
+        await portal.InviteAsync(other, Email);
+        var elsewhere = await portal.Provider.GetRequiredService<RegistrationService>().ResendAsync(other, Email, Actor.Admin("admin-other", "127.0.0.1"));
+        Assert.Equal(ResendStatus.Sent, elsewhere.Status);
+
+        var progress = await RunAsync(SeededUsers.AdminOf(org), new BulkResendTarget.Selected([mine]));
+
+        Assert.Equal((1, 0), (progress.Sent, progress.Throttled));
+        await using var db = await Contexts.CreateDbContextAsync();
+        Assert.Equal(2, await db.RegistrationCodes.CountAsync(c => c.UserId == mine));
+        Assert.False(await db.AuditEvents.AnyAsync(a => a.OrgId == org && a.Action == AuditActions.ResendThrottled));
     }
 
     [Fact]
@@ -188,6 +250,13 @@ public sealed class BulkResendTests(PortalServices portal) : IClassFixture<Porta
 
         Assert.Contains(plan, line => line.Contains("INDEX IX_Users_Pending_ByEmail (OrgId=? AND NormalizedUsername>?)", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, line => line.Contains("TEMP B-TREE", StringComparison.Ordinal));
+    }
+
+    private static int RetryAfterSeconds(string? details)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(details ?? "", "^retry after ([0-9]+) s$");
+        Assert.True(match.Success, $"not a retry-after text: '{details}'");
+        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private async Task<BulkResendProgress> RunAsync(Web.Features.Organizations.AdminScope admin, BulkResendTarget target)

@@ -10,8 +10,9 @@ public sealed class PublicRequestSignal : WakeSignal;
 /// Resolves what the public doors recorded (<see cref="PublicRequest"/>): woken by each request, it gathers for
 /// <see cref="RegistrationOptions.RequestGatherDelay"/>, then resolves everything waiting in writes of up to
 /// <see cref="BatchSize"/>: small, so that no write holds the writer long from the doors' own requests (256 at a time
-/// put the resend's p99 at 59 ms, 64 at 49 ms, at the same throughput). It also polls, so requests left by a host that
-/// stopped (or by another host) are resolved.
+/// put the resend's p99 at 59 ms, 64 at 49 ms, at the same throughput). It also polls
+/// (<see cref="RegistrationOptions.RequestPollInterval"/>), so requests left by a host that stopped (or by another host)
+/// are resolved.
 /// </summary>
 public sealed class PublicRequestProcessor(
     RegistrationService registration,
@@ -20,8 +21,6 @@ public sealed class PublicRequestProcessor(
     ILogger<PublicRequestProcessor> logger) : BackgroundService
 {
     public const int BatchSize = 64;
-
-    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,7 +33,7 @@ public sealed class PublicRequestProcessor(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                if (await signal.WaitAsync(PollInterval, stoppingToken) && options.CurrentValue.RequestGatherDelay > TimeSpan.Zero)
+                if (await signal.WaitAsync(options.CurrentValue.RequestPollInterval, stoppingToken) && options.CurrentValue.RequestGatherDelay > TimeSpan.Zero)
                 {
                     await Task.Delay(options.CurrentValue.RequestGatherDelay, stoppingToken);
                 }

@@ -53,6 +53,12 @@ public sealed class RegistrationOptions : ICheckedOptions<RegistrationOptions>, 
     /// <summary>False keeps this instance from resolving the public doors' requests (another instance on the same database does).</summary>
     public bool RequestProcessorEnabled { get; set; } = true;
 
+    /// <summary>
+    /// How often the processor of the public doors' requests looks for requests nobody woke it for (left by a host that
+    /// stopped, or recorded by another host); a request recorded on this host wakes it at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan RequestPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan ChallengeLifetime { get; set; } = TimeSpan.FromMinutes(10);
