@@ -312,7 +312,7 @@ public sealed class RegistrationService(
     /// the per-user cooldown (which guards the public doors); it still counts towards it, and the audit event says when
     /// it overrode it.
     /// </summary>
-    public async Task<ResendOutcome> ResendAsync(string orgId, string username, Actor actor, NonceClaim? nonce = null)
+    public async Task<ResendOutcome> ResendAsync(string orgId, string username, Actor actor)
     {
         using var span = PortalTelemetry.StartActivity("registration.resend")
             .SetTag("portal.door", PortalTelemetry.Door(actor.Kind))
@@ -321,7 +321,7 @@ public sealed class RegistrationService(
         // Secrets are made before the write transaction: the writer's time goes to the database alone, and Data
         // Protection may write a new key of its own without waiting behind the writer.
         var code = PrepareCode();
-        var outcome = await writes.ExecuteAsync(db => ResendInTransactionAsync(db, orgId, username, actor, nonce, code));
+        var outcome = await writes.ExecuteAsync(db => ResendInTransactionAsync(db, orgId, username, actor, code));
         if (outcome.Status == ResendStatus.Sent)
         {
             emailSignal.Notify();
@@ -407,13 +407,8 @@ public sealed class RegistrationService(
         return outcome;
     }
 
-    private async Task<ResendOutcome> ResendInTransactionAsync(PortalDbContext db, string orgId, string username, Actor actor, NonceClaim? nonce, PreparedCode code)
+    private async Task<ResendOutcome> ResendInTransactionAsync(PortalDbContext db, string orgId, string username, Actor actor, PreparedCode code)
     {
-        if (nonce is not null && !await nonce.ClaimAsync(db))
-        {
-            return new ResendOutcome(ResendStatus.NonceReplayed);
-        }
-
         var normalized = EmailAddress.Normalize(username);
 
         // Locked in the same order everywhere (the user, then their counter), so that on PostgreSQL a resend that
