@@ -50,6 +50,27 @@ public sealed class HostTests(RealPortPortalFixture fixture) : IClassFixture<Rea
     }
 
     [Fact]
+    public async Task The_openapi_document_names_summarizes_and_describes_each_registration_call()
+    {
+        using var response = await _client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var paths = document.RootElement.GetProperty("paths");
+        foreach (var (path, method, id, summary, describes) in new[]
+        {
+            (DfnsApi.ResendPath, "put", "ResendRegistrationCode", "Resend registration code", "Sends the user a new registration code; every earlier code stops working."),
+            ("/auth/registration/init", "post", "CreateRegistrationChallenge", "Create registration challenge", "Checks the registration code and answers the challenge"),
+            ("/auth/registration", "post", "Register", "Complete user registration", "With Authorization: Bearer <temporaryAuthenticationToken> from init"),
+        })
+        {
+            var operation = paths.GetProperty(path).GetProperty(method);
+            Assert.Equal(id, operation.GetProperty("operationId").GetString());
+            Assert.Equal(summary, operation.GetProperty("summary").GetString());
+            Assert.StartsWith(describes, operation.GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task The_openapi_document_tags_the_registration_calls_and_documents_the_shared_error_answers_of_every_call()
     {
         using var response = await _client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));

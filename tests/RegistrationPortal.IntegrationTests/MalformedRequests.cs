@@ -135,6 +135,27 @@ public static class MalformedRequests
             cases[$"orgId is {value}"] = new(BadRequest, Body: $$"""{"username":"{{User}}","orgId":{{value}}}""", MessageNames: "orgId");
         }
 
+        // What the message says when a field is empty or not the right form: resend checks emptiness first, then the form.
+        foreach (var (name, body, message) in new[]
+        {
+            ("resend username empty", $$"""{"username":"","orgId":"{{Org}}"}""", "username is required"),
+            ("resend orgId empty", $$"""{"username":"{{User}}","orgId":""}""", "orgId is required"),
+        })
+        {
+            cases[$"message: {name}"] = new(BadRequest, Body: body, MessageNames: message);
+        }
+
+        foreach (var (name, body, message) in new[]
+        {
+            ("init username empty", $$"""{"username":"","registrationCode":"K7QH-3MZP-W9XD-R2TF","orgId":"{{Org}}"}""", "username is required"),
+            ("init registrationCode empty", $$"""{"username":"{{User}}","registrationCode":"","orgId":"{{Org}}"}""", "registrationCode is required"),
+            ("init orgId empty", $$"""{"username":"{{User}}","registrationCode":"K7QH-3MZP-W9XD-R2TF","orgId":""}""", "orgId is required"),
+            ("init username not an email", $$"""{"username":"not-an-email","registrationCode":"K7QH-3MZP-W9XD-R2TF","orgId":"{{Org}}"}""", "username must be an email address"),
+        })
+        {
+            cases[$"message: {name}"] = new(BadRequest, Method: "POST", Path: "/auth/registration/init", Body: body, MessageNames: message);
+        }
+
         // Unknown and duplicate fields (400).
         foreach (var (name, extra, names) in new[]
         {

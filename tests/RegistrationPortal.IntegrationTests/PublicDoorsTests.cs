@@ -139,11 +139,33 @@ public abstract class PublicDoorsTests(ForwardedMailPortalFixture fixture)
         }
 
         using var stopped = await client.InitAsync(orgId, PortalFactory.NewEmail("sweep"), WrongCode(99), From("203.0.113.51"));
-        await DfnsApi.AssertErrorAsync(stopped, HttpStatusCode.TooManyRequests);
+        var message = await DfnsApi.AssertErrorAsync(stopped, HttpStatusCode.TooManyRequests);
+        Assert.Equal($"Too many wrong codes from this address. Retry after {DfnsApi.RetryAfterSeconds(stopped)} seconds.", message);
 
         // Another address is not held back by it.
         using var other = await client.InitAsync(orgId, PortalFactory.NewEmail("sweep"), WrongCode(99), From("203.0.113.52"));
         await DfnsApi.AssertErrorAsync(other, HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized);
+    }
+
+    [Fact]
+    public async Task A_call_is_the_register_pages_only_with_its_door_header_from_the_same_origin()
+    {
+        // The register page's script says X-Portal-Door: register-page, and the browser adds Sec-Fetch-Site itself.
+        var cases = new (string Tag, (string, string)[] Headers, ActorKind Expected)[]
+        {
+            ("door-same-origin", [(RegistrationApi.DoorHeader, Actor.RegisterPageDoor), ("Sec-Fetch-Site", "same-origin")], ActorKind.SelfService),
+            ("same-origin-only", [("Sec-Fetch-Site", "same-origin")], ActorKind.ApiApplication),
+            ("door-cross-site", [(RegistrationApi.DoorHeader, Actor.RegisterPageDoor), ("Sec-Fetch-Site", "cross-site")], ActorKind.ApiApplication),
+        };
+        using var client = Host.CreateClient();
+        foreach (var (tag, headers, expected) in cases)
+        {
+            var (orgId, email, userId, _) = await InvitedAsync(tag);
+            await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email, headers));
+            await Host.PublicRequestsResolvedAsync();
+            var valid = Assert.Single(await Host.ValidCodesAsync(userId));
+            Assert.True(expected == valid.IssuedThrough, $"{tag}: issued through {valid.IssuedThrough}, expected {expected}");
+        }
     }
 
     [Fact]

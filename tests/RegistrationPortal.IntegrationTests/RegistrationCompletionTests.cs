@@ -169,6 +169,7 @@ public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
         Assert.True(selection.GetProperty("requireResidentKey").GetBoolean());
         Assert.Equal("required", selection.GetProperty("userVerification").GetString());
         Assert.Equal(JsonValueKind.Array, body.GetProperty("excludeCredentials").ValueKind);
+        Assert.Equal("direct", body.GetProperty("attestation").GetString());
         await Host.AssertUnchangedAsync(userId);
 
         // The helper's fingerprint is the product's.
@@ -351,8 +352,8 @@ public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
         var good = KeyCredentialParts.Build(challenge);
         const string Info = "firstFactorCredential.credentialInfo";
 
-        string Body(string clientData, string attestationData, string extraTop = "", string extraFirst = "", string extraInfo = "", string kind = "Key") =>
-            "{\"firstFactorCredential\":{\"credentialKind\":\"" + kind + "\",\"credentialInfo\":{\"credId\":\"" + good.CredId
+        string Body(string clientData, string attestationData, string extraTop = "", string extraFirst = "", string extraInfo = "", string kind = "Key", string? credId = null) =>
+            "{\"firstFactorCredential\":{\"credentialKind\":\"" + kind + "\",\"credentialInfo\":{\"credId\":\"" + (credId ?? good.CredId)
             + "\",\"clientData\":\"" + clientData + "\",\"attestationData\":\"" + attestationData + "\"" + extraInfo + "}" + extraFirst + "}" + extraTop + "}";
 
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -374,6 +375,17 @@ public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
             ("Fido2 with an unknown transport", Body(good.ClientData, good.AttestationData, kind: "Fido2", extraInfo: ",\"transports\":[\"pigeon\"]"), Info + ".transports"),
             ("Key with transports", Body(good.ClientData, good.AttestationData, extraInfo: ",\"transports\":[\"usb\"]"), Info + ".transports"),
             ("Password", Body(good.ClientData, good.AttestationData, kind: "Password"), "firstFactorCredential.credentialKind"),
+            ("empty credentialKind", Body(good.ClientData, good.AttestationData, kind: ""), "firstFactorCredential.credentialKind is required"),
+            ("empty credId", Body(good.ClientData, good.AttestationData, credId: ""), Info + ".credId is required"),
+            ("empty attestationData", Body(good.ClientData, ""), Info + ".attestationData is required"),
+            ("credId not base64url", Body(good.ClientData, good.AttestationData, credId: "a+b/c="), Info + ".credId must be base64url"),
+            ("credentialName too long", Body(good.ClientData, good.AttestationData, extraTop: ",\"credentialName\":\"" + new string('n', 201) + "\""), "credentialName must be at most 200 characters, without control characters"),
+            ("control character in credentialName", Body(good.ClientData, good.AttestationData, extraFirst: ",\"credentialName\":\"my\\u0007key\""), "credentialName must be at most 200 characters, without control characters"),
+            ("Fido2 with more transports than there are", Body(good.ClientData, good.AttestationData, kind: "Fido2", extraInfo: ",\"transports\":[\"usb\",\"nfc\",\"ble\",\"internal\",\"hybrid\",\"smart-card\",\"usb\"]"), Info + ".transports must be an array of transports (usb, nfc, ble, internal, hybrid, smart-card)"),
+            ("Fido2 with a repeated transport", Body(good.ClientData, good.AttestationData, kind: "Fido2", extraInfo: ",\"transports\":[\"usb\",\"nfc\",\"usb\"]"), Info + ".transports must be an array of distinct transports"),
+
+            // Known, distinct transports pass the body's checks: the Key data sent as Fido2 is what is refused.
+            ("Fido2 with known distinct transports", Body(good.ClientData, good.AttestationData, kind: "Fido2", extraInfo: ",\"transports\":[\"usb\",\"nfc\",\"internal\"]"), Info + ".clientData"),
             ("lone surrogate in credentialName", Body(good.ClientData, good.AttestationData, extraFirst: ",\"credentialName\":\"key \\ud800\""), "firstFactorCredential.credentialName must be valid Unicode text"),
             ("lone surrogate in a field name", Body(good.ClientData, good.AttestationData, extraInfo: ",\"\\udc00\":1"), "field names in " + Info + " must be valid Unicode text"),
         };
@@ -387,9 +399,31 @@ public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
 
         await Host.AssertUnchangedAsync(userId);
 
-        // None of it used the token up.
-        using var ok = await client.CompleteAsync(token, good.Body());
+        // None of it used the token up; a name of exactly 200 characters is taken.
+        var longest = new string('n', 200);
+        using var ok = await client.CompleteAsync(token, good.Body(longest));
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(longest, JsonDocument.Parse(await ok.Content.ReadAsStringAsync()).RootElement.GetProperty("credential").GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task The_top_level_credentialName_wins_and_the_credentials_own_name_is_used_without_it()
+    {
+        using var client = Host.CreateClient();
+        foreach (var (tag, top, inner, expected) in new[] { ("both-names", "top name", "inner name", "top name"), ("inner-name", null, "inner name", "inner name") })
+        {
+            var (orgId, email, _, code) = await InvitedAsync(tag);
+            var (token, challenge, _) = await client.StartAsync(orgId, email, code);
+            var credential = KeyCredentialParts.Build(challenge);
+            var info = new { credId = credential.CredId, clientData = credential.ClientData, attestationData = credential.AttestationData };
+            object body = top is null
+                ? new { firstFactorCredential = new { credentialKind = "Key", credentialInfo = info, credentialName = inner } }
+                : new { firstFactorCredential = new { credentialKind = "Key", credentialInfo = info, credentialName = inner }, credentialName = top };
+            using var response = await client.CompleteAsync(token, body);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{tag}: {(int)response.StatusCode} {text}");
+            Assert.Equal(expected, JsonDocument.Parse(text).RootElement.GetProperty("credential").GetProperty("name").GetString());
+        }
     }
 
     [Fact]

@@ -97,6 +97,7 @@ public abstract partial class SelfServicePageTests(MailPortalFixture fixture)
         Assert.Contains($"value=\"{email}\"", body, StringComparison.Ordinal);
         Assert.Contains($"value=\"{orgId}\"", body, StringComparison.Ordinal);
         Assert.DoesNotContain("<script>", body, StringComparison.Ordinal);
+        Assert.Contains("It starts with <code>or-</code> and is in the email you received.", body, StringComparison.Ordinal);
         Assert.Equal(codesBefore, (await Host.AllCodesAsync(userId)).Count);
         Assert.Equal(throttlesBefore, await Host.WithDbAsync(db => db.ResendThrottles.CountAsync()));
     }

@@ -29,7 +29,7 @@ public abstract class ThrottlingTests
 
         using var throttled = await client.ResendAsync(orgId, pending);
         using var throttledUnknown = await client.ResendAsync(orgId, unknown);
-        var message = await DfnsApi.AssertErrorAsync(throttled, HttpStatusCode.TooManyRequests);
+        var message = await DfnsApi.AssertErrorAsync(throttled, HttpStatusCode.TooManyRequests, "Too many requests for this user. Retry after 40 seconds.");
         await DfnsApi.AssertErrorAsync(throttledUnknown, HttpStatusCode.TooManyRequests, message);
         Assert.Equal(40, DfnsApi.RetryAfterSeconds(throttled));
         Assert.Equal(40, DfnsApi.RetryAfterSeconds(throttledUnknown));
@@ -123,6 +123,29 @@ public abstract class ThrottlingTests
         using var throttled = await client.ResendAsync(orgId, asking);
         await DfnsApi.AssertErrorAsync(throttled, HttpStatusCode.TooManyRequests);
         Assert.Equal(30, DfnsApi.RetryAfterSeconds(throttled));
+    }
+
+    /// <summary>The self-service page says the wait in seconds up to a minute and a half, in whole minutes beyond.</summary>
+    [Fact]
+    public async Task The_self_service_page_tells_the_held_person_their_wait_in_seconds_or_minutes()
+    {
+        // A whole second, so that the stored request time is exact and the waits below are exactly what they say.
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+        await using var host = ThrottledHost(time, cooldown: "00:05:00", maxPerHour: 5);
+        var (orgId, email, _) = await host.CreatePendingUserAsync("ss-wait");
+        using var client = host.CreateClient();
+
+        var (_, first) = await SelfServicePageTests.SubmitAsync(client, email, orgId);
+        Assert.Contains("a new code is on its way", first, StringComparison.Ordinal);
+        await host.PublicRequestsResolvedAsync();
+
+        foreach (var (advance, wait) in new[] { (0, "5 minutes"), (210, "90 seconds"), (50, "40 seconds") })
+        {
+            time.Advance(TimeSpan.FromSeconds(advance));
+            var (status, body) = await SelfServicePageTests.SubmitAsync(client, email, orgId);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Contains($"A code was requested for this address recently. Please wait {wait} before asking again.", body, StringComparison.Ordinal);
+        }
     }
 
     private PortalFactory ThrottledHost(FakeTimeProvider time, string cooldown, int maxPerHour) =>

@@ -311,6 +311,23 @@ public sealed class PerAddressMetricsTests(AddressLimitedPrometheusPortalFixture
         var after = await MetricsTests.ScrapeAsync(client);
         Assert.Equal(1, MetricsTests.Delta(before, after, "portal_throttle_rejections_total", ("door", "api"), ("limit", "per_address")));
     }
+
+    [Fact]
+    public async Task The_scrape_counts_a_self_service_post_refused_by_the_pages_per_address_limit()
+    {
+        var host = fixture.Factory;
+        var orgId = await host.CreateOrganizationAsync();
+        using var client = host.CreateClient();
+        var before = await MetricsTests.ScrapeAsync(client);
+
+        var (_, allowed) = await SelfServicePageTests.SubmitAsync(client, PortalFactory.NewEmail("ss-per-address"), orgId);
+        Assert.Contains("a new code is on its way", allowed, StringComparison.Ordinal);
+        var (_, refused) = await SelfServicePageTests.SubmitAsync(client, PortalFactory.NewEmail("ss-per-address"), orgId);
+        Assert.Contains("Too many requests from your network.", refused, StringComparison.Ordinal);
+
+        var after = await MetricsTests.ScrapeAsync(client);
+        Assert.Equal(1, MetricsTests.Delta(before, after, "portal_throttle_rejections_total", ("door", "self_service"), ("limit", "per_address")));
+    }
 }
 
 /// <summary>With <c>Telemetry:Prometheus</c> off (the default) there is no scrape endpoint.</summary>
