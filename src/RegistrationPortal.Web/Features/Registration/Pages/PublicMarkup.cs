@@ -14,16 +14,19 @@ public static class PublicMarkup
         new(string.Format(System.Globalization.CultureInfo.InvariantCulture, WebUtility.HtmlEncode(sentence.Value), $"<code>{WebUtility.HtmlEncode(code)}</code>"));
 }
 
-/// <summary>The public forms' checks of email and organization id, in the page's language.</summary>
+/// <summary>
+/// The public forms' checks of email and organization id, in the page's language. Spaces around either are allowed
+/// (<see cref="EmailAddress.IsValid"/> trims the address itself).
+/// </summary>
 public static class PublicValidation
 {
-    public static IEnumerable<ValidationResult> EmailAndOrgId(IStringLocalizer text, string email, string orgId, string emailMember, string orgIdMember, bool trimEmail)
+    public static IEnumerable<ValidationResult> EmailAndOrgId(IStringLocalizer text, string email, string orgId, string emailMember, string orgIdMember)
     {
         if (string.IsNullOrWhiteSpace(email))
         {
             yield return new ValidationResult(text["Valid.EmailRequired"], [emailMember]);
         }
-        else if (!EmailAddress.IsValid(trimEmail ? email.Trim() : email))
+        else if (!EmailAddress.IsValid(email))
         {
             yield return new ValidationResult(text["Valid.Email"], [emailMember]);
         }
