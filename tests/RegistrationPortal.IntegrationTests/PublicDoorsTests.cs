@@ -195,6 +195,22 @@ public abstract class PublicDoorsTests(ForwardedMailPortalFixture fixture)
         Assert.InRange(int.Parse(wait.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 60);
         await client.StartAsync(orgId, email, mail.Code!);
     }
+
+    /// <summary>The code a public resend issues is audited with the application and the client address that asked for it.</summary>
+    [Fact]
+    public async Task A_public_resend_is_audited_with_the_application_and_the_address_that_asked()
+    {
+        var (orgId, email, userId, _) = await InvitedAsync("audited-actor");
+        var appId = await Host.CreateApplicationAsync(orgId);
+        using var client = Host.CreateClient();
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email, From(Person), ("X-DFNS-APPID", appId)));
+        await Smtp.WaitForMessagesAsync(email, 2);
+        var sent = await Host.WithDbAsync(db => db.AuditEvents.AsNoTracking()
+            .Where(e => e.SubjectId == userId && e.Action == AuditActions.CodeSent && e.ActorKind == nameof(ActorKind.ApiApplication))
+            .Select(e => new { e.ActorId, e.ClientAddress })
+            .SingleAsync());
+        Assert.Equal((appId, Person), (sent.ActorId, sent.ClientAddress));
+    }
 }
 
 public sealed class PublicDoorsTestsOnSqlite(ForwardedMailPortalFixture fixture) : PublicDoorsTests(fixture), IClassFixture<ForwardedMailPortalFixture>;
@@ -252,6 +268,105 @@ public abstract class CodeBoundTests(DatabaseProvider provider)
 public sealed class CodeBoundTestsOnSqlite() : CodeBoundTests(DatabaseProvider.Sqlite);
 
 public sealed class CodeBoundTestsOnPostgres() : CodeBoundTests(DatabaseProvider.Postgres);
+
+/// <summary>
+/// The wrong-code limits of init at their bounds, with the host's clock in the test's hands: when the limit lifts, how
+/// it counts anew from there, and which wait the answer names when both the user's and the address's limits hold.
+/// </summary>
+public abstract class AttemptWindowTests(DatabaseProvider provider)
+{
+    private static string WrongCode(int i) => "WRNG-" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture) + "-AAAA-AAAA";
+
+    // On a whole second: the times are stored to 100 µs, and the window's end is tried at its very instant.
+    private static FakeTimeProvider WholeSecondClock()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new FakeTimeProvider(now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)));
+    }
+
+    private PortalFactory LimitedHost(SmtpServer smtp, FakeTimeProvider time) => new(
+        smtp,
+        new Dictionary<string, string?>
+        {
+            ["ForwardedHeaders:Enabled"] = "true",
+            ["Registration:MaxFailedAttempts"] = "3",
+            ["Registration:MaxFailedAttemptsPerAddress"] = "5",
+            ["Registration:FailedAttemptWindow"] = "00:10:00",
+        },
+        services: s => s.AddSingleton<TimeProvider>(time),
+        provider: provider);
+
+    /// <summary>
+    /// Three wrong codes hold the address back for the window's ten minutes; at the very instant the window ends it may
+    /// try again, and that try starts a new window: three more wrong codes, and it is held back for ten minutes again.
+    /// </summary>
+    [Fact]
+    public async Task The_limit_lifts_exactly_at_the_end_of_its_window_and_counts_anew_from_there()
+    {
+        await using var smtp = await SmtpServer.StartNewAsync();
+        var time = WholeSecondClock();
+        await using var host = LimitedHost(smtp, time);
+        var (orgId, email, _) = await host.CreatePendingUserAsync("window");
+        using var client = host.CreateClient();
+        var tries = 0;
+        async Task<HttpResponseMessage> TryAsync() => await client.InitAsync(orgId, email, WrongCode(++tries), ("X-Forwarded-For", "203.0.113.70"));
+
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var wrong = await TryAsync();
+                await DfnsApi.AssertErrorAsync(wrong, HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized);
+            }
+
+            using var held = await TryAsync();
+            await DfnsApi.AssertErrorAsync(held, HttpStatusCode.TooManyRequests);
+            Assert.Equal(600, DfnsApi.RetryAfterSeconds(held));
+            time.Advance(TimeSpan.FromMinutes(10));
+        }
+    }
+
+    /// <summary>
+    /// When the user's limit and the address's both hold, the answer names the longer wait: the address's limit, reached
+    /// over two users, started four minutes before the user's.
+    /// </summary>
+    [Fact]
+    public async Task Held_back_by_both_limits_the_answer_names_the_longer_wait()
+    {
+        await using var smtp = await SmtpServer.StartNewAsync();
+        var time = WholeSecondClock();
+        await using var host = LimitedHost(smtp, time);
+        var orgId = await host.CreateOrganizationAsync();
+        var first = PortalFactory.NewEmail("first");
+        var second = PortalFactory.NewEmail("second");
+        using var client = host.CreateClient();
+        var tries = 0;
+        async Task<HttpResponseMessage> TryAsync(string email) => await client.InitAsync(orgId, email, WrongCode(++tries), ("X-Forwarded-For", "203.0.113.71"));
+
+        foreach (var email in new[] { first, first, "", second, second, second })
+        {
+            if (email.Length == 0)
+            {
+                time.Advance(TimeSpan.FromMinutes(4));
+                continue;
+            }
+
+            using var wrong = await TryAsync(email);
+            await DfnsApi.AssertErrorAsync(wrong, HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized);
+        }
+
+        using var both = await TryAsync(second);
+        await DfnsApi.AssertErrorAsync(both, HttpStatusCode.TooManyRequests);
+        Assert.Equal(600, DfnsApi.RetryAfterSeconds(both));
+        using var addressOnly = await TryAsync(PortalFactory.NewEmail("third"));
+        await DfnsApi.AssertErrorAsync(addressOnly, HttpStatusCode.TooManyRequests);
+        Assert.Equal(360, DfnsApi.RetryAfterSeconds(addressOnly));
+    }
+}
+
+public sealed class AttemptWindowTestsOnSqlite() : AttemptWindowTests(DatabaseProvider.Sqlite);
+
+public sealed class AttemptWindowTestsOnPostgres() : AttemptWindowTests(DatabaseProvider.Postgres);
 
 /// <summary>
 /// Equal by construction: the statements a public door runs before it answers are the same for a pending, registered,

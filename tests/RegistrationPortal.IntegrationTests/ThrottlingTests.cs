@@ -148,7 +148,27 @@ public abstract class ThrottlingTests
         }
     }
 
-    private PortalFactory ThrottledHost(FakeTimeProvider time, string cooldown, int maxPerHour) =>
+    /// <summary>
+    /// Without a cooldown only the hourly cap holds a user back, also when the last resend counted carries a later time
+    /// than this one: two hosts on one database, the first one's clock a minute ahead of the second's.
+    /// </summary>
+    [Fact]
+    public async Task Without_cooldown_a_host_whose_clock_is_behind_anothers_still_serves_the_user()
+    {
+        var behind = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var ahead = new FakeTimeProvider(behind.GetUtcNow().AddMinutes(1));
+        await using var first = ThrottledHost(ahead, cooldown: "00:00:00", maxPerHour: 5);
+        await using var second = ThrottledHost(behind, cooldown: "00:00:00", maxPerHour: 5, dataDirectory: first.DataDirectory);
+        var orgId = await first.CreateOrganizationAsync();
+        var email = PortalFactory.NewEmail("skewed");
+        using var one = first.CreateClient();
+        using var two = second.CreateClient();
+
+        await DfnsApi.AssertSuccessAsync(await one.ResendAsync(orgId, email));
+        await DfnsApi.AssertSuccessAsync(await two.ResendAsync(orgId, email));
+    }
+
+    private PortalFactory ThrottledHost(FakeTimeProvider time, string cooldown, int maxPerHour, string? dataDirectory = null) =>
         new(
             settings: new Dictionary<string, string?>
             {
@@ -157,6 +177,7 @@ public abstract class ThrottlingTests
                 ["Email:DispatcherEnabled"] = "false",
             },
             services: s => s.AddSingleton<TimeProvider>(time),
+            dataDirectory: dataDirectory,
             provider: Provider);
 }
 

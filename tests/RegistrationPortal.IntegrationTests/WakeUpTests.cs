@@ -1,4 +1,6 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Registration;
@@ -72,6 +74,29 @@ public abstract class WakeUpTests(LongPollMailPortalFixture fixture)
         await Smtp.WaitForMessagesAsync(emails[2], 2);
     }
 
+    /// <summary>
+    /// More requests waiting than one write resolves (left by a host that stopped, say): the wake-up of a new request
+    /// resolves them all, batch after batch, so the new one is mailed at once too.
+    /// </summary>
+    [Fact]
+    public async Task A_resend_behind_more_waiting_requests_than_a_batch_holds_is_mailed_at_once()
+    {
+        var (orgId, email, _) = await Host.CreatePendingUserAsync("wake-backlog");
+        await Smtp.WaitForMessagesAsync(email);
+        var earlier = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await Host.WithDbAsync(db =>
+        {
+            db.PublicRequests.AddRange(Enumerable.Range(0, PublicRequestProcessor.BatchSize + 6).Select(i => PublicRequest.Of(
+                PublicRequestKind.Resend, orgId, EmailAddress.Normalize(PortalFactory.NewEmail($"left{i}")), Actor.SelfService("127.0.0.1"), earlier.AddMilliseconds(i), null)));
+            return db.SaveChangesAsync();
+        });
+
+        using var client = Host.CreateClient();
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        await Smtp.WaitForMessagesAsync(email, 2);
+        Assert.Equal(0, await Host.WithDbAsync(db => db.PublicRequests.CountAsync()));
+    }
+
     [Fact]
     public async Task A_resend_through_the_api_is_resolved_and_mailed_at_once()
     {
@@ -88,3 +113,38 @@ public abstract class WakeUpTests(LongPollMailPortalFixture fixture)
 public sealed class WakeUpTestsOnSqlite(LongPollMailPortalFixture fixture) : WakeUpTests(fixture), IClassFixture<LongPollMailPortalFixture>;
 
 public sealed class WakeUpTestsOnPostgres(PostgresLongPollMailPortalFixture fixture) : WakeUpTests(fixture), IClassFixture<PostgresLongPollMailPortalFixture>;
+
+/// <summary>The processor outlives a write that fails: the failure is logged as a warning, and what comes next is resolved.</summary>
+public sealed class PublicRequestFailureTests
+{
+    [Fact]
+    public async Task A_failed_resolution_is_logged_and_the_processor_resolves_the_next_request()
+    {
+        var log = new ErrorLog(LogLevel.Warning);
+        await using var smtp = await SmtpServer.StartNewAsync();
+        await using var host = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?> { ["Registration:RequestPollInterval"] = "00:10:00" },
+            services: s => s.AddSingleton<ILoggerProvider>(log));
+        var (orgId, email, _) = await host.CreatePendingUserAsync("after-failure");
+        await smtp.WaitForMessagesAsync(email);
+
+        // A recorded request whose kind the processor does not know makes the write that reads it fail.
+        var unreadable = EmailAddress.Normalize(PortalFactory.NewEmail("unreadable"));
+        await host.WithDbAsync(async db =>
+        {
+            db.PublicRequests.Add(PublicRequest.Of(PublicRequestKind.Resend, orgId, unreadable, Actor.SelfService(null), DateTimeOffset.UtcNow.AddMinutes(-1), null));
+            await db.SaveChangesAsync();
+            return await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE \"PublicRequests\" SET \"Kind\" = 'Unreadable' WHERE \"NormalizedUsername\" = {unreadable}");
+        });
+        using var client = host.CreateClient();
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        var warning = $"Warning {typeof(PublicRequestProcessor).FullName}: Resolving the public doors' requests failed; trying again shortly";
+        await Wait.WaitUntilAsync(() => log.Entries.Any(e => e.StartsWith(warning, StringComparison.Ordinal)), "the failed resolution is logged as a warning");
+
+        // Once the unreadable request is gone, the next request's wake-up resolves the waiting resend too.
+        await host.WithDbAsync(db => db.PublicRequests.Where(r => r.NormalizedUsername == unreadable).ExecuteDeleteAsync());
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, PortalFactory.NewEmail("wakes")));
+        await smtp.WaitForMessagesAsync(email, 2);
+    }
+}
