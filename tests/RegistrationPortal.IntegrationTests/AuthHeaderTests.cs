@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -88,6 +89,9 @@ public abstract class AuthHeaderTests(QueuedMailPortalFixture fixture)
         // The same request again, byte for byte, as someone who captured it would send it.
         await DfnsApi.AssertErrorAsync(await client.InitAsync(orgId, email, code, nonce), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
 
+        // With a wrong code too: the used nonce is the answer, not the wrong code's.
+        await DfnsApi.AssertErrorAsync(await client.InitAsync(orgId, email, "WRNG-0000-AAAA-NONC", nonce), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
+
         Assert.Equal(1, await Host.WithDbAsync(db => db.RegistrationChallenges.CountAsync(c => c.UserId == userId)));
     }
 
@@ -134,6 +138,10 @@ public abstract class AuthHeaderTests(QueuedMailPortalFixture fixture)
             await client.CompleteAsync(token, KeyCredentialParts.Build(body.GetProperty("challenge").GetString()!).Body(), nonce),
             HttpStatusCode.BadRequest,
             DfnsErrors.NonceUsed);
+
+        // A passkey too: the used nonce is the answer, before its credential is looked at.
+        var passkey = new { firstFactorCredential = new { credentialKind = "Fido2", credentialInfo = new { credId = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)), clientData = KeyCredentialParts.B64("not JSON"), attestationData = KeyCredentialParts.B64("not CBOR") } } };
+        await DfnsApi.AssertErrorAsync(await client.CompleteAsync(token, passkey, nonce), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
         await Host.AssertUnchangedAsync(userId);
     }
 

@@ -1,6 +1,8 @@
+using System.Formats.Cbor;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 
 namespace RegistrationPortal.IntegrationTests;
@@ -17,8 +19,8 @@ public sealed class AllowedOriginsMailPortalFixture : PortalFixture
 
 /// <summary>
 /// Which client data a Fido2 completion gets past: the origin (Portal:PublicBaseUrl's and Registration:AllowedOrigins),
-/// the challenge in either form, the type. The attestation object here is not one (real ones come from the browser
-/// tests' virtual authenticator), so a credential that passes the client data checks is refused naming attestationData.
+/// the challenge in either form, the type. The origin cases' attestation object is not one, so a credential that passes
+/// the client data checks is refused naming attestationData; the stored-passkey test makes a real one in software.
 /// </summary>
 public sealed class Fido2OriginTests(AllowedOriginsMailPortalFixture fixture) : IClassFixture<AllowedOriginsMailPortalFixture>
 {
@@ -55,6 +57,83 @@ public sealed class Fido2OriginTests(AllowedOriginsMailPortalFixture fixture) : 
         }
 
         await fixture.Factory.AssertUnchangedAsync(userId);
+    }
+
+    /// <summary>
+    /// A passkey as a software authenticator makes one ("none" attestation, rp.id the request's host): stored with its
+    /// trimmed name and its transports, or, with neither, as "Passkey" and no transports.
+    /// </summary>
+    [Fact]
+    public async Task A_passkey_is_stored_with_its_trimmed_name_and_transports_or_the_default_name_and_none()
+    {
+        using var client = fixture.Factory.CreateClient();
+        foreach (var (name, transports, expectedName, expectedTransports) in new (string? Name, string[] Transports, string ExpectedName, string? ExpectedTransports)[]
+        {
+            ("  my phone  ", ["internal", "hybrid"], "my phone", "internal,hybrid"),
+            (null, [], "Passkey", null),
+        })
+        {
+            var (orgId, email, userId) = await fixture.Factory.CreatePendingUserAsync("fido2-stored");
+            var code = (await fixture.Smtp.WaitForMessagesAsync(email))[0].Code!;
+            var (token, challenge, _) = await client.StartAsync(orgId, email, code);
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var credId = RandomNumberGenerator.GetBytes(32);
+            var clientData = ClientData("webauthn.create", KeyCredentialParts.B64(challenge), "https://portal.example.com");
+            var info = new { credId = System.Buffers.Text.Base64Url.EncodeToString(credId), clientData, attestationData = System.Buffers.Text.Base64Url.EncodeToString(NoneAttestation(key, credId, "localhost")), transports };
+            object body = name is null
+                ? new { firstFactorCredential = new { credentialKind = "Fido2", credentialInfo = info } }
+                : new { firstFactorCredential = new { credentialKind = "Fido2", credentialInfo = info }, credentialName = name };
+
+            using var response = await client.CompleteAsync(token, body);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{expectedName}: {(int)response.StatusCode} {text}");
+            var credential = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("credential");
+            Assert.Equal("Fido2", credential.GetProperty("kind").GetString());
+            Assert.Equal(expectedName, credential.GetProperty("name").GetString());
+            var stored = await fixture.Factory.WithDbAsync(db => db.Credentials.AsNoTracking().SingleAsync(c => c.UserId == userId));
+            Assert.Equal(expectedName, stored.Name);
+            Assert.Equal(expectedTransports, stored.Transports);
+        }
+    }
+
+    /// <summary>{fmt: "none", attStmt: {}, authData}: rpIdHash, flags UP|UV|AT, signCount, AAGUID, the credential id and its EC2 COSE_Key.</summary>
+    private static byte[] NoneAttestation(ECDsa key, byte[] credId, string rpId)
+    {
+        var point = key.ExportParameters(false).Q;
+        var cose = new CborWriter();
+        cose.WriteStartMap(5);
+        cose.WriteInt32(1);
+        cose.WriteInt32(2);
+        cose.WriteInt32(3);
+        cose.WriteInt32(-7);
+        cose.WriteInt32(-1);
+        cose.WriteInt32(1);
+        cose.WriteInt32(-2);
+        cose.WriteByteString(point.X!);
+        cose.WriteInt32(-3);
+        cose.WriteByteString(point.Y!);
+        cose.WriteEndMap();
+        byte[] authData =
+        [
+            .. SHA256.HashData(Encoding.UTF8.GetBytes(rpId)),
+            0x45,
+            0, 0, 0, 0,
+            .. new byte[16],
+            (byte)(credId.Length >> 8), (byte)credId.Length,
+            .. credId,
+            .. cose.Encode(),
+        ];
+        var writer = new CborWriter();
+        writer.WriteStartMap(3);
+        writer.WriteTextString("fmt");
+        writer.WriteTextString("none");
+        writer.WriteTextString("attStmt");
+        writer.WriteStartMap(0);
+        writer.WriteEndMap();
+        writer.WriteTextString("authData");
+        writer.WriteByteString(authData);
+        writer.WriteEndMap();
+        return writer.Encode();
     }
 
     private static string ClientData(string type, string challenge, string origin) =>

@@ -230,6 +230,10 @@ public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
 
         await Host.AssertUnchangedAsync(userId);
 
+        // The replaced code is a wrong try like any other: counted, and audited against the user.
+        await Host.PublicRequestsResolvedAsync();
+        Assert.Contains(RegistrationPortal.Web.Shared.AuditActions.WrongCode, await Host.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(a => a.SubjectId == userId).Select(a => a.Action).ToListAsync()));
+
         var (token, challenge, _) = await client.StartAsync(orgId, email, newCode);
         using (var done = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body()))
         {
@@ -325,6 +329,16 @@ public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
 
         using var again = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body());
         await DfnsApi.AssertErrorAsync(again, HttpStatusCode.Unauthorized, "Not Authorized.");
+
+        // A used token is refused before its credential is looked at: a malformed one is not a 400 naming a field.
+        using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        using var malformed = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge, p384).Body());
+        await DfnsApi.AssertErrorAsync(malformed, HttpStatusCode.Unauthorized, "Not Authorized.");
+
+        // And so is a passkey on it.
+        var passkey = new { firstFactorCredential = new { credentialKind = "Fido2", credentialInfo = new { credId = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)), clientData = KeyCredentialParts.B64("not JSON"), attestationData = KeyCredentialParts.B64("not CBOR") } } };
+        using var fido2 = await client.CompleteAsync(token, passkey);
+        await DfnsApi.AssertErrorAsync(fido2, HttpStatusCode.Unauthorized, "Not Authorized.");
         Assert.Equal(1, await Host.CredentialCountAsync(userId));
     }
 
@@ -426,6 +440,158 @@ public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
         }
     }
 
+    private Task<List<AuditEvent>> AuditsAsync(string userId, string action) =>
+        Host.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(a => a.SubjectId == userId && a.Action == action).ToListAsync());
+
+    [Fact]
+    public async Task Two_users_of_one_org_each_register_as_themselves_and_neither_code_opens_the_other()
+    {
+        var (orgId, emailA, userA, codeA) = await InvitedAsync("pair-a");
+        var (_, emailB, userB, codeB) = await InvitedAsync("pair-b", orgId);
+        using var client = Host.CreateClient();
+
+        // A's code under B's name is a wrong code, whoever holds it.
+        using (var crossed = await client.InitAsync(orgId, emailB, codeA))
+        {
+            await DfnsApi.AssertErrorAsync(crossed, HttpStatusCode.Unauthorized, "Not Authorized.");
+        }
+
+        // B registers through the API: B, not A (the first user of the org), is registered, and the audit says so.
+        var (tokenB, challengeB, _) = await client.StartAsync(orgId, emailB, codeB);
+        var jtiB = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(tokenB.Split('.')[1])).RootElement;
+        var started = Assert.Single(await AuditsAsync(userB, AuditActions.RegistrationStarted));
+        var prefix = $"challenge {jtiB.GetProperty("jti").GetString()}, expires ";
+        Assert.StartsWith(prefix, started.Details, StringComparison.Ordinal);
+        Assert.Equal(jtiB.GetProperty("exp").GetInt64(), DateTimeOffset.Parse(started.Details![prefix.Length..], System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds());
+
+        using (var doneB = await client.CompleteAsync(tokenB, KeyCredentialParts.Build(challengeB).Body()))
+        {
+            var text = await doneB.Content.ReadAsStringAsync();
+            Assert.True(doneB.StatusCode == HttpStatusCode.OK, $"B: {(int)doneB.StatusCode} {text}");
+            var user = JsonDocument.Parse(text).RootElement.GetProperty("user");
+            Assert.Equal(emailB, user.GetProperty("username").GetString(), ignoreCase: true);
+            var credentialB = JsonDocument.Parse(text).RootElement.GetProperty("credential").GetProperty("uuid").GetString();
+            Assert.Equal($"Key credential {credentialB}", Assert.Single(await AuditsAsync(userB, AuditActions.RegistrationCompleted)).Details);
+        }
+
+        Assert.True(await Host.IsRegisteredAsync(userB));
+        await Host.AssertUnchangedAsync(userA);
+
+        // A registers through the register page, with another key: B's credential in the org is no duplicate of it.
+        var (tokenA, challengeA, _) = await client.StartAsync(orgId, emailA, codeA);
+        using (var doneA = await client.CompleteAsync(tokenA, KeyCredentialParts.Build(challengeA).Body(), (RegistrationApi.DoorHeader, Actor.RegisterPageDoor), ("Sec-Fetch-Site", "same-origin")))
+        {
+            var text = await doneA.Content.ReadAsStringAsync();
+            Assert.True(doneA.StatusCode == HttpStatusCode.OK, $"A: {(int)doneA.StatusCode} {text}");
+            var credentialA = JsonDocument.Parse(text).RootElement.GetProperty("credential").GetProperty("uuid").GetString();
+            Assert.Equal($"Key credential {credentialA}, door {Actor.RegisterPageDoor}", Assert.Single(await AuditsAsync(userA, AuditActions.RegistrationCompleted)).Details);
+        }
+
+        Assert.True(await Host.IsRegisteredAsync(userA));
+        Assert.Equal(1, await Host.CredentialCountAsync(userA));
+        Assert.Equal(1, await Host.CredentialCountAsync(userB));
+    }
+
+    [Fact]
+    public async Task A_credId_already_registered_in_the_org_is_400_naming_it_and_in_another_org_it_registers()
+    {
+        var (orgId, email, userId, code) = await InvitedAsync("dup-first");
+        var (_, emailTwin, userTwin, codeTwin) = await InvitedAsync("dup-twin", orgId);
+        var (otherOrg, emailOther, userOther, codeOther) = await InvitedAsync("dup-other");
+        using var client = Host.CreateClient();
+
+        var (token, challenge, _) = await client.StartAsync(orgId, email, code);
+        var first = KeyCredentialParts.Build(challenge);
+        using (var done = await client.CompleteAsync(token, first.Body()))
+        {
+            Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        }
+
+        var (tokenTwin, challengeTwin, _) = await client.StartAsync(orgId, emailTwin, codeTwin);
+        using (var twin = await client.CompleteAsync(tokenTwin, (KeyCredentialParts.Build(challengeTwin) with { CredId = first.CredId }).Body()))
+        {
+            await DfnsApi.AssertErrorAsync(twin, HttpStatusCode.BadRequest, "firstFactorCredential.credentialInfo.credId is already registered in this organization");
+        }
+
+        await Host.AssertUnchangedAsync(userTwin);
+
+        var (tokenOther, challengeOther, _) = await client.StartAsync(otherOrg, emailOther, codeOther);
+        using (var other = await client.CompleteAsync(tokenOther, (KeyCredentialParts.Build(challengeOther) with { CredId = first.CredId }).Body()))
+        {
+            Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        }
+
+        Assert.True(await Host.IsRegisteredAsync(userOther));
+    }
+
+    [Fact]
+    public async Task The_right_code_forgives_only_its_own_codes_wrong_tries()
+    {
+        var (orgId, email, userId, code) = await InvitedAsync("forgive-own");
+        var (_, emailOther, userOther, _) = await InvitedAsync("forgive-other", orgId);
+        using var client = Host.CreateClient();
+        foreach (var (who, wrong) in new[] { (email, "WRNG-0000-AAAA-FRGV"), (emailOther, "WRNG-0001-AAAA-FRGV") })
+        {
+            using var response = await client.InitAsync(orgId, who, wrong);
+            await DfnsApi.AssertErrorAsync(response, HttpStatusCode.Unauthorized, "Not Authorized.");
+        }
+
+        await Host.PublicRequestsResolvedAsync();
+        Assert.Equal(1, Assert.Single(await Host.ValidCodesAsync(userId)).FailedAttempts);
+        Assert.Equal(1, Assert.Single(await Host.ValidCodesAsync(userOther)).FailedAttempts);
+
+        await client.StartAsync(orgId, email, code);
+        Assert.Equal(0, Assert.Single(await Host.ValidCodesAsync(userId)).FailedAttempts);
+        Assert.Equal(1, Assert.Single(await Host.ValidCodesAsync(userOther)).FailedAttempts);
+    }
+
+    /// <summary>The address's streak of wrong codes for the user ends with the right code (five more are answered); its streak for a neighbour does not.</summary>
+    [Fact]
+    public async Task The_right_code_forgives_the_addresss_wrong_tries_for_that_user_only()
+    {
+        var (orgId, email, _, code) = await InvitedAsync("forgive-streak");
+        var (_, emailOther, _, _) = await InvitedAsync("forgive-neighbour", orgId);
+        using var client = Host.CreateClient();
+        var tries = 0;
+        async Task<HttpStatusCode> WrongAsync(string who)
+        {
+            using var response = await client.InitAsync(orgId, who, "WRNG-" + (tries++).ToString("D4", System.Globalization.CultureInfo.InvariantCulture) + "-AAAA-STRK");
+            return response.StatusCode;
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await WrongAsync(email));
+            Assert.Equal(HttpStatusCode.Unauthorized, await WrongAsync(emailOther));
+        }
+
+        await client.StartAsync(orgId, email, code);
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await WrongAsync(email));
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, await WrongAsync(email));
+        Assert.Equal(HttpStatusCode.Unauthorized, await WrongAsync(emailOther));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await WrongAsync(emailOther));
+    }
+
+    [Fact]
+    public async Task A_token_whose_code_was_replaced_after_init_is_not_authorized()
+    {
+        var (orgId, email, userId, code) = await InvitedAsync("replaced-later");
+        using var client = Host.CreateClient();
+        var (token, challenge, _) = await client.StartAsync(orgId, email, code);
+
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        await Smtp.WaitForMessagesAsync(email, 2);
+
+        using var response = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body());
+        await DfnsApi.AssertErrorAsync(response, HttpStatusCode.Unauthorized, "Not Authorized.");
+        await Host.AssertUnchangedAsync(userId);
+    }
+
     [Fact]
     public async Task Eight_concurrent_completes_with_one_token_register_exactly_once()
     {
@@ -498,16 +664,69 @@ public abstract class RegistrationCompletionClockTests
 {
     protected abstract DatabaseProvider Provider { get; }
 
-    private PortalFactory ClockHost(FakeTimeProvider time) =>
-        new(
-            settings: new Dictionary<string, string?>
-            {
-                ["Email:DispatcherEnabled"] = "false",
-                ["Registration:CodeLifetime"] = "3.00:00:00",
-                ["Registration:ChallengeLifetime"] = "00:10:00",
-            },
-            services: s => s.AddSingleton<TimeProvider>(time),
-            provider: Provider);
+    private PortalFactory ClockHost(FakeTimeProvider time, params (string Key, string Value)[] more)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Email:DispatcherEnabled"] = "false",
+            ["Registration:CodeLifetime"] = "3.00:00:00",
+            ["Registration:ChallengeLifetime"] = "00:10:00",
+        };
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+
+        return new(settings: settings, services: s => s.AddSingleton<TimeProvider>(time), provider: Provider);
+    }
+
+    /// <summary>
+    /// An address past either wrong-code limit is told to wait even when it sends a registered user's used code: the
+    /// limits come first, so a throttled address does not learn that the user exists.
+    /// </summary>
+    [Fact]
+    public async Task A_throttled_address_is_told_to_wait_not_that_the_user_exists()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = ClockHost(time, ("Registration:MaxFailedAttempts", "2"), ("Registration:MaxFailedAttemptsPerAddress", "3"));
+        var (orgId, email, userId) = await host.CreatePendingUserAsync("throttled-registered");
+        var code = await host.QueuedCodeAsync(userId);
+        using var client = host.CreateClient();
+        var (token, challenge, _) = await client.StartAsync(orgId, email, code);
+        using (var done = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body()))
+        {
+            Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        }
+
+        async Task<HttpStatusCode> InitStatusAsync(string username, string tried)
+        {
+            using var response = await client.InitAsync(orgId, username, tried);
+            return response.StatusCode;
+        }
+
+        // Past the per-user limit.
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitStatusAsync(email, "WRNG-0000-AAAA-THRT"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitStatusAsync(email, "WRNG-0001-AAAA-THRT"));
+        using (var used = await client.InitAsync(orgId, email, code))
+        {
+            await DfnsApi.AssertErrorAsync(used, HttpStatusCode.TooManyRequests);
+        }
+
+        // A window later, past the per-address limit only: one wrong code for the user, two for nobody.
+        time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitStatusAsync(email, "WRNG-0002-AAAA-THRT"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitStatusAsync(PortalFactory.NewEmail("nobody"), "WRNG-0003-AAAA-THRT"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitStatusAsync(PortalFactory.NewEmail("nobody"), "WRNG-0004-AAAA-THRT"));
+        using (var used = await client.InitAsync(orgId, email, code))
+        {
+            await DfnsApi.AssertErrorAsync(used, HttpStatusCode.TooManyRequests);
+        }
+
+        // And once the window has passed, the used code says so.
+        time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        using var later = await client.InitAsync(orgId, email, code);
+        await DfnsApi.AssertErrorAsync(later, HttpStatusCode.Unauthorized, "User already exists.");
+    }
 
     [Fact]
     public async Task A_code_past_its_lifetime_is_400_Registration_code_expired()
@@ -521,6 +740,32 @@ public abstract class RegistrationCompletionClockTests
         time.Advance(TimeSpan.FromHours(72) + TimeSpan.FromSeconds(1));
         using var response = await client.InitAsync(orgId, email, code);
         await DfnsApi.AssertErrorAsync(response, HttpStatusCode.BadRequest, "Registration code expired");
+        await host.AssertUnchangedAsync(userId);
+    }
+
+    [Fact]
+    public async Task At_the_codes_very_expiry_instant_completing_is_401_and_init_is_400_Registration_code_expired()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = ClockHost(time);
+        var (orgId, email, userId) = await host.CreatePendingUserAsync("expiry-instant");
+        var code = await host.QueuedCodeAsync(userId);
+        var expiresAt = Assert.Single(await host.ValidCodesAsync(userId)).ExpiresAt;
+        using var client = host.CreateClient();
+
+        // A challenge opened five minutes before the code expires outlives it; at the code's instant it registers nothing.
+        time.SetUtcNow(expiresAt - TimeSpan.FromMinutes(5));
+        var (token, challenge, _) = await client.StartAsync(orgId, email, code);
+        time.SetUtcNow(expiresAt);
+        using (var response = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body()))
+        {
+            await DfnsApi.AssertErrorAsync(response, HttpStatusCode.Unauthorized, "Not Authorized.");
+        }
+
+        await host.AssertUnchangedAsync(userId);
+
+        using var init = await client.InitAsync(orgId, email, code);
+        await DfnsApi.AssertErrorAsync(init, HttpStatusCode.BadRequest, "Registration code expired");
         await host.AssertUnchangedAsync(userId);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Shared;
 
@@ -107,6 +108,22 @@ public abstract class WakeUpTests(LongPollMailPortalFixture fixture)
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
 
         await Smtp.WaitForMessagesAsync(email, 2);
+    }
+
+    [Fact]
+    public async Task A_wrong_code_is_counted_against_the_users_code_at_once()
+    {
+        var (orgId, email, userId) = await Host.CreatePendingUserAsync("wake-wrong");
+        await Smtp.WaitForMessagesAsync(email);
+        using var client = Host.CreateClient();
+
+        using (var wrong = await client.InitAsync(orgId, email, "WRNG-0000-AAAA-WAKE"))
+        {
+            await DfnsApi.AssertErrorAsync(wrong, System.Net.HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized);
+        }
+
+        await Host.PublicRequestsResolvedAsync();
+        Assert.Equal(1, Assert.Single(await Host.ValidCodesAsync(userId)).FailedAttempts);
     }
 }
 

@@ -10,6 +10,7 @@ using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.Operations;
 
@@ -106,6 +107,34 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         Assert.Empty(await _host.ValidCodesAsync(userId));
         var after = await ScrapeAsync(client);
         Assert.Equal(1, Delta(before, after, "portal_registration_guessing_cutoffs_total", ("door", "api")));
+    }
+
+    /// <summary>A completed registration consumes its code once, counted by its door; a completion refused in the writer counts nothing.</summary>
+    [Fact]
+    public async Task The_scrape_counts_a_code_consumed_by_a_completed_registration_by_door()
+    {
+        var (orgId, email, userId) = await _host.CreatePendingUserAsync("consumed-metrics");
+        var twinEmail = PortalFactory.NewEmail("consumed-twin");
+        var twinId = await _host.InviteAsync(orgId, twinEmail);
+        using var client = _host.CreateClient();
+        var (token, challenge, _) = await client.StartAsync(orgId, email, await _host.QueuedCodeAsync(userId));
+        var (twinToken, twinChallenge, _) = await client.StartAsync(orgId, twinEmail, await _host.QueuedCodeAsync(twinId));
+        var before = await ScrapeAsync(client);
+
+        var credential = KeyCredentialParts.Build(challenge);
+        using (var done = await client.CompleteAsync(token, credential.Body(), (RegistrationApi.DoorHeader, Actor.RegisterPageDoor), ("Sec-Fetch-Site", "same-origin")))
+        {
+            Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        }
+
+        using (var duplicate = await client.CompleteAsync(twinToken, (KeyCredentialParts.Build(twinChallenge) with { CredId = credential.CredId }).Body()))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, duplicate.StatusCode);
+        }
+
+        var after = await ScrapeAsync(client);
+        Assert.Equal(1, Delta(before, after, "portal_registration_codes_consumed_total", ("door", "self_service")));
+        Assert.Equal(0, Delta(before, after, "portal_registration_codes_consumed_total", ("door", "api")));
     }
 
     [Theory]

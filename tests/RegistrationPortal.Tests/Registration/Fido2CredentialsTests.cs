@@ -9,6 +9,15 @@ namespace RegistrationPortal.Tests.Registration;
 
 public sealed class Fido2CredentialsTests
 {
+    /// <summary>The rp.id is <c>Registration:RelyingPartyId</c> when one is set; the request's host when it is unset or blank.</summary>
+    [Theory]
+    [InlineData("portal.example.com", "portal.example.com")]
+    [InlineData(null, "request.example")]
+    [InlineData("", "request.example")]
+    [InlineData("  ", "request.example")]
+    public void The_relying_party_id_is_the_configured_one_or_the_requests_host(string? configured, string expected) =>
+        Assert.Equal(expected, RegistrationCompletionService.RelyingPartyId(new RegistrationOptions { RelyingPartyId = configured }, "request.example"));
+
     private const string Challenge = "q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c";
 
     [Fact]
