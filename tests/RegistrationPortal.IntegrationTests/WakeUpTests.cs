@@ -131,37 +131,65 @@ public sealed class WakeUpTestsOnSqlite(LongPollMailPortalFixture fixture) : Wak
 
 public sealed class WakeUpTestsOnPostgres(PostgresLongPollMailPortalFixture fixture) : WakeUpTests(fixture), IClassFixture<PostgresLongPollMailPortalFixture>;
 
-/// <summary>The processor outlives a write that fails: the failure is logged as a warning, and what comes next is resolved.</summary>
-public sealed class PublicRequestFailureTests
+/// <summary>
+/// The processor outlives a request it cannot resolve: a recorded request this version cannot read (a kind only a newer
+/// version knows, written during a rolling upgrade) is set aside, left in the database and logged as an error, and the
+/// requests behind it are resolved without anyone deleting it.
+/// </summary>
+/// <remarks>Runs once per database provider: <see cref="PublicRequestFailureTestsOnSqlite"/> and <see cref="PublicRequestFailureTestsOnPostgres"/>.</remarks>
+public abstract class PublicRequestFailureTests
 {
+    protected abstract DatabaseProvider Provider { get; }
+
     [Fact]
-    public async Task A_failed_resolution_is_logged_and_the_processor_resolves_the_next_request()
+    public async Task A_request_this_host_cannot_read_is_set_aside_and_the_requests_behind_it_are_resolved()
     {
         var log = new ErrorLog(LogLevel.Warning);
         await using var smtp = await SmtpServer.StartNewAsync();
         await using var host = new PortalFactory(
             smtp,
             new Dictionary<string, string?> { ["Registration:RequestPollInterval"] = "00:10:00" },
-            services: s => s.AddSingleton<ILoggerProvider>(log));
+            services: s => s.AddSingleton<ILoggerProvider>(log),
+            provider: Provider);
         var (orgId, email, _) = await host.CreatePendingUserAsync("after-failure");
         await smtp.WaitForMessagesAsync(email);
 
-        // A recorded request whose kind the processor does not know makes the write that reads it fail.
-        var unreadable = EmailAddress.Normalize(PortalFactory.NewEmail("unreadable"));
+        // Recorded before the resend below, so it is the oldest request of the batch that reads it.
+        var unreadable = PublicRequest.Of(PublicRequestKind.Resend, orgId, EmailAddress.Normalize(PortalFactory.NewEmail("unreadable")), Actor.SelfService(null), DateTimeOffset.UtcNow.AddMinutes(-1), null);
         await host.WithDbAsync(async db =>
         {
-            db.PublicRequests.Add(PublicRequest.Of(PublicRequestKind.Resend, orgId, unreadable, Actor.SelfService(null), DateTimeOffset.UtcNow.AddMinutes(-1), null));
+            db.PublicRequests.Add(unreadable);
             await db.SaveChangesAsync();
-            return await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE \"PublicRequests\" SET \"Kind\" = 'Unreadable' WHERE \"NormalizedUsername\" = {unreadable}");
+            return await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE \"PublicRequests\" SET \"Kind\" = 'FromANewerVersion' WHERE \"Id\" = {unreadable.Id}");
         });
+
         using var client = host.CreateClient();
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
-        var warning = $"Warning {typeof(PublicRequestProcessor).FullName}: Resolving the public doors' requests failed; trying again shortly";
-        await Wait.WaitUntilAsync(() => log.Entries.Any(e => e.StartsWith(warning, StringComparison.Ordinal)), "the failed resolution is logged as a warning");
-
-        // Once the unreadable request is gone, the next request's wake-up resolves the waiting resend too.
-        await host.WithDbAsync(db => db.PublicRequests.Where(r => r.NormalizedUsername == unreadable).ExecuteDeleteAsync());
-        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, PortalFactory.NewEmail("wakes")));
         await smtp.WaitForMessagesAsync(email, 2);
+        var setAside = $"Error {typeof(PublicRequestProcessor).FullName}: The public request {unreadable.Id} cannot be resolved by this host; it stays in the database, passed over until the host restarts";
+        Assert.Contains(log.Entries, e => e.StartsWith(setAside, StringComparison.Ordinal));
+        var batchFailed = $"Warning {typeof(PublicRequestProcessor).FullName}: Resolving a batch of the public doors' requests failed; resolving them one at a time";
+        Assert.Single(log.Entries, e => e.StartsWith(batchFailed, StringComparison.Ordinal));
+        Assert.Equal(1, await host.WithDbAsync(db => db.PublicRequests.CountAsync()));
+
+        // The next request's batch passes over the set-aside one: resolved at once, with no failure of its own.
+        var other = PortalFactory.NewEmail("after-set-aside");
+        await host.InviteAsync(orgId, other);
+        await smtp.WaitForMessagesAsync(other);
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, other));
+        await smtp.WaitForMessagesAsync(other, 2);
+        Assert.Single(log.Entries, e => e.StartsWith(batchFailed, StringComparison.Ordinal));
+        Assert.Single(log.Entries, e => e.StartsWith($"Error {typeof(PublicRequestProcessor).FullName}", StringComparison.Ordinal));
+        Assert.Equal(unreadable.Id, Assert.Single(await host.WithDbAsync(db => db.PublicRequests.Select(r => r.Id).ToListAsync())));
     }
+}
+
+public sealed class PublicRequestFailureTestsOnSqlite : PublicRequestFailureTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+}
+
+public sealed class PublicRequestFailureTestsOnPostgres : PublicRequestFailureTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

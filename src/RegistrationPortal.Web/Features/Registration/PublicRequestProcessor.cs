@@ -22,6 +22,8 @@ public sealed class PublicRequestProcessor(
 {
     public const int BatchSize = 64;
 
+    private readonly HashSet<Guid> _setAside = [];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.CurrentValue.RequestProcessorEnabled)
@@ -51,13 +53,68 @@ public sealed class PublicRequestProcessor(
     {
         try
         {
-            while (!ct.IsCancellationRequested && await registration.ProcessPublicRequestsAsync(BatchSize) == BatchSize)
+            while (!ct.IsCancellationRequested)
             {
+                int resolved;
+                try
+                {
+                    resolved = await registration.ProcessPublicRequestsAsync(BatchSize, _setAside);
+                }
+                catch (Exception ex) when (!IsDatabaseTrouble(ex) && !ct.IsCancellationRequested)
+                {
+                    // One request the batch cannot resolve must not hold back the others behind it.
+                    logger.LogWarning(ex, "Resolving a batch of the public doors' requests failed; resolving them one at a time");
+                    resolved = await ResolveOneAtATimeAsync(ct);
+                }
+
+                if (resolved < BatchSize)
+                {
+                    return;
+                }
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogWarning(ex, "Resolving the public doors' requests failed; trying again shortly");
         }
+    }
+
+    /// <summary>
+    /// Resolves the oldest waiting requests one by one. One that fails for a reason other than the database (a row this
+    /// version cannot read, such as a kind only a newer version knows) is set aside: left in the database, for a host
+    /// that can resolve it or for an operator, and passed over by this host until it restarts.
+    /// </summary>
+    private async Task<int> ResolveOneAtATimeAsync(CancellationToken ct)
+    {
+        var ids = await registration.WaitingPublicRequestsAsync(BatchSize, _setAside);
+        foreach (var id in ids)
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                await registration.ProcessPublicRequestAsync(id);
+            }
+            catch (Exception ex) when (!IsDatabaseTrouble(ex) && !ct.IsCancellationRequested)
+            {
+                _setAside.Add(id);
+                logger.LogError(ex, "The public request {RequestId} cannot be resolved by this host; it stays in the database, passed over until the host restarts", id);
+            }
+        }
+
+        return ids.Count;
+    }
+
+    /// <summary>The database failed (unreachable, busy, timed out), rather than the request: the request is tried again later.</summary>
+    internal static bool IsDatabaseTrouble(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException or TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -109,14 +109,19 @@ public sealed class RegistrationService(
     /// a wrong code counts against the code it was tried on, which dies at
     /// <see cref="RegistrationOptions.MaxFailedAttemptsPerCode"/> in a row. Returns how many requests were resolved.
     /// </summary>
-    public async Task<int> ProcessPublicRequestsAsync(int max)
+    public Task<int> ProcessPublicRequestsAsync(int max) => ProcessPublicRequestsAsync(max, []);
+
+    /// <summary>
+    /// As <see cref="ProcessPublicRequestsAsync(int)"/>, passing over the requests in <paramref name="setAside"/> (those
+    /// this host could not resolve: <see cref="PublicRequestProcessor"/> keeps them).
+    /// </summary>
+    public async Task<int> ProcessPublicRequestsAsync(int max, IReadOnlyCollection<Guid> setAside)
     {
         List<Guid> ids;
         int resends;
         await using (var read = await contexts.CreateDbContextAsync())
         {
-            var waiting = await read.PublicRequests.AsNoTracking()
-                .OrderBy(r => r.Id)
+            var waiting = await Waiting(read, setAside)
                 .Take(max)
                 .Select(r => new { r.Id, r.Kind })
                 .ToListAsync();
@@ -124,6 +129,41 @@ public sealed class RegistrationService(
             resends = waiting.Count(r => r.Kind == PublicRequestKind.Resend);
         }
 
+        return await ResolvePublicRequestsAsync(ids, resends);
+    }
+
+    /// <summary>The ids of up to <paramref name="max"/> waiting requests, oldest first, read without reading the rest of each row.</summary>
+    public async Task<List<Guid>> WaitingPublicRequestsAsync(int max, IReadOnlyCollection<Guid> setAside)
+    {
+        await using var read = await contexts.CreateDbContextAsync();
+        return await Waiting(read, setAside).Take(max).Select(r => r.Id).ToListAsync();
+    }
+
+    /// <summary>Resolves one recorded request on its own, in a write of its own (nothing if it is gone, or another host holds it).</summary>
+    public async Task ProcessPublicRequestAsync(Guid id)
+    {
+        PublicRequestKind? kind;
+        await using (var read = await contexts.CreateDbContextAsync())
+        {
+            kind = await read.PublicRequests.AsNoTracking().Where(r => r.Id == id).Select(r => (PublicRequestKind?)r.Kind).FirstOrDefaultAsync();
+        }
+
+        await ResolvePublicRequestsAsync([id], kind == PublicRequestKind.Resend ? 1 : 0);
+    }
+
+    private static IQueryable<PublicRequest> Waiting(PortalDbContext read, IReadOnlyCollection<Guid> setAside)
+    {
+        var waiting = read.PublicRequests.AsNoTracking();
+        if (setAside.Count > 0)
+        {
+            waiting = waiting.Where(r => !setAside.Contains(r.Id));
+        }
+
+        return waiting.OrderBy(r => r.Id);
+    }
+
+    private async Task<int> ResolvePublicRequestsAsync(List<Guid> ids, int resends)
+    {
         if (ids.Count == 0)
         {
             return 0;
