@@ -1,0 +1,37 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Features.Api;
+
+namespace RegistrationPortal.IntegrationTests;
+
+/// <summary>
+/// The used-nonce store stays bounded on its own: every half nonce window (the default window is 5 minutes) the host
+/// forgets the nonces whose expiry has passed, and keeps one until its very expiry instant has passed.
+/// </summary>
+public sealed class UsedNoncePrunerTests
+{
+    [Fact]
+    public async Task Every_half_window_the_host_forgets_the_nonces_whose_expiry_has_passed()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        await using var host = new PortalFactory(services: s => s.AddSingleton<TimeProvider>(time));
+        _ = host.Server;
+        var halfWindow = new ApiOptions().NonceWindow / 2;
+        var start = time.GetUtcNow();
+        await host.WithDbAsync(db =>
+        {
+            db.UsedNonces.AddRange(
+                new UsedNonce { Key = "expired", ExpiresAt = start + halfWindow - TimeSpan.FromSeconds(1) },
+                new UsedNonce { Key = "expires-at-the-tick", ExpiresAt = start + halfWindow },
+                new UsedNonce { Key = "later", ExpiresAt = start + halfWindow + TimeSpan.FromMinutes(1) });
+            return db.SaveChangesAsync();
+        });
+
+        time.Advance(halfWindow);
+
+        await Wait.WaitUntilAsync(async () => !await host.WithDbAsync(db => db.UsedNonces.AnyAsync(n => n.Key == "expired")), "the expired nonce is forgotten at the tick");
+        Assert.Equal(["expires-at-the-tick", "later"], await host.WithDbAsync(db => db.UsedNonces.Select(n => n.Key).OrderBy(k => k).ToListAsync()));
+    }
+}
