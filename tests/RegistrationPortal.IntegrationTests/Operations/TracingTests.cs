@@ -59,6 +59,11 @@ public sealed class TracingTests(TracingPortalFixture fixture) : IClassFixture<T
         Assert.Equal("api", resend.GetTagItem("portal.door"));
         Assert.Equal(orgId, resend.GetTagItem("portal.org_id"));
         Assert.Contains(spans, s => s.Source.Name == "MailKit.Net.SmtpClient" && IsUnder(s, send, spans));
+
+        // The delivery span names the outbox message it sent (the newer of the user's two) and the user, by id.
+        var sent = (await host.OutboxAsync(userId)).MaxBy(m => m.CreatedAt)!;
+        Assert.Equal(sent.Id.ToString(), send.GetTagItem("portal.outbox.message_id"));
+        Assert.Equal(userId, send.GetTagItem("portal.user_id"));
         Assert.DoesNotContain(spans.SelectMany(s => s.TagObjects), t => t.Value?.ToString()?.Contains(email, StringComparison.OrdinalIgnoreCase) == true);
 
         var correlation = await host.WithDbAsync(db => db.AuditEvents.AsNoTracking()
