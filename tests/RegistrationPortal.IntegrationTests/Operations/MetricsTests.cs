@@ -186,7 +186,8 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
 
     /// <summary>
     /// Delivery attempts by outcome, and failed ones by whether the dispatcher gave up: one message accepted, one refused
-    /// until the last of its two attempts. A host of its own, with a dispatcher and a server that refuses one address.
+    /// until the last of its three attempts (three, so that only the last counts as final: with two, a flag that marked
+    /// the first attempt final instead would count the same). A host of its own, with a dispatcher and a server that refuses one address.
     /// </summary>
     [Fact]
     public async Task The_scrape_counts_delivery_attempts_by_outcome_and_final_failures()
@@ -196,7 +197,7 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         {
             ["Telemetry:Prometheus"] = "true",
             ["Telemetry:MetricsToken"] = PrometheusPortalFixture.MetricsToken,
-            ["Email:MaxAttempts"] = "2",
+            ["Email:MaxAttempts"] = "3",
         });
         using var client = host.CreateClient();
         var before = await ScrapeAsync(client);
@@ -214,8 +215,8 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
 
         var after = await ScrapeAsync(client);
         Assert.Equal(1, Delta(before, after, "portal_email_delivery_attempts_total", ("outcome", "sent")));
-        Assert.Equal(2, Delta(before, after, "portal_email_delivery_attempts_total", ("outcome", "failed")));
-        Assert.Equal(1, Delta(before, after, "portal_email_delivery_failures_total", ("final", "false")));
+        Assert.Equal(3, Delta(before, after, "portal_email_delivery_attempts_total", ("outcome", "failed")));
+        Assert.Equal(2, Delta(before, after, "portal_email_delivery_failures_total", ("final", "false")));
         Assert.Equal(1, Delta(before, after, "portal_email_delivery_failures_total", ("final", "true")));
     }
 
