@@ -34,13 +34,19 @@ public sealed class HostTests(RealPortPortalFixture fixture) : IClassFixture<Rea
         Assert.Equal("running", report.RootElement.GetProperty("dispatcher").GetProperty("description").GetString());
     }
 
-    [Fact]
-    public async Task The_openapi_document_describes_the_resend_call()
+    /// <summary>The <c>paths</c> of the served OpenAPI document (answered 200).</summary>
+    private async Task<JsonElement> OpenApiPathsAsync()
     {
         using var response = await _client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var put = document.RootElement.GetProperty("paths").GetProperty(DfnsApi.ResendPath).GetProperty("put");
+        return document.RootElement.GetProperty("paths").Clone();
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_resend_call()
+    {
+        var put = (await OpenApiPathsAsync()).GetProperty(DfnsApi.ResendPath).GetProperty("put");
         Assert.Equal("ResendRegistrationCode", put.GetProperty("operationId").GetString());
         Assert.True(put.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
         foreach (var status in new[] { "200", "400", "401", "403", "413", "415", "429" })
@@ -52,10 +58,7 @@ public sealed class HostTests(RealPortPortalFixture fixture) : IClassFixture<Rea
     [Fact]
     public async Task The_openapi_document_names_summarizes_and_describes_each_registration_call()
     {
-        using var response = await _client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var paths = document.RootElement.GetProperty("paths");
+        var paths = await OpenApiPathsAsync();
         foreach (var (path, method, id, summary, describes) in new[]
         {
             (DfnsApi.ResendPath, "put", "ResendRegistrationCode", "Resend registration code", "Sends the user a new registration code; every earlier code stops working."),
@@ -73,10 +76,7 @@ public sealed class HostTests(RealPortPortalFixture fixture) : IClassFixture<Rea
     [Fact]
     public async Task The_openapi_document_tags_the_registration_calls_and_documents_the_shared_error_answers_of_every_call()
     {
-        using var response = await _client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var paths = document.RootElement.GetProperty("paths");
+        var paths = await OpenApiPathsAsync();
         foreach (var (path, method) in new[] { (DfnsApi.ResendPath, "put"), ("/auth/registration/init", "post"), ("/auth/registration", "post") })
         {
             var tags = paths.GetProperty(path).GetProperty(method).GetProperty("tags").EnumerateArray().Select(t => t.GetString()).ToList();
