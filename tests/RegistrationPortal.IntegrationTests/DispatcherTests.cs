@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
@@ -20,18 +21,32 @@ public abstract class DispatcherTests
     protected abstract DatabaseProvider Provider { get; }
 
     /// <summary>
-    /// Seven messages, batches of two, one sender, a 4-second claim against a 5-second SMTP timeout: each batch claims
-    /// only its own two messages (the rest stay due, not held for a lease), and a send still starts in the second
-    /// before the claim ends. All arrive well within the 20-second wait; a batch that claimed the whole queue would leave
-    /// the rest to lapse first, and one that reserved the whole SMTP timeout out of a 4-second claim would send nothing.
+    /// Seven messages queued by a host whose dispatcher is off (it says so in its log, and sends nothing), then sent by
+    /// another in batches of two, one sender. Each batch claims only its own two messages: the rest stay due, not held
+    /// for a lease, so all arrive well within the 20-second wait even when a claim lasts an hour; a batch that claimed
+    /// the whole queue would leave the rest to lapse first. With a 4-second claim against the 5-second SMTP timeout a
+    /// send still starts in the second before the claim ends; one that reserved the whole SMTP timeout out of a 4-second
+    /// claim would send nothing.
     /// </summary>
-    [Fact]
-    public async Task A_backlog_goes_out_batch_by_batch_without_waiting_for_claims_to_lapse()
+    [Theory]
+    [InlineData("00:00:04")]
+    [InlineData("01:00:00")]
+    public async Task A_backlog_goes_out_batch_by_batch_without_waiting_for_claims_to_lapse(string claimLease)
     {
         await using var smtp = await SmtpServer.StartNewAsync();
         await using var data = new SharedDataDirectory("regportal-backlog-", Provider);
         var emails = Enumerable.Range(0, 7).Select(i => PortalFactory.NewEmail($"backlog{i}")).ToList();
-        await using (var queueing = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.Path, provider: Provider))
+        var log = new ErrorLog(LogLevel.Information);
+        await using (var queueing = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?>
+            {
+                ["Email:DispatcherEnabled"] = "false",
+                [$"Logging:LogLevel:{typeof(OutboxDispatcher).FullName}"] = "Information",
+            },
+            services: s => s.AddSingleton<ILoggerProvider>(log),
+            dataDirectory: data.Path,
+            provider: Provider))
         {
             var orgId = await queueing.CreateOrganizationAsync();
             foreach (var email in emails)
@@ -40,13 +55,16 @@ public abstract class DispatcherTests
             }
         }
 
+        Assert.Single(log.Entries, $"Information {typeof(OutboxDispatcher).FullName}: Email dispatcher is disabled; messages stay queued ");
+        Assert.Empty(smtp.Messages());
+
         await using var sending = new PortalFactory(
             smtp,
             new Dictionary<string, string?>
             {
                 ["Email:BatchSize"] = "2",
                 ["Email:Senders"] = "1",
-                ["Email:ClaimLease"] = "00:00:04",
+                ["Email:ClaimLease"] = claimLease,
                 ["Email:PollInterval"] = "00:00:30",
             },
             dataDirectory: data.Path,

@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Dashboard;
@@ -62,12 +65,29 @@ public abstract class OutboxRefusalTests
     [Theory]
     [InlineData(SmtpRule.RefuseRcpt, "Mailbox unavailable")]
     [InlineData(SmtpRule.RefuseData, "Message refused")]
+    [InlineData(SmtpRule.RefuseDataVerbose, "Message refused at length, policy 1")]
     public async Task A_refused_message_is_tried_max_attempts_times_then_marked_failed_never_tried_again_and_shown_to_the_admin(SmtpRule refusal, string serverText)
     {
         await using var smtp = await SmtpServer.StartScriptedAsync();
+        var log = new ErrorLog(LogLevel.Warning);
+        var sendSpans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "RegistrationPortal",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = span =>
+            {
+                if (span.OperationName == "email.send")
+                {
+                    sendSpans.Enqueue(span);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
         await using var host = new PortalFactory(
             smtp,
             new Dictionary<string, string?> { ["Email:MaxAttempts"] = MaxAttempts.ToString(CultureInfo.InvariantCulture) },
+            services: s => s.AddSingleton<ILoggerProvider>(log),
             provider: Provider);
         var orgId = await host.CreateOrganizationAsync("Refusing Mail Org");
         var email = PortalFactory.NewEmail("refused");
@@ -79,6 +99,18 @@ public abstract class OutboxRefusalTests
         Assert.Equal(MaxAttempts, failed.Attempts);
         Assert.Equal(MaxAttempts, smtp.RecipientAttempts(email));
         Assert.Contains(serverText, failed.LastError, StringComparison.Ordinal);
+
+        // The error's type and the server's answer, as much as fits in 500 characters (a long one is cut there).
+        Assert.StartsWith("SmtpCommandException: ", failed.LastError, StringComparison.Ordinal);
+        if (refusal == SmtpRule.RefuseDataVerbose)
+        {
+            Assert.Equal(500, failed.LastError!.Length);
+        }
+        else
+        {
+            Assert.EndsWith(serverText, failed.LastError, StringComparison.Ordinal);
+        }
+
         Assert.Null(failed.ProtectedPayload);
         Assert.Empty(smtp.MessagesTo(email));
 
@@ -88,6 +120,18 @@ public abstract class OutboxRefusalTests
             .Select(e => new { e.OrgId, e.ActorKind, e.ActorId, e.Details })
             .ToListAsync()));
         Assert.Equal((orgId, "System", "email-dispatcher", $"gave up after {MaxAttempts} attempts"), (gaveUp.OrgId, gaveUp.ActorKind, gaveUp.ActorId, gaveUp.Details));
+
+        // The operator's log names each failed attempt by message, user and attempt number, with the error's type only:
+        // the server's answer may quote the address, which stays out of the log.
+        Assert.Equal(
+            Enumerable.Range(1, MaxAttempts).Select(attempt => $"Warning {typeof(OutboxDispatcher).FullName}: Delivery of message {failed.Id} to user {userId} failed (attempt {attempt}): SmtpCommandException "),
+            log.Entries.Where(e => e.Contains($"message {failed.Id}", StringComparison.Ordinal)));
+        Assert.DoesNotContain(log.Entries, e => e.Contains(email, StringComparison.OrdinalIgnoreCase) || e.Contains(serverText, StringComparison.Ordinal));
+
+        // And each attempt's trace span ends in error, naming the error's type.
+        var attempts = sendSpans.Where(s => userId.Equals(s.GetTagItem("portal.user_id"))).ToList();
+        Assert.Equal(MaxAttempts, attempts.Count);
+        Assert.All(attempts, s => Assert.Equal((ActivityStatusCode.Error, "SmtpCommandException"), (s.Status, s.StatusDescription)));
 
         // Never again: even made due long ago, the failed message is passed over while the next message is sent.
         await host.WithDbAsync(db => db.OutboxMessages.Where(m => m.Id == failed.Id)

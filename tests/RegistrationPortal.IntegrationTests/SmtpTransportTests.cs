@@ -1,3 +1,4 @@
+using System.Net.NetworkInformation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -85,6 +86,38 @@ public sealed class SmtpTransportTests : IAsyncLifetime
         }).OpenAsync(CancellationToken.None));
 
         Assert.Contains("authentication", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// A server that demands a login (AUTH PLAIN or LOGIN): the configured user and password log in and the mail goes
+    /// through; a wrong password is refused at the login, before any message is sent.
+    /// </summary>
+    [Fact]
+    public async Task Configured_credentials_log_in_and_a_wrong_password_is_refused_before_anything_is_sent()
+    {
+        await using var server = await SmtpServer.StartWithLoginAsync("portal", "s3cret-Pass");
+        SmtpEmailTransport Login(string password) => Transport(server.Port, s =>
+        {
+            s.Security = SmtpSecurity.None;
+            s.Username = "portal";
+            s.Password = password;
+        });
+
+        await using (var session = await Login("s3cret-Pass").OpenAsync(CancellationToken.None))
+        {
+            await session.SendAsync(Message("logged-in@example.com"), CancellationToken.None);
+        }
+
+        var received = Assert.Single(await server.WaitForMessagesAsync("logged-in@example.com"));
+        Assert.Equal("K7QH-3MZP-W9XD-R2TF", received.Message.TextBody?.Trim());
+
+        await Assert.ThrowsAsync<MailKit.Security.AuthenticationException>(() => Login("wrong-pass").OpenAsync(CancellationToken.None));
+        Assert.Single(server.Messages());
+
+        // The refused login's connection is closed there and then, not left open for the server to time out.
+        Assert.DoesNotContain(
+            IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpConnections(),
+            c => c.RemoteEndPoint.Port == server.Port && c.State == TcpState.Established);
     }
 
     /// <summary>A server that takes a message and never answers: the send fails after the configured timeout (1 s here), not MailKit's default two minutes.</summary>

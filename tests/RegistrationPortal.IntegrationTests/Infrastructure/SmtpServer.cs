@@ -14,6 +14,8 @@ namespace RegistrationPortal.IntegrationTests.Infrastructure;
 /// started again on the same port, and it can be created stopped (the port reserved) to simulate an outage.
 /// A scripted one (<see cref="StartScriptedAsync"/>, the handler in <c>scripted_smtp.py</c>) can also defer, refuse or
 /// hold what is sent to an address (<see cref="SetRule"/>) and logs every attempt (<see cref="Events"/>).
+/// One started by <see cref="StartWithLoginAsync"/> (<c>login_smtp.py</c>) takes mail only after a login with one user's
+/// password.
 /// </summary>
 public sealed class SmtpServer : IAsyncDisposable
 {
@@ -24,13 +26,15 @@ public sealed class SmtpServer : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly Dictionary<string, string> _rules = new(StringComparer.Ordinal);
     private readonly bool _scripted;
+    private readonly (string User, string Password)? _login;
     private Process? _process;
 
-    private SmtpServer(int port, string directory, bool scripted = false)
+    private SmtpServer(int port, string directory, bool scripted = false, (string User, string Password)? login = null)
     {
         Port = port;
         Directory = directory;
         _scripted = scripted;
+        _login = login;
     }
 
     public int Port { get; }
@@ -63,6 +67,14 @@ public sealed class SmtpServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>A running server that offers AUTH (PLAIN, LOGIN) without TLS and takes mail only from <paramref name="user"/> logged in with <paramref name="password"/>.</summary>
+    public static async Task<SmtpServer> StartWithLoginAsync(string user, string password)
+    {
+        var server = new SmtpServer(FreeTcpPort(), System.IO.Directory.CreateTempSubdirectory("regportal-smtp-").FullName, login: (user, password));
+        await server.StartAsync();
+        return server;
+    }
+
     /// <summary>What the scripted server does with mail to <paramref name="address"/> ("*": everyone without a rule of their own) from now on.</summary>
     public void SetRule(string address, SmtpRule rule)
     {
@@ -80,6 +92,7 @@ public sealed class SmtpServer : IAsyncDisposable
                 SmtpRule.RefuseRcpt => "refuse-rcpt",
                 SmtpRule.DeferData => "defer-data",
                 SmtpRule.RefuseData => "refuse-data",
+                SmtpRule.RefuseDataVerbose => "refuse-data-verbose",
                 SmtpRule.HoldData => "hold-data",
                 _ => throw new ArgumentOutOfRangeException(nameof(rule)),
             };
@@ -131,17 +144,21 @@ public sealed class SmtpServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        string[] handler = _scripted
-            ? ["scripted_smtp.ScriptedMailbox", Maildir, RulesPath, LogPath]
-            : ["aiosmtpd.handlers.Mailbox", Maildir];
-        foreach (var argument in new[] { "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}", "-c" }.Concat(handler))
+        var port = Port.ToString(CultureInfo.InvariantCulture);
+        string[] arguments = (_scripted, _login) switch
+        {
+            (_, { } login) => ["-m", "login_smtp", port, Maildir, login.User, login.Password],
+            (true, _) => ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{port}", "-c", "scripted_smtp.ScriptedMailbox", Maildir, RulesPath, LogPath],
+            _ => ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox", Maildir],
+        };
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        if (_scripted)
+        if (_scripted || _login is not null)
         {
-            // scripted_smtp.py is copied next to the test assembly.
+            // scripted_smtp.py and login_smtp.py are copied next to the test assembly.
             start.Environment["PYTHONPATH"] = Path.Combine(AppContext.BaseDirectory, "Infrastructure");
         }
 
@@ -286,6 +303,9 @@ public enum SmtpRule
 
     /// <summary>554 after the message's data.</summary>
     RefuseData,
+
+    /// <summary>554 after the message's data, explained over five lines: over 500 characters in all.</summary>
+    RefuseDataVerbose,
 
     /// <summary>The message is stored (delivered) but the server's 250 answer waits until the rule changes.</summary>
     HoldData,

@@ -6,7 +6,8 @@ Run with Debian's interpreter, this folder on PYTHONPATH:
 
 RULES is a JSON file read at every command: {"<address, lowercase>": "<rule>", "*": "<rule for everyone else>"}.
 Rules: "accept" (the default), "defer-rcpt" (451 to RCPT TO), "refuse-rcpt" (550 to RCPT TO), "defer-data"
-(451 after DATA), "refuse-data" (554 after DATA), "hold-data" (the message is stored, as a server that took it would,
+(451 after DATA), "refuse-data" (554 after DATA), "refuse-data-verbose" (554 after DATA, explained over several
+lines, over 500 characters in all), "hold-data" (the message is stored, as a server that took it would,
 but the 250 answer waits until the rule changes: a client that dies meanwhile never learns it was delivered).
 The test replaces the file (write, then rename) to change a rule.
 
@@ -83,6 +84,9 @@ class ScriptedMailbox(Mailbox):
             answer = "451 4.3.0 Try again later"
         elif "refuse-data" in rules:
             answer = "554 5.6.0 Message refused"
+        elif "refuse-data-verbose" in rules:
+            lines = [f"5.6.0 Message refused at length, policy {n}: " + "the content of this message is not accepted here " * 3 for n in range(1, 6)]
+            answer = "\r\n".join(f"554-{line}" for line in lines[:-1]) + f"\r\n554 {lines[-1]}"
         else:
             answer = await super().handle_DATA(server, session, envelope)
         for address in envelope.rcpt_tos:

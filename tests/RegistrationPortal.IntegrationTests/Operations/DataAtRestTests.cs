@@ -240,6 +240,25 @@ public sealed class DataAtRestTestsOnSqlite(MailPortalFixture fixture) : DataAtR
     }
 
     /// <summary>
+    /// The same for a message the dispatcher gave up on (the server refused it at its only attempt): its payload, erased
+    /// when it is marked failed, is soon gone from the file and the WAL too, though nothing was sent.
+    /// </summary>
+    [Fact]
+    public async Task A_payload_given_up_on_is_overwritten_in_the_database_file_and_its_wal()
+    {
+        await using var smtp = await SmtpServer.StartScriptedAsync();
+        smtp.SetRule("*", SmtpRule.RefuseRcpt);
+        await using var host = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:MaxAttempts"] = "1" });
+        var (_, _, userId) = await host.CreatePendingUserAsync("given-up");
+        await Wait.WaitUntilAsync(async () => await host.OutboxAsync(userId) is [{ Status: OutboxStatus.Failed, ProtectedPayload: null }], "the invitation is marked failed");
+
+        var hostProtector = host.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(OutboxPayload.Purpose);
+        await Wait.WaitUntilAsync(
+            async () => Payloads(await ReadAllAsync(host)).All(p => !TryUnprotect(hostProtector, p, out _)),
+            "the failed message's payload is gone from the database file and its WAL");
+    }
+
+    /// <summary>
     /// A reader on an old snapshot (a backup's <c>VACUUM INTO</c>, a long report) holds back the checkpoint that cuts
     /// sent payloads out of the WAL. Writes do not wait for it meanwhile: each invitation is committed and mailed at
     /// once. Once the reader is gone, a later pass finishes the checkpoint and the payloads are gone from the files.
