@@ -150,6 +150,50 @@ public abstract class DispatcherTests
     }
 
     /// <summary>
+    /// A send that outlives its claim (the server holds its answer past the claim's end) is taken over by another sender,
+    /// which sends the message again: it arrives twice, never more. It is recorded sent once, audited once, and the
+    /// sender whose claim lapsed logs that the result was not its to record.
+    /// </summary>
+    [Fact]
+    public async Task A_send_that_outlives_its_claim_is_taken_over_recorded_once_and_the_lapse_logged()
+    {
+        await using var smtp = await SmtpServer.StartScriptedAsync();
+        var log = new ErrorLog(LogLevel.Warning);
+        await using var host = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?>
+            {
+                ["Email:Senders"] = "2",
+                ["Email:ClaimLease"] = "00:00:04",
+                ["Email:Smtp:Timeout"] = "00:00:30",
+            },
+            services: s => s.AddSingleton<ILoggerProvider>(log),
+            provider: Provider);
+        var orgId = await host.CreateOrganizationAsync();
+        var email = PortalFactory.NewEmail("outlived");
+        smtp.SetRule(email, SmtpRule.HoldData);
+        var userId = await host.InviteAsync(orgId, email);
+
+        await Wait.WaitUntilAsync(
+            () => Task.FromResult(smtp.Events().Count(e => e.Command == "DATA-HELD" && string.Equals(e.Address, email, StringComparison.OrdinalIgnoreCase)) == 2),
+            "the message is sent a second time once the first send's claim has lapsed, and held too");
+        smtp.SetRule(email, SmtpRule.Accept);
+
+        Assert.Equal(2, (await smtp.WaitForMessagesAsync(email, 2)).Count);
+        await Wait.WaitUntilAsync(async () => await host.OutboxAsync(userId) is [{ Status: OutboxStatus.Sent, ClaimToken: null }], "the invitation is marked sent");
+        var sent = Assert.Single(await host.OutboxAsync(userId));
+        var lapsed = $"Warning {typeof(OutboxDispatcher).FullName}: The claim on message {sent.Id} lapsed before its result was recorded; another dispatcher has taken it over ";
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(lapsed)), "the sender whose claim lapsed logs it");
+
+        Assert.Equal(1, sent.Attempts);
+        Assert.Single(await host.WithDbAsync(db => db.AuditEvents.AsNoTracking()
+            .Where(e => e.SubjectId == userId && e.Action == AuditActions.EmailDelivered)
+            .ToListAsync()));
+        Assert.Single(log.Entries, e => e.Contains("lapsed", StringComparison.Ordinal));
+        Assert.Equal(2, smtp.MessagesTo(email).Count);
+    }
+
+    /// <summary>
     /// Mail is due the moment it is queued: with the host's clock standing still, the invitation queued "now" is sent
     /// "now", not one tick later (which a still clock would never reach).
     /// </summary>
