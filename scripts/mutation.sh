@@ -45,8 +45,9 @@ output="$PWD/artifacts/mutation/$name"
 rm -rf "$output"
 mkdir -p "$output"
 
-# What the integration tests need, as the test command provides it: the published Dfns SDK and a throwaway
-# PostgreSQL cluster (Debian's python3-aiosmtpd and postgresql are installed by scripts/test.sh).
+# What the integration tests need, as the test command provides it: Debian's packages (the SMTP server, PostgreSQL),
+# the published Dfns SDK and a throwaway PostgreSQL cluster.
+bash scripts/install-test-packages.sh
 (cd tests/dfns-sdk && npm ci --no-audit --no-fund --loglevel=error)
 dotnet tool restore
 pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/regportal-mutation-pg-XXXXXX")

@@ -9,38 +9,8 @@ results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
 
-sudo_cmd=()
-if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-apt_install() {
-  echo "Installing Debian packages: $*"
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@"
-}
-
-# 1. Debian packages. Debian's python3-aiosmtpd is the real SMTP server the integration and browser tests talk
-#    to; only /usr/bin/python3 sees Debian's Python packages.
-missing=()
-if ! [ -x /usr/bin/python3 ] || ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
-  missing+=(python3 python3-aiosmtpd)
-fi
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  missing+=(nodejs npm)
-fi
-# Debian's Chromium is the browser the browser tests drive (Playwright is never asked to download one), and
-# its screenshots need at least one font.
-if ! [ -x /usr/bin/chromium ]; then
-  missing+=(chromium)
-fi
-if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list : family 2>/dev/null | head -n 1)" ]; then
-  missing+=(fontconfig fonts-dejavu-core)
-fi
-# PostgreSQL's server (with pg_trgm) for the tests that run on PostgreSQL and the two-host tests.
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  missing+=(postgresql)
-fi
-if ((${#missing[@]})); then
-  apt_install "${missing[@]}"
-fi
+# 1. Debian packages (the SMTP server, Node, Chromium, fonts, PostgreSQL), when missing.
+bash scripts/install-test-packages.sh
 
 # 2. A throwaway PostgreSQL cluster on a loopback port, run by an unprivileged user (the script's, or "postgres" when
 #    the script runs as root), removed when the script ends however it ends. The tests read its admin connection
