@@ -169,9 +169,10 @@ public sealed partial class BrandingTests(MailPortalFixture fixture) : IClassFix
     {
         var orgId = await Host.CreateOrganizationAsync();
         var scope = ScopeOf(orgId);
-        Assert.Null(await Branding.SaveTemplateAsync(scope, EmailKind.Code, "New code for {{ organization_name }}", "{{ code }} at {{ register_link }}", null));
+        Assert.Null(await Branding.SaveTemplateAsync(scope, EmailKind.Code, "New code for {{ organization_name }}", "{{ code }} at {{ register_link }} until {{ expires_at }}", null));
         var admin = PortalFactory.NewEmail("admin-test");
         string traceId;
+        var before = DateTimeOffset.UtcNow;
 
         // Queued inside a request's trace, like every email: its delivery continues that trace.
         using (var request = new System.Diagnostics.Activity("test email request").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start())
@@ -183,6 +184,15 @@ public sealed partial class BrandingTests(MailPortalFixture fixture) : IClassFix
         var mail = Assert.Single(await Smtp.WaitForMessagesAsync(admin));
         Assert.StartsWith("[Test] New code for ", mail.Message.Subject, StringComparison.Ordinal);
         Assert.Equal(BrandingService.SampleCode, mail.Code);
+
+        // A sample's code is no one's: it says it expires a day after it was sent (to the minute, as emails write it).
+        var after = DateTimeOffset.UtcNow;
+        var composer = Host.Services.GetRequiredService<RegistrationEmail>();
+        var expiries = Enumerable.Range(0, (int)(after - before).TotalMinutes + 2)
+            .Select(m => composer.Expiry(before.AddDays(1).AddMinutes(m), null))
+            .ToList();
+        var text = mail.Message.TextBody ?? "";
+        Assert.Contains(expiries, e => text.Contains($"until {e}", StringComparison.Ordinal));
         var queued = Assert.Single(await Host.WithDbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.ToAddress == admin).ToListAsync()));
         Assert.Equal(OutboxStatus.Sent, queued.Status);
         Assert.Equal(traceId, queued.TraceParent?.Split('-')[1]);
