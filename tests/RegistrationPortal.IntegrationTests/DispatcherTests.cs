@@ -194,6 +194,66 @@ public abstract class DispatcherTests
     }
 
     /// <summary>
+    /// A batch cut short by its claim's end gives back only what it claimed and did not get to: a message waiting an hour
+    /// for its next attempt (its server deferred it) keeps waiting, while the batch's unsent message goes out at the next
+    /// pass.
+    /// </summary>
+    [Fact]
+    public async Task A_batch_cut_short_gives_back_only_its_own_messages_and_a_deferred_one_keeps_waiting()
+    {
+        await using var smtp = await SmtpServer.StartScriptedAsync();
+        await using var data = new SharedDataDirectory("regportal-cut-short-", Provider);
+        var deferred = PortalFactory.NewEmail("waiting");
+        var held = PortalFactory.NewEmail("held");
+        var next = PortalFactory.NewEmail("next");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Email:RetryBaseDelay"] = "01:00:00",
+            ["Email:RetryMaxDelay"] = "01:00:00",
+            ["Email:Senders"] = "1",
+            ["Email:ClaimLease"] = "00:00:04",
+            ["Email:Smtp:Timeout"] = "00:00:30",
+        };
+
+        // The first message is deferred once and waits an hour; the other two are queued while nothing sends.
+        smtp.SetRule(deferred, SmtpRule.DeferRcpt);
+        string orgId;
+        string deferredId;
+        OutboxMessage waiting;
+        await using (var first = new PortalFactory(smtp, settings, dataDirectory: data.Path, provider: Provider))
+        {
+            orgId = await first.CreateOrganizationAsync();
+            deferredId = await first.InviteAsync(orgId, deferred);
+            await Wait.WaitUntilAsync(async () => await first.OutboxAsync(deferredId) is [{ Attempts: 1, Status: OutboxStatus.Pending, ClaimToken: null }], "the first message is deferred and waits");
+            waiting = Assert.Single(await first.OutboxAsync(deferredId));
+        }
+
+        string heldId;
+        string nextId;
+        await using (var queueing = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.Path, provider: Provider))
+        {
+            heldId = await queueing.InviteAsync(orgId, held);
+            nextId = await queueing.InviteAsync(orgId, next);
+        }
+
+        // One batch claims both; the server holds the first one's answer until its claim has ended, so the batch stops
+        // there and gives the second back.
+        smtp.SetRule(held, SmtpRule.HoldData);
+        await using var sending = new PortalFactory(smtp, settings, dataDirectory: data.Path, provider: Provider);
+        _ = sending.Server;
+        await Wait.WaitUntilAsync(() => Task.FromResult(smtp.Events().Any(e => e.Command == "DATA-HELD")), "the first message of the batch is held");
+        await Wait.WaitUntilAsync(async () => await sending.OutboxAsync(heldId) is [{ NextAttemptAt: var until }] && until < DateTimeOffset.UtcNow, "the batch's claim has ended");
+        smtp.SetRule(held, SmtpRule.Accept);
+
+        Assert.Single(await smtp.WaitForMessagesAsync(next));
+        Assert.Single(smtp.MessagesTo(held));
+        Assert.Equal(1, smtp.RecipientAttempts(deferred));
+        var stillWaiting = Assert.Single(await sending.OutboxAsync(deferredId));
+        Assert.Equal((OutboxStatus.Pending, 1, waiting.NextAttemptAt), (stillWaiting.Status, stillWaiting.Attempts, stillWaiting.NextAttemptAt));
+        await Wait.WaitUntilAsync(async () => await sending.OutboxAsync(nextId) is [{ Status: OutboxStatus.Sent }], "the given-back message is marked sent");
+    }
+
+    /// <summary>
     /// Mail is due the moment it is queued: with the host's clock standing still, the invitation queued "now" is sent
     /// "now", not one tick later (which a still clock would never reach).
     /// </summary>
