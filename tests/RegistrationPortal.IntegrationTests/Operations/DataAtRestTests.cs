@@ -7,6 +7,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
@@ -237,6 +238,31 @@ public sealed class DataAtRestTestsOnSqlite(MailPortalFixture fixture) : DataAtR
         await Wait.WaitUntilAsync(
             async () => Payloads(await ReadAllAsync()).All(p => !TryUnprotect(hostProtector, p, out _)),
             "no sent message's payload is left in the database file or its WAL");
+    }
+
+    /// <summary>
+    /// The checkpoints that cut erased payloads out of the WAL are spaced out (a second apart at least), never stopped:
+    /// codes mailed seconds apart each leave the files soon after they are sent.
+    /// </summary>
+    [Fact]
+    public async Task Payloads_erased_seconds_apart_each_leave_the_database_file_and_its_wal()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        await using var smtp = await SmtpServer.StartNewAsync();
+        await using var host = new PortalFactory(smtp, services: s => s.AddSingleton<TimeProvider>(time));
+        var orgId = await host.CreateOrganizationAsync();
+        var hostProtector = host.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(OutboxPayload.Purpose);
+        for (var i = 0; i < 3; i++)
+        {
+            var email = PortalFactory.NewEmail($"apart{i}");
+            var userId = await host.InviteAsync(orgId, email);
+            Assert.Single(await smtp.WaitForMessagesAsync(email));
+            await Wait.WaitUntilAsync(async () => await host.OutboxAsync(userId) is [{ Status: OutboxStatus.Sent }], "the invitation is marked sent");
+            await Wait.WaitUntilAsync(
+                async () => Payloads(await ReadAllAsync(host)).All(p => !TryUnprotect(hostProtector, p, out _)),
+                $"invitation {i}'s payload is gone from the database file and its WAL");
+            time.Advance(TimeSpan.FromSeconds(2));
+        }
     }
 
     /// <summary>
