@@ -327,6 +327,41 @@ public abstract class AttemptWindowTests(DatabaseProvider provider)
     }
 
     /// <summary>
+    /// The limits count per address: an address held back by one user's limit and by its own holds back no other
+    /// address, which still gets that user's true answers (a wrong code is 401, the right code opens the registration).
+    /// </summary>
+    [Fact]
+    public async Task An_address_held_back_holds_back_no_other_address()
+    {
+        await using var smtp = await SmtpServer.StartNewAsync();
+        var time = WholeSecondClock();
+        await using var host = LimitedHost(smtp, time);
+        var (orgId, email, _) = await host.CreatePendingUserAsync("elsewhere");
+        var code = Assert.Single(await smtp.WaitForMessagesAsync(email)).Code;
+        var stranger = PortalFactory.NewEmail("stranger");
+        using var client = host.CreateClient();
+        var tries = 0;
+        Task<HttpResponseMessage> FromAsync(string address, string username, string? tried = null) =>
+            client.InitAsync(orgId, username, tried ?? WrongCode(++tries), ("X-Forwarded-For", address));
+
+        // Three wrong codes for the user and two for a stranger: the user's limit and the address's both hold.
+        foreach (var username in new[] { email, email, email, stranger, stranger })
+        {
+            using var wrong = await FromAsync("203.0.113.72", username);
+            await DfnsApi.AssertErrorAsync(wrong, HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized);
+        }
+
+        using var held = await FromAsync("203.0.113.72", email, code);
+        await DfnsApi.AssertErrorAsync(held, HttpStatusCode.TooManyRequests);
+
+        using var otherWrong = await FromAsync("198.51.100.73", email);
+        await DfnsApi.AssertErrorAsync(otherWrong, HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized);
+        using var otherRight = await FromAsync("198.51.100.73", email, code);
+        Assert.Equal(HttpStatusCode.OK, otherRight.StatusCode);
+        Assert.Contains("\"temporaryAuthenticationToken\"", await otherRight.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// When the user's limit and the address's both hold, the answer names the longer wait: the address's limit, reached
     /// over two users, started four minutes before the user's.
     /// </summary>
