@@ -1,0 +1,74 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Features.Email;
+
+namespace RegistrationPortal.IntegrationTests.Operations;
+
+/// <summary>
+/// The SQLite file fails the dispatcher's writes for a while, as a disk with I/O errors would (the real database, with
+/// an EF Core interceptor that answers the chosen statements with SQLite's I/O error): the failed pass is logged for the
+/// operator, nothing queued is lost, and the mail goes out once the database answers again.
+/// </summary>
+public sealed class DatabaseFaultTests
+{
+    [Fact]
+    public async Task A_dispatch_pass_failed_by_the_database_is_logged_and_the_mail_goes_out_once_it_answers_again()
+    {
+        var faults = new FailingStatements(sql => sql.Contains("UPDATE \"OutboxMessages\"", StringComparison.Ordinal));
+        var log = new ErrorLog();
+        await using var smtp = await SmtpServer.StartNewAsync();
+        await using var host = FaultyHost(smtp, faults, log);
+        var orgId = await host.CreateOrganizationAsync();
+
+        faults.Failing = true;
+        var email = PortalFactory.NewEmail("faulty-claim");
+        var userId = await host.InviteAsync(orgId, email);
+        var failedPass = $"Error {typeof(OutboxDispatcher).FullName}: Email dispatch pass failed; retrying after the poll interval SqliteException";
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(failedPass)), "the dispatcher logs the failed pass");
+        Assert.Empty(smtp.Messages());
+        Assert.Equal(OutboxStatus.Pending, Assert.Single(await host.OutboxAsync(userId)).Status);
+
+        faults.Failing = false;
+        Assert.Single(await smtp.WaitForMessagesAsync(email));
+        await Wait.WaitUntilAsync(async () => await host.OutboxAsync(userId) is [{ Status: OutboxStatus.Sent }], "the invitation is marked sent");
+    }
+
+    private static PortalFactory FaultyHost(SmtpServer smtp, FailingStatements faults, ErrorLog log) => new(
+        smtp,
+        services: s => s
+            .AddSingleton<ILoggerProvider>(log)
+            .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)));
+
+    /// <summary>Answers the statements <paramref name="matches"/> picks with SQLite's I/O error while <see cref="Failing"/> is set.</summary>
+    private sealed class FailingStatements(Func<string, bool> matches) : DbCommandInterceptor
+    {
+        public volatile bool Failing;
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            Fail(command);
+            return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
+        }
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            Fail(command);
+            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+        }
+
+        private void Fail(DbCommand command)
+        {
+            if (Failing && matches(command.CommandText))
+            {
+                // SQLITE_IOERR, as a failing disk answers.
+                throw new SqliteException("disk I/O error", 10);
+            }
+        }
+    }
+}
