@@ -39,6 +39,61 @@ public sealed class DatabaseFaultTests
         await Wait.WaitUntilAsync(async () => await host.OutboxAsync(userId) is [{ Status: OutboxStatus.Sent }], "the invitation is marked sent");
     }
 
+    /// <summary>
+    /// A batch cut short by its claim's end cannot give back the message it did not get to (the database fails that
+    /// write): a warning says so, and the message goes out anyway once its claim lapses.
+    /// </summary>
+    [Fact]
+    public async Task A_failed_release_is_logged_and_the_message_goes_out_when_its_claim_lapses()
+    {
+        // The release is the one update of the outbox that ends a claim without setting a status.
+        var faults = new FailingStatements(sql =>
+            sql.StartsWith("UPDATE \"OutboxMessages\"", StringComparison.Ordinal)
+            && sql.Contains("\"ClaimToken\" = NULL", StringComparison.Ordinal)
+            && !sql[..sql.IndexOf("WHERE", StringComparison.Ordinal)].Contains("\"Status\"", StringComparison.Ordinal));
+        var log = new ErrorLog(LogLevel.Warning);
+        await using var smtp = await SmtpServer.StartScriptedAsync();
+        await using var data = new SharedDataDirectory("regportal-faulty-release-", DatabaseProvider.Sqlite);
+        var held = PortalFactory.NewEmail("held");
+        var next = PortalFactory.NewEmail("next");
+        string heldId;
+        string nextId;
+        await using (var queueing = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.Path))
+        {
+            var orgId = await queueing.CreateOrganizationAsync();
+            heldId = await queueing.InviteAsync(orgId, held);
+            nextId = await queueing.InviteAsync(orgId, next);
+        }
+
+        // One batch claims both; the server holds the first one's answer until the claim has ended, so the batch stops.
+        smtp.SetRule(held, SmtpRule.HoldData);
+        faults.Failing = true;
+        await using var sending = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?>
+            {
+                ["Email:Senders"] = "1",
+                ["Email:ClaimLease"] = "00:00:04",
+                ["Email:Smtp:Timeout"] = "00:00:30",
+            },
+            services: s => s
+                .AddSingleton<ILoggerProvider>(log)
+                .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)),
+            dataDirectory: data.Path);
+        _ = sending.Server;
+        await Wait.WaitUntilAsync(() => Task.FromResult(smtp.Events().Any(e => e.Command == "DATA-HELD")), "the first message of the batch is held");
+        await Wait.WaitUntilAsync(async () => await sending.OutboxAsync(heldId) is [{ NextAttemptAt: var until }] && until < DateTimeOffset.UtcNow, "the batch's claim has ended");
+        smtp.SetRule(held, SmtpRule.Accept);
+
+        var notReleased = $"Warning {typeof(OutboxDispatcher).FullName}: Could not release claimed messages (SqliteException); they are due again when the claim lapses ";
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(notReleased)), "the dispatcher logs the failed release");
+        Assert.Single(await smtp.WaitForMessagesAsync(next));
+        await Wait.WaitUntilAsync(async () => await sending.OutboxAsync(nextId) is [{ Status: OutboxStatus.Sent }], "the message is marked sent");
+        Assert.Single(smtp.MessagesTo(held));
+        // The pass itself went on: no failed pass.
+        Assert.DoesNotContain(log.Entries, e => e.StartsWith($"Error {typeof(OutboxDispatcher).FullName}", StringComparison.Ordinal));
+    }
+
     private static PortalFactory FaultyHost(SmtpServer smtp, FailingStatements faults, ErrorLog log) => new(
         smtp,
         services: s => s
