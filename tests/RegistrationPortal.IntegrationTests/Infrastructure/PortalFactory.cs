@@ -237,6 +237,18 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
     }
 
     /// <summary>True when none of the user's messages is still waiting to be sent.</summary>
+    /// <summary>
+    /// With the scripted <paramref name="smtp"/> holding <paramref name="heldEmail"/>'s data (<see cref="SmtpRule.HoldData"/>):
+    /// waits until that send is held and the batch's claim on it has ended, then lets it through, so the batch stops
+    /// there with the rest of its claim unsent.
+    /// </summary>
+    public async Task HoldPastClaimAsync(SmtpServer smtp, string heldEmail, string heldUserId)
+    {
+        await Wait.WaitUntilAsync(() => Task.FromResult(smtp.Events().Any(e => e.Command == "DATA-HELD")), "the first message of the batch is held");
+        await Wait.WaitUntilAsync(async () => await OutboxAsync(heldUserId) is [{ NextAttemptAt: var until }] && until < DateTimeOffset.UtcNow, "the batch's claim has ended");
+        smtp.SetRule(heldEmail, SmtpRule.Accept);
+    }
+
     public async Task<bool> OutboxDrainedAsync(string userId) =>
         (await OutboxAsync(userId)).All(m => m.Status != OutboxStatus.Pending);
 

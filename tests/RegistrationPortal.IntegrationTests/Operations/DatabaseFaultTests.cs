@@ -81,9 +81,7 @@ public sealed class DatabaseFaultTests
                 .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)),
             dataDirectory: data.Path);
         _ = sending.Server;
-        await Wait.WaitUntilAsync(() => Task.FromResult(smtp.Events().Any(e => e.Command == "DATA-HELD")), "the first message of the batch is held");
-        await Wait.WaitUntilAsync(async () => await sending.OutboxAsync(heldId) is [{ NextAttemptAt: var until }] && until < DateTimeOffset.UtcNow, "the batch's claim has ended");
-        smtp.SetRule(held, SmtpRule.Accept);
+        await sending.HoldPastClaimAsync(smtp, held, heldId);
 
         var notReleased = $"Warning {typeof(OutboxDispatcher).FullName}: Could not release claimed messages (SqliteException); they are due again when the claim lapses ";
         await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(notReleased)), "the dispatcher logs the failed release");
