@@ -8,7 +8,8 @@ namespace RegistrationPortal.BrowserTests;
 
 /// <summary>
 /// The portal with the keyboard alone: search, reach a row's Resend, confirm, cancel with Escape, deactivate, invite
-/// with Enter, and focus back on the button that opened each dialog; a focus ring to see where one is, in both themes.
+/// with Enter, and focus back on the button that opened each dialog; a followed menu link's focus on the new page's
+/// heading; a focus ring to see where one is, in both themes.
 /// Each test makes its own organization.
 /// </summary>
 [Collection(BrowserCollection.Name)]
@@ -92,6 +93,26 @@ public sealed partial class KeyboardTests(BrowserFixture browser, PlainBrowserHo
         await Expect(page.GetByText($"Invited {invited}. Their code expires ")).ToBeVisibleAsync();
         await Expect(inviteDialog).ToBeHiddenAsync();
         await ExpectFocusedAsync(page, invite);
+        session.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task A_menu_link_followed_with_the_keyboard_leaves_the_focus_on_the_new_pages_heading()
+    {
+        var admin = await host.Factory.CreateOrganizationWithAdminAsync("Keyboard Headings");
+        await using var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850);
+        var page = session.Page;
+        await Portal.SignInToUsersAsync(page, admin.Email, admin.Password);
+        var menu = page.GetByRole(AriaRole.Navigation, new() { Name = "Portal" });
+
+        // A screen reader goes on from the heading of the page the link opened, not from the menu.
+        await menu.GetByRole(AriaRole.Link, new() { Name = "Audit", Exact = true }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await ExpectFocusedAsync(page, page.GetByRole(AriaRole.Heading, new() { Name = "Audit", Level = 1 }));
+
+        await menu.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await ExpectFocusedAsync(page, page.GetByRole(AriaRole.Heading, new() { Name = "Users", Level = 1 }));
         session.AssertNoConsoleErrors();
     }
 

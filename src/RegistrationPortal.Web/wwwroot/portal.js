@@ -10,14 +10,45 @@ try {
 
 // Small page helpers the Blazor components call.
 window.portal = {
-    // Gives the focus to the enabled button or link of that accessible name (its aria-label, else its text). A dialog
-    // gives the focus back to the button that opened it, but when the action it confirmed reloads the grid that button
-    // sat in, the button is a new one: the page then asks for it by name.
+    // Gives the focus to the enabled button or link of that accessible name (its aria-label, else its text), when the
+    // focus was lost. A dialog gives the focus back to the button that opened it, but when the action it confirmed
+    // reloads the grid that button sat in, the button is a new one and the focus fell to the page: the page then asks
+    // for it by name. A focus anywhere else was put there (by the dialog, or by a quick person who moved on) and stays.
+    // Answers whether the focus is settled: false only when it was lost and no such button is there.
     focusByName(name) {
+        if (document.activeElement && document.activeElement !== document.body) {
+            return true;
+        }
+
         const nameOf = e => e.getAttribute('aria-label') ?? e.textContent.trim();
         const target = [...document.querySelectorAll('button, a[href]')].find(e => !e.disabled && nameOf(e) === name);
         target?.focus();
         return target !== undefined;
+    },
+
+    // Gives the page's heading the focus after the router showed a page, so a screen reader starts there, unless the
+    // person has already chosen a place on the new page: a fast typist may be in its search box, or in the dialog a
+    // button opened, by the time this runs. On the first render of a circuit the page has been on screen
+    // (prerendered) for a while, so any focus at all is their choice; after a navigation, only a focus still on the
+    // menu or bar they navigated from moves to the heading.
+    focusHeading(selector, firstRenderOfCircuit) {
+        const heading = document.querySelector(selector);
+        if (!heading) {
+            return false;
+        }
+
+        const focused = document.activeElement;
+        const lost = !focused || focused === document.body || focused === heading;
+        if (!lost && (firstRenderOfCircuit || !focused.closest('header, nav, aside, .mud-appbar, .mud-drawer'))) {
+            return false;
+        }
+
+        if (!heading.hasAttribute('tabindex')) {
+            heading.tabIndex = -1;
+        }
+
+        heading.focus({ preventScroll: true });
+        return true;
     },
 
     // Brings the element of that id to the top of the screen, unless it is wholly in view already, and gives it the
