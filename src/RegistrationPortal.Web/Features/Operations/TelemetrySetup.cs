@@ -25,6 +25,7 @@ public static class TelemetrySetup
         builder.Services.AddSingleton<PortalTelemetry>();
         builder.Services.AddSingleton<OutboxBacklog>();
         builder.Services.AddHostedService<BacklogGauges>();
+        builder.Services.AddHostedService<NativeMemoryTrim>();
 
         var settings = ConfigurationCheck.Read<TelemetryOptions>(builder.Configuration, TelemetryOptions.Section);
         var otlp = !string.IsNullOrWhiteSpace(settings.OtlpEndpoint)

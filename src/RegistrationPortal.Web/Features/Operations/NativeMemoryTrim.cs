@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+
+namespace RegistrationPortal.Web.Features.Operations;
+
+/// <summary>
+/// Gives the memory the C heap has freed back to the system, every <see cref="Interval"/>, on Linux with glibc.
+/// SQLite, the TLS and compression libraries and the runtime itself allocate with <c>malloc</c>; glibc keeps what a
+/// burst of requests freed in its per-thread arenas (up to eight per core) instead of returning it, so the host's
+/// resident memory stays at its peak long after the burst. <c>malloc_trim(0)</c> hands those free pages back; it
+/// takes a few milliseconds at most and changes nothing the process sees. Elsewhere (Windows, macOS, musl) it does
+/// nothing. The same can be had from outside with <c>MALLOC_ARENA_MAX=2</c> in the service's environment, which
+/// glibc reads before the host starts (see docs/benchmarks.md).
+/// </summary>
+internal sealed class NativeMemoryTrim(ILogger<NativeMemoryTrim> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(Interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (!TryTrim())
+                {
+                    logger.LogDebug("This C library cannot trim its heap; the host's native memory is not trimmed");
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Trims once; false when this C library has no <c>malloc_trim</c> (musl), so there is nothing to do.</summary>
+    internal static bool TryTrim()
+    {
+        try
+        {
+            _ = MallocTrim(0);
+            return true;
+        }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
+}
