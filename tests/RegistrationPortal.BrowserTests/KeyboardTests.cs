@@ -28,9 +28,8 @@ public sealed partial class KeyboardTests(BrowserFixture browser, PlainBrowserHo
         var emails = new[] { PortalFactory.NewEmail("keys-a"), PortalFactory.NewEmail("keys-b"), PortalFactory.NewEmail("keys-c") };
         await host.Factory.InviteAllAsync(admin.OrgId, emails);
         var email = emails[1];
-        await using var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850);
+        await using var session = await SignedInAsync(admin);
         var page = session.Page;
-        await Portal.SignInToUsersAsync(page, admin.Email, admin.Password);
 
         await Portal.SearchField(page).FocusAsync();
         await page.Keyboard.TypeAsync(email.Split('@')[0]);
@@ -100,9 +99,8 @@ public sealed partial class KeyboardTests(BrowserFixture browser, PlainBrowserHo
     public async Task A_menu_link_followed_with_the_keyboard_leaves_the_focus_on_the_new_pages_heading()
     {
         var admin = await host.Factory.CreateOrganizationWithAdminAsync("Keyboard Headings");
-        await using var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850);
+        await using var session = await SignedInAsync(admin);
         var page = session.Page;
-        await Portal.SignInToUsersAsync(page, admin.Email, admin.Password);
         var menu = page.GetByRole(AriaRole.Navigation, new() { Name = "Portal" });
 
         // A screen reader goes on from the heading of the page the link opened, not from the menu.
@@ -120,9 +118,8 @@ public sealed partial class KeyboardTests(BrowserFixture browser, PlainBrowserHo
     public async Task Buttons_and_navigation_links_show_a_focus_ring_in_both_themes()
     {
         var admin = await host.Factory.CreateOrganizationWithAdminAsync("Focus Widgets");
-        await using var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850);
+        await using var session = await SignedInAsync(admin);
         var page = session.Page;
-        await Portal.SignInToUsersAsync(page, admin.Email, admin.Password);
 
         foreach (var theme in new[] { "light", "dark" })
         {
@@ -145,6 +142,22 @@ public sealed partial class KeyboardTests(BrowserFixture browser, PlainBrowserHo
         }
 
         session.AssertNoConsoleErrors();
+    }
+
+    /// <summary>A browser the size of a laptop's screen, signed in as <paramref name="admin"/>, on the Users page.</summary>
+    private async Task<BrowserSession> SignedInAsync(OrgAdmin admin)
+    {
+        var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850);
+        try
+        {
+            await Portal.SignInToUsersAsync(session.Page, admin.Email, admin.Password);
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Waits for <paramref name="element"/> to have the focus; says where the focus is if it never comes.</summary>
