@@ -9,7 +9,8 @@ namespace RegistrationPortal.BrowserTests;
 /// <summary>
 /// The portal with the keyboard alone: search, reach a row's Resend, confirm, cancel with Escape, deactivate, invite
 /// with Enter, and focus back on the button that opened each dialog; a followed menu link's focus on the new page's
-/// heading; a focus ring to see where one is, in both themes.
+/// heading, and a field the person chose keeping the focus however late the server's call for the heading lands
+/// (<see cref="CircuitGate"/> holds it); a focus ring to see where one is, in both themes.
 /// Each test makes its own organization.
 /// </summary>
 [Collection(BrowserCollection.Name)]
@@ -20,6 +21,8 @@ public sealed partial class KeyboardTests(BrowserFixture browser, PlainBrowserHo
     /// sortable headers, the row's box and link (18 before the column menus went and the search moved next to the grid).
     /// </summary>
     private const int MostTabsToResend = 9;
+
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
     [Fact]
     public async Task An_admin_searches_resends_cancels_with_escape_deactivates_and_invites_with_the_keyboard_alone()
@@ -92,6 +95,48 @@ public sealed partial class KeyboardTests(BrowserFixture browser, PlainBrowserHo
         await Expect(page.GetByText($"Invited {invited}. Their code expires ")).ToBeVisibleAsync();
         await Expect(inviteDialog).ToBeHiddenAsync();
         await ExpectFocusedAsync(page, invite);
+        session.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task What_a_person_types_while_the_server_is_slow_to_finish_a_page_keeps_the_focus_and_every_letter()
+    {
+        var admin = await host.Factory.CreateOrganizationWithAdminAsync("Keyboard Early Typists");
+        var emails = new[] { PortalFactory.NewEmail("early-a"), PortalFactory.NewEmail("early-b"), PortalFactory.NewEmail("early-c") };
+        await host.Factory.InviteAllAsync(admin.OrgId, emails);
+        await using var session = await browser.OpenAsync(host.BaseAddress, width: 1366, height: 850);
+        var page = session.Page;
+
+        // The server's call that puts the focus on the page's heading (the framework's, or the portal's own) comes
+        // only after the person has started typing into the search, which the page had already enabled.
+        var gate = await CircuitGate.InstallAsync(page, "focusBySelector", "portal.focusHeading");
+        await Portal.SignInToUsersAsync(page, admin.Email, admin.Password);
+        await gate.Holding.WaitAsync(Deadline);
+        var search = Portal.SearchField(page);
+        await search.FocusAsync();
+        var typed = emails[1].Split('@')[0];
+        await page.Keyboard.TypeAsync(typed);
+        await Expect(Portal.ResendButtons(page)).ToHaveCountAsync(1);
+        await gate.ReleaseAsync().WaitAsync(Deadline);
+        await ExpectFocusedAsync(page, search);
+        await Expect(search).ToHaveValueAsync(typed);
+
+        // After a navigation inside the page, the same call comes after the person opened the invitation dialog and
+        // typed into it: the focus stays in the dialog, and every letter with it.
+        await page.GetByRole(AriaRole.Link, new() { Name = emails[1], Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = emails[1], Level = 1 })).ToBeVisibleAsync();
+        gate.Arm();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Back to users" }).ClickAsync();
+        await gate.Holding.WaitAsync(Deadline);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Invite", Exact = true }).ClickAsync();
+        var field = page.GetByRole(AriaRole.Dialog, new() { Name = "Invite a user" }).GetByLabel("Email", new() { Exact = true });
+        await ExpectFocusedAsync(page, field);
+        var invited = PortalFactory.NewEmail("early-new");
+        await page.Keyboard.TypeAsync(invited[..10]);
+        await gate.ReleaseAsync().WaitAsync(Deadline);
+        await page.Keyboard.TypeAsync(invited[10..]);
+        await ExpectFocusedAsync(page, field);
+        await Expect(field).ToHaveValueAsync(invited);
         session.AssertNoConsoleErrors();
     }
 
