@@ -400,6 +400,7 @@ public abstract class RegistrationCompletionTests(MailPortalFixture fixture)
 
             // Known, distinct transports pass the body's checks: the Key data sent as Fido2 is what is refused.
             ("Fido2 with known distinct transports", Body(good.ClientData, good.AttestationData, kind: "Fido2", extraInfo: ",\"transports\":[\"usb\",\"nfc\",\"internal\"]"), Info + ".clientData"),
+            ("Fido2 with every transport once", Body(good.ClientData, good.AttestationData, kind: "Fido2", extraInfo: ",\"transports\":[\"usb\",\"nfc\",\"ble\",\"internal\",\"hybrid\",\"smart-card\"]"), Info + ".clientData"),
             ("lone surrogate in credentialName", Body(good.ClientData, good.AttestationData, extraFirst: ",\"credentialName\":\"key \\ud800\""), "firstFactorCredential.credentialName must be valid Unicode text"),
             ("lone surrogate in a field name", Body(good.ClientData, good.AttestationData, extraInfo: ",\"\\udc00\":1"), "field names in " + Info + " must be valid Unicode text"),
         };
