@@ -6,8 +6,8 @@ namespace RegistrationPortal.Web.Features.Operations;
 /// Gives the memory the C heap has freed back to the system, every <see cref="Interval"/>, on Linux with glibc.
 /// SQLite, the TLS and compression libraries and the runtime itself allocate with <c>malloc</c>; glibc keeps what a
 /// burst of requests freed in its per-thread arenas (up to eight per core) instead of returning it, so the host's
-/// resident memory stays at its peak long after the burst. <c>malloc_trim(0)</c> hands those free pages back; it
-/// takes a few milliseconds at most and changes nothing the process sees. Elsewhere (Windows, macOS, musl) it does
+/// resident memory stays at its peak long after the burst. <c>malloc_trim(0)</c> hands those free pages back and
+/// changes nothing the process sees; once every 10 s it left the benchmark's CPU per resend where it was. Elsewhere (Windows, macOS, musl) it does
 /// nothing. The same can be had from outside with <c>MALLOC_ARENA_MAX=2</c> in the service's environment, which
 /// glibc reads before the host starts (see docs/benchmarks.md).
 /// </summary>
