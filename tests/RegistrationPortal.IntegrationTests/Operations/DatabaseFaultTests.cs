@@ -7,13 +7,15 @@ using Microsoft.Extensions.Logging;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Features.Registration;
 
 namespace RegistrationPortal.IntegrationTests.Operations;
 
 /// <summary>
-/// The SQLite file fails the dispatcher's writes for a while, as a disk with I/O errors would (the real database, with
-/// an EF Core interceptor that answers the chosen statements with SQLite's I/O error): the failed pass is logged for the
-/// operator, nothing queued is lost, and the mail goes out once the database answers again.
+/// The SQLite file fails the dispatcher's or the request processor's writes for a while, as a disk with I/O errors
+/// would (the real database, with an EF Core interceptor that answers the chosen statements with SQLite's I/O error):
+/// the failure is logged for the operator, nothing queued is lost, and the mail goes out once the database answers
+/// again.
 /// </summary>
 public sealed class DatabaseFaultTests
 {
@@ -90,6 +92,33 @@ public sealed class DatabaseFaultTests
         Assert.Single(smtp.MessagesTo(held));
         // The pass itself went on: no failed pass.
         Assert.DoesNotContain(log.Entries, e => e.StartsWith($"Error {typeof(OutboxDispatcher).FullName}", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The database fails the write that resolves the public doors' requests: the processor logs it and tries again
+    /// shortly, without taking the requests one by one (the database, not a request, failed), and the resend is mailed
+    /// once the database answers.
+    /// </summary>
+    [Fact]
+    public async Task A_resend_whose_resolution_the_database_fails_is_logged_and_mailed_once_it_answers_again()
+    {
+        var faults = new FailingStatements(sql => sql.StartsWith("DELETE FROM \"PublicRequests\"", StringComparison.Ordinal));
+        var log = new ErrorLog(LogLevel.Warning);
+        await using var smtp = await SmtpServer.StartNewAsync();
+        await using var host = FaultyHost(smtp, faults, log);
+        var (orgId, email, _) = await host.CreatePendingUserAsync("faulty-resolve");
+        await smtp.WaitForMessagesAsync(email);
+
+        faults.Failing = true;
+        using var client = host.CreateClient();
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        var failed = $"Warning {typeof(PublicRequestProcessor).FullName}: Resolving the public doors' requests failed; trying again shortly SqliteException";
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(failed)), "the processor logs the failed write");
+        Assert.Single(smtp.MessagesTo(email));
+
+        faults.Failing = false;
+        await smtp.WaitForMessagesAsync(email, 2);
+        Assert.DoesNotContain(log.Entries, e => e.Contains(typeof(PublicRequestProcessor).FullName!, StringComparison.Ordinal) && e != failed);
     }
 
     private static PortalFactory FaultyHost(SmtpServer smtp, FailingStatements faults, ErrorLog log) => new(
