@@ -109,7 +109,7 @@ public sealed partial class KeyboardTests(BrowserFixture browser, PlainBrowserHo
 
         // The server's call that puts the focus on the page's heading (the framework's, or the portal's own) comes
         // only after the person has started typing into the search, which the page had already enabled.
-        var gate = await CircuitGate.InstallAsync(page, "focusBySelector", "portal.focusHeading");
+        var gate = await CircuitGate.InstallAsync(page, "Blazor._internal.domWrapper.focusBySelector", "portal.focusHeading");
         await Portal.SignInToUsersAsync(page, admin.Email, admin.Password);
         await gate.Holding.WaitAsync(Deadline);
         var search = Portal.SearchField(page);

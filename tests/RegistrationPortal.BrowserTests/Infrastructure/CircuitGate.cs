@@ -10,19 +10,25 @@ namespace RegistrationPortal.BrowserTests.Infrastructure;
 /// while such a call is on its way (type, open a dialog) and then let it land, without depending on how busy the
 /// machine is.
 /// </summary>
+/// <remarks>
+/// A busy server sends several hub messages in one WebSocket frame (a render batch and the call after it), so the gate
+/// works on messages, not frames: it holds only the call, and the page gets the rest at once and in order (holding a
+/// render batch would make the page drop every later one).
+/// </remarks>
 public sealed partial class CircuitGate
 {
-    private static readonly byte[] Answer = Encoding.UTF8.GetBytes("EndInvokeJSFromDotNet");
+    private const string Call = "JS.BeginInvokeJS";
+    private const string Answer = "EndInvokeJSFromDotNet";
 
     private readonly Lock _lock = new();
-    private readonly byte[][] _names;
-    private readonly List<(IWebSocketRoute Page, IWebSocketFrame Frame)> _held = [];
+    private readonly string[] _functions;
+    private readonly List<(IWebSocketRoute Page, byte[] Message)> _held = [];
+    private readonly HashSet<long> _awaited = [];
     private TaskCompletionSource _holding = NewSignal();
     private TaskCompletionSource? _answered;
     private bool _armed = true;
 
-    private CircuitGate(IEnumerable<string> functions) =>
-        _names = functions.Select(Encoding.UTF8.GetBytes).ToArray();
+    private CircuitGate(string[] functions) => _functions = functions;
 
     /// <summary>Puts an armed gate on <paramref name="page"/>'s circuits, before the page opens one.</summary>
     public static async Task<CircuitGate> InstallAsync(IPage page, params string[] functions)
@@ -60,8 +66,8 @@ public sealed partial class CircuitGate
     }
 
     /// <summary>
-    /// Lets the held calls through and holds no more until armed again; completes once the page has answered a call
-    /// (the first answer after them: the page runs a call and answers it as it arrives).
+    /// Lets the held calls through and holds no more until armed again; completes once the page has answered every
+    /// one of them, that is, has run them.
     /// </summary>
     public Task ReleaseAsync()
     {
@@ -69,37 +75,79 @@ public sealed partial class CircuitGate
         {
             _armed = false;
             _answered = NewSignal();
-            foreach (var (socket, frame) in _held)
+            foreach (var (page, message) in _held)
             {
-                Send(socket, frame);
+                _awaited.Add(Invocation.Read(message)!.Value.Handle);
+                page.Send(message);
             }
 
             _held.Clear();
-            return _answered.Task;
+            var answered = _answered;
+            if (_awaited.Count == 0)
+            {
+                answered.TrySetResult();
+            }
+
+            return answered.Task;
         }
     }
 
     private void FromServer(IWebSocketRoute page, IWebSocketFrame frame)
     {
+        if (frame.Binary is not { } binary)
+        {
+            page.Send(frame.Text ?? "");
+            return;
+        }
+
+        var passed = new List<byte[]>();
         lock (_lock)
         {
-            if (_armed && Contains(frame, _names))
+            foreach (var message in Messages(binary))
             {
-                _held.Add((page, frame));
-                _holding.TrySetResult();
-                return;
+                if (_armed && Invocation.Read(message) is { Target: Call } call && _functions.Contains(call.Function))
+                {
+                    _held.Add((page, message));
+                    _holding.TrySetResult();
+                }
+                else
+                {
+                    passed.Add(message);
+                }
             }
         }
 
-        Send(page, frame);
+        if (passed.Count > 0)
+        {
+            page.Send(passed.SelectMany(message => message).ToArray());
+        }
     }
 
     private void FromPage(IWebSocketRoute server, IWebSocketFrame frame)
     {
-        Send(server, frame);
+        if (frame.Binary is not { } binary)
+        {
+            server.Send(frame.Text ?? "");
+            return;
+        }
+
+        server.Send(binary);
         lock (_lock)
         {
-            if (_answered is { } answered && Contains(frame, [Answer]))
+            if (_answered is not { } answered)
+            {
+                return;
+            }
+
+            foreach (var message in Messages(binary))
+            {
+                if (Invocation.Read(message) is { Target: Answer } reply)
+                {
+                    _awaited.Remove(reply.Handle);
+                }
+            }
+
+            if (_awaited.Count == 0)
             {
                 answered.TrySetResult();
                 _answered = null;
@@ -107,21 +155,35 @@ public sealed partial class CircuitGate
         }
     }
 
-    private static bool Contains(IWebSocketFrame frame, byte[][] names)
+    /// <summary>
+    /// The hub messages in a frame, each with its length prefix (a base-128 varint); the handshake's answer (JSON
+    /// ending in a record separator) first if the frame starts with it; what does not parse, whole.
+    /// </summary>
+    private static IEnumerable<byte[]> Messages(byte[] frame)
     {
-        var bytes = frame.Binary ?? Encoding.UTF8.GetBytes(frame.Text ?? "");
-        return names.Any(name => bytes.AsSpan().IndexOf(name) >= 0);
-    }
-
-    private static void Send(IWebSocketRoute socket, IWebSocketFrame frame)
-    {
-        if (frame.Binary is { } binary)
+        var at = 0;
+        if (frame.Length > 0 && frame[0] == (byte)'{' && Array.IndexOf(frame, (byte)0x1e) is var end and >= 0)
         {
-            socket.Send(binary);
+            at = end + 1;
+            yield return frame[..at];
         }
-        else
+
+        while (at < frame.Length)
         {
-            socket.Send(frame.Text ?? "");
+            var start = at;
+            var length = 0;
+            var shift = 0;
+            byte next;
+            do
+            {
+                next = frame[at++];
+                length |= (next & 0x7f) << shift;
+                shift += 7;
+            }
+            while ((next & 0x80) != 0 && at < frame.Length);
+
+            at = Math.Min(at + length, frame.Length);
+            yield return frame[start..at];
         }
     }
 
@@ -129,4 +191,127 @@ public sealed partial class CircuitGate
 
     [GeneratedRegex("/_blazor")]
     private static partial Regex BlazorHub();
+
+    /// <summary>
+    /// The head of a hub invocation in MessagePack: <c>[1, headers, id, target, [handle, second, …]]</c>, read as far
+    /// as the target, the call's handle and, for a JavaScript call, the function's name.
+    /// </summary>
+    private readonly record struct Invocation(string Target, long Handle, string? Function)
+    {
+        public static Invocation? Read(byte[] message)
+        {
+            try
+            {
+                var reader = new Reader(message);
+                reader.SkipLengthPrefix();
+                if (reader.ArrayLength() < 5 || reader.Integer() != 1)
+                {
+                    return null;
+                }
+
+                reader.Skip();
+                reader.Skip();
+                var target = reader.String();
+                if (target is null || reader.ArrayLength() < 2)
+                {
+                    return null;
+                }
+
+                var handle = reader.Integer();
+                return new Invocation(target, handle, target == Call ? reader.String() : null);
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Just enough of MessagePack for <see cref="Invocation"/>.</summary>
+    private ref struct Reader(byte[] bytes)
+    {
+        private int _at;
+
+        public void SkipLengthPrefix()
+        {
+            while ((Next() & 0x80) != 0)
+            {
+            }
+        }
+
+        public int ArrayLength() => Next() switch
+        {
+            var b and >= 0x90 and <= 0x9f => b & 0x0f,
+            0xdc => (int)BigEndian(2),
+            0xdd => (int)BigEndian(4),
+            _ => throw new FormatException(),
+        };
+
+        public long Integer() => Next() switch
+        {
+            var b and <= 0x7f => b,
+            var b and >= 0xe0 => (sbyte)b,
+            0xcc => BigEndian(1),
+            0xcd => BigEndian(2),
+            0xce => BigEndian(4),
+            0xcf => BigEndian(8),
+            0xd0 => (sbyte)BigEndian(1),
+            0xd1 => (short)BigEndian(2),
+            0xd2 => (int)BigEndian(4),
+            0xd3 => BigEndian(8),
+            _ => throw new FormatException(),
+        };
+
+        public string? String()
+        {
+            var length = Next() switch
+            {
+                0xc0 => -1,
+                var b and >= 0xa0 and <= 0xbf => b & 0x1f,
+                0xd9 => (int)BigEndian(1),
+                0xda => (int)BigEndian(2),
+                0xdb => (int)BigEndian(4),
+                _ => throw new FormatException(),
+            };
+            if (length < 0)
+            {
+                return null;
+            }
+
+            var text = Encoding.UTF8.GetString(bytes, _at, length);
+            _at += length;
+            return text;
+        }
+
+        /// <summary>Skips a nil, a string or a map of strings (an invocation's id and headers).</summary>
+        public void Skip()
+        {
+            var b = bytes[_at];
+            if (b is >= 0x80 and <= 0x8f)
+            {
+                _at++;
+                for (var i = 0; i < (b & 0x0f) * 2; i++)
+                {
+                    String();
+                }
+            }
+            else
+            {
+                String();
+            }
+        }
+
+        private byte Next() => _at < bytes.Length ? bytes[_at++] : throw new FormatException();
+
+        private long BigEndian(int count)
+        {
+            long value = 0;
+            for (var i = 0; i < count; i++)
+            {
+                value = (value << 8) | Next();
+            }
+
+            return value;
+        }
+    }
 }
