@@ -121,14 +121,50 @@ public sealed class DatabaseFaultTests
         Assert.DoesNotContain(log.Entries, e => e.Contains(typeof(PublicRequestProcessor).FullName!, StringComparison.Ordinal) && e != failed);
     }
 
+    /// <summary>
+    /// A batch fails for a reason of its own, so the processor takes its requests one at a time, and then the database
+    /// fails the one request's write: that request is not set aside as one this host cannot resolve (the database, not
+    /// the request, failed); it is tried again and mailed once the database answers.
+    /// </summary>
+    [Fact]
+    public async Task A_database_failure_while_requests_are_taken_one_at_a_time_sets_none_aside()
+    {
+        var writes = 0;
+        var faults = new FailingStatements(
+            sql => sql.StartsWith("DELETE FROM \"PublicRequests\"", StringComparison.Ordinal),
+            () => Interlocked.Increment(ref writes) == 1
+                ? new InvalidOperationException("The batch cannot be resolved.")
+                : new SqliteException("disk I/O error", 10));
+        var log = new ErrorLog(LogLevel.Warning);
+        await using var smtp = await SmtpServer.StartNewAsync();
+        await using var host = FaultyHost(smtp, faults, log);
+        var (orgId, email, _) = await host.CreatePendingUserAsync("faulty-single");
+        await smtp.WaitForMessagesAsync(email);
+
+        faults.Failing = true;
+        using var client = host.CreateClient();
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        var processor = typeof(PublicRequestProcessor).FullName;
+        var oneAtATime = $"Warning {processor}: Resolving a batch of the public doors' requests failed; resolving them one at a time InvalidOperationException";
+        var failed = $"Warning {processor}: Resolving the public doors' requests failed; trying again shortly SqliteException";
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(oneAtATime) && log.Entries.Contains(failed)), "the processor logs the batch and then the database failing");
+
+        faults.Failing = false;
+        await smtp.WaitForMessagesAsync(email, 2);
+        Assert.DoesNotContain(log.Entries, e => e.Contains(processor!, StringComparison.Ordinal) && e != oneAtATime && e != failed);
+    }
+
     private static PortalFactory FaultyHost(SmtpServer smtp, FailingStatements faults, ErrorLog log) => new(
         smtp,
         services: s => s
             .AddSingleton<ILoggerProvider>(log)
             .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)));
 
-    /// <summary>Answers the statements <paramref name="matches"/> picks with SQLite's I/O error while <see cref="Failing"/> is set.</summary>
-    private sealed class FailingStatements(Func<string, bool> matches) : DbCommandInterceptor
+    /// <summary>
+    /// Answers the statements <paramref name="matches"/> picks while <see cref="Failing"/> is set: with
+    /// <paramref name="failure"/>'s exception, or SQLite's I/O error, as a failing disk answers.
+    /// </summary>
+    private sealed class FailingStatements(Func<string, bool> matches, Func<Exception>? failure = null) : DbCommandInterceptor
     {
         public volatile bool Failing;
 
@@ -148,8 +184,8 @@ public sealed class DatabaseFaultTests
         {
             if (Failing && matches(command.CommandText))
             {
-                // SQLITE_IOERR, as a failing disk answers.
-                throw new SqliteException("disk I/O error", 10);
+                // SQLITE_IOERR.
+                throw failure?.Invoke() ?? new SqliteException("disk I/O error", 10);
             }
         }
     }
