@@ -1,5 +1,7 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
@@ -40,5 +42,63 @@ public sealed class ServerKeysTests
         var again = second.Services.GetRequiredService<ServerKeys>();
         Assert.Equal(codeKey, again.CodeHashKey);
         Assert.Equal(tokenKey, again.TokenSigningKey);
+    }
+
+    /// <summary>
+    /// Two hosts start on a new database at the same moment: the one whose write of the keys comes second finds the
+    /// other's already stored and uses them, so codes and tokens either host issues are checked alike by both.
+    /// </summary>
+    [Fact]
+    public async Task A_host_that_another_beats_to_storing_the_keys_uses_the_keys_the_other_stored()
+    {
+        await using var data = new SharedDataDirectory("regportal-keys-race-", DatabaseProvider.Sqlite);
+        await using var race = new OtherHostStoresFirst(data.Path);
+        await using var second = new PortalFactory(
+            services: s => s.ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(race)),
+            dataDirectory: data.Path);
+        var keys = second.Services.GetRequiredService<ServerKeys>();
+
+        var first = Assert.IsType<PortalFactory>(race.Other).Services.GetRequiredService<ServerKeys>();
+        Assert.Equal(first.CodeHashKey, keys.CodeHashKey);
+        Assert.Equal(first.TokenSigningKey, keys.TokenSigningKey);
+        Assert.Equal(2, await second.WithDbAsync(db => db.ServerSecrets.CountAsync()));
+    }
+
+    /// <summary>
+    /// Just before this host writes its first key (after it found none stored), starts another host on the same
+    /// database, which stores both keys first.
+    /// </summary>
+    private sealed class OtherHostStoresFirst(string dataDirectory) : DbCommandInterceptor, IAsyncDisposable
+    {
+        public PortalFactory? Other { get; private set; }
+
+        public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+        {
+            BeforeWrite(command);
+            return result;
+        }
+
+        public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+        {
+            BeforeWrite(command);
+            return result;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Other is not null)
+            {
+                await Other.DisposeAsync();
+            }
+        }
+
+        private void BeforeWrite(DbCommand command)
+        {
+            if (Other is null && command.CommandText.Contains("INSERT INTO \"ServerSecrets\"", StringComparison.Ordinal))
+            {
+                Other = new PortalFactory(dataDirectory: dataDirectory);
+                _ = Other.Server;
+            }
+        }
     }
 }

@@ -1,8 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
+using RegistrationPortal.Web.Features.Registration;
 
 namespace RegistrationPortal.IntegrationTests;
 
@@ -33,5 +36,40 @@ public sealed class UsedNoncePrunerTests
 
         await Wait.WaitUntilAsync(async () => !await host.WithDbAsync(db => db.UsedNonces.AnyAsync(n => n.Key == "expired")), "the expired nonce is forgotten at the tick");
         Assert.Equal(["expires-at-the-tick", "later"], await host.WithDbAsync(db => db.UsedNonces.Select(n => n.Key).OrderBy(k => k).ToListAsync()));
+    }
+
+    /// <summary>
+    /// The database fails a prune (a disk with I/O errors, say): the host logs it, keeps running, and the next half
+    /// window's prune forgets what the failed one could not.
+    /// </summary>
+    [Fact]
+    public async Task A_prune_the_database_fails_is_logged_and_the_next_one_forgets_the_expired_nonces()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        var faults = new FailingStatements(sql => sql.StartsWith("DELETE FROM \"UsedNonces\"", StringComparison.Ordinal));
+        var log = new ErrorLog(LogLevel.Warning);
+        await using var host = new PortalFactory(services: s => s
+            .AddSingleton<TimeProvider>(time)
+            .AddSingleton<ILoggerProvider>(log)
+            .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)));
+        _ = host.Server;
+        var halfWindow = new ApiOptions().NonceWindow / 2;
+        var start = time.GetUtcNow();
+        await host.WithDbAsync(db =>
+        {
+            db.UsedNonces.Add(new UsedNonce { Key = "expired", ExpiresAt = start + halfWindow - TimeSpan.FromSeconds(1) });
+            return db.SaveChangesAsync();
+        });
+
+        faults.Failing = true;
+        time.Advance(halfWindow);
+        var failed = $"Warning {typeof(UsedNoncePruner).FullName}: Pruning used nonces failed; trying again later SqliteException";
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(failed)), "the failed prune is logged");
+        Assert.True(await host.WithDbAsync(db => db.UsedNonces.AnyAsync(n => n.Key == "expired")));
+
+        faults.Failing = false;
+        time.Advance(halfWindow);
+        await Wait.WaitUntilAsync(async () => !await host.WithDbAsync(db => db.UsedNonces.AnyAsync(n => n.Key == "expired")), "the next prune forgets the expired nonce");
+        Assert.Single(log.Entries, e => e.Contains(typeof(UsedNoncePruner).FullName!, StringComparison.Ordinal));
     }
 }

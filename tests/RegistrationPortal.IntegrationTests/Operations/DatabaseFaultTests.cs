@@ -1,7 +1,5 @@
-using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RegistrationPortal.IntegrationTests.Infrastructure;
@@ -159,34 +157,4 @@ public sealed class DatabaseFaultTests
         services: s => s
             .AddSingleton<ILoggerProvider>(log)
             .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)));
-
-    /// <summary>
-    /// Answers the statements <paramref name="matches"/> picks while <see cref="Failing"/> is set: with
-    /// <paramref name="failure"/>'s exception, or SQLite's I/O error, as a failing disk answers.
-    /// </summary>
-    private sealed class FailingStatements(Func<string, bool> matches, Func<Exception>? failure = null) : DbCommandInterceptor
-    {
-        public volatile bool Failing;
-
-        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            Fail(command);
-            return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            Fail(command);
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        private void Fail(DbCommand command)
-        {
-            if (Failing && matches(command.CommandText))
-            {
-                // SQLITE_IOERR.
-                throw failure?.Invoke() ?? new SqliteException("disk I/O error", 10);
-            }
-        }
-    }
 }

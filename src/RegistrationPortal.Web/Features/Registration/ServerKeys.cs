@@ -60,8 +60,8 @@ public sealed class ServerKeys(
             }
             catch (DbUpdateException)
             {
-                // Another process made it first: use theirs.
-                db.ChangeTracker.Clear();
+                // Another process made it first: use theirs (read without tracking, so the entity that failed to save
+                // does not matter).
                 stored = db.ServerSecrets.AsNoTracking().First(s => s.Name == name);
             }
         }
