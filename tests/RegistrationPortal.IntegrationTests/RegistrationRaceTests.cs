@@ -1,7 +1,5 @@
-using System.Data.Common;
 using System.Net;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using RegistrationPortal.IntegrationTests.Infrastructure;
@@ -31,7 +29,7 @@ public sealed class RegistrationRaceTests
     [Fact]
     public async Task A_code_replaced_between_inits_read_and_its_write_opens_no_registration()
     {
-        var gap = new Gap();
+        var gap = new DatabaseGap();
         await using var host = new PortalFactory(settings: Settings, services: s => s.ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(gap)));
         var (orgId, email, userId) = await host.CreatePendingUserAsync("race-init");
         var code = await host.QueuedCodeAsync(userId);
@@ -57,7 +55,7 @@ public sealed class RegistrationRaceTests
     [Fact]
     public async Task A_nonce_used_between_completes_read_and_its_write_is_refused_as_used()
     {
-        var gap = new Gap();
+        var gap = new DatabaseGap();
         await using var host = new PortalFactory(settings: Settings, services: s => s.ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(gap)));
         var (orgId, email, userId) = await host.CreatePendingUserAsync("race-nonce");
         var other = await host.CreatePendingUserAsync("race-nonce-other");
@@ -82,7 +80,7 @@ public sealed class RegistrationRaceTests
     {
         // Whole seconds, as the token's expiry is written: token and challenge expire at the same instant.
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
-        var gap = new Gap();
+        var gap = new DatabaseGap();
         await using var host = new PortalFactory(
             settings: Settings,
             services: s => s.AddSingleton<TimeProvider>(time).ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(gap)));
@@ -98,84 +96,5 @@ public sealed class RegistrationRaceTests
 
         Assert.True(gap.Ran);
         await host.AssertUnchangedAsync(userId);
-    }
-
-    /// <summary>
-    /// Runs an action once: just before the first command whose text contains a given part (so the reads before it are
-    /// over), or, armed before a write, just as the first transaction after such a command starts (the writer's,
-    /// before its work reads the clock).
-    /// </summary>
-    private sealed class Gap : IDbCommandInterceptor, IDbTransactionInterceptor
-    {
-        private readonly Lock _lock = new();
-        private string? _part;
-        private bool _seen;
-        private bool _onTransaction;
-        private Func<Task>? _action;
-
-        public bool Ran { get; private set; }
-
-        public void Arm(string part, Func<Task> action) => Set(part, action, onTransaction: false);
-
-        public void ArmBeforeWrite(string after, Action action) => Set(after, () =>
-        {
-            action();
-            return Task.CompletedTask;
-        }, onTransaction: true);
-
-        public async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            await RunAsync(Take(command.CommandText, transaction: false));
-            return result;
-        }
-
-        public async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            await RunAsync(Take(command.CommandText, transaction: false));
-            return result;
-        }
-
-        public async ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
-        {
-            await RunAsync(Take(null, transaction: true));
-            return result;
-        }
-
-        private static Task RunAsync(Func<Task>? action) => action?.Invoke() ?? Task.CompletedTask;
-
-        private void Set(string part, Func<Task> action, bool onTransaction)
-        {
-            lock (_lock)
-            {
-                (_part, _seen, _onTransaction, _action, Ran) = (part, false, onTransaction, action, false);
-            }
-        }
-
-        /// <summary>The action, if this command or transaction is where it runs.</summary>
-        private Func<Task>? Take(string? sql, bool transaction)
-        {
-            lock (_lock)
-            {
-                if (_action is null)
-                {
-                    return null;
-                }
-
-                if (sql is not null && sql.Contains(_part!, StringComparison.Ordinal))
-                {
-                    _seen = true;
-                }
-
-                if (!_seen || transaction != _onTransaction)
-                {
-                    return null;
-                }
-
-                var action = _action;
-                _action = null;
-                Ran = true;
-                return action;
-            }
-        }
     }
 }

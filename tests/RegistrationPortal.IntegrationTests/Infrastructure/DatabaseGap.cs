@@ -1,0 +1,83 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace RegistrationPortal.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Runs an action once: just before the first command whose text contains a given part (so the reads before it are
+/// over), or, armed before a write, just as the first transaction after such a command starts (the writer's,
+/// before its work reads the clock).
+/// </summary>
+public sealed class DatabaseGap : IDbCommandInterceptor, IDbTransactionInterceptor
+{
+    private readonly Lock _lock = new();
+    private string? _part;
+    private bool _seen;
+    private bool _onTransaction;
+    private Func<Task>? _action;
+
+    public bool Ran { get; private set; }
+
+    public void Arm(string part, Func<Task> action) => Set(part, action, onTransaction: false);
+
+    public void ArmBeforeWrite(string after, Action action) => Set(after, () =>
+    {
+        action();
+        return Task.CompletedTask;
+    }, onTransaction: true);
+
+    public async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        await RunAsync(Take(command.CommandText, transaction: false));
+        return result;
+    }
+
+    public async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        await RunAsync(Take(command.CommandText, transaction: false));
+        return result;
+    }
+
+    public async ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        await RunAsync(Take(null, transaction: true));
+        return result;
+    }
+
+    private static Task RunAsync(Func<Task>? action) => action?.Invoke() ?? Task.CompletedTask;
+
+    private void Set(string part, Func<Task> action, bool onTransaction)
+    {
+        lock (_lock)
+        {
+            (_part, _seen, _onTransaction, _action, Ran) = (part, false, onTransaction, action, false);
+        }
+    }
+
+    /// <summary>The action, if this command or transaction is where it runs.</summary>
+    private Func<Task>? Take(string? sql, bool transaction)
+    {
+        lock (_lock)
+        {
+            if (_action is null)
+            {
+                return null;
+            }
+
+            if (sql is not null && sql.Contains(_part!, StringComparison.Ordinal))
+            {
+                _seen = true;
+            }
+
+            if (!_seen || transaction != _onTransaction)
+            {
+                return null;
+            }
+
+            var action = _action;
+            _action = null;
+            Ran = true;
+            return action;
+        }
+    }
+}
