@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -5,6 +7,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -109,7 +112,7 @@ public abstract partial class DataAtRestTests(PortalFixture fixture)
 
     protected Task<List<(string Name, byte[] Bytes)>> ReadAllAsync() => ReadAllAsync(Host);
 
-    protected static async Task<List<(string Name, byte[] Bytes)>> ReadAllAsync(PortalFactory host)
+    internal static async Task<List<(string Name, byte[] Bytes)>> ReadAllAsync(PortalFactory host)
     {
         var files = await host.DatabaseFilesAsync();
         Assert.NotEmpty(files);
@@ -138,7 +141,7 @@ public abstract partial class DataAtRestTests(PortalFixture fixture)
     /// 4-byte header), whole AES blocks of ciphertext and a 32-byte HMAC: 84 + 16n bytes (a code, 19 characters, takes
     /// two blocks; up to four are tried).
     /// </summary>
-    protected static IEnumerable<string> Payloads(IEnumerable<(string Name, byte[] Bytes)> files) =>
+    internal static IEnumerable<string> Payloads(IEnumerable<(string Name, byte[] Bytes)> files) =>
         files.SelectMany(f => ProtectedPayload().Matches(Encoding.Latin1.GetString(f.Bytes)).Select(m => m.Value))
             .Distinct(StringComparer.Ordinal)
             .SelectMany(run => Enumerable.Range(1, 4)
@@ -188,7 +191,7 @@ public abstract partial class DataAtRestTests(PortalFixture fixture)
         return (provider.GetDataProtector(OutboxPayload.Purpose), open);
     }
 
-    protected static bool TryUnprotect(IDataProtector protector, string payload, out string? plain)
+    internal static bool TryUnprotect(IDataProtector protector, string payload, out string? plain)
     {
         try
         {
@@ -330,6 +333,65 @@ public sealed class DataAtRestTestsOnSqlite(MailPortalFixture fixture) : DataAtR
         await Wait.WaitUntilAsync(
             async () => Payloads(await ReadAllAsync(host)).All(p => !TryUnprotect(hostProtector, p, out _)),
             "no sent message's payload is left in the database file or its WAL");
+    }
+}
+
+/// <summary>
+/// The database fails the checkpoint that cuts erased payloads out of the WAL (an I/O error, as a failing disk gives):
+/// the failure is logged, the payloads wait in the WAL, and a later pass cuts them once the database answers again.
+/// </summary>
+public sealed class FailedCheckpointTests
+{
+    [Fact]
+    public async Task A_failed_checkpoint_is_logged_and_a_later_pass_cuts_the_payloads_out()
+    {
+        var log = new ErrorLog(LogLevel.Warning);
+        var faults = new FailingCheckpoint { Failing = true };
+        await using var smtp = await SmtpServer.StartNewAsync();
+        await using var host = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?> { ["Email:PollInterval"] = "00:00:01" },
+            services: s => s
+                .AddSingleton<ILoggerProvider>(log)
+                .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)));
+        var (_, email, userId) = await host.CreatePendingUserAsync("failed-checkpoint");
+        Assert.Single(await smtp.WaitForMessagesAsync(email));
+        await Wait.WaitUntilAsync(async () => await host.OutboxAsync(userId) is [{ Status: OutboxStatus.Sent }], "the invitation is marked sent");
+
+        var failed = $"Warning {typeof(OutboxDispatcher).FullName}: The WAL checkpoint after erasing payloads failed (SqliteException); it is tried again on a later pass ";
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(failed)), "the failed checkpoint is logged");
+        var hostProtector = host.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(OutboxPayload.Purpose);
+        Assert.Contains(DataAtRestTests.Payloads(await DataAtRestTests.ReadAllAsync(host)), p => DataAtRestTests.TryUnprotect(hostProtector, p, out _));
+
+        faults.Failing = false;
+        await Wait.WaitUntilAsync(
+            async () => DataAtRestTests.Payloads(await DataAtRestTests.ReadAllAsync(host)).All(p => !DataAtRestTests.TryUnprotect(hostProtector, p, out _)),
+            "the sent message's payload is gone from the database file and its WAL");
+    }
+
+    /// <summary>
+    /// Fails the opening of the connection the dispatcher checkpoints on (its commands are the connection's own, which
+    /// no command interceptor sees), as SQLite answers on a disk with I/O errors.
+    /// </summary>
+    private sealed class FailingCheckpoint : DbConnectionInterceptor
+    {
+        private volatile bool _failing;
+
+        public bool Failing
+        {
+            get => _failing;
+            set => _failing = value;
+        }
+
+        public override ValueTask<InterceptionResult> ConnectionOpeningAsync(DbConnection connection, ConnectionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+        {
+            if (_failing && new StackTrace().ToString().Contains("ScrubErasedPayloadsAsync", StringComparison.Ordinal))
+            {
+                throw new SqliteException("disk I/O error", 10);
+            }
+
+            return base.ConnectionOpeningAsync(connection, eventData, result, cancellationToken);
+        }
     }
 }
 
