@@ -5,8 +5,9 @@ namespace RegistrationPortal.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// Runs an action once: just before the first command whose text contains a given part (so the reads before it are
-/// over), or, armed before a write, just as the first transaction after such a command starts (the writer's,
-/// before its work reads the clock).
+/// over; the action may run its own statements on that command's connection and transaction, as another writer whose
+/// commit came first), or, armed before a write, just as the first transaction after such a command starts (the
+/// writer's, before its work reads the clock).
 /// </summary>
 public sealed class DatabaseGap : IDbCommandInterceptor, IDbTransactionInterceptor
 {
@@ -14,13 +15,16 @@ public sealed class DatabaseGap : IDbCommandInterceptor, IDbTransactionIntercept
     private string? _part;
     private bool _seen;
     private bool _onTransaction;
-    private Func<Task>? _action;
+    private Func<DbCommand?, Task>? _action;
 
     public bool Ran { get; private set; }
 
-    public void Arm(string part, Func<Task> action) => Set(part, action, onTransaction: false);
+    public void Arm(string part, Func<Task> action) => Set(part, _ => action(), onTransaction: false);
 
-    public void ArmBeforeWrite(string after, Action action) => Set(after, () =>
+    /// <summary>As <see cref="Arm(string, Func{Task})"/>, the action given the command it runs before.</summary>
+    public void Arm(string part, Func<DbCommand, Task> action) => Set(part, command => action(command!), onTransaction: false);
+
+    public void ArmBeforeWrite(string after, Action action) => Set(after, _ =>
     {
         action();
         return Task.CompletedTask;
@@ -28,25 +32,25 @@ public sealed class DatabaseGap : IDbCommandInterceptor, IDbTransactionIntercept
 
     public async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
-        await RunAsync(Take(command.CommandText, transaction: false));
+        await RunAsync(Take(command.CommandText, transaction: false), command);
         return result;
     }
 
     public async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        await RunAsync(Take(command.CommandText, transaction: false));
+        await RunAsync(Take(command.CommandText, transaction: false), command);
         return result;
     }
 
     public async ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
-        await RunAsync(Take(null, transaction: true));
+        await RunAsync(Take(null, transaction: true), null);
         return result;
     }
 
-    private static Task RunAsync(Func<Task>? action) => action?.Invoke() ?? Task.CompletedTask;
+    private static Task RunAsync(Func<DbCommand?, Task>? action, DbCommand? command) => action?.Invoke(command) ?? Task.CompletedTask;
 
-    private void Set(string part, Func<Task> action, bool onTransaction)
+    private void Set(string part, Func<DbCommand?, Task> action, bool onTransaction)
     {
         lock (_lock)
         {
@@ -55,7 +59,7 @@ public sealed class DatabaseGap : IDbCommandInterceptor, IDbTransactionIntercept
     }
 
     /// <summary>The action, if this command or transaction is where it runs.</summary>
-    private Func<Task>? Take(string? sql, bool transaction)
+    private Func<DbCommand?, Task>? Take(string? sql, bool transaction)
     {
         lock (_lock)
         {
