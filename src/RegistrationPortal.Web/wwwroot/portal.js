@@ -8,6 +8,9 @@ try {
     // No Intl time zone: the pages show UTC.
 }
 
+// Whether the focus is lost: on nothing, or fallen back to the page itself.
+const focusLost = () => !document.activeElement || document.activeElement === document.body;
+
 // Small page helpers the Blazor components call.
 window.portal = {
     // Gives the focus to the enabled button or link of that accessible name (its aria-label, else its text), when the
@@ -16,7 +19,7 @@ window.portal = {
     // for it by name. A focus anywhere else was put there (by the dialog, or by a quick person who moved on) and stays.
     // Answers whether the focus is settled: false only when it was lost and no such button is there.
     focusByName(name) {
-        if (document.activeElement && document.activeElement !== document.body) {
+        if (!focusLost()) {
             return true;
         }
 
@@ -38,7 +41,7 @@ window.portal = {
         }
 
         const focused = document.activeElement;
-        const lost = !focused || focused === document.body || focused === heading;
+        const lost = focusLost() || focused === heading;
         if (!lost && (firstRenderOfCircuit || !focused.closest('header, nav, aside, .mud-appbar, .mud-drawer'))) {
             return false;
         }
