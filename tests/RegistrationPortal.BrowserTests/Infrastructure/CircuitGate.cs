@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.RegularExpressions;
+using MessagePack;
 using Microsoft.Playwright;
 
 namespace RegistrationPortal.BrowserTests.Infrastructure;
@@ -202,116 +202,39 @@ public sealed partial class CircuitGate
         {
             try
             {
-                var reader = new Reader(message);
-                reader.SkipLengthPrefix();
-                if (reader.ArrayLength() < 5 || reader.Integer() != 1)
+                var reader = new MessagePackReader(message.AsMemory(PrefixLength(message)));
+                if (reader.ReadArrayHeader() < 5 || reader.ReadInt32() != 1)
                 {
                     return null;
                 }
 
                 reader.Skip();
                 reader.Skip();
-                var target = reader.String();
-                if (target is null || reader.ArrayLength() < 2)
+                var target = reader.ReadString();
+                if (target is null || reader.ReadArrayHeader() < 2)
                 {
                     return null;
                 }
 
-                var handle = reader.Integer();
-                return new Invocation(target, handle, target == Call ? reader.String() : null);
+                var handle = reader.ReadInt64();
+                return new Invocation(target, handle, target == Call ? reader.ReadString() : null);
             }
-            catch (FormatException)
+            catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException)
             {
+                // Not an invocation of that shape (a completion, a ping, the handshake's answer).
                 return null;
             }
         }
-    }
 
-    /// <summary>Just enough of MessagePack for <see cref="Invocation"/>.</summary>
-    private ref struct Reader(byte[] bytes)
-    {
-        private int _at;
-
-        public void SkipLengthPrefix()
+        private static int PrefixLength(byte[] message)
         {
-            while ((Next() & 0x80) != 0)
+            var length = 1;
+            while (length <= message.Length && (message[length - 1] & 0x80) != 0)
             {
-            }
-        }
-
-        public int ArrayLength() => Next() switch
-        {
-            var b and >= 0x90 and <= 0x9f => b & 0x0f,
-            0xdc => (int)BigEndian(2),
-            0xdd => (int)BigEndian(4),
-            _ => throw new FormatException(),
-        };
-
-        public long Integer() => Next() switch
-        {
-            var b and <= 0x7f => b,
-            var b and >= 0xe0 => (sbyte)b,
-            0xcc => BigEndian(1),
-            0xcd => BigEndian(2),
-            0xce => BigEndian(4),
-            0xcf => BigEndian(8),
-            0xd0 => (sbyte)BigEndian(1),
-            0xd1 => (short)BigEndian(2),
-            0xd2 => (int)BigEndian(4),
-            0xd3 => BigEndian(8),
-            _ => throw new FormatException(),
-        };
-
-        public string? String()
-        {
-            var length = Next() switch
-            {
-                0xc0 => -1,
-                var b and >= 0xa0 and <= 0xbf => b & 0x1f,
-                0xd9 => (int)BigEndian(1),
-                0xda => (int)BigEndian(2),
-                0xdb => (int)BigEndian(4),
-                _ => throw new FormatException(),
-            };
-            if (length < 0)
-            {
-                return null;
+                length++;
             }
 
-            var text = Encoding.UTF8.GetString(bytes, _at, length);
-            _at += length;
-            return text;
-        }
-
-        /// <summary>Skips a nil, a string or a map of strings (an invocation's id and headers).</summary>
-        public void Skip()
-        {
-            var b = bytes[_at];
-            if (b is >= 0x80 and <= 0x8f)
-            {
-                _at++;
-                for (var i = 0; i < (b & 0x0f) * 2; i++)
-                {
-                    String();
-                }
-            }
-            else
-            {
-                String();
-            }
-        }
-
-        private byte Next() => _at < bytes.Length ? bytes[_at++] : throw new FormatException();
-
-        private long BigEndian(int count)
-        {
-            long value = 0;
-            for (var i = 0; i < count; i++)
-            {
-                value = (value << 8) | Next();
-            }
-
-            return value;
+            return Math.Min(length, message.Length);
         }
     }
 }
