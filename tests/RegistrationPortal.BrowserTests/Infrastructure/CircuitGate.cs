@@ -22,7 +22,7 @@ public sealed partial class CircuitGate
 
     private readonly Lock _lock = new();
     private readonly string[] _functions;
-    private readonly List<(IWebSocketRoute Page, byte[] Message)> _held = [];
+    private readonly List<(IWebSocketRoute Page, byte[] Message, long Handle)> _held = [];
     private readonly HashSet<long> _awaited = [];
     private TaskCompletionSource _holding = NewSignal();
     private TaskCompletionSource? _answered;
@@ -75,9 +75,9 @@ public sealed partial class CircuitGate
         {
             _armed = false;
             _answered = NewSignal();
-            foreach (var (page, message) in _held)
+            foreach (var (page, message, handle) in _held)
             {
-                _awaited.Add(Invocation.Read(message)!.Value.Handle);
+                _awaited.Add(handle);
                 page.Send(message);
             }
 
@@ -103,11 +103,11 @@ public sealed partial class CircuitGate
         var passed = new List<byte[]>();
         lock (_lock)
         {
-            foreach (var message in Messages(binary))
+            foreach (var (message, body) in Messages(binary))
             {
-                if (_armed && Invocation.Read(message) is { Target: Call } call && _functions.Contains(call.Function))
+                if (_armed && Invocation.Read(message.AsMemory(body)) is { Target: Call } call && _functions.Contains(call.Function))
                 {
-                    _held.Add((page, message));
+                    _held.Add((page, message, call.Handle));
                     _holding.TrySetResult();
                 }
                 else
@@ -139,9 +139,9 @@ public sealed partial class CircuitGate
                 return;
             }
 
-            foreach (var message in Messages(binary))
+            foreach (var (message, body) in Messages(binary))
             {
-                if (Invocation.Read(message) is { Target: Answer } reply)
+                if (Invocation.Read(message.AsMemory(body)) is { Target: Answer } reply)
                 {
                     _awaited.Remove(reply.Handle);
                 }
@@ -156,16 +156,17 @@ public sealed partial class CircuitGate
     }
 
     /// <summary>
-    /// The hub messages in a frame, each with its length prefix (a base-128 varint); the handshake's answer (JSON
-    /// ending in a record separator) first if the frame starts with it; what does not parse, whole.
+    /// The hub messages in a frame, each with its length prefix (a base-128 varint) and where its body starts after it;
+    /// the handshake's answer (JSON ending in a record separator, no body) first if the frame starts with it; what does
+    /// not parse, whole.
     /// </summary>
-    private static IEnumerable<byte[]> Messages(byte[] frame)
+    private static IEnumerable<(byte[] Message, int Body)> Messages(byte[] frame)
     {
         var at = 0;
         if (frame.Length > 0 && frame[0] == (byte)'{' && Array.IndexOf(frame, (byte)0x1e) is var end and >= 0)
         {
             at = end + 1;
-            yield return frame[..at];
+            yield return (frame[..at], at);
         }
 
         while (at < frame.Length)
@@ -182,8 +183,9 @@ public sealed partial class CircuitGate
             }
             while ((next & 0x80) != 0 && at < frame.Length);
 
+            var body = at - start;
             at = Math.Min(at + length, frame.Length);
-            yield return frame[start..at];
+            yield return (frame[start..at], body);
         }
     }
 
@@ -198,11 +200,11 @@ public sealed partial class CircuitGate
     /// </summary>
     private readonly record struct Invocation(string Target, long Handle, string? Function)
     {
-        public static Invocation? Read(byte[] message)
+        public static Invocation? Read(ReadOnlyMemory<byte> body)
         {
             try
             {
-                var reader = new MessagePackReader(message.AsMemory(PrefixLength(message)));
+                var reader = new MessagePackReader(body);
                 if (reader.ReadArrayHeader() < 5 || reader.ReadInt32() != 1)
                 {
                     return null;
@@ -224,17 +226,6 @@ public sealed partial class CircuitGate
                 // Not an invocation of that shape (a completion, a ping, the handshake's answer).
                 return null;
             }
-        }
-
-        private static int PrefixLength(byte[] message)
-        {
-            var length = 1;
-            while (length <= message.Length && (message[length - 1] & 0x80) != 0)
-            {
-                length++;
-            }
-
-            return Math.Min(length, message.Length);
         }
     }
 }
