@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests;
@@ -29,8 +30,8 @@ public sealed class LostClaimTests
         await using (var queueing = new PortalFactory(smtp, Queued, dataDirectory: data.Path))
         {
             (orgId, email, userId) = await queueing.CreatePendingUserAsync("lost-superseded");
-            var resend = await queueing.Services.GetRequiredService<Web.Features.Registration.RegistrationService>().ResendAsync(orgId, email, Actor.Admin("lost-admin", "127.0.0.1"));
-            Assert.Equal(Web.Features.Registration.ResendStatus.Sent, resend.Status);
+            var resend = await queueing.Services.GetRequiredService<RegistrationService>().ResendAsync(orgId, email, Actor.Admin("lost-admin", "127.0.0.1"));
+            Assert.Equal(ResendStatus.Sent, resend.Status);
         }
 
         var (gap, log) = (new DatabaseGap(), new ErrorLog(LogLevel.Warning));
