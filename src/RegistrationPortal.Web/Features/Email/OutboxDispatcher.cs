@@ -27,6 +27,7 @@ public sealed class OutboxDispatcher(
     IOptionsMonitor<EmailOptions> options,
     PortalTelemetry telemetry,
     PortalDatabase database,
+    IHostApplicationLifetime lifetime,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     private static readonly Actor Dispatcher = Actor.Operator("email-dispatcher");
@@ -59,7 +60,10 @@ public sealed class OutboxDispatcher(
         // Several senders, each with its own batch and SMTP session: one session sends a message at a time, waiting on
         // the server's answers, so one sender cannot keep up with the rate codes are issued at. A sender that finds a
         // full batch wakes another, so under load they all work and when idle all but one sleep.
-        await Task.WhenAll(Enumerable.Range(0, options.CurrentValue.Senders).Select(_ => SendAsync(stoppingToken)));
+        // The host stops this service only after telling the application it is stopping, and other services' stops
+        // may come first: from that first moment no new send starts, so none goes out after the message in hand.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        await Task.WhenAll(Enumerable.Range(0, options.CurrentValue.Senders).Select(_ => SendAsync(stopping.Token)));
     }
 
     private async Task SendAsync(CancellationToken stoppingToken)
