@@ -187,6 +187,7 @@ public static class DataSetup
             .UseSqlite(connectionString)
             .AddInterceptors(pragmas));
         builder.Services.AddSingleton(new PortalDatabase(DatabaseProvider.Sqlite, connectionString));
+        builder.Services.AddHostedService<WalCheckpointer>();
     }
 
     internal static string ResolveConnectionString(string connectionString, string contentRoot)
@@ -212,7 +213,7 @@ public static class DataSetup
     /// </summary>
     private sealed class SqlitePragmaInterceptor(string synchronous) : DbConnectionInterceptor
     {
-        private readonly string _sql = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=10000; PRAGMA secure_delete=ON;";
+        private readonly string _sql = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=10000; PRAGMA secure_delete=ON; PRAGMA wal_autocheckpoint={WalCheckpointer.WriterCheckpointPages};";
 
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
