@@ -120,11 +120,14 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
             return await command.ExecuteNonQueryAsync();
         }
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var changed = await command.ExecuteNonQueryAsync();
         var connection = this.GetService<IRelationalConnection>();
+        var id = Guid.NewGuid();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var intercepted = await logger.CommandNonQueryExecutingAsync(
+            connection, command, command.CommandText, this, id, connection.ConnectionId, start, CommandSource.ExecuteSqlRaw);
+        var changed = intercepted.HasResult ? intercepted.Result : await command.ExecuteNonQueryAsync();
         return await logger.CommandNonQueryExecutedAsync(
-            connection, command, command.CommandText, this, Guid.NewGuid(), connection.ConnectionId, changed, start, clock.Elapsed, CommandSource.ExecuteSqlRaw);
+            connection, command, command.CommandText, this, id, connection.ConnectionId, changed, start, clock.Elapsed, CommandSource.ExecuteSqlRaw);
     }
 
     public override void Dispose()

@@ -132,13 +132,26 @@ public sealed class OutboxDispatcher(
                 .Take(settings.BatchSize)
                 .ForUpdateSkipLocked()
                 .ToListAsync();
-            if (due.Count > 0)
+            // Row by row, each found by its key: one UPDATE naming the whole list was planned as a walk through every
+            // pending message (the status index), 8 to 16 ms a claim with a backlog of thousands.
+            var take = db.Command(
+                """
+                UPDATE "OutboxMessages" SET "NextAttemptAt" = @until, "ClaimToken" = @claim
+                WHERE "Id" = @id AND "Status" = @pending AND "NextAttemptAt" <= @now
+                """,
+                ("@until", typeof(long)),
+                ("@claim", typeof(Guid)),
+                ("@id", typeof(Guid)),
+                ("@pending", typeof(string)),
+                ("@now", typeof(long)));
+            take.Parameters[0].Value = PortalDbContext.StoredTime(claimedUntil);
+            take.Parameters[1].Value = claim;
+            take.Parameters[3].Value = nameof(OutboxStatus.Pending);
+            take.Parameters[4].Value = PortalDbContext.StoredTime(now);
+            foreach (var id in due)
             {
-                await db.OutboxMessages
-                    .Where(m => due.Contains(m.Id) && m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now)
-                    .ExecuteUpdateAsync(s => s
-                        .SetProperty(m => m.NextAttemptAt, claimedUntil)
-                        .SetProperty(m => m.ClaimToken, claim));
+                take.Parameters[2].Value = id;
+                await db.RunAsync(take);
             }
 
             return due;
@@ -406,29 +419,34 @@ public sealed class OutboxDispatcher(
         public void Dispose() => _signal.Dispose();
     }
 
-    /// <summary>Records deliveries in one write: each still under this pass's claim is marked sent and audited.</summary>
+    /// <summary>
+    /// Records deliveries under this pass's claim: one kept statement run per message (a message whose claim lapsed meanwhile
+    /// is left to whoever holds it now, and logged) and the audit events as prepared inserts. Under load this runs for
+    /// every few mails in the single writer, so it is written by hand, like the public doors' statements.
+    /// </summary>
     private Task<int> MarkSentAsync(List<(DueMessage Message, string? CorrelationId)> delivered) => writes.ExecuteAsync(async db =>
     {
         var at = time.GetUtcNow();
-        var claim = delivered[0].Message.Claim;
-        var ids = delivered.Select(d => d.Message.Id).ToList();
-        var held = (await db.OutboxMessages.Where(m => ids.Contains(m.Id) && m.ClaimToken == claim).Select(m => m.Id).ToListAsync()).ToHashSet();
-        if (held.Count > 0)
-        {
-            await db.OutboxMessages.Where(m => held.Contains(m.Id)).ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.Status, OutboxStatus.Sent)
-                .SetProperty(m => m.SentAt, at)
-                .SetProperty(m => m.LastAttemptAt, at)
-                .SetProperty(m => m.Attempts, m => m.Attempts + 1)
-                .SetProperty(m => m.ProtectedPayload, (string?)null)
-                .SetProperty(m => m.ClaimToken, (Guid?)null));
-        }
-
+        var mark = db.Command(
+            """
+            UPDATE "OutboxMessages" SET "Status" = @sent, "SentAt" = @at, "LastAttemptAt" = @at, "Attempts" = "Attempts" + 1,
+                "ProtectedPayload" = NULL, "ClaimToken" = NULL
+            WHERE "Id" = @id AND "ClaimToken" = @claim
+            """,
+            ("@sent", typeof(string)),
+            ("@at", typeof(long)),
+            ("@id", typeof(Guid)),
+            ("@claim", typeof(Guid)));
+        mark.Parameters[0].Value = nameof(OutboxStatus.Sent);
+        mark.Parameters[1].Value = PortalDbContext.StoredTime(at);
+        var audits = new List<AuditEvent>(delivered.Count);
         foreach (var (message, correlationId) in delivered)
         {
-            if (held.Contains(message.Id))
+            mark.Parameters[2].Value = message.Id;
+            mark.Parameters[3].Value = message.Claim;
+            if (await db.RunAsync(mark) == 1)
             {
-                db.AuditEvents.Add(AuditExtensions.Event(at, message.OrgId, AuditActions.EmailDelivered, Dispatcher, message.UserId, correlationId: correlationId));
+                audits.Add(AuditExtensions.Event(at, message.OrgId, AuditActions.EmailDelivered, Dispatcher, message.UserId, correlationId: correlationId));
             }
             else
             {
@@ -436,7 +454,12 @@ public sealed class OutboxDispatcher(
             }
         }
 
-        return held.Count;
+        await using (var insert = PreparedInsert<AuditEvent>.Create(db))
+        {
+            await insert.InsertAsync(audits);
+        }
+
+        return audits.Count;
     });
 
     private Task<bool> MarkSupersededAsync(DueMessage message) => writes.ExecuteAsync(async db =>
