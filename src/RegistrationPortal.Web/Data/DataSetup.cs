@@ -183,9 +183,10 @@ public static class DataSetup
         }
 
         var pragmas = new SqlitePragmaInterceptor(synchronous);
-        builder.Services.AddDbContextFactory<PortalDbContext>(o => o
+        builder.Services.AddPooledDbContextFactory<PortalDbContext>(o => PortalDbContext.IgnoreUnorderedLimits(o)
             .UseSqlite(connectionString)
             .AddInterceptors(pragmas));
+        builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         builder.Services.AddSingleton(new PortalDatabase(DatabaseProvider.Sqlite, connectionString));
         builder.Services.AddHostedService<WalCheckpointer>();
     }

@@ -144,8 +144,13 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// What this context kept for one unit of work: contexts are pooled (made once, handed out again), so the next one to
+    /// take it must find none of it.
+    /// </summary>
     private void DisposeCommands()
     {
+        CorrelationId = null;
         if (_commands is null)
         {
             return;
@@ -171,7 +176,21 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
     /// The product's only row limits without an order are its bounded counts ("more than 10,000"): counting the first
     /// N + 1 rows of a filter is right whatever their order, and ordering them would only cost a sort.
     /// </summary>
-    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) =>
+    /// <remarks>
+    /// The hosts set it where they register the context (<see cref="IgnoreUnorderedLimits"/>): a pooled context may not
+    /// change its options here. A context made some other way (a design-time tool) gets it here.
+    /// </remarks>
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+    {
+        if (optionsBuilder.Options.FindExtension<Microsoft.EntityFrameworkCore.Infrastructure.CoreOptionsExtension>()?.WarningsConfiguration
+                .GetBehavior(Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.RowLimitingOperationWithoutOrderByWarning) != Microsoft.EntityFrameworkCore.WarningBehavior.Ignore)
+        {
+            IgnoreUnorderedLimits(optionsBuilder);
+        }
+    }
+
+    /// <summary>The options every portal context runs with, whatever its provider.</summary>
+    internal static DbContextOptionsBuilder IgnoreUnorderedLimits(DbContextOptionsBuilder optionsBuilder) =>
         optionsBuilder.ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.RowLimitingOperationWithoutOrderByWarning));
 
     protected override void OnModelCreating(ModelBuilder builder)

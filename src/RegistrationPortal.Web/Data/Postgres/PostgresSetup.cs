@@ -31,13 +31,13 @@ internal static class PostgresSetup
                 $"is not a usable PostgreSQL connection string, e.g. Host=db;Database=portal;Username=portal;Password=… ({ex.Message})"));
         }
 
-        builder.Services.AddDbContextFactory<PostgresPortalDbContext>(o => o
+        builder.Services.AddPooledDbContextFactory<PostgresPortalDbContext>(o => PortalDbContext.IgnoreUnorderedLimits(o)
             .UseNpgsql(connectionString)
             .AddInterceptors(new RowLockInterceptor()));
 
         // Services ask for the provider-neutral context; they get PostgreSQL's.
         builder.Services.AddSingleton<IDbContextFactory<PortalDbContext>>(sp => new Contexts(sp.GetRequiredService<IDbContextFactory<PostgresPortalDbContext>>()));
-        builder.Services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<PostgresPortalDbContext>());
+        builder.Services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<IDbContextFactory<PostgresPortalDbContext>>().CreateDbContext());
         builder.Services.AddSingleton(new PortalDatabase(DatabaseProvider.Postgres, connectionString, Writers(builder.Configuration)));
     }
 
