@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -33,34 +34,47 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
     {
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("A prepared insert runs inside the write queue's transaction.");
-        var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model.");
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var sql = db.GetService<ISqlGenerationHelper>();
+        var shape = (upsert ? Upserts : Inserts).GetValue(db.Model, model => Shape.Of(model, db.GetService<ISqlGenerationHelper>(), upsert));
         var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
-
-        var properties = entity.GetProperties()
-            .Where(p => !(p.ValueGenerated == ValueGenerated.OnAdd && p.IsPrimaryKey() && p.ClrType is var t && (t == typeof(long) || t == typeof(int))))
-            .ToList();
-        var columns = properties.Select((p, i) =>
+        command.CommandText = shape.Text;
+        var columns = shape.Columns.Select((c, i) =>
         {
-            var mapping = (RelationalTypeMapping)p.GetTypeMapping();
-            var parameter = mapping.CreateParameter(command, $"@p{i}", null, p.IsNullable);
+            var parameter = c.Mapping.CreateParameter(command, $"@p{i}", null, c.Property.IsNullable);
             command.Parameters.Add(parameter);
-            return (p, mapping, parameter);
+            return (c.Property, c.Mapping, parameter);
         }).ToArray();
-
-        var names = properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)).ToList();
-        var text = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", names)}) VALUES ({string.Join(", ", columns.Select(c => c.Item3.ParameterName))})";
-        if (upsert)
-        {
-            var keys = entity.FindPrimaryKey()!.Properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)).ToList();
-            var updates = names.Except(keys).Select(n => $"{n} = excluded.{n}");
-            text += $" ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", updates)}";
-        }
-
-        command.CommandText = text;
         return new PreparedInsert<T>(command, columns);
+    }
+
+    /// <summary>
+    /// The statement and its columns, worked out once per model (one per database provider): the dispatcher makes an
+    /// insert for every few mails it records, and reading the model for it each time cost more than the insert.
+    /// </summary>
+    private static readonly ConditionalWeakTable<IModel, Shape> Inserts = new();
+
+    private static readonly ConditionalWeakTable<IModel, Shape> Upserts = new();
+
+    private sealed record Shape(string Text, (IProperty Property, RelationalTypeMapping Mapping)[] Columns)
+    {
+        public static Shape Of(IModel model, ISqlGenerationHelper sql, bool upsert)
+        {
+            var entity = model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model.");
+            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+            var properties = entity.GetProperties()
+                .Where(p => !(p.ValueGenerated == ValueGenerated.OnAdd && p.IsPrimaryKey() && p.ClrType is var t && (t == typeof(long) || t == typeof(int))))
+                .ToList();
+            var names = properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)).ToList();
+            var text = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", names)}) VALUES ({string.Join(", ", properties.Select((_, i) => $"@p{i}"))})";
+            if (upsert)
+            {
+                var keys = entity.FindPrimaryKey()!.Properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)).ToList();
+                var updates = names.Except(keys).Select(n => $"{n} = excluded.{n}");
+                text += $" ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", updates)}";
+            }
+
+            return new Shape(text, properties.Select(p => (p, (RelationalTypeMapping)p.GetTypeMapping())).ToArray());
+        }
     }
 
     public async Task InsertAsync(T row, CancellationToken ct = default)
