@@ -182,8 +182,8 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
     /// </remarks>
     protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
     {
-        if (optionsBuilder.Options.FindExtension<Microsoft.EntityFrameworkCore.Infrastructure.CoreOptionsExtension>()?.WarningsConfiguration
-                .GetBehavior(Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.RowLimitingOperationWithoutOrderByWarning) != Microsoft.EntityFrameworkCore.WarningBehavior.Ignore)
+        if (optionsBuilder.Options.FindExtension<CoreOptionsExtension>()?.WarningsConfiguration
+                .GetBehavior(CoreEventId.RowLimitingOperationWithoutOrderByWarning) != WarningBehavior.Ignore)
         {
             IgnoreUnorderedLimits(optionsBuilder);
         }
@@ -191,7 +191,7 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
 
     /// <summary>The options every portal context runs with, whatever its provider.</summary>
     internal static DbContextOptionsBuilder IgnoreUnorderedLimits(DbContextOptionsBuilder optionsBuilder) =>
-        optionsBuilder.ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.RowLimitingOperationWithoutOrderByWarning));
+        optionsBuilder.ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning));
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
