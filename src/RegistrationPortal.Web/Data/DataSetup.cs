@@ -34,6 +34,12 @@ public sealed record PortalDatabase(DatabaseProvider Provider, string Connection
     public string SystemName => IsSqlite ? "sqlite" : "postgresql";
 
     /// <summary>
+    /// SQLite: one checkpoint at a time from this process (<see cref="WalCheckpointer"/>'s and the dispatcher's truncating
+    /// one after erasing payloads), so that neither finds the other holding the file's checkpoint lock and gives up.
+    /// </summary>
+    public SemaphoreSlim CheckpointGate { get; } = new(1, 1);
+
+    /// <summary>
     /// Every process that uses a SQLite database (host or verb) holds a shared lock on <c>FILE.lock</c> beside it while it
     /// runs; a restore takes it exclusively, so it cannot swap the file under a running host, and a host cannot start in
     /// the middle of a restore. Null when the lock is taken the other way. (An advisory lock: only this program keeps it.)

@@ -12,7 +12,7 @@ namespace RegistrationPortal.Web.Data;
 /// stays as a backstop, at <see cref="WriterCheckpointPages"/> instead of SQLite's 1,000, for when this one falls
 /// behind or a process runs without it (a verb).
 /// </summary>
-internal sealed class WalCheckpointer(IDbContextFactory<PortalDbContext> contexts, ILogger<WalCheckpointer> logger) : BackgroundService
+internal sealed class WalCheckpointer(IDbContextFactory<PortalDbContext> contexts, PortalDatabase database, ILogger<WalCheckpointer> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
@@ -38,7 +38,15 @@ internal sealed class WalCheckpointer(IDbContextFactory<PortalDbContext> context
 
                     await using var command = db.Database.GetDbConnection().CreateCommand();
                     command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-                    await command.ExecuteNonQueryAsync(stoppingToken);
+                    await database.CheckpointGate.WaitAsync(stoppingToken);
+                    try
+                    {
+                        await command.ExecuteNonQueryAsync(stoppingToken);
+                    }
+                    finally
+                    {
+                        database.CheckpointGate.Release();
+                    }
                     if (failing)
                     {
                         logger.LogInformation("Checkpointing the database's write-ahead log works again");

@@ -317,8 +317,16 @@ public sealed class OutboxDispatcher(
             command.CommandText = $"PRAGMA busy_timeout={ScrubBusyTimeoutMilliseconds}";
             await command.ExecuteNonQueryAsync(ct);
             command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            done = await reader.ReadAsync(ct) && reader.GetInt32(0) == 0;
+            await database.CheckpointGate.WaitAsync(ct);
+            try
+            {
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                done = await reader.ReadAsync(ct) && reader.GetInt32(0) == 0;
+            }
+            finally
+            {
+                database.CheckpointGate.Release();
+            }
             if (!done)
             {
                 logger.LogDebug("The WAL checkpoint after erasing payloads was held back by a reader or a writer; it is tried again on a later pass");
