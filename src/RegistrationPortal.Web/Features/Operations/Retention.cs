@@ -124,13 +124,25 @@ public sealed class RetentionService(
             batch,
             ct);
 
+        // The two kinds of counters change while they are pruned (a resend, a wrong code refreshes its row): the row itself
+        // must still be past retention when it is deleted, not only when the batch was picked. On PostgreSQL a row that
+        // another transaction refreshed while this one waited for it is checked again against the first condition, and
+        // kept; "in the batch picked" alone was true of it still.
         var (counters, _) = await RepeatAsync(
-            async () => (await writes.ExecuteAsync(db => db.ResendThrottles.Where(t => t.LastRequestAt < cutoffs.Counters).OrderBy(t => t.LastRequestAt).Take(batch).ExecuteDeleteAsync()), 0),
+            async () => (await writes.ExecuteAsync(db => db.ResendThrottles
+                .Where(t => t.LastRequestAt < cutoffs.Counters
+                    && db.ResendThrottles.Where(o => o.LastRequestAt < cutoffs.Counters).OrderBy(o => o.LastRequestAt).Take(batch)
+                        .Any(o => o.OrgId == t.OrgId && o.NormalizedUsername == t.NormalizedUsername))
+                .ExecuteDeleteAsync()), 0),
             batch,
             ct);
 
         var (attempts, _) = await RepeatAsync(
-            async () => (await writes.ExecuteAsync(db => db.CodeAttemptCounters.Where(c => c.LastFailureAt < cutoffs.Attempts).OrderBy(c => c.LastFailureAt).Take(batch).ExecuteDeleteAsync()), 0),
+            async () => (await writes.ExecuteAsync(db => db.CodeAttemptCounters
+                .Where(c => c.LastFailureAt < cutoffs.Attempts
+                    && db.CodeAttemptCounters.Where(o => o.LastFailureAt < cutoffs.Attempts).OrderBy(o => o.LastFailureAt).Take(batch)
+                        .Any(o => o.OrgId == c.OrgId && o.NormalizedUsername == c.NormalizedUsername && o.ClientAddress == c.ClientAddress))
+                .ExecuteDeleteAsync()), 0),
             batch,
             ct);
 
