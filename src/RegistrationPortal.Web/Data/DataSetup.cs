@@ -34,12 +34,6 @@ public sealed record PortalDatabase(DatabaseProvider Provider, string Connection
     public string SystemName => IsSqlite ? "sqlite" : "postgresql";
 
     /// <summary>
-    /// SQLite: one checkpoint at a time from this process (<see cref="WalCheckpointer"/>'s and the dispatcher's truncating
-    /// one after erasing payloads), so that neither finds the other holding the file's checkpoint lock and gives up.
-    /// </summary>
-    public SemaphoreSlim CheckpointGate { get; } = new(1, 1);
-
-    /// <summary>
     /// Every process that uses a SQLite database (host or verb) holds a shared lock on <c>FILE.lock</c> beside it while it
     /// runs; a restore takes it exclusively, so it cannot swap the file under a running host, and a host cannot start in
     /// the middle of a restore. Null when the lock is taken the other way. (An advisory lock: only this program keeps it.)
@@ -98,6 +92,9 @@ public static class DataSetup
         builder.Services.TryAddSingleton<PortalTelemetry>();
         builder.Services.AddSingleton<WriteQueue>();
         builder.Services.AddSingleton<Postgres.DirectWrites>();
+
+        // Runs (as a hosted service) on SQLite only; the dispatcher asks it for checkpoints there alone.
+        builder.Services.AddSingleton<WalCheckpointer>();
 
         // Identity builds its part of the model from these options: the same in the host, the tools and tests.
         builder.Services.Configure<IdentityOptions>(o =>
@@ -194,7 +191,7 @@ public static class DataSetup
             .AddInterceptors(pragmas));
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         builder.Services.AddSingleton(new PortalDatabase(DatabaseProvider.Sqlite, connectionString));
-        builder.Services.AddHostedService<WalCheckpointer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WalCheckpointer>());
     }
 
     internal static string ResolveConnectionString(string connectionString, string contentRoot)

@@ -27,6 +27,7 @@ public sealed class OutboxDispatcher(
     IOptionsMonitor<EmailOptions> options,
     PortalTelemetry telemetry,
     PortalDatabase database,
+    WalCheckpointer checkpointer,
     IHostApplicationLifetime lifetime,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
@@ -34,13 +35,6 @@ public sealed class OutboxDispatcher(
 
     /// <summary>The shortest time between two WAL checkpoints that scrub erased payloads (each briefly holds writers back).</summary>
     private static readonly TimeSpan ScrubInterval = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// How long that checkpoint waits for the writer and for readers of older snapshots: long enough for the writer's
-    /// batch and a page's queries under load, short enough that a long reader stalls writes only this long once a
-    /// <see cref="ScrubInterval"/>.
-    /// </summary>
-    private const int ScrubBusyTimeoutMilliseconds = 50;
 
     private int _erasedSinceScrub;
     private long _lastScrubTimestamp;
@@ -287,13 +281,11 @@ public sealed class OutboxDispatcher(
     }
 
     /// <summary>
-    /// On SQLite, once payloads were erased: a checkpoint that copies the WAL into the file and truncates it. The erasing
-    /// writes overwrote the payloads in their pages (<c>secure_delete</c>), but the WAL still holds the pages as they were
-    /// before, payload and all, until a checkpoint lets it be cut back. Spaced out, as a checkpoint holds writers back
-    /// while it runs. It hardly waits (<see cref="ScrubBusyTimeoutMilliseconds"/>): a truncating checkpoint that waits
-    /// for readers holds every writer back meanwhile, so with the connection's usual busy timeout one reader on an old
-    /// snapshot (a backup's <c>VACUUM INTO</c>, a long report) would stall all writes for ten seconds at a time. A busy
-    /// one is tried again on a later pass.
+    /// On SQLite, once payloads were erased: asks for a checkpoint that copies the WAL into the file and truncates it. The
+    /// erasing writes overwrote the payloads in their pages (<c>secure_delete</c>), but the WAL still holds the pages as
+    /// they were before, payload and all, until a checkpoint lets it be cut back. Spaced out, as a checkpoint holds writers
+    /// back while it runs; it hardly waits (<see cref="WalCheckpointer.BusyTimeoutMilliseconds"/>). A busy one is tried
+    /// again on a later pass.
     /// </summary>
     private async Task ScrubErasedPayloadsAsync(CancellationToken ct)
     {
@@ -309,24 +301,7 @@ public sealed class OutboxDispatcher(
         bool done;
         try
         {
-            await using var db = await contexts.CreateDbContextAsync(ct);
-            await db.Database.OpenConnectionAsync(ct);
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-
-            // For this connection only: the next one to open it sets the usual timeout again.
-            command.CommandText = $"PRAGMA busy_timeout={ScrubBusyTimeoutMilliseconds}";
-            await command.ExecuteNonQueryAsync(ct);
-            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-            await database.CheckpointGate.WaitAsync(ct);
-            try
-            {
-                await using var reader = await command.ExecuteReaderAsync(ct);
-                done = await reader.ReadAsync(ct) && reader.GetInt32(0) == 0;
-            }
-            finally
-            {
-                database.CheckpointGate.Release();
-            }
+            done = await checkpointer.TruncateAsync(ct);
             if (!done)
             {
                 logger.LogDebug("The WAL checkpoint after erasing payloads was held back by a reader or a writer; it is tried again on a later pass");
