@@ -95,7 +95,8 @@ try
     // The mail that phase caused: what the dispatcher sent meanwhile, what was left (requests not yet resolved and mail
     // not yet sent), and how long it took to send the rest with no more load.
     var sentDuringResend = await SentAsync() - sentBeforeResend;
-    var backlogAfterResend = await BacklogAsync();
+    var (unresolvedAfterResend, unsentAfterResend) = (await Seeder.CountPublicRequestsAsync(dbFile), await PendingAsync());
+    var backlogAfterResend = unresolvedAfterResend + unsentAfterResend;
     clock.Restart();
     var backlog = backlogAfterResend;
     while (backlog > 0 && host.ExitCode is null && clock.Elapsed < settings.Drain && !cancel.IsCancellationRequested)
@@ -123,7 +124,8 @@ try
 
     // Let the dispatcher catch up for a while, then count what is left.
     clock.Restart();
-    var sentBefore = (await Seeder.CountOutboxAsync(dbFile)).GetValueOrDefault("Sent");
+    var sentBefore = await SentAsync();
+    (cpuBefore, smtpCpuBefore) = (host.CpuTime, smtp?.CpuTime ?? TimeSpan.Zero);
     var pendingAtEnd = await PendingAsync();
     while (pendingAtEnd > 0 && host.ExitCode is null && clock.Elapsed < settings.Drain && !cancel.IsCancellationRequested)
     {
@@ -132,6 +134,8 @@ try
     }
 
     var drainTime = clock.Elapsed;
+    var (drainCpu, drainSmtpCpu) = (host.CpuTime - cpuBefore, (smtp?.CpuTime ?? TimeSpan.Zero) - smtpCpuBefore);
+    var drained = await SentAsync() - sentBefore;
     var (peak, rss) = host.Memory();
 
     // One request at a time, as an attacker measures, once the host is quiet again.
@@ -177,14 +181,15 @@ try
         [$"Mail sent during the {resend.Elapsed.TotalSeconds:0} s resend phase ({(smtp is null ? "pickup folder" : "SMTP, aiosmtpd on loopback")})", $"{sentDuringResend:N0} ({sentDuringResend / resend.Elapsed.TotalSeconds:N0} mails/s, resends {resend.Throughput:N0}/s)"],
         ["Host CPU per request: no-op / resend (including the mail it sent meanwhile)", $"{PerRequest(noopCpu, noop):0} µs / {PerRequest(resendCpu, resend):0} µs"],
         [$"CPU used during the resend phase: host / SMTP server ({Environment.ProcessorCount} cores)", $"{resendCpu.TotalSeconds / resend.Elapsed.TotalSeconds:0.00} / {smtpCpu.TotalSeconds / resend.Elapsed.TotalSeconds:0.00} cores"],
-        ["Backlog after the resend phase (requests not resolved + mail not sent)", $"{backlogAfterResend:N0}"],
+        ["Backlog after the resend phase (requests not resolved + mail not sent)", $"{backlogAfterResend:N0} ({unresolvedAfterResend:N0} + {unsentAfterResend:N0})"],
         [$"Backlog after {catchUp.TotalSeconds:0.0} s more with no load", $"{backlogAfterCatchUp:N0}"],
         ["Largest difference between case medians", $"{(medians.Max() - medians.Min()) / medians.Min():P1}"],
         ["Host peak memory (VmHWM)", $"{peak:0} MiB"],
         ["Host RSS at end", $"{rss:0} MiB"],
         ["Outbox rows (by status)", string.Join(", ", outbox.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value:N0}"))],
-        [$"Outbox backlog (Pending) after {drainTime.TotalSeconds:0} s of drain", $"{outbox.GetValueOrDefault("Pending"):N0}"],
-        ["Dispatcher rate while draining (no load)", $"{(outbox.GetValueOrDefault("Sent") - sentBefore) / drainTime.TotalSeconds:N0} mails/s"],
+        [$"Outbox backlog (Pending) after {drainTime.TotalSeconds:0} s of drain", $"{pendingAtEnd:N0}"],
+        ["Dispatcher rate while draining (no load)", $"{drained / drainTime.TotalSeconds:N0} mails/s"],
+        ["CPU per mail while draining: host / SMTP server", drained == 0 ? "-" : $"{drainCpu.TotalMicroseconds / drained:0} µs / {drainSmtpCpu.TotalMicroseconds / drained:0} µs"],
         ["Mail went to", smtp is null ? "pickup folder (.eml files)" : "SMTP (aiosmtpd on loopback)"],
         [".eml files written", $"{mailFiles:N0}"],
         ["Host log lines (Warning and above)", $"{hostLog.Count:N0}"],
