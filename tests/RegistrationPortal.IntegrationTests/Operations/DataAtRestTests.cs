@@ -372,8 +372,9 @@ public sealed class FailedCheckpointTests
     }
 
     /// <summary>
-    /// Fails the opening of the connection the dispatcher checkpoints on (its commands are the connection's own, which
-    /// no command interceptor sees), as SQLite answers on a disk with I/O errors.
+    /// Fails the opening of the connection the host checkpoints on (<see cref="WalCheckpointer"/>'s; its commands are the
+    /// connection's own, which no command interceptor sees), as SQLite answers on a disk with I/O errors. The connection
+    /// is kept once open, so it fails from the start.
     /// </summary>
     private sealed class FailingCheckpoint : DbConnectionInterceptor
     {
@@ -387,7 +388,7 @@ public sealed class FailedCheckpointTests
 
         public override ValueTask<InterceptionResult> ConnectionOpeningAsync(DbConnection connection, ConnectionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
         {
-            if (_failing && new StackTrace().ToString().Contains("ScrubErasedPayloadsAsync", StringComparison.Ordinal))
+            if (_failing && new StackTrace().ToString().Contains(nameof(WalCheckpointer), StringComparison.Ordinal))
             {
                 throw new SqliteException("disk I/O error", 10);
             }
