@@ -349,7 +349,7 @@ public sealed class OutboxDispatcher(
     /// per mail. A crash re-sends what was sent but not yet recorded (at most the gathering's worth; the Message-ID is the
     /// same, so mail clients fold the two), as it always re-sent the message in flight: delivery is at least once.
     /// </summary>
-    private sealed class DeliveryRecorder(Func<List<(DueMessage Message, string? CorrelationId)>, Task<int>> record)
+    private sealed class DeliveryRecorder(Func<List<(DueMessage Message, string? CorrelationId)>, Task> record)
     {
         public static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(20);
         public const int MaxPerWrite = 100;
