@@ -17,7 +17,23 @@ internal static class ProviderBench
 
     private sealed record Run(string Name, DatabaseProvider Provider, int Instances);
 
-    private sealed record Outcome(Run Run, PhaseResult Resend, int HostLogLines, int? HostExit);
+    private sealed record Outcome(Run Run, PhaseResult Resend, int HostLogLines, int? HostExit, Cpu Cpu, long Waiting, double Resolved);
+
+    /// <summary>CPU time used during the measured phase: by the hosts, by the benchmark (the load), by everything else (the database server).</summary>
+    private sealed record Cpu(TimeSpan Hosts, TimeSpan Load, TimeSpan Rest)
+    {
+        public static Cpu Now(List<HostRunner> hosts)
+        {
+            var load = Process.GetCurrentProcess().TotalProcessorTime;
+            var own = hosts.Aggregate(TimeSpan.Zero, (sum, h) => sum + h.CpuTime);
+            return new Cpu(own, load, Machine.BusyTime() - own - load);
+        }
+
+        public Cpu Since(Cpu start) => new(Hosts - start.Hosts, Load - start.Load, Rest - start.Rest);
+
+        public string PerRequest(int requests) =>
+            requests == 0 ? "-" : $"{Hosts.TotalMicroseconds / requests:0} / {Rest.TotalMicroseconds / requests:0} / {Load.TotalMicroseconds / requests:0}";
+    }
 
     public static async Task<int> RunAsync(Settings settings, string webDll, CancellationToken ct)
     {
@@ -66,20 +82,25 @@ internal static class ProviderBench
             report.Line($"Settings: {settings.Clients} clients in all, {settings.Duration.TotalSeconds:0} s of PUT {Cases.Path} per run (distinct pending users), warm-up {settings.Warmup.TotalSeconds:0} s, {settings.Users:N0} pending users seeded per run");
             report.Line();
             var baseline = outcomes.FirstOrDefault();
-            report.Table(["Run", "OK", "Failed", "req/s", "p50 ms", "p99 ms", "req/s vs SQLite", "p99 vs SQLite"], outcomes.Select(o =>
+            report.Table(["Run", "OK", "Failed", "req/s", "p50 ms", "p99 ms", "req/s vs SQLite", "p99 vs SQLite", "resolved req/s", "waiting at the end", "CPU µs per request: hosts / rest / load"], outcomes.Select(o =>
                 new[]
                 {
                     o.Run.Name, $"{o.Resend.Requests:N0}", $"{o.Resend.FailureCount:N0}", $"{o.Resend.Throughput:N0}",
                     $"{o.Resend.Percentile(50):0.0}", $"{o.Resend.Percentile(99):0.0}",
                     $"{o.Resend.Throughput / baseline!.Resend.Throughput:0.00}x", $"{o.Resend.Percentile(99) / baseline.Resend.Percentile(99):0.00}x",
+                    $"{o.Resolved:N0}", $"{o.Waiting:N0}", o.Cpu.PerRequest(o.Resend.Requests),
                 }));
+            report.Line("A door answers once it has recorded the request; the hosts then resolve it (issue the code, queue the mail). Resolved");
+            report.Line("req/s is how many they resolved a second during the phase, and waiting how many recorded requests were left: a door");
+            report.Line("faster than its resolving only borrows against the backlog. CPU per request, during the phase: the hosts' processes;");
+            report.Line("the rest of the machine (the database server, and anything else running); the load generator (this benchmark).");
             report.Line();
             var onePostgres = outcomes.FirstOrDefault(o => o.Run.Provider == DatabaseProvider.Postgres && o.Run.Instances == 1);
             var manyPostgres = outcomes.FirstOrDefault(o => o.Run.Provider == DatabaseProvider.Postgres && o.Run.Instances > 1);
             report.Table(["Figure", "Value"], [
                 ["pgbench -N on the same cluster (tps)", pgbench is { } tps ? $"{tps:N0} ({settings.Clients} clients, {settings.Duration.TotalSeconds:0} s, prepared)" : "not run"],
-                ["PostgreSQL, 1 instance / pgbench -N", onePostgres is not null && pgbench is { } a ? $"{onePostgres.Resend.Throughput / a:P1}" : "-"],
-                [$"PostgreSQL, {settings.Instances} instances / 1 instance", onePostgres is not null && manyPostgres is not null ? $"{manyPostgres.Resend.Throughput / onePostgres.Resend.Throughput:0.00}x" : "-"],
+                ["PostgreSQL, 1 instance / pgbench -N: answered, resolved", onePostgres is not null && pgbench is { } a ? $"{onePostgres.Resend.Throughput / a:P1}, {onePostgres.Resolved / a:P1}" : "-"],
+                [$"PostgreSQL, {settings.Instances} instances / 1 instance: answered, resolved", onePostgres is not null && manyPostgres is not null ? $"{manyPostgres.Resend.Throughput / onePostgres.Resend.Throughput:0.00}x, {manyPostgres.Resolved / onePostgres.Resolved:0.00}x" : "-"],
             ]);
             report.Line();
             report.Line($"Total run time {total.Elapsed.TotalSeconds:0} s.");
@@ -163,9 +184,16 @@ internal static class ProviderBench
             Console.WriteLine($"{run.Name}: warm-up {settings.Warmup.TotalSeconds:0} s, then PUT {Cases.Path} for {settings.Duration.TotalSeconds:0} s ...");
             await AllAsync(clients, perHost, Health, settings.Warmup / 2, null, ct);
             await AllAsync(clients, perHost, Resend, settings.Warmup / 2, Cases.Success, ct);
+            var waitingBefore = await UnresolvedAsync();
+            var before = Cpu.Now(hosts);
             var resend = await AllAsync(clients, perHost, Resend, settings.Duration, Cases.Success, ct);
-            Console.WriteLine($"{run.Name}: {resend.Throughput:N0} req/s, p99 {resend.Percentile(99):0.0} ms, {resend.FailureCount:N0} failed");
-            return new Outcome(run, resend, hosts.Sum(h => h.Log.Count), hosts.Select(h => h.ExitCode).FirstOrDefault(c => c is not null));
+            var cpu = Cpu.Now(hosts).Since(before);
+            var waiting = await UnresolvedAsync();
+            var resolved = (waitingBefore + resend.Requests - waiting) / resend.Elapsed.TotalSeconds;
+            Console.WriteLine($"{run.Name}: {resend.Throughput:N0} req/s, p99 {resend.Percentile(99):0.0} ms, {resend.FailureCount:N0} failed; {resolved:N0} resolved a second, {waiting:N0} waiting at the end");
+            return new Outcome(run, resend, hosts.Sum(h => h.Log.Count), hosts.Select(h => h.ExitCode).FirstOrDefault(c => c is not null), cpu, waiting, resolved);
+
+            Task<long> UnresolvedAsync() => run.Provider == DatabaseProvider.Sqlite ? Seeder.CountPublicRequestsAsync(file) : CountPublicRequestsAsync(connectionString);
         }
         finally
         {
@@ -257,6 +285,14 @@ internal static class ProviderBench
         return onPath ?? (Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin", "pgbench")).FirstOrDefault(File.Exists)
             : null);
+    }
+
+    private static async Task<long> CountPublicRequestsAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("""SELECT COUNT(*) FROM "PublicRequests" """, connection);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     private static async Task DropDatabaseAsync(string server, string name)
