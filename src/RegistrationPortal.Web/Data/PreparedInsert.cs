@@ -81,8 +81,7 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
     {
         foreach (var (property, mapping, parameter) in _columns)
         {
-            var value = property.PropertyInfo!.GetValue(row);
-            parameter.Value = (value is null ? null : mapping.Converter?.ConvertToProvider(value) ?? value) ?? DBNull.Value;
+            parameter.Value = Value(property, mapping, row);
         }
 
         if (!_prepared)
@@ -94,13 +93,49 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
         await _command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>
+    /// Inserts the rows. Where the provider sends many statements in one round trip (PostgreSQL), they go in batches of
+    /// <see cref="RowsPerRoundTrip"/>; elsewhere (SQLite, in process) the prepared statement runs once a row.
+    /// </summary>
     public async Task InsertAsync(IEnumerable<T> rows, CancellationToken ct = default)
     {
-        foreach (var row in rows)
+        var connection = _command.Connection!;
+        if (!connection.CanCreateBatch)
         {
-            await InsertAsync(row, ct);
+            foreach (var row in rows)
+            {
+                await InsertAsync(row, ct);
+            }
+
+            return;
+        }
+
+        foreach (var chunk in rows.Chunk(RowsPerRoundTrip))
+        {
+            await using var batch = connection.CreateBatch();
+            batch.Transaction = _command.Transaction;
+            foreach (var row in chunk)
+            {
+                var insert = batch.CreateBatchCommand();
+                insert.CommandText = _command.CommandText;
+                foreach (var (property, mapping, parameter) in _columns)
+                {
+                    // The mapping converts the model's value as it makes the parameter.
+                    insert.Parameters.Add(mapping.CreateParameter(_command, parameter.ParameterName, property.PropertyInfo!.GetValue(row), property.IsNullable));
+                }
+
+                batch.BatchCommands.Add(insert);
+            }
+
+            await batch.ExecuteNonQueryAsync(ct);
         }
     }
+
+    /// <summary>How many rows one round trip carries where the provider batches statements.</summary>
+    internal const int RowsPerRoundTrip = 500;
+
+    private static object Value(IProperty property, RelationalTypeMapping mapping, T row) =>
+        property.PropertyInfo!.GetValue(row) is { } value ? mapping.Converter?.ConvertToProvider(value) ?? value : DBNull.Value;
 
     public ValueTask DisposeAsync() => _command.DisposeAsync();
 }
