@@ -740,4 +740,41 @@ public sealed class PublicRequestBatchTestsOnPostgres(PostgresBatchedRequestsFix
         Assert.Equal(2, (await host.OutboxAsync(userId)).Count);
         await transaction.RollbackAsync();
     }
+
+    /// <summary>
+    /// A batch takes the oldest requests no other batch holds: while another host's batch holds the oldest request, a
+    /// batch of one resolves the next, rather than finding the oldest taken and resolving nothing.
+    /// </summary>
+    [Fact]
+    public async Task A_batch_passes_over_the_requests_another_batch_holds_and_takes_the_next()
+    {
+        var host = fixture.Factory;
+        var registration = host.Services.GetRequiredService<RegistrationService>();
+        await registration.ProcessPublicRequestsAsync(PublicRequestProcessor.BatchSize);
+        var orgId = await host.CreateOrganizationAsync();
+        var (heldEmail, nextEmail) = (PortalFactory.NewEmail("held-request"), PortalFactory.NewEmail("next-request"));
+        var heldId = await host.InviteAsync(orgId, heldEmail);
+        var nextId = await host.InviteAsync(orgId, nextEmail);
+        using var client = host.CreateClient();
+        fixture.Time.Advance(TimeSpan.FromSeconds(1));
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, heldEmail));
+        fixture.Time.Advance(TimeSpan.FromSeconds(1)); // a request's key orders by its time
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, nextEmail));
+
+        await using var connection = new NpgsqlConnection(host.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("""SELECT 1 FROM "PublicRequests" ORDER BY "Id" LIMIT 1 FOR UPDATE""", connection, transaction))
+        {
+            Assert.Equal(1, await hold.ExecuteScalarAsync());
+        }
+
+        Assert.Equal(1, await registration.ProcessPublicRequestsAsync(1).WaitAsync(Wait.DefaultTimeout));
+        Assert.Equal(2, (await host.OutboxAsync(nextId)).Count);
+        Assert.Single(await host.OutboxAsync(heldId));
+
+        await transaction.RollbackAsync();
+        Assert.Equal(1, await registration.ProcessPublicRequestsAsync(1).WaitAsync(Wait.DefaultTimeout));
+        Assert.Equal(2, (await host.OutboxAsync(heldId)).Count);
+    }
 }

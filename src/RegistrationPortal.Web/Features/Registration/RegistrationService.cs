@@ -117,6 +117,15 @@ public sealed class RegistrationService(
     /// </summary>
     public async Task<int> ProcessPublicRequestsAsync(int max, IReadOnlyCollection<Guid> setAside)
     {
+        if (direct.Source is not null)
+        {
+            // PostgreSQL: the batch is chosen inside its own transaction, passing over the requests another batch holds,
+            // so the processors of several hosts (and several batches of one) take different requests instead of all
+            // reading the same oldest ones and then finding them locked. Its codes are made as they are needed: the
+            // writers run side by side there.
+            return await ResolvePublicRequestsAsync(db => Waiting(db, setAside).Take(max), []);
+        }
+
         List<Guid> ids;
         int resends;
         await using (var read = await contexts.CreateDbContextAsync())
@@ -129,7 +138,7 @@ public sealed class RegistrationService(
             resends = waiting.Count(r => r.Kind == PublicRequestKind.Resend);
         }
 
-        return await ResolvePublicRequestsAsync(ids, resends);
+        return ids.Count == 0 ? 0 : await ResolvePublicRequestsAsync(ids, resends);
     }
 
     /// <summary>The ids of up to <paramref name="max"/> waiting requests, oldest first, read without reading the rest of each row.</summary>
@@ -151,6 +160,9 @@ public sealed class RegistrationService(
         await ResolvePublicRequestsAsync([id], kind == PublicRequestKind.Resend ? 1 : 0);
     }
 
+    private static IQueryable<PublicRequest> Chosen(PortalDbContext db, List<Guid> ids) =>
+        db.PublicRequests.AsNoTracking().Where(r => ids.Contains(r.Id)).OrderBy(r => r.Id);
+
     private static IQueryable<PublicRequest> Waiting(PortalDbContext read, IReadOnlyCollection<Guid> setAside)
     {
         var waiting = read.PublicRequests.AsNoTracking();
@@ -162,13 +174,8 @@ public sealed class RegistrationService(
         return waiting.OrderBy(r => r.Id);
     }
 
-    private async Task<int> ResolvePublicRequestsAsync(List<Guid> ids, int resends)
+    private Task<int> ResolvePublicRequestsAsync(List<Guid> ids, int resends)
     {
-        if (ids.Count == 0)
-        {
-            return 0;
-        }
-
         // The secrets are made outside the writer, one for each resend that may need one.
         var codes = new List<PreparedCode>(resends);
         for (var i = 0; i < resends; i++)
@@ -176,7 +183,16 @@ public sealed class RegistrationService(
             codes.Add(PrepareCode());
         }
 
-        var result = await writes.ExecuteAsync(db => ProcessInTransactionAsync(db, ids, codes));
+        return ResolvePublicRequestsAsync(db => Chosen(db, ids), codes);
+    }
+
+    /// <summary>
+    /// Resolves the requests <paramref name="chosen"/> picks (in key order), in one write, with the <paramref name="codes"/>
+    /// made beforehand and more made as needed.
+    /// </summary>
+    private async Task<int> ResolvePublicRequestsAsync(Func<PortalDbContext, IQueryable<PublicRequest>> chosen, List<PreparedCode> codes)
+    {
+        var result = await writes.ExecuteAsync(db => ProcessInTransactionAsync(db, chosen(db), codes));
         if (result.Sent > 0)
         {
             emailSignal.Notify();
@@ -197,14 +213,10 @@ public sealed class RegistrationService(
 
     private sealed record ProcessResult(int Processed, int Sent, int CutOffs, List<(ActorKind Kind, ResendStatus Status)> Outcomes);
 
-    private async Task<ProcessResult> ProcessInTransactionAsync(PortalDbContext db, List<Guid> ids, List<PreparedCode> codes)
+    private async Task<ProcessResult> ProcessInTransactionAsync(PortalDbContext db, IQueryable<PublicRequest> chosen, List<PreparedCode> codes)
     {
-        // Rows another host is resolving are skipped (PostgreSQL); on SQLite the writer is alone.
-        var requests = await db.PublicRequests.AsNoTracking()
-            .Where(r => ids.Contains(r.Id))
-            .OrderBy(r => r.Id)
-            .ForUpdateSkipLocked()
-            .ToListAsync();
+        // Rows another batch is resolving are passed over (PostgreSQL); on SQLite the writer is alone.
+        var requests = await chosen.ForUpdateSkipLocked().ToListAsync();
         var outcomes = new List<(ActorKind, ResendStatus)>();
         if (requests.Count == 0)
         {
@@ -274,7 +286,7 @@ public sealed class RegistrationService(
                 continue;
             }
 
-            var code = NewCode(user.OrgId, user.Id, user.Username, actor, now, codes[issued.Count], request.CorrelationId, request.TraceParent);
+            var code = NewCode(user.OrgId, user.Id, user.Username, actor, now, issued.Count < codes.Count ? codes[issued.Count] : PrepareCode(), request.CorrelationId, request.TraceParent);
             issued.Add(code);
             sendIds.Add(user.Id);
             issuedNow.Add(user.Id);
