@@ -252,6 +252,54 @@ public abstract class DispatcherTests
     }
 
     /// <summary>
+    /// Two mails delivered together while another dispatcher took one of them over (as when this one's claim lapsed):
+    /// the deliveries are recorded together, and only the one this dispatcher still holds is marked sent; the other is
+    /// left to whoever holds it now, audited by nobody here, and the lapse is logged.
+    /// </summary>
+    [Fact]
+    public async Task Of_deliveries_recorded_together_only_those_still_held_are_marked_sent()
+    {
+        await using var smtp = await SmtpServer.StartScriptedAsync();
+        await using var data = new SharedDataDirectory("regportal-taken-over-", Provider);
+        var (taken, kept) = (PortalFactory.NewEmail("taken-over"), PortalFactory.NewEmail("still-held"));
+        string takenId;
+        string keptId;
+        await using (var queueing = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.Path, provider: Provider))
+        {
+            var orgId = await queueing.CreateOrganizationAsync();
+            takenId = await queueing.InviteAsync(orgId, taken);
+            keptId = await queueing.InviteAsync(orgId, kept);
+        }
+
+        // Each claimed by a sender of its own and held at the server, so that both deliveries end at once.
+        smtp.SetRule(taken, SmtpRule.HoldData);
+        smtp.SetRule(kept, SmtpRule.HoldData);
+        var log = new ErrorLog(LogLevel.Warning);
+        await using var sending = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?> { ["Email:Senders"] = "2", ["Email:BatchSize"] = "1", ["Email:Smtp:Timeout"] = "00:00:30" },
+            services: s => s.AddSingleton<ILoggerProvider>(log),
+            dataDirectory: data.Path,
+            provider: Provider);
+        _ = sending.Server;
+        await Wait.WaitUntilAsync(() => Task.FromResult(smtp.Events().Count(e => e.Command == "DATA-HELD") == 2), "both messages are held at the server");
+
+        var other = Guid.NewGuid();
+        await sending.WithDbAsync(db => db.OutboxMessages.Where(m => m.UserId == takenId).ExecuteUpdateAsync(m => m.SetProperty(x => x.ClaimToken, (Guid?)other)));
+        smtp.SetRule(taken, SmtpRule.Accept);
+        smtp.SetRule(kept, SmtpRule.Accept);
+
+        await Wait.WaitUntilAsync(async () => await sending.OutboxAsync(keptId) is [{ Status: OutboxStatus.Sent }], "the message still held is marked sent");
+        var messageId = Assert.Single(await sending.OutboxAsync(takenId)).Id;
+        var lapsed = $"Warning {typeof(OutboxDispatcher).FullName}: The claim on message {messageId} lapsed before its result was recorded; another dispatcher has taken it over ";
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(lapsed)), "the lost claim is logged");
+        var takenOver = Assert.Single(await sending.OutboxAsync(takenId));
+        Assert.Equal((OutboxStatus.Pending, other), (takenOver.Status, takenOver.ClaimToken));
+        Assert.Equal(0, await sending.WithDbAsync(db => db.AuditEvents.CountAsync(a => a.SubjectId == takenId && a.Action == AuditActions.EmailDelivered)));
+        Assert.Equal(1, await sending.WithDbAsync(db => db.AuditEvents.CountAsync(a => a.SubjectId == keptId && a.Action == AuditActions.EmailDelivered)));
+    }
+
+    /// <summary>
     /// Mail is due the moment it is queued: with the host's clock standing still, the invitation queued "now" is sent
     /// "now", not one tick later (which a still clock would never reach).
     /// </summary>

@@ -129,7 +129,8 @@ public sealed class OutboxDispatcher(
                 .ForUpdateSkipLocked()
                 .ToListAsync();
             // Row by row, each found by its key: one UPDATE naming the whole list was planned as a walk through every
-            // pending message (the status index), 8 to 16 ms a claim with a backlog of thousands.
+            // pending message (the status index), 8 to 16 ms a claim with a backlog of thousands. On PostgreSQL the
+            // rows' statements go to the server together, in one round trip.
             var take = db.Command(
                 """
                 UPDATE "OutboxMessages" SET "NextAttemptAt" = @until, "ClaimToken" = @claim
@@ -144,12 +145,7 @@ public sealed class OutboxDispatcher(
             take.Parameters[1].Value = claim;
             take.Parameters[3].Value = nameof(OutboxStatus.Pending);
             take.Parameters[4].Value = PortalDbContext.StoredTime(now);
-            foreach (var id in due)
-            {
-                take.Parameters[2].Value = id;
-                await db.RunAsync(take);
-            }
-
+            await db.RunEachAsync(take, due, static (values, id) => values[2].Value = id);
             return due;
         });
         if (ids.Count == 0)
@@ -433,7 +429,8 @@ public sealed class OutboxDispatcher(
     }
 
     /// <summary>
-    /// Records deliveries under this pass's claim: one kept statement run per message (a message whose claim lapsed meanwhile
+    /// Records deliveries under this pass's claim: one kept statement run per message, in one round trip on PostgreSQL
+    /// (<see cref="PortalDbContext.RunEachAsync"/>; a message whose claim lapsed meanwhile
     /// is left to whoever holds it now, and logged) and the audit events as prepared inserts. Under load this runs for
     /// every few mails in the single writer, so it is written by hand, like the public doors' statements.
     /// </summary>
@@ -452,12 +449,12 @@ public sealed class OutboxDispatcher(
             ("@claim", typeof(Guid)));
         mark.Parameters[0].Value = nameof(OutboxStatus.Sent);
         mark.Parameters[1].Value = PortalDbContext.StoredTime(at);
+        var marked = await db.RunEachAsync(mark, delivered, static (values, d) => (values[2].Value, values[3].Value) = (d.Message.Id, d.Message.Claim));
         var audits = new List<AuditEvent>(delivered.Count);
-        foreach (var (message, correlationId) in delivered)
+        for (var i = 0; i < delivered.Count; i++)
         {
-            mark.Parameters[2].Value = message.Id;
-            mark.Parameters[3].Value = message.Claim;
-            if (await db.RunAsync(mark) == 1)
+            var (message, correlationId) = delivered[i];
+            if (marked[i] == 1)
             {
                 audits.Add(AuditExtensions.Event(at, message.OrgId, AuditActions.EmailDelivered, Dispatcher, message.UserId, correlationId: correlationId));
             }
