@@ -22,7 +22,7 @@ internal static class PostgresSetup
                 throw new ArgumentException("it is empty");
             }
 
-            connectionString = WithAutoPrepare(new NpgsqlConnectionStringBuilder(connectionString), connectionString).ConnectionString;
+            connectionString = new NpgsqlConnectionStringBuilder(connectionString).ConnectionString;
         }
         catch (ArgumentException ex)
         {
@@ -39,25 +39,6 @@ internal static class PostgresSetup
         builder.Services.AddSingleton<IDbContextFactory<PortalDbContext>>(sp => new Contexts(sp.GetRequiredService<IDbContextFactory<PostgresPortalDbContext>>()));
         builder.Services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<IDbContextFactory<PostgresPortalDbContext>>().CreateDbContext());
         builder.Services.AddSingleton(new PortalDatabase(DatabaseProvider.Postgres, connectionString, Writers(builder.Configuration)));
-    }
-
-    /// <summary>How many statements each connection keeps prepared unless the connection string says otherwise.</summary>
-    public const int AutoPrepared = 64;
-
-    /// <summary>
-    /// The statements the host runs most (EF's queries, the dispatcher's and the resolver's) kept prepared on each pooled
-    /// connection once used a few times (Npgsql's automatic preparation), so the server does not parse and plan them again
-    /// at every run; a connection string that sets <c>Max Auto Prepare</c> itself (0 turns it off) is left as it is.
-    /// </summary>
-    internal static NpgsqlConnectionStringBuilder WithAutoPrepare(NpgsqlConnectionStringBuilder builder, string given)
-    {
-        var set = new DbConnectionStringBuilder { ConnectionString = given };
-        if (!set.ContainsKey("Max Auto Prepare") && !set.ContainsKey("MaxAutoPrepare"))
-        {
-            builder.MaxAutoPrepare = AutoPrepared;
-        }
-
-        return builder;
     }
 
     /// <summary>The most writers one host may run; each holds a pooled connection while its batch runs.</summary>
