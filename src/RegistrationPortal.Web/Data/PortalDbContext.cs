@@ -134,7 +134,9 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
     /// Runs a <see cref="Command"/> once for each of <paramref name="rows"/>, <paramref name="bind"/> setting its values
     /// for that row, and returns the rows each run changed. In process (SQLite) that is the kept command run row by row;
     /// where the provider sends many statements in one round trip (PostgreSQL), the runs go together in one batch: a
-    /// round trip for the lot instead of one a row.
+    /// round trip for the lot instead of one a row. That batch goes to the connection directly, as
+    /// <see cref="PreparedInsert{T}"/>'s rows do: EF Core's command log and interceptors do not see it (the provider's
+    /// own tracing does).
     /// </summary>
     internal async Task<int[]> RunEachAsync<T>(DbCommand command, IReadOnlyList<T> rows, Action<DbParameterCollection, T> bind)
     {
