@@ -27,8 +27,6 @@ public sealed class PublicRequestProcessor(
 
     private readonly HashSet<Guid> _setAside = [];
 
-    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.CurrentValue.RequestProcessorEnabled)
@@ -61,15 +59,15 @@ public sealed class PublicRequestProcessor(
             while (!ct.IsCancellationRequested)
             {
                 int resolved;
-                var passedOver = SetAside();
                 try
                 {
-                    resolved = await registration.ProcessPublicRequestsAsync(BatchSize, passedOver);
+                    resolved = await registration.ProcessPublicRequestsAsync(BatchSize, SetAside());
                 }
                 catch (Exception ex) when (!IsDatabaseTrouble(ex) && !ct.IsCancellationRequested)
                 {
                     // One request the batch cannot resolve must not hold back the others behind it.
-                    resolved = await OneAtATimeAfterFailureAsync(ex, passedOver.Length, ct);
+                    logger.LogWarning(ex, "Resolving a batch of the public doors' requests failed; resolving them one at a time");
+                    resolved = await ResolveOneAtATimeAsync(ct);
                 }
 
                 if (resolved < BatchSize)
@@ -81,36 +79,6 @@ public sealed class PublicRequestProcessor(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogWarning(ex, "Resolving the public doors' requests failed; trying again shortly");
-        }
-    }
-
-    /// <summary>
-    /// After a failed batch, resolves one request at a time, one drain at a time (PostgreSQL runs several side by side,
-    /// and they may all meet the same unreadable request): a drain whose batch failed while another is already at it
-    /// leaves the requests to that one (returns 0: it stops), and one that read the set-aside list before another drain
-    /// added to it tries its batch again without the request (returns <see cref="BatchSize"/>). So a failure is logged
-    /// once, and a request set aside once.
-    /// </summary>
-    private async Task<int> OneAtATimeAfterFailureAsync(Exception ex, int setAsideBefore, CancellationToken ct)
-    {
-        if (!await _oneAtATime.WaitAsync(0, ct))
-        {
-            return 0;
-        }
-
-        try
-        {
-            if (SetAside().Length > setAsideBefore)
-            {
-                return BatchSize;
-            }
-
-            logger.LogWarning(ex, "Resolving a batch of the public doors' requests failed; resolving them one at a time");
-            return await ResolveOneAtATimeAsync(ct);
-        }
-        finally
-        {
-            _oneAtATime.Release();
         }
     }
 
