@@ -12,14 +12,13 @@ public sealed class PublicRequestSignal : WakeSignal;
 /// <see cref="BatchSize"/>: small, so that no write holds the writer long from the doors' own requests (256 at a time
 /// put the resend's p99 at 59 ms, 64 at 49 ms, at the same throughput). It also polls
 /// (<see cref="RegistrationOptions.RequestPollInterval"/>), so requests left by a host that stopped (or by another host)
-/// are resolved. On PostgreSQL it runs as many writes at once as the host has writers
-/// (<see cref="PortalDatabase.Writers"/>), each taking requests no other write holds: one write at a time resolved a
-/// third of what 64 clients asked for while the doors' own statements shared the server with it.
+/// are resolved. One write at a time: two writes resolving requests of the same user side by side issue that user's
+/// codes moments apart, and their mails can then reach the user in the wrong order (the last one read carrying a code
+/// already replaced). On PostgreSQL each write takes requests no other host's write holds.
 /// </summary>
 public sealed class PublicRequestProcessor(
     RegistrationService registration,
     PublicRequestSignal signal,
-    PortalDatabase database,
     IOptionsMonitor<RegistrationOptions> options,
     ILogger<PublicRequestProcessor> logger) : BackgroundService
 {
@@ -43,7 +42,7 @@ public sealed class PublicRequestProcessor(
                     await Task.Delay(options.CurrentValue.RequestGatherDelay, stoppingToken);
                 }
 
-                await Task.WhenAll(Enumerable.Range(0, database.Writers).Select(_ => DrainAsync(stoppingToken)));
+                await DrainAsync(stoppingToken);
             }
         }
         catch (OperationCanceledException)
@@ -61,7 +60,7 @@ public sealed class PublicRequestProcessor(
                 int resolved;
                 try
                 {
-                    resolved = await registration.ProcessPublicRequestsAsync(BatchSize, SetAside());
+                    resolved = await registration.ProcessPublicRequestsAsync(BatchSize, _setAside);
                 }
                 catch (Exception ex) when (!IsDatabaseTrouble(ex) && !ct.IsCancellationRequested)
                 {
@@ -89,7 +88,7 @@ public sealed class PublicRequestProcessor(
     /// </summary>
     private async Task<int> ResolveOneAtATimeAsync(CancellationToken ct)
     {
-        var ids = await registration.WaitingPublicRequestsAsync(BatchSize, SetAside());
+        var ids = await registration.WaitingPublicRequestsAsync(BatchSize, _setAside);
         foreach (var id in ids)
         {
             ct.ThrowIfCancellationRequested();
@@ -99,25 +98,12 @@ public sealed class PublicRequestProcessor(
             }
             catch (Exception ex) when (!IsDatabaseTrouble(ex) && !ct.IsCancellationRequested)
             {
-                lock (_setAside)
-                {
-                    _setAside.Add(id);
-                }
-
+                _setAside.Add(id);
                 logger.LogError(ex, "The public request {RequestId} cannot be resolved by this host; it stays in the database, passed over until the host restarts", id);
             }
         }
 
         return ids.Count;
-    }
-
-    /// <summary>The requests set aside so far (the drains run side by side on PostgreSQL: each reads its own copy).</summary>
-    private Guid[] SetAside()
-    {
-        lock (_setAside)
-        {
-            return [.. _setAside];
-        }
     }
 
     /// <summary>The database failed (unreachable, busy, timed out), rather than the request: the request is tried again later.</summary>
