@@ -120,9 +120,9 @@ public sealed class RegistrationService(
         if (direct.Source is not null)
         {
             // PostgreSQL: the batch is chosen inside its own transaction, passing over the requests another batch holds,
-            // so the processors of several hosts (and several batches of one) take different requests instead of all
-            // reading the same oldest ones and then finding them locked. Its codes are made as they are needed: the
-            // writers run side by side there.
+            // so the processors of several hosts take different requests instead of all reading the same oldest ones
+            // and then finding them locked. Its codes are made as they are needed, inside the write (the writers run
+            // side by side there).
             return await ResolvePublicRequestsAsync(db => Waiting(db, setAside).Take(max), []);
         }
 
