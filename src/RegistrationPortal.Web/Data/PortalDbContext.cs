@@ -133,45 +133,21 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
     /// <summary>
     /// Runs a <see cref="Command"/> once for each of <paramref name="rows"/>, <paramref name="bind"/> setting its values
     /// for that row, and returns the rows each run changed. In process (SQLite) that is the kept command run row by row;
-    /// where the provider sends many statements in one round trip (PostgreSQL), the runs go together in one batch: a
-    /// round trip for the lot instead of one a row. That batch goes to the connection directly, as
-    /// <see cref="PreparedInsert{T}"/>'s rows do: EF Core's command log and interceptors do not see it (the provider's
-    /// own tracing does).
+    /// where the provider sends many statements in one round trip (PostgreSQL), the runs go together
+    /// (<see cref="StatementBatches"/>): a round trip for the lot instead of one a row.
     /// </summary>
     internal async Task<int[]> RunEachAsync<T>(DbCommand command, IReadOnlyList<T> rows, Action<DbParameterCollection, T> bind)
     {
+        if (command.Connection!.CanCreateBatch && rows.Count > 1)
+        {
+            return await StatementBatches.RunEachAsync(command, rows, bind);
+        }
+
         var changed = new int[rows.Count];
-        var connection = command.Connection!;
-        if (!connection.CanCreateBatch || rows.Count < 2)
-        {
-            for (var i = 0; i < rows.Count; i++)
-            {
-                bind(command.Parameters, rows[i]);
-                changed[i] = await RunAsync(command);
-            }
-
-            return changed;
-        }
-
-        await using var batch = connection.CreateBatch();
-        batch.Transaction = command.Transaction;
-        foreach (var row in rows)
-        {
-            bind(command.Parameters, row);
-            var each = batch.CreateBatchCommand();
-            each.CommandText = command.CommandText;
-            foreach (DbParameter parameter in command.Parameters)
-            {
-                each.Parameters.Add(((ICloneable)parameter).Clone());
-            }
-
-            batch.BatchCommands.Add(each);
-        }
-
-        await batch.ExecuteNonQueryAsync();
         for (var i = 0; i < rows.Count; i++)
         {
-            changed[i] = batch.BatchCommands[i].RecordsAffected;
+            bind(command.Parameters, rows[i]);
+            changed[i] = await RunAsync(command);
         }
 
         return changed;

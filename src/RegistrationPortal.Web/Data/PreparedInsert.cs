@@ -79,11 +79,7 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
 
     public async Task InsertAsync(T row, CancellationToken ct = default)
     {
-        foreach (var (property, mapping, parameter) in _columns)
-        {
-            parameter.Value = Value(property, mapping, row);
-        }
-
+        Bind(_command.Parameters, row);
         if (!_prepared)
         {
             await _command.PrepareAsync(ct);
@@ -95,47 +91,39 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
 
     /// <summary>
     /// Inserts the rows. Where the provider sends many statements in one round trip (PostgreSQL), they go in batches of
-    /// <see cref="RowsPerRoundTrip"/>; elsewhere (SQLite, in process) the prepared statement runs once a row.
+    /// <see cref="RowsPerRoundTrip"/> (<see cref="StatementBatches"/>); elsewhere (SQLite, in process) the prepared
+    /// statement runs once a row.
     /// </summary>
     public async Task InsertAsync(IEnumerable<T> rows, CancellationToken ct = default)
     {
-        var connection = _command.Connection!;
-        if (!connection.CanCreateBatch)
+        if (_command.Connection!.CanCreateBatch)
         {
-            foreach (var row in rows)
+            foreach (var chunk in rows.Chunk(RowsPerRoundTrip))
             {
-                await InsertAsync(row, ct);
+                await StatementBatches.RunEachAsync(_command, chunk, Bind, ct);
             }
 
             return;
         }
 
-        foreach (var chunk in rows.Chunk(RowsPerRoundTrip))
+        foreach (var row in rows)
         {
-            await using var batch = connection.CreateBatch();
-            batch.Transaction = _command.Transaction;
-            foreach (var row in chunk)
-            {
-                var insert = batch.CreateBatchCommand();
-                insert.CommandText = _command.CommandText;
-                foreach (var (property, mapping, parameter) in _columns)
-                {
-                    // The mapping converts the model's value as it makes the parameter.
-                    insert.Parameters.Add(mapping.CreateParameter(_command, parameter.ParameterName, property.PropertyInfo!.GetValue(row), property.IsNullable));
-                }
-
-                batch.BatchCommands.Add(insert);
-            }
-
-            await batch.ExecuteNonQueryAsync(ct);
+            await InsertAsync(row, ct);
         }
     }
 
     /// <summary>How many rows one round trip carries where the provider batches statements.</summary>
     internal const int RowsPerRoundTrip = 500;
 
-    private static object Value(IProperty property, RelationalTypeMapping mapping, T row) =>
-        property.PropertyInfo!.GetValue(row) is { } value ? mapping.Converter?.ConvertToProvider(value) ?? value : DBNull.Value;
+    /// <summary>Sets the statement's values from <paramref name="row"/>, each converted as the model stores it.</summary>
+    private void Bind(DbParameterCollection values, T row)
+    {
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            var (property, mapping, _) = _columns[i];
+            values[i].Value = property.PropertyInfo!.GetValue(row) is { } value ? mapping.Converter?.ConvertToProvider(value) ?? value : DBNull.Value;
+        }
+    }
 
     public ValueTask DisposeAsync() => _command.DisposeAsync();
 }
