@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql;
 using NpgsqlTypes;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Data.Postgres;
 using RegistrationPortal.Web.Features.Api;
 using RegistrationPortal.Web.Shared;
 
@@ -85,9 +86,8 @@ internal static class PublicRequestSql
 
     /// <summary>
     /// PostgreSQL: the public resend's three writes (<see cref="NonceClaim.ClaimAsync"/>, <see cref="TryCountResendAsync"/>,
-    /// <see cref="RecordAsync"/>) as one statement committed on its own, each step taken only if the one before it was:
-    /// one round trip instead of a batch's five. The same text for every request (no nonce is a null <c>$1</c>), so the
-    /// server keeps it prepared on each pooled connection.
+    /// <see cref="RecordAsync"/>) as one statement, each step taken only if the one before it was. The same text for every
+    /// request (no nonce is a null <c>$1</c>), so the server keeps it prepared on each connection.
     /// </summary>
     private const string RecordResendStatement =
         """
@@ -116,37 +116,43 @@ internal static class PublicRequestSql
         """;
 
     /// <summary>
-    /// Runs <see cref="RecordResendStatement"/> for <paramref name="request"/>: <see cref="PublicResendStatus.NonceReplayed"/>
-    /// when the nonce was used before (nothing else written), <see cref="PublicResendStatus.Throttled"/> when the throttle
-    /// holds the user (the nonce is used up, as in the batched path), otherwise the request is recorded.
+    /// Runs <see cref="RecordResendStatement"/> for <paramref name="request"/>, committed with the other doors' statements
+    /// of its round (<see cref="DirectWrites.ScalarAsync"/>): <see cref="PublicResendStatus.NonceReplayed"/> when the nonce
+    /// was used before (nothing else written), <see cref="PublicResendStatus.Throttled"/> when the throttle holds the user
+    /// (the nonce is used up, as in the batched path), otherwise the request is recorded. Statements of one round take
+    /// the throttle rows in their key's order.
     /// </summary>
-    public static async Task<PublicResendStatus> RecordResendAsync(NpgsqlDataSource source, NonceClaim? nonce, PublicRequest request, RegistrationOptions settings)
+    public static async Task<PublicResendStatus> RecordResendAsync(DirectWrites direct, NonceClaim? nonce, PublicRequest request, RegistrationOptions settings)
     {
-        await using var connection = await source.OpenConnectionAsync();
-        await using var command = new NpgsqlCommand(RecordResendStatement, connection);
-        var now = request.CreatedAt;
-        command.Parameters.Add(Text(nonce?.Key));
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = nonce is null ? 0 : Time(nonce.ExpiresAt) });
-        command.Parameters.Add(Text(request.OrgId));
-        command.Parameters.Add(Text(request.NormalizedUsername));
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Time(now) });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Time(now - ResendThrottling.Window) });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = settings.ResendCooldown > TimeSpan.Zero ? Time(now - settings.ResendCooldown) : long.MaxValue });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settings.MaxResendsPerHour });
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = request.Id });
-        command.Parameters.Add(Text(request.Kind.ToString()));
-        command.Parameters.Add(Text(request.ActorKind.ToString()));
-        command.Parameters.Add(Text(request.ActorId));
-        command.Parameters.Add(Text(request.ClientAddress));
-        command.Parameters.Add(Text(request.CorrelationId));
-        command.Parameters.Add(Text(request.TraceParent));
-        await command.PrepareAsync();
-        return await command.ExecuteScalarAsync() switch
+        var status = await direct.ScalarAsync(Command, $"{request.OrgId}\n{request.NormalizedUsername}");
+        return status switch
         {
             0 => PublicResendStatus.NonceReplayed,
             1 => PublicResendStatus.Throttled,
             _ => PublicResendStatus.Accepted,
         };
+
+        NpgsqlBatchCommand Command()
+        {
+            var command = new NpgsqlBatchCommand(RecordResendStatement);
+            var now = request.CreatedAt;
+            command.Parameters.Add(Text(nonce?.Key));
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = nonce is null ? 0 : Time(nonce.ExpiresAt) });
+            command.Parameters.Add(Text(request.OrgId));
+            command.Parameters.Add(Text(request.NormalizedUsername));
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Time(now) });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Time(now - ResendThrottling.Window) });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = settings.ResendCooldown > TimeSpan.Zero ? Time(now - settings.ResendCooldown) : long.MaxValue });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settings.MaxResendsPerHour });
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = request.Id });
+            command.Parameters.Add(Text(request.Kind.ToString()));
+            command.Parameters.Add(Text(request.ActorKind.ToString()));
+            command.Parameters.Add(Text(request.ActorId));
+            command.Parameters.Add(Text(request.ClientAddress));
+            command.Parameters.Add(Text(request.CorrelationId));
+            command.Parameters.Add(Text(request.TraceParent));
+            return command;
+        }
 
         static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
     }

@@ -44,7 +44,7 @@ public sealed class RegistrationService(
         var normalized = EmailAddress.Normalize(username);
         var correlationId = PortalTelemetry.CurrentCorrelationId();
         var traceParent = Activity.Current?.Id;
-        var outcome = direct.Source is { } postgres ? await RecordDirectAsync(postgres) : await writes.ExecuteAsync(RecordInBatchAsync);
+        var outcome = direct.Source is not null ? await RecordDirectAsync() : await writes.ExecuteAsync(RecordInBatchAsync);
         span.SetTag("portal.outcome", outcome.Status.ToString().ToLowerInvariant());
         if (outcome.Status == PublicResendStatus.Accepted)
         {
@@ -77,14 +77,13 @@ public sealed class RegistrationService(
             return new PublicResendOutcome(PublicResendStatus.Accepted);
         }
 
-        // PostgreSQL: the same writes as one statement on a pooled connection, beside the other requests' (the server
-        // groups their commits).
-        async Task<PublicResendOutcome> RecordDirectAsync(Npgsql.NpgsqlDataSource source)
+        // PostgreSQL: the same writes as one statement, sent and committed with the other requests' of its round.
+        async Task<PublicResendOutcome> RecordDirectAsync()
         {
             var now = time.GetUtcNow();
             var settings = options.CurrentValue;
             var request = PublicRequest.Of(PublicRequestKind.Resend, orgId, normalized, actor, now, correlationId, traceParent);
-            var status = await PublicRequestSql.RecordResendAsync(source, nonce, request, settings);
+            var status = await PublicRequestSql.RecordResendAsync(direct, nonce, request, settings);
             if (status != PublicResendStatus.Throttled)
             {
                 return new PublicResendOutcome(status);
