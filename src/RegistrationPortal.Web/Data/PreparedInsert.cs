@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace RegistrationPortal.Web.Data;
 
@@ -18,12 +19,15 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
 {
     private readonly DbCommand _command;
     private readonly (IProperty Property, RelationalTypeMapping Mapping, DbParameter Parameter)[] _columns;
+    private readonly Shape _shape;
     private bool _prepared;
+    private NpgsqlCommand? _arrays;
 
-    private PreparedInsert(DbCommand command, (IProperty, RelationalTypeMapping, DbParameter)[] columns)
+    private PreparedInsert(DbCommand command, (IProperty, RelationalTypeMapping, DbParameter)[] columns, Shape shape)
     {
         _command = command;
         _columns = columns;
+        _shape = shape;
     }
 
     /// <summary>
@@ -44,7 +48,7 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
             command.Parameters.Add(parameter);
             return (c.Property, c.Mapping, parameter);
         }).ToArray();
-        return new PreparedInsert<T>(command, columns);
+        return new PreparedInsert<T>(command, columns, shape);
     }
 
     /// <summary>
@@ -55,7 +59,7 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
 
     private static readonly ConditionalWeakTable<IModel, Shape> Upserts = new();
 
-    private sealed record Shape(string Text, (IProperty Property, RelationalTypeMapping Mapping)[] Columns)
+    private sealed record Shape(string Text, (IProperty Property, RelationalTypeMapping Mapping)[] Columns, string? ArraysText)
     {
         public static Shape Of(IModel model, ISqlGenerationHelper sql, bool upsert)
         {
@@ -73,7 +77,14 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
                 text += $" ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", updates)}";
             }
 
-            return new Shape(text, properties.Select(p => (p, (RelationalTypeMapping)p.GetTypeMapping())).ToArray());
+            var columns = properties.Select(p => (p, (RelationalTypeMapping)p.GetTypeMapping())).ToArray();
+
+            // PostgreSQL: every row in one statement, a column's values in one array parameter. Not for an upsert: one
+            // statement may not update a row twice, which two rows of the same key would ask.
+            var arrays = upsert
+                ? null
+                : $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", names)}) SELECT * FROM unnest({string.Join(", ", columns.Select((c, i) => $"@a{i}::{c.Item2.StoreType}[]"))})";
+            return new Shape(text, columns, arrays);
         }
     }
 
@@ -90,12 +101,22 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
     }
 
     /// <summary>
-    /// Inserts the rows. Where the provider sends many statements in one round trip (PostgreSQL), they go in batches of
-    /// <see cref="RowsPerRoundTrip"/> (<see cref="StatementBatches"/>); elsewhere (SQLite, in process) the prepared
-    /// statement runs once a row.
+    /// Inserts the rows. On PostgreSQL a plain insert takes up to <see cref="RowsPerRoundTrip"/> rows in one statement
+    /// (its columns as arrays, unnested), and an upsert as many statements in one round trip
+    /// (<see cref="StatementBatches"/>); elsewhere (SQLite, in process) the prepared statement runs once a row.
     /// </summary>
     public async Task InsertAsync(IEnumerable<T> rows, CancellationToken ct = default)
     {
+        if (_command is NpgsqlCommand && _shape.ArraysText is not null)
+        {
+            foreach (var chunk in rows.Chunk(RowsPerRoundTrip))
+            {
+                await InsertArraysAsync(chunk, ct);
+            }
+
+            return;
+        }
+
         if (_command.Connection!.CanCreateBatch)
         {
             foreach (var chunk in rows.Chunk(RowsPerRoundTrip))
@@ -115,6 +136,39 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
     /// <summary>How many rows one round trip carries where the provider batches statements.</summary>
     internal const int RowsPerRoundTrip = 500;
 
+    private async Task InsertArraysAsync(T[] rows, CancellationToken ct)
+    {
+        if (_arrays is null)
+        {
+            _arrays = new NpgsqlCommand(_shape.ArraysText, (NpgsqlConnection)_command.Connection!, (NpgsqlTransaction?)_command.Transaction);
+            for (var i = 0; i < _columns.Length; i++)
+            {
+                _arrays.Parameters.Add(new NpgsqlParameter { ParameterName = $"a{i}" });
+            }
+        }
+
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            var (property, mapping, _) = _columns[i];
+            var stored = mapping.Converter?.ProviderClrType ?? property.ClrType;
+            var element = stored.IsValueType && Nullable.GetUnderlyingType(stored) is null ? typeof(Nullable<>).MakeGenericType(stored) : stored;
+            var values = Array.CreateInstance(element, rows.Length);
+            for (var r = 0; r < rows.Length; r++)
+            {
+                values.SetValue(property.PropertyInfo!.GetValue(rows[r]) is { } value ? mapping.Converter?.ConvertToProvider(value) ?? value : null, r);
+            }
+
+            _arrays.Parameters[i].Value = values;
+        }
+
+        if (!_arrays.IsPrepared)
+        {
+            await _arrays.PrepareAsync(ct);
+        }
+
+        await _arrays.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Sets the statement's values from <paramref name="row"/>, each converted as the model stores it.</summary>
     private void Bind(DbParameterCollection values, T row)
     {
@@ -125,5 +179,13 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _command.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_arrays is not null)
+        {
+            await _arrays.DisposeAsync();
+        }
+
+        await _command.DisposeAsync();
+    }
 }

@@ -30,6 +30,7 @@ internal static class StatementBatches
             batch.BatchCommands.Add(each);
         }
 
+        await batch.PrepareAsync(ct);
         await batch.ExecuteNonQueryAsync(ct);
         var changed = new int[rows.Count];
         for (var i = 0; i < rows.Count; i++)
