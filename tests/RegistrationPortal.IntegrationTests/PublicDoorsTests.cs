@@ -594,7 +594,7 @@ public abstract class PublicRequestBatchTests(BatchedRequestsFixture fixture)
 
     private async Task ResolveAllAsync()
     {
-        await ProcessAsync(PublicRequestProcessor.BatchSize);
+        await ProcessAsync(Host.RequestBatchSize);
         Assert.False(await Host.WithDbAsync(db => db.PublicRequests.AnyAsync()), "every recorded request is resolved");
     }
 
@@ -618,7 +618,7 @@ public abstract class PublicRequestBatchTests(BatchedRequestsFixture fixture)
         await WrongCodeAsync(client, orgId, email, "203.0.113.71");
         await ResendAsync(client, orgId, email, "198.51.100.72");
         await ResendAsync(client, orgId, email, "198.51.100.73");
-        Assert.Equal(3, await ProcessAsync(PublicRequestProcessor.BatchSize));
+        Assert.Equal(3, await ProcessAsync(Host.RequestBatchSize));
 
         Assert.Equal(2, (await Host.OutboxAsync(userId)).Count);
         var codes = await Host.AllCodesAsync(userId);
@@ -637,6 +637,43 @@ public abstract class PublicRequestBatchTests(BatchedRequestsFixture fixture)
 
         Assert.Empty(await AuditsAsync(bystanderId, AuditActions.WrongCode));
         Assert.Equal(0, Assert.Single(await Host.ValidCodesAsync(bystanderId)).FailedAttempts);
+    }
+
+    /// <summary>
+    /// Resends of several users resolved in one write: each user's mail carries the code of their own registration (the
+    /// write stores many codes, mails and audit events together, on PostgreSQL each table's rows in one statement).
+    /// </summary>
+    [Fact]
+    public async Task Resends_of_several_users_resolved_together_each_mail_the_users_own_working_code()
+    {
+        await ResolveAllAsync();
+        var orgId = await Host.CreateOrganizationAsync();
+        var users = new List<(string Email, string UserId)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var email = PortalFactory.NewEmail($"together{i}");
+            users.Add((email, await Host.InviteAsync(orgId, email)));
+        }
+
+        using var client = Host.CreateClient();
+        for (var i = 0; i < users.Count; i++)
+        {
+            await ResendAsync(client, orgId, users[i].Email, $"198.51.100.{80 + i}");
+        }
+
+        Assert.Equal(users.Count, await ProcessAsync(Host.RequestBatchSize));
+
+        for (var i = 0; i < users.Count; i++)
+        {
+            var (email, userId) = users[i];
+            var code = Assert.Single(await Host.ValidCodesAsync(userId));
+            var mail = Assert.Single(await Host.OutboxAsync(userId), m => m.CodeId == code.Id);
+            Assert.Equal(email, mail.ToAddress);
+            var sent = Assert.Single(await AuditsAsync(userId, AuditActions.CodeSent), a => a.ActorKind == nameof(ActorKind.ApiApplication));
+            Assert.Equal($"198.51.100.{80 + i}", sent.ClientAddress);
+            using var init = await client.InitAsync(orgId, email, Host.UnprotectPayload(mail.ProtectedPayload!), ("X-Forwarded-For", $"203.0.113.{80 + i}"));
+            Assert.True(init.IsSuccessStatusCode, $"{email}: {(int)init.StatusCode} {await init.Content.ReadAsStringAsync()}");
+        }
     }
 
     /// <summary>
@@ -718,7 +755,7 @@ public sealed class PublicRequestBatchTestsOnPostgres(PostgresBatchedRequestsFix
     {
         var host = fixture.Factory;
         var registration = host.Services.GetRequiredService<RegistrationService>();
-        await registration.ProcessPublicRequestsAsync(PublicRequestProcessor.BatchSize);
+        await registration.ProcessPublicRequestsAsync(host.RequestBatchSize);
         var orgId = await host.CreateOrganizationAsync();
         var neighbourId = await host.InviteAsync(orgId, PortalFactory.NewEmail("locked-neighbour"));
         var email = PortalFactory.NewEmail("not-held-up");
@@ -736,7 +773,7 @@ public sealed class PublicRequestBatchTestsOnPostgres(PostgresBatchedRequestsFix
             Assert.Equal(1, await hold.ExecuteScalarAsync());
         }
 
-        Assert.Equal(1, await registration.ProcessPublicRequestsAsync(PublicRequestProcessor.BatchSize).WaitAsync(Wait.DefaultTimeout));
+        Assert.Equal(1, await registration.ProcessPublicRequestsAsync(host.RequestBatchSize).WaitAsync(Wait.DefaultTimeout));
         Assert.Equal(2, (await host.OutboxAsync(userId)).Count);
         await transaction.RollbackAsync();
     }
@@ -750,7 +787,7 @@ public sealed class PublicRequestBatchTestsOnPostgres(PostgresBatchedRequestsFix
     {
         var host = fixture.Factory;
         var registration = host.Services.GetRequiredService<RegistrationService>();
-        await registration.ProcessPublicRequestsAsync(PublicRequestProcessor.BatchSize);
+        await registration.ProcessPublicRequestsAsync(host.RequestBatchSize);
         var orgId = await host.CreateOrganizationAsync();
         var (heldEmail, nextEmail) = (PortalFactory.NewEmail("held-request"), PortalFactory.NewEmail("next-request"));
         var heldId = await host.InviteAsync(orgId, heldEmail);

@@ -87,7 +87,7 @@ public abstract class WakeUpTests(LongPollMailPortalFixture fixture)
         var earlier = DateTimeOffset.UtcNow.AddMinutes(-1);
         await Host.WithDbAsync(db =>
         {
-            db.PublicRequests.AddRange(Enumerable.Range(0, PublicRequestProcessor.BatchSize + 6).Select(i => PublicRequest.Of(
+            db.PublicRequests.AddRange(Enumerable.Range(0, Host.RequestBatchSize + 6).Select(i => PublicRequest.Of(
                 PublicRequestKind.Resend, orgId, EmailAddress.Normalize(PortalFactory.NewEmail($"left{i}")), Actor.SelfService("127.0.0.1"), earlier.AddMilliseconds(i), null)));
             return db.SaveChangesAsync();
         });

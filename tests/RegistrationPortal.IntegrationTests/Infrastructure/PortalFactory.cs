@@ -255,6 +255,9 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
     public bool CodeMatches(string? code, byte[] hash) => Services.GetRequiredService<CodeHasher>().Matches(code, hash);
 
     /// <summary>The plaintext code of a queued outbox row (as the dispatcher would read it).</summary>
+    /// <summary>The most public requests the host resolves in one write.</summary>
+    public int RequestBatchSize => RegistrationPortal.Web.Features.Registration.PublicRequestProcessor.BatchSizeFor(Services.GetRequiredService<PortalDatabase>());
+
     public string UnprotectPayload(string protectedPayload) =>
         Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(OutboxPayload.Purpose).Unprotect(protectedPayload);
 }

@@ -48,7 +48,7 @@ public sealed class MetricsRaceTests
 
         // The batch has found the code outstanding; just before it reads the code's wrong tries, the code is gone.
         gap.Arm("\"FailedAttempts\"", () => host.WithDbAsync(db => db.RegistrationCodes.Where(c => c.Id == codeId).ExecuteDeleteAsync()));
-        Assert.Equal(1, await host.Services.GetRequiredService<RegistrationService>().ProcessPublicRequestsAsync(PublicRequestProcessor.BatchSize));
+        Assert.Equal(1, await host.Services.GetRequiredService<RegistrationService>().ProcessPublicRequestsAsync(host.RequestBatchSize));
 
         Assert.True(gap.Ran);
         var after = await MetricsTests.ScrapeAsync(client);

@@ -260,7 +260,7 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
             await DfnsApi.AssertErrorAsync(wrong, HttpStatusCode.Unauthorized, DfnsErrors.NotAuthorized);
         }
 
-        Assert.Equal(10, await host.Services.GetRequiredService<RegistrationService>().ProcessPublicRequestsAsync(PublicRequestProcessor.BatchSize));
+        Assert.Equal(10, await host.Services.GetRequiredService<RegistrationService>().ProcessPublicRequestsAsync(host.RequestBatchSize));
         Assert.Empty(await host.ValidCodesAsync(guessedId));
 
         var after = await ScrapeAsync(client);
