@@ -41,8 +41,12 @@ internal static class ProviderBench
         var root = Settings.FindRepositoryRoot();
         var work = Directory.CreateTempSubdirectory("regportal-providers-");
         string? clusterDir = null;
+        SmtpSink? smtp = null;
         try
         {
+            // The hosts' mail goes where production's does, to an SMTP server (the main benchmark's; --mail pickup writes
+            // .eml files instead, each a new file, which cost the host more than the SMTP conversation on this machine).
+            smtp = settings.Smtp ? await SmtpSink.StartAsync(TimeSpan.FromSeconds(30)) : null;
             var server = Environment.GetEnvironmentVariable(ServerVariable);
             if (string.IsNullOrWhiteSpace(server))
             {
@@ -70,7 +74,7 @@ internal static class ProviderBench
                     break;
                 }
 
-                outcomes.Add(await MeasureAsync(run, settings, webDll, work.FullName, server, ct));
+                outcomes.Add(await MeasureAsync(run, settings, webDll, work.FullName, server, smtp?.Port, ct));
             }
 
             // The anchor: what the same cluster does with pgbench's simple-update script (five statements a transaction,
@@ -79,7 +83,7 @@ internal static class ProviderBench
 
             var report = new Report();
             report.Line(Machine.Describe());
-            report.Line($"Settings: {settings.Clients} clients in all, {settings.Duration.TotalSeconds:0} s of PUT {Cases.Path} per run (distinct pending users), warm-up {settings.Warmup.TotalSeconds:0} s, {settings.Users:N0} pending users seeded per run");
+            report.Line($"Settings: {settings.Clients} clients in all, {settings.Duration.TotalSeconds:0} s of PUT {Cases.Path} per run (distinct pending users), warm-up {settings.Warmup.TotalSeconds:0} s, {settings.Users:N0} pending users seeded per run, mail {(settings.Smtp ? "to SMTP on loopback (aiosmtpd)" : "to the pickup folder")}");
             report.Line();
             var baseline = outcomes.FirstOrDefault();
             report.Table(["Run", "OK", "Failed", "req/s", "p50 ms", "p99 ms", "req/s vs SQLite", "p99 vs SQLite", "resolved req/s", "waiting at the end", "CPU µs per request: hosts / rest / load"], outcomes.Select(o =>
@@ -93,7 +97,7 @@ internal static class ProviderBench
             report.Line("A door answers once it has recorded the request; the hosts then resolve it (issue the code, queue the mail). Resolved");
             report.Line("req/s is how many they resolved a second during the phase, and waiting how many recorded requests were left: a door");
             report.Line("faster than its resolving only borrows against the backlog. CPU per request, during the phase: the hosts' processes;");
-            report.Line("the rest of the machine (the database server, and anything else running); the load generator (this benchmark).");
+            report.Line("the rest of the machine (the database server, the SMTP server, anything else running); the load generator (this benchmark).");
             report.Line();
             var onePostgres = outcomes.FirstOrDefault(o => o.Run.Provider == DatabaseProvider.Postgres && o.Run.Instances == 1);
             var manyPostgres = outcomes.FirstOrDefault(o => o.Run.Provider == DatabaseProvider.Postgres && o.Run.Instances > 1);
@@ -133,6 +137,11 @@ internal static class ProviderBench
         }
         finally
         {
+            if (smtp is not null)
+            {
+                await smtp.DisposeAsync();
+            }
+
             if (clusterDir is not null)
             {
                 await ClusterAsync(root, "stop", clusterDir);
@@ -143,7 +152,7 @@ internal static class ProviderBench
         }
     }
 
-    private static async Task<Outcome> MeasureAsync(Run run, Settings settings, string webDll, string work, string server, CancellationToken ct)
+    private static async Task<Outcome> MeasureAsync(Run run, Settings settings, string webDll, string work, string server, int? smtpPort, CancellationToken ct)
     {
         var runDir = Directory.CreateDirectory(Path.Combine(work, $"run-{Guid.NewGuid():N}")).FullName;
         var database = $"regportal_bench_{Guid.NewGuid():N}";
@@ -161,7 +170,7 @@ internal static class ProviderBench
 
             // Started together on the seeded database, as a rolling deployment's hosts would be.
             var started = await Task.WhenAll(Enumerable.Range(0, run.Instances).Select(i =>
-                HostRunner.StartAsync(webDll, Directory.CreateDirectory(Path.Combine(runDir, $"host{i}")).FullName, run.Provider, connectionString, TimeSpan.FromSeconds(120))));
+                HostRunner.StartAsync(webDll, Directory.CreateDirectory(Path.Combine(runDir, $"host{i}")).FullName, run.Provider, connectionString, TimeSpan.FromSeconds(120), smtpPort)));
             hosts.AddRange(started);
             var perHost = Math.Max(1, settings.Clients / run.Instances);
             foreach (var host in hosts)
