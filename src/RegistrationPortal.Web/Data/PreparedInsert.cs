@@ -59,7 +59,7 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
 
     private static readonly ConditionalWeakTable<IModel, Shape> Upserts = new();
 
-    private sealed record Shape(string Text, (IProperty Property, RelationalTypeMapping Mapping)[] Columns, string? ArraysText)
+    private sealed record Shape(string Text, (IProperty Property, RelationalTypeMapping Mapping)[] Columns, string? ArraysText, Type[] ArrayElements)
     {
         public static Shape Of(IModel model, ISqlGenerationHelper sql, bool upsert)
         {
@@ -84,7 +84,11 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
             var arrays = upsert
                 ? null
                 : $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", names)}) SELECT * FROM unnest({string.Join(", ", columns.Select((c, i) => $"@a{i}::{c.Item2.StoreType}[]"))})";
-            return new Shape(text, columns, arrays);
+            // Each column's array holds the stored type, nullable, so that a missing value is a null element.
+            var elements = columns.Select(c => c.Item2.Converter?.ProviderClrType ?? c.Item1.ClrType)
+                .Select(t => t.IsValueType && Nullable.GetUnderlyingType(t) is null ? typeof(Nullable<>).MakeGenericType(t) : t)
+                .ToArray();
+            return new Shape(text, columns, arrays, elements);
         }
     }
 
@@ -150,9 +154,7 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
         for (var i = 0; i < _columns.Length; i++)
         {
             var (property, mapping, _) = _columns[i];
-            var stored = mapping.Converter?.ProviderClrType ?? property.ClrType;
-            var element = stored.IsValueType && Nullable.GetUnderlyingType(stored) is null ? typeof(Nullable<>).MakeGenericType(stored) : stored;
-            var values = Array.CreateInstance(element, rows.Length);
+            var values = Array.CreateInstance(_shape.ArrayElements[i], rows.Length);
             for (var r = 0; r < rows.Length; r++)
             {
                 values.SetValue(property.PropertyInfo!.GetValue(rows[r]) is { } value ? mapping.Converter?.ConvertToProvider(value) ?? value : null, r);
