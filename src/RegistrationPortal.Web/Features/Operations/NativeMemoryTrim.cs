@@ -9,7 +9,8 @@ namespace RegistrationPortal.Web.Features.Operations;
 /// resident memory stays at its peak long after the burst. <c>malloc_trim(0)</c> hands those free pages back and
 /// changes nothing the process sees; once every 10 s it left the benchmark's CPU per resend where it was. Elsewhere (Windows, macOS, musl) it does
 /// nothing. The same can be had from outside with <c>MALLOC_ARENA_MAX=2</c> in the service's environment, which
-/// glibc reads before the host starts (see docs/benchmarks.md).
+/// glibc reads before the host starts (see docs/benchmarks.md). At start it also says when the managed heap's young
+/// generation is sized to grow large (<see cref="YoungGenerationBudget"/>).
 /// </summary>
 internal sealed class NativeMemoryTrim(ILogger<NativeMemoryTrim> logger) : BackgroundService
 {
@@ -17,6 +18,11 @@ internal sealed class NativeMemoryTrim(ILogger<NativeMemoryTrim> logger) : Backg
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (YoungGenerationBudget.Advice(YoungGenerationBudget.Current()) is { } advice)
+        {
+            logger.LogInformation("{Advice}", advice);
+        }
+
         if (!OperatingSystem.IsLinux())
         {
             return;
