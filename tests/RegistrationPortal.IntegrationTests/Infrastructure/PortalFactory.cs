@@ -56,6 +56,8 @@ public sealed class PortalFactory : WebApplicationFactory<PortalMarker>
             ["Email:RetryBaseDelay"] = "00:00:00.200",
             ["Email:RetryMaxDelay"] = "00:00:01",
             ["Email:PollInterval"] = "00:00:00.200",
+            // Tests wait for erased payloads to leave the WAL: a second between the checkpoints that cut them, not ten.
+            ["Email:ScrubInterval"] = "00:00:01",
 
             // Made on first start; hosts on one database (and its verbs run as processes) must all use this one file.
             ["DataProtection:KeyEncryption:CertificatePath"] = KeyEncryptionCertificatePath,

@@ -250,15 +250,19 @@ public sealed class DataAtRestTestsOnSqlite(MailPortalFixture fixture) : DataAtR
     }
 
     /// <summary>
-    /// The checkpoints that cut erased payloads out of the WAL are spaced out (a second apart at least), never stopped:
-    /// codes mailed seconds apart each leave the files soon after they are sent.
+    /// The checkpoints that cut erased payloads out of the WAL are spaced out (<c>Email:ScrubInterval</c> apart at least,
+    /// here the default ten seconds), never stopped: codes mailed that far apart each leave the files soon after they are sent.
     /// </summary>
     [Fact]
     public async Task Payloads_erased_seconds_apart_each_leave_the_database_file_and_its_wal()
     {
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        var interval = new EmailOptions().ScrubInterval;
         await using var smtp = await SmtpServer.StartNewAsync();
-        await using var host = new PortalFactory(smtp, services: s => s.AddSingleton<TimeProvider>(time));
+        await using var host = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?> { ["Email:ScrubInterval"] = interval.ToString() },
+            services: s => s.AddSingleton<TimeProvider>(time));
         var orgId = await host.CreateOrganizationAsync();
         for (var i = 0; i < 3; i++)
         {
@@ -269,7 +273,7 @@ public sealed class DataAtRestTestsOnSqlite(MailPortalFixture fixture) : DataAtR
             await Wait.WaitUntilAsync(
                 async () => !await HostOpensAPayloadAsync(host),
                 $"invitation {i}'s payload is gone from the database file and its WAL");
-            time.Advance(TimeSpan.FromSeconds(2));
+            time.Advance(interval + TimeSpan.FromSeconds(1));
         }
     }
 

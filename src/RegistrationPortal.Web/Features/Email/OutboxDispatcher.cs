@@ -282,13 +282,13 @@ public sealed class OutboxDispatcher(
     /// On SQLite, once payloads were erased: asks for a checkpoint that copies the WAL into the file and truncates it. The
     /// erasing writes overwrote the payloads in their pages (<c>secure_delete</c>), but the WAL still holds the pages as
     /// they were before, payload and all, until a checkpoint lets it be cut back. Spaced out, as a checkpoint holds writers
-    /// back while it runs; it hardly waits (<see cref="WalCheckpointer.BusyTimeoutMilliseconds"/>). A busy one is tried
-    /// again on a later pass.
+    /// back while it runs; it hardly waits (<see cref="WalCheckpointer.BusyTimeoutMilliseconds"/>), and runs at most every
+    /// <see cref="EmailOptions.ScrubInterval"/>. A busy one is tried again on a later pass.
     /// </summary>
     private async Task ScrubErasedPayloadsAsync(CancellationToken ct)
     {
         if (!database.IsSqlite || Volatile.Read(ref _erasedSinceScrub) == 0
-            || (Interlocked.Read(ref _lastScrubTimestamp) is var last && last != 0 && time.GetElapsedTime(last) < ScrubInterval)
+            || (Interlocked.Read(ref _lastScrubTimestamp) is var last && last != 0 && time.GetElapsedTime(last) < options.CurrentValue.ScrubInterval)
             || Interlocked.CompareExchange(ref _lastScrubTimestamp, time.GetTimestamp(), last) != last)
         {
             // Nothing erased, scrubbed moments ago, or another sender took this turn.
