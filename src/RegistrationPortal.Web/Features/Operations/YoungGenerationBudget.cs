@@ -33,6 +33,6 @@ public static class YoungGenerationBudget
     public static string? Advice(long bytes) => bytes <= AdviseAboveBytes
         ? null
         : $"The garbage collector lets {bytes >> 20} MiB be allocated between collections of its youngest generation "
-          + $"(sized from the processor's cache); the host's memory grows by about that much under load. "
+          + "(sized from the processor's cache); the host's memory grows by about that much under load. "
           + $"Set {Variable}={Recommended} in the service's environment to bring it down to 16 MiB (docs/operations.md).";
 }
