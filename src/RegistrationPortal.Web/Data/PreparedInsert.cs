@@ -18,15 +18,13 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
     where T : class
 {
     private readonly DbCommand _command;
-    private readonly (IProperty Property, RelationalTypeMapping Mapping, DbParameter Parameter)[] _columns;
     private readonly Shape _shape;
     private bool _prepared;
     private NpgsqlCommand? _arrays;
 
-    private PreparedInsert(DbCommand command, (IProperty, RelationalTypeMapping, DbParameter)[] columns, Shape shape)
+    private PreparedInsert(DbCommand command, Shape shape)
     {
         _command = command;
-        _columns = columns;
         _shape = shape;
     }
 
@@ -42,13 +40,13 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
         var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = shape.Text;
-        var columns = shape.Columns.Select((c, i) =>
+        for (var i = 0; i < shape.Columns.Length; i++)
         {
-            var parameter = c.Mapping.CreateParameter(command, $"@p{i}", null, c.Property.IsNullable);
-            command.Parameters.Add(parameter);
-            return (c.Property, c.Mapping, parameter);
-        }).ToArray();
-        return new PreparedInsert<T>(command, columns, shape);
+            var (property, mapping) = shape.Columns[i];
+            command.Parameters.Add(mapping.CreateParameter(command, $"@p{i}", null, property.IsNullable));
+        }
+
+        return new PreparedInsert<T>(command, shape);
     }
 
     /// <summary>
@@ -145,19 +143,18 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
         if (_arrays is null)
         {
             _arrays = new NpgsqlCommand(_shape.ArraysText, (NpgsqlConnection)_command.Connection!, (NpgsqlTransaction?)_command.Transaction);
-            for (var i = 0; i < _columns.Length; i++)
+            for (var i = 0; i < _shape.Columns.Length; i++)
             {
                 _arrays.Parameters.Add(new NpgsqlParameter { ParameterName = $"a{i}" });
             }
         }
 
-        for (var i = 0; i < _columns.Length; i++)
+        for (var i = 0; i < _shape.Columns.Length; i++)
         {
-            var (property, mapping, _) = _columns[i];
             var values = Array.CreateInstance(_shape.ArrayElements[i], rows.Length);
             for (var r = 0; r < rows.Length; r++)
             {
-                values.SetValue(property.PropertyInfo!.GetValue(rows[r]) is { } value ? mapping.Converter?.ConvertToProvider(value) ?? value : null, r);
+                values.SetValue(Stored(i, rows[r]), r);
             }
 
             _arrays.Parameters[i].Value = values;
@@ -171,14 +168,20 @@ internal sealed class PreparedInsert<T> : IAsyncDisposable
         await _arrays.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Sets the statement's values from <paramref name="row"/>, each converted as the model stores it.</summary>
+    /// <summary>Sets the statement's values from <paramref name="row"/>.</summary>
     private void Bind(DbParameterCollection values, T row)
     {
-        for (var i = 0; i < _columns.Length; i++)
+        for (var i = 0; i < _shape.Columns.Length; i++)
         {
-            var (property, mapping, _) = _columns[i];
-            values[i].Value = property.PropertyInfo!.GetValue(row) is { } value ? mapping.Converter?.ConvertToProvider(value) ?? value : DBNull.Value;
+            values[i].Value = Stored(i, row) ?? DBNull.Value;
         }
+    }
+
+    /// <summary>Column <paramref name="column"/>'s value in <paramref name="row"/>, converted as the model stores it; null for none.</summary>
+    private object? Stored(int column, T row)
+    {
+        var (property, mapping) = _shape.Columns[column];
+        return property.PropertyInfo!.GetValue(row) is { } value ? mapping.Converter?.ConvertToProvider(value) ?? value : null;
     }
 
     public async ValueTask DisposeAsync()
