@@ -40,7 +40,7 @@ public sealed class DevelopmentMailbox(
         var read = new List<(MailboxEntry Entry, Guid? OutboxId)>();
         foreach (var file in Directory.EnumerateFiles(pickup.Directory, "*.eml").OrderDescending(StringComparer.Ordinal).Take(MaxRead))
         {
-            var message = await MimeMessage.LoadAsync(file, ct);
+            using var message = await MimeMessage.LoadAsync(file, ct);
             read.Add((ToEntry(Path.GetFileName(file), message), EmailEnvelope.OutboxMessageIdOf(message)));
         }
 
@@ -54,7 +54,8 @@ public sealed class DevelopmentMailbox(
     /// </summary>
     public async Task<MailboxMessage?> ReadAsync(AdminScope scope, string id, string? clientAddress = null, CancellationToken ct = default)
     {
-        if (await LoadAsync(id, ct) is not { } message || EmailEnvelope.OutboxMessageIdOf(message) is not { } outboxId
+        using var loaded = await LoadAsync(id, ct);
+        if (loaded is not { } message || EmailEnvelope.OutboxMessageIdOf(message) is not { } outboxId
             || !(await SentByAsync(scope, [outboxId], ct)).TryGetValue(outboxId, out var userId))
         {
             return null;

@@ -223,7 +223,10 @@ public sealed class OutboxDispatcher(
 
                 try
                 {
-                    var mime = account
+                    // Disposed once sent: a MIME message not disposed is left to its finalizer, so every message sent
+                    // outlived the next collection, and under load each collection became a generation-1 one, pausing
+                    // every request several milliseconds.
+                    using var mime = account
                         ? accountComposer.Compose(message.ToAddress, AccountEmailContent.Unprotect(_accountProtector, message.ProtectedPayload), message.Id)
                         : composer.Compose(new RegistrationEmailContent(message.ToAddress, message.OrgId, message.OrganizationName, _protector.Unprotect(message.ProtectedPayload), expiresAt, message.Language, message.Kind), message.Id);
 
