@@ -1,0 +1,114 @@
+using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Parsers;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
+
+namespace RegistrationPortal.Benchmarks;
+
+/// <summary>The host's garbage collections over a phase: how many of each generation, and how long they held every thread.</summary>
+internal sealed record GcFigures(int Gen0, int Gen1, int Gen2, TimeSpan Paused, TimeSpan Longest)
+{
+    public string Describe(TimeSpan phase) =>
+        $"{Gen0:N0} / {Gen1:N0} / {Gen2:N0}; paused {Paused.TotalMilliseconds:N0} ms ({Paused / phase:P1}), longest {Longest.TotalMilliseconds:0.0} ms";
+}
+
+/// <summary>
+/// Watches the host's garbage collector through the runtime's own events (EventPipe, the way <c>dotnet-trace</c> reads
+/// them; only the collector's events, a few a second): each collection's generation, and each pause from the moment the
+/// runtime starts stopping the threads to the moment it lets them go again. A pause is what every request in flight waits
+/// out, so it shows up in the tail.
+/// </summary>
+internal sealed class GcWatch : IAsyncDisposable
+{
+    private readonly EventPipeSession _session;
+    private readonly Task _reading;
+    private readonly Lock _gate = new();
+    private readonly int[] _collections = new int[3];
+    private double? _suspendedAt;
+    private TimeSpan _paused;
+    private TimeSpan _longest;
+
+    private GcWatch(EventPipeSession session)
+    {
+        _session = session;
+        var source = new EventPipeEventSource(session.EventStream);
+        source.Clr.GCStart += OnStart;
+        source.Clr.GCSuspendEEStart += e => Suspended(e.TimeStampRelativeMSec);
+        source.Clr.GCRestartEEStop += e => Resumed(e.TimeStampRelativeMSec);
+        _reading = Task.Run(() =>
+        {
+            using (source)
+            {
+                source.Process();
+            }
+        });
+    }
+
+    public static GcWatch Start(int processId)
+    {
+        var provider = new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Informational, (long)ClrTraceEventParser.Keywords.GC);
+        return new GcWatch(new DiagnosticsClient(processId).StartEventPipeSession(provider, requestRundown: false));
+    }
+
+    /// <summary>What was seen so far (the events arrive a moment after they happen: read once the phase is over and the reader caught up).</summary>
+    public GcFigures Snapshot()
+    {
+        lock (_gate)
+        {
+            return new GcFigures(_collections[0], _collections[1], _collections[2], _paused, _longest);
+        }
+    }
+
+    /// <summary>Ends the session and returns the figures once every event written before the end was read.</summary>
+    public async Task<GcFigures> StopAsync()
+    {
+        await _session.StopAsync(CancellationToken.None);
+        await _reading;
+        return Snapshot();
+    }
+
+    private void OnStart(GCStartTraceData e)
+    {
+        lock (_gate)
+        {
+            _collections[Math.Clamp(e.Depth, 0, 2)]++;
+        }
+    }
+
+    private void Suspended(double at)
+    {
+        lock (_gate)
+        {
+            _suspendedAt = at;
+        }
+    }
+
+    private void Resumed(double at)
+    {
+        lock (_gate)
+        {
+            if (_suspendedAt is { } start)
+            {
+                var pause = TimeSpan.FromMilliseconds(at - start);
+                _paused += pause;
+                _longest = pause > _longest ? pause : _longest;
+                _suspendedAt = null;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _session.StopAsync(CancellationToken.None);
+        }
+        catch (ServerNotAvailableException)
+        {
+            // The host is gone: so is the session.
+        }
+
+        await _reading;
+        _session.Dispose();
+    }
+}
