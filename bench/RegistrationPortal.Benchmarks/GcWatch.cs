@@ -18,7 +18,7 @@ internal sealed record GcFigures(int Gen0, int Gen1, int Gen2, TimeSpan Paused, 
 /// runtime starts stopping the threads to the moment it lets them go again. A pause is what every request in flight waits
 /// out, so it shows up in the tail.
 /// </summary>
-internal sealed class GcWatch : IAsyncDisposable
+internal sealed class GcWatch
 {
     private readonly EventPipeSession _session;
     private readonly Task _reading;
@@ -44,27 +44,38 @@ internal sealed class GcWatch : IAsyncDisposable
         });
     }
 
-    public static GcWatch Start(int processId)
+    /// <summary>Starts watching; null when the host does not take the session (diagnostics turned off, or it is gone).</summary>
+    public static GcWatch? Start(int processId)
     {
         var provider = new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Informational, (long)ClrTraceEventParser.Keywords.GC);
-        return new GcWatch(new DiagnosticsClient(processId).StartEventPipeSession(provider, requestRundown: false));
-    }
-
-    /// <summary>What was seen so far (the events arrive a moment after they happen: read once the phase is over and the reader caught up).</summary>
-    public GcFigures Snapshot()
-    {
-        lock (_gate)
+        try
         {
-            return new GcFigures(_collections[0], _collections[1], _collections[2], _paused, _longest);
+            return new GcWatch(new DiagnosticsClient(processId).StartEventPipeSession(provider, requestRundown: false));
+        }
+        catch (DiagnosticsClientException)
+        {
+            return null;
         }
     }
 
     /// <summary>Ends the session and returns the figures once every event written before the end was read.</summary>
     public async Task<GcFigures> StopAsync()
     {
-        await _session.StopAsync(CancellationToken.None);
+        try
+        {
+            await _session.StopAsync(CancellationToken.None);
+        }
+        catch (DiagnosticsClientException)
+        {
+            // The host is gone, and the session with it: what was read stands.
+        }
+
         await _reading;
-        return Snapshot();
+        _session.Dispose();
+        lock (_gate)
+        {
+            return new GcFigures(_collections[0], _collections[1], _collections[2], _paused, _longest);
+        }
     }
 
     private void OnStart(GCStartTraceData e)
@@ -95,20 +106,5 @@ internal sealed class GcWatch : IAsyncDisposable
                 _suspendedAt = null;
             }
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await _session.StopAsync(CancellationToken.None);
-        }
-        catch (ServerNotAvailableException)
-        {
-            // The host is gone: so is the session.
-        }
-
-        await _reading;
-        _session.Dispose();
     }
 }

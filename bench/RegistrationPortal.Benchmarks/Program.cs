@@ -92,7 +92,7 @@ try
     var gcWatch = GcWatch.Start(host.ProcessId);
     var resend = await LoadGenerator.RunAsync(client, settings.Clients, 1, Resend, settings.Duration, Cases.Success, cancel.Token);
     var (resendCpu, smtpCpu) = (host.CpuTime - cpuBefore, (smtp?.CpuTime ?? TimeSpan.Zero) - smtpCpuBefore);
-    var resendGc = await gcWatch.StopAsync();
+    var resendGc = gcWatch is null ? null : await gcWatch.StopAsync();
 
     // The mail that phase caused: what the dispatcher sent meanwhile, what was left (requests not yet resolved and mail
     // not yet sent), and how long it took to send the rest with no more load.
@@ -119,7 +119,7 @@ try
         Console.WriteLine($"PUT {Cases.Path}, open loop at {openRate:N0} req/s for {settings.Duration.TotalSeconds:0} s ...");
         gcWatch = GcWatch.Start(host.ProcessId);
         open = await LoadGenerator.RunOpenAsync(client, openRate, Resend, settings.Duration, Cases.Success, cancel.Token);
-        openGc = await gcWatch.StopAsync();
+        openGc = gcWatch is null ? null : await gcWatch.StopAsync();
     }
 
     var mix = Cases.Shuffled(data, perCase);
@@ -186,7 +186,7 @@ try
         [$"Mail sent during the {resend.Elapsed.TotalSeconds:0} s resend phase ({(smtp is null ? "pickup folder" : "SMTP, aiosmtpd on loopback")})", $"{sentDuringResend:N0} ({sentDuringResend / resend.Elapsed.TotalSeconds:N0} mails/s, resends {resend.Throughput:N0}/s)"],
         ["Host CPU per request: no-op / resend (including the mail it sent meanwhile)", $"{PerRequest(noopCpu, noop):0} µs / {PerRequest(resendCpu, resend):0} µs"],
         [$"CPU used during the resend phase: host / SMTP server ({Environment.ProcessorCount} cores)", $"{resendCpu.TotalSeconds / resend.Elapsed.TotalSeconds:0.00} / {smtpCpu.TotalSeconds / resend.Elapsed.TotalSeconds:0.00} cores"],
-        ["Host garbage collections during the resend phase: generation 0 / 1 / 2", resendGc.Describe(resend.Elapsed)],
+        ["Host garbage collections during the resend phase: generation 0 / 1 / 2", resendGc?.Describe(resend.Elapsed) ?? "- (the host took no diagnostics session)"],
         .. openGc is null ? Array.Empty<string[]>() : [["... during the open loop", openGc.Describe(open!.Elapsed)]],
         ["Backlog after the resend phase (requests not resolved + mail not sent)", $"{backlogAfterResend:N0} ({unresolvedAfterResend:N0} + {unsentAfterResend:N0})"],
         [$"Backlog after {catchUp.TotalSeconds:0.0} s more with no load", $"{backlogAfterCatchUp:N0}"],

@@ -33,9 +33,6 @@ public sealed class OutboxDispatcher(
 {
     private static readonly Actor Dispatcher = Actor.Operator("email-dispatcher");
 
-    /// <summary>The shortest time between two WAL checkpoints that scrub erased payloads (each briefly holds writers back).</summary>
-    private static readonly TimeSpan ScrubInterval = TimeSpan.FromSeconds(1);
-
     private DeliveryRecorder? _deliveries;
 
     private int _erasedSinceScrub;
