@@ -351,6 +351,60 @@ public abstract class DispatcherTests
         Assert.Empty(smtp.MessagesTo(email));
     }
 
+    /// <summary>
+    /// A code replaced while its message waits in a batch behind a slow send is not mailed: the batch reads its codes again
+    /// before sending on, so the person gets the one email whose code works, not that one and then (or before it) one
+    /// whose code no longer does.
+    /// </summary>
+    [Fact]
+    public async Task A_code_replaced_while_its_message_waits_behind_a_slow_send_is_not_mailed()
+    {
+        await using var smtp = await SmtpServer.StartScriptedAsync();
+        await using var data = new SharedDataDirectory("regportal-recheck-", Provider);
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        var slow = PortalFactory.NewEmail("slow");
+        var waiting = PortalFactory.NewEmail("waiting");
+        string orgId;
+        string waitingId;
+        await using (var queueing = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" },
+            services: s => s.AddSingleton<TimeProvider>(time),
+            dataDirectory: data.Path,
+            provider: Provider))
+        {
+            orgId = await queueing.CreateOrganizationAsync();
+            await queueing.InviteAsync(orgId, slow);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            waitingId = await queueing.InviteAsync(orgId, waiting);
+        }
+
+        // One sender claims both invitations; the server holds its answer to the first while the second's code is replaced.
+        smtp.SetRule(slow, SmtpRule.HoldData);
+        await using var sending = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?> { ["Email:Senders"] = "1" },
+            services: s => s.AddSingleton<TimeProvider>(time),
+            dataDirectory: data.Path,
+            provider: Provider);
+        _ = sending.Server;
+        await Wait.WaitUntilAsync(
+            () => Task.FromResult(smtp.Events().Any(e => e.Command == "DATA-HELD" && string.Equals(e.Address, slow, StringComparison.OrdinalIgnoreCase))),
+            "the first invitation's send is held");
+        var registration = sending.Services.GetRequiredService<RegistrationService>();
+        Assert.Equal(ResendStatus.Sent, (await registration.ResendAsync(orgId, waiting, Actor.Admin("recheck-admin", "127.0.0.1"))).Status);
+        time.Advance(OutboxDispatcher.CodeRecheck);
+        smtp.SetRule(slow, SmtpRule.Accept);
+
+        await Wait.WaitUntilAsync(() => sending.OutboxDrainedAsync(waitingId), "every message to the second person is sent or superseded");
+        var mail = Assert.Single(await smtp.WaitForMessagesAsync(waiting));
+        Assert.True(sending.CodeMatches(mail.Code, Assert.Single(await sending.ValidCodesAsync(waitingId)).CodeHash), "the one email carries the code that works");
+        var outbox = await sending.OutboxAsync(waitingId);
+        Assert.Equal(OutboxStatus.Superseded, Assert.Single(outbox, m => m.Kind == EmailKind.Invitation).Status);
+        Assert.Equal(OutboxStatus.Sent, Assert.Single(outbox, m => m.Kind == EmailKind.Code).Status);
+        Assert.Single(await smtp.WaitForMessagesAsync(slow));
+    }
+
     [Fact]
     public async Task Of_codes_issued_before_anything_was_sent_only_the_newest_ones_email_goes_out_and_the_others_are_audited_as_superseded()
     {

@@ -33,6 +33,13 @@ public sealed class OutboxDispatcher(
 {
     private static readonly Actor Dispatcher = Actor.Operator("email-dispatcher");
 
+    /// <summary>
+    /// How old a batch's reading of its codes may grow before the codes of the messages still to send are read again: a
+    /// code replaced while its message waited behind slow sends is then not mailed, so the newer code's email is not
+    /// followed by one whose code no longer works.
+    /// </summary>
+    internal static readonly TimeSpan CodeRecheck = TimeSpan.FromMilliseconds(250);
+
     private DeliveryRecorder? _deliveries;
 
     private int _erasedSinceScrub;
@@ -172,6 +179,7 @@ public sealed class OutboxDispatcher(
                     m.Attempts,
                     m.TraceParent,
                     m.Kind,
+                    m.CodeId,
                     db.OrgUsers.Where(u => u.Id == m.UserId).Select(u => u.Language).FirstOrDefault(),
                     o == null ? "" : o.Name,
                     codeStates.Where(c => c.Id == m.CodeId).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
@@ -189,13 +197,22 @@ public sealed class OutboxDispatcher(
         // one write for many.
         var results = new List<Task>(claimed.Count);
         var deliveries = LazyInitializer.EnsureInitialized(ref _deliveries, () => new DeliveryRecorder(MarkSentAsync));
+        var codesReadAt = time.GetTimestamp();
+        HashSet<Guid>? outstanding = null; // once read again: the codes still outstanding of the messages still to send
         try
         {
-            foreach (var message in claimed)
+            for (var i = 0; i < claimed.Count; i++)
             {
+                var message = claimed[i];
                 if (stoppingToken.IsCancellationRequested || time.GetUtcNow() >= lastStart)
                 {
                     break;
+                }
+
+                if (message.CodeId is not null && message.CodeStillValid && time.GetElapsedTime(codesReadAt) >= CodeRecheck)
+                {
+                    outstanding = await OutstandingCodesAsync(claimed.Skip(i), stoppingToken);
+                    codesReadAt = time.GetTimestamp();
                 }
 
                 handled++;
@@ -211,7 +228,8 @@ public sealed class OutboxDispatcher(
                 var account = message.Kind == EmailKind.Account;
                 var sample = message.Kind is EmailKind.InvitationSample or EmailKind.CodeSample;
                 var expiresAt = sample ? now.AddDays(1) : message.ExpiresAt ?? default;
-                if (message.ProtectedPayload is null || (!sample && !account && (!message.CodeStillValid || message.ExpiresAt is null || expiresAt <= now)))
+                var codeStillValid = message.CodeStillValid && (outstanding is null || message.CodeId is not { } id || outstanding.Contains(id));
+                if (message.ProtectedPayload is null || (!sample && !account && (!codeStillValid || message.ExpiresAt is null || expiresAt <= now)))
                 {
                     results.Add(MarkSupersededAsync(message));
                     Interlocked.Increment(ref _erasedSinceScrub);
@@ -315,6 +333,14 @@ public sealed class OutboxDispatcher(
         {
             Interlocked.Add(ref _erasedSinceScrub, erased);
         }
+    }
+
+    /// <summary>Of these messages' codes, those neither used nor invalidated now.</summary>
+    private async Task<HashSet<Guid>> OutstandingCodesAsync(IEnumerable<DueMessage> messages, CancellationToken ct)
+    {
+        var ids = messages.Select(m => m.CodeId).OfType<Guid>().Distinct().ToList();
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return (await codes.States(db).Where(c => ids.Contains(c.Id) && c.Outstanding).Select(c => c.Id).ToListAsync(ct)).ToHashSet();
     }
 
     /// <summary>Gives back what this pass claimed and did not get to (a stopping host, a claim running out): due now, for any dispatcher.</summary>
@@ -539,6 +565,7 @@ public sealed class OutboxDispatcher(
         int Attempts,
         string? TraceParent,
         EmailKind Kind,
+        Guid? CodeId,
         string? Language,
         string OrganizationName,
         DateTimeOffset? ExpiresAt,
