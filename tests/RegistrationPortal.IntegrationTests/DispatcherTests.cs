@@ -12,8 +12,9 @@ namespace RegistrationPortal.IntegrationTests;
 
 /// <summary>
 /// How the dispatcher works through a backlog: a queue left by a host without a dispatcher is sent in several batches
-/// without waiting for any claim to lapse, even with a claim lease shorter than the SMTP timeout; and of several codes
-/// issued to one person before anything was sent, only the newest one's email goes out, the others audited as superseded.
+/// without waiting for any claim to lapse, even with a claim lease shorter than the SMTP timeout; of several codes
+/// issued to one person before anything was sent, only the newest one's email goes out, the others audited as superseded;
+/// and a code replaced while its message waits in a batch behind a slow send is not mailed.
 /// </summary>
 /// <remarks>Runs once per database provider: <see cref="DispatcherTestsOnSqlite"/> and <see cref="DispatcherTestsOnPostgres"/>.</remarks>
 public abstract class DispatcherTests
