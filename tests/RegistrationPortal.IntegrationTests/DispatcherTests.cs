@@ -308,8 +308,7 @@ public abstract class DispatcherTests
     public async Task Mail_is_due_at_the_instant_it_is_queued()
     {
         await using var smtp = await SmtpServer.StartNewAsync();
-        // On a whole millisecond, as the database keeps times.
-        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        var time = StillClock();
         await using var host = new PortalFactory(smtp, services: s => s.AddSingleton<TimeProvider>(time), provider: Provider);
 
         var (_, email, userId) = await host.CreatePendingUserAsync("still-clock");
@@ -328,16 +327,11 @@ public abstract class DispatcherTests
     {
         await using var smtp = await SmtpServer.StartNewAsync();
         await using var data = new SharedDataDirectory("regportal-expiring-", Provider);
-        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        var time = StillClock();
         var lifetime = new RegistrationOptions().CodeLifetime;
         string email;
         string userId;
-        await using (var queueing = new PortalFactory(
-            smtp,
-            new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" },
-            services: s => s.AddSingleton<TimeProvider>(time),
-            dataDirectory: data.Path,
-            provider: Provider))
+        await using (var queueing = QueueingHost(smtp, time, data.Path))
         {
             (_, email, userId) = await queueing.CreatePendingUserAsync("expiring");
             Assert.Equal(time.GetUtcNow() + lifetime, Assert.Single(await queueing.ValidCodesAsync(userId)).ExpiresAt);
@@ -362,17 +356,12 @@ public abstract class DispatcherTests
     {
         await using var smtp = await SmtpServer.StartScriptedAsync();
         await using var data = new SharedDataDirectory("regportal-recheck-", Provider);
-        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        var time = StillClock();
         var slow = PortalFactory.NewEmail("slow");
         var waiting = PortalFactory.NewEmail("waiting");
         string orgId;
         string waitingId;
-        await using (var queueing = new PortalFactory(
-            smtp,
-            new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" },
-            services: s => s.AddSingleton<TimeProvider>(time),
-            dataDirectory: data.Path,
-            provider: Provider))
+        await using (var queueing = QueueingHost(smtp, time, data.Path))
         {
             orgId = await queueing.CreateOrganizationAsync();
             await queueing.InviteAsync(orgId, slow);
@@ -405,6 +394,17 @@ public abstract class DispatcherTests
         Assert.Equal(OutboxStatus.Sent, Assert.Single(outbox, m => m.Kind == EmailKind.Code).Status);
         Assert.Single(await smtp.WaitForMessagesAsync(slow));
     }
+
+    /// <summary>A clock standing still, on a whole millisecond as the database keeps times.</summary>
+    private static FakeTimeProvider StillClock() => new(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+
+    /// <summary>A host that queues mail and sends none, on <paramref name="time"/>, over the data in <paramref name="dataDirectory"/>.</summary>
+    private PortalFactory QueueingHost(SmtpServer smtp, TimeProvider time, string dataDirectory) => new(
+        smtp,
+        new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" },
+        services: s => s.AddSingleton(time),
+        dataDirectory: dataDirectory,
+        provider: Provider);
 
     [Fact]
     public async Task Of_codes_issued_before_anything_was_sent_only_the_newest_ones_email_goes_out_and_the_others_are_audited_as_superseded()
