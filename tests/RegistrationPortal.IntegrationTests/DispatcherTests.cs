@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
@@ -308,7 +307,7 @@ public abstract class DispatcherTests
     public async Task Mail_is_due_at_the_instant_it_is_queued()
     {
         await using var smtp = await SmtpServer.StartNewAsync();
-        var time = StillClock();
+        var time = StillClock.OnWholeMillisecond();
         await using var host = new PortalFactory(smtp, services: s => s.AddSingleton<TimeProvider>(time), provider: Provider);
 
         var (_, email, userId) = await host.CreatePendingUserAsync("still-clock");
@@ -327,7 +326,7 @@ public abstract class DispatcherTests
     {
         await using var smtp = await SmtpServer.StartNewAsync();
         await using var data = new SharedDataDirectory("regportal-expiring-", Provider);
-        var time = StillClock();
+        var time = StillClock.OnWholeMillisecond();
         var lifetime = new RegistrationOptions().CodeLifetime;
         string email;
         string userId;
@@ -356,7 +355,7 @@ public abstract class DispatcherTests
     {
         await using var smtp = await SmtpServer.StartScriptedAsync();
         await using var data = new SharedDataDirectory("regportal-recheck-", Provider);
-        var time = StillClock();
+        var time = StillClock.OnWholeMillisecond();
         var slow = PortalFactory.NewEmail("slow");
         var waiting = PortalFactory.NewEmail("waiting");
         string orgId;
@@ -394,9 +393,6 @@ public abstract class DispatcherTests
         Assert.Equal(OutboxStatus.Sent, Assert.Single(outbox, m => m.Kind == EmailKind.Code).Status);
         Assert.Single(await smtp.WaitForMessagesAsync(slow));
     }
-
-    /// <summary>A clock standing still, on a whole millisecond as the database keeps times.</summary>
-    private static FakeTimeProvider StillClock() => new(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
 
     /// <summary>A host that queues mail and sends none, on <paramref name="time"/>, over the data in <paramref name="dataDirectory"/>.</summary>
     private PortalFactory QueueingHost(SmtpServer smtp, TimeProvider time, string dataDirectory) => new(

@@ -277,13 +277,6 @@ public abstract class AttemptWindowTests(DatabaseProvider provider)
 {
     private static string WrongCode(int i) => "WRNG-" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture) + "-AAAA-AAAA";
 
-    // On a whole second: the times are stored to 100 µs, and the window's end is tried at its very instant.
-    private static FakeTimeProvider WholeSecondClock()
-    {
-        var now = DateTimeOffset.UtcNow;
-        return new FakeTimeProvider(now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)));
-    }
-
     private PortalFactory LimitedHost(SmtpServer smtp, FakeTimeProvider time) => new(
         smtp,
         new Dictionary<string, string?>
@@ -304,7 +297,7 @@ public abstract class AttemptWindowTests(DatabaseProvider provider)
     public async Task The_limit_lifts_exactly_at_the_end_of_its_window_and_counts_anew_from_there()
     {
         await using var smtp = await SmtpServer.StartNewAsync();
-        var time = WholeSecondClock();
+        var time = StillClock.OnWholeSecond();
         await using var host = LimitedHost(smtp, time);
         var (orgId, email, _) = await host.CreatePendingUserAsync("window");
         using var client = host.CreateClient();
@@ -334,7 +327,7 @@ public abstract class AttemptWindowTests(DatabaseProvider provider)
     public async Task An_address_held_back_holds_back_no_other_address()
     {
         await using var smtp = await SmtpServer.StartNewAsync();
-        var time = WholeSecondClock();
+        var time = StillClock.OnWholeSecond();
         await using var host = LimitedHost(smtp, time);
         var (orgId, email, _) = await host.CreatePendingUserAsync("elsewhere");
         var code = Assert.Single(await smtp.WaitForMessagesAsync(email)).Code;
@@ -369,7 +362,7 @@ public abstract class AttemptWindowTests(DatabaseProvider provider)
     public async Task Held_back_by_both_limits_the_answer_names_the_longer_wait()
     {
         await using var smtp = await SmtpServer.StartNewAsync();
-        var time = WholeSecondClock();
+        var time = StillClock.OnWholeSecond();
         await using var host = LimitedHost(smtp, time);
         var orgId = await host.CreateOrganizationAsync();
         var first = PortalFactory.NewEmail("first");

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Api;
@@ -18,7 +17,7 @@ public sealed class UsedNoncePrunerTests
     [Fact]
     public async Task Every_half_window_the_host_forgets_the_nonces_whose_expiry_has_passed()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        var time = StillClock.OnWholeMillisecond();
         await using var host = new PortalFactory(services: s => s.AddSingleton<TimeProvider>(time));
         _ = host.Server;
         var halfWindow = new ApiOptions().NonceWindow / 2;
@@ -45,7 +44,7 @@ public sealed class UsedNoncePrunerTests
     [Fact]
     public async Task A_prune_the_database_fails_is_logged_and_the_next_one_forgets_the_expired_nonces()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        var time = StillClock.OnWholeMillisecond();
         var faults = new FailingStatements(sql => sql.StartsWith("DELETE FROM \"UsedNonces\"", StringComparison.Ordinal));
         var log = new ErrorLog(LogLevel.Warning);
         await using var host = new PortalFactory(services: s => s

@@ -10,7 +10,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Email;
@@ -256,7 +255,7 @@ public sealed class DataAtRestTestsOnSqlite(MailPortalFixture fixture) : DataAtR
     [Fact]
     public async Task Payloads_erased_seconds_apart_each_leave_the_database_file_and_its_wal()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        var time = StillClock.OnWholeMillisecond();
         var interval = new EmailOptions().ScrubInterval;
         await using var smtp = await SmtpServer.StartNewAsync();
         await using var host = new PortalFactory(

@@ -54,8 +54,8 @@ public sealed class DevelopmentMailbox(
     /// </summary>
     public async Task<MailboxMessage?> ReadAsync(AdminScope scope, string id, string? clientAddress = null, CancellationToken ct = default)
     {
-        using var loaded = await LoadAsync(id, ct);
-        if (loaded is not { } message || EmailEnvelope.OutboxMessageIdOf(message) is not { } outboxId
+        using var message = await LoadAsync(id, ct);
+        if (message is null || EmailEnvelope.OutboxMessageIdOf(message) is not { } outboxId
             || !(await SentByAsync(scope, [outboxId], ct)).TryGetValue(outboxId, out var userId))
         {
             return null;
