@@ -1,4 +1,8 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
 using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -140,6 +144,74 @@ public sealed class SmtpTransportTests : IAsyncLifetime
         var error = await Assert.ThrowsAnyAsync<Exception>(() => send);
         Assert.Contains("timed out", error.Message, StringComparison.OrdinalIgnoreCase);
         scripted.SetRule(to, SmtpRule.Accept);
+    }
+
+    /// <summary>
+    /// A session sends on a thread of its own: each message's SMTP spans (MailKit's) still belong to the trace that sent
+    /// it, not to the one that opened the session.
+    /// </summary>
+    [Fact]
+    public async Task Each_messages_smtp_spans_are_under_the_span_that_sent_it()
+    {
+        using var source = new ActivitySource("SmtpTransportTests");
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is "SmtpTransportTests" or "MailKit.Net.SmtpClient",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var first = $"first-{Guid.NewGuid():N}@example.com";
+        var second = $"second-{Guid.NewGuid():N}@example.com";
+
+        ActivitySpanId firstSpan, secondSpan;
+        await using (var session = await Transport(s => s.Security = SmtpSecurity.None).OpenAsync(CancellationToken.None))
+        {
+            using (var send = source.StartActivity("first")!)
+            {
+                firstSpan = send.SpanId;
+                await session.SendAsync(Message(first), CancellationToken.None);
+            }
+
+            using (var send = source.StartActivity("second")!)
+            {
+                secondSpan = send.SpanId;
+                await session.SendAsync(Message(second), CancellationToken.None);
+            }
+        }
+
+        await _smtp.WaitForMessagesAsync(second);
+        var sends = spans.Where(s => s.Source.Name == "MailKit.Net.SmtpClient" && s.OperationName == "Send").Select(s => s.ParentSpanId).ToList();
+        Assert.Equal(2, sends.Count);
+        Assert.Contains(firstSpan, sends);
+        Assert.Contains(secondSpan, sends);
+    }
+
+    /// <summary>
+    /// A server whose queue of connections is full never takes ours (the kernel drops the attempts and the client would
+    /// retry for two minutes): opening a session fails after the configured timeout, 1 s here.
+    /// </summary>
+    [Fact]
+    public async Task A_server_that_takes_no_connection_fails_the_open_after_the_configured_timeout()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        using var queued = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await queued.ConnectAsync(IPAddress.Loopback, port);
+        var transport = Transport(port, s =>
+        {
+            s.Security = SmtpSecurity.None;
+            s.Timeout = TimeSpan.FromSeconds(1);
+        });
+
+        var open = transport.OpenAsync(CancellationToken.None);
+        var deadline = Task.Delay(TimeSpan.FromSeconds(20));
+        Assert.Same(open, await Task.WhenAny(open, deadline));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => open);
+        Assert.Contains("timed out", error.Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
