@@ -148,22 +148,23 @@ public sealed class SmtpEmailTransport(IOptionsMonitor<EmailOptions> options) : 
             }
         }
 
+        /// <summary>Sends in the sender's context, when it lets one flow.</summary>
         private static void Send(SmtpClient client, Work work)
         {
             if (work.Context is null)
             {
-                client.Send(work.Message, work.Ct);
-                return;
+                Deliver((client, work));
             }
+            else
+            {
+                ExecutionContext.Run(work.Context, Deliver, (client, work));
+            }
+        }
 
-            ExecutionContext.Run(
-                work.Context,
-                static state =>
-                {
-                    var (client, work) = ((SmtpClient, Work))state!;
-                    client.Send(work.Message, work.Ct);
-                },
-                (client, work));
+        private static void Deliver(object? state)
+        {
+            var (client, work) = ((SmtpClient, Work))state!;
+            client.Send(work.Message, work.Ct);
         }
 
         /// <summary>The next message to send, or null once the session is disposed.</summary>
