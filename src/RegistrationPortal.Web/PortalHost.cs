@@ -128,6 +128,9 @@ internal static class PortalHost
             return 1;
         }
 
+        // Counted before anything can answer: the mail yields to the requests while the host is busy with them.
+        app.UseRequestLoad();
+
         // Security headers (HSTS outside Development included) go on every answer, errors too.
         app.UsePortalSecurity();
 

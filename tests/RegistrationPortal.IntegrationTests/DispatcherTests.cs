@@ -440,6 +440,63 @@ public abstract class DispatcherTests
         Assert.Single(audits, a => a.Action == AuditActions.EmailDelivered);
         Assert.Single(smtp.MessagesTo(email));
     }
+
+    /// <summary>
+    /// While the host is busy with requests (two in flight, the configured mark), one sender of three sends and the two
+    /// others wait, so the mail leaves the cores to the people waiting on an answer; mail still goes out meanwhile. Once
+    /// the requests are answered the two others send too, while the first is still in its held send.
+    /// </summary>
+    [Fact]
+    public async Task While_the_host_is_busy_with_requests_one_sender_sends_and_the_others_join_once_it_is_quiet()
+    {
+        await using var smtp = await SmtpServer.StartScriptedAsync();
+        await using var host = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?>
+            {
+                ["Email:Senders"] = "3",
+                ["Email:SendersUnderLoad"] = "1",
+                ["Email:BusyRequests"] = "2",
+                ["Email:BatchSize"] = "1",
+                ["Email:Smtp:Timeout"] = "00:00:30",
+            },
+            provider: Provider);
+        var orgId = await host.CreateOrganizationAsync();
+        var emails = Enumerable.Range(0, 3).Select(i => PortalFactory.NewEmail($"busy{i}")).ToList();
+        foreach (var email in emails)
+        {
+            smtp.SetRule(email, SmtpRule.HoldData);
+        }
+
+        // The host's own count of requests in flight, as two requests being answered leave it.
+        var load = host.Services.GetRequiredService<RequestLoad>();
+        var dispatcher = host.Services.GetRequiredService<OutboxDispatcher>();
+        load.Enter();
+        load.Enter();
+        foreach (var email in emails)
+        {
+            await host.InviteAsync(orgId, email);
+        }
+
+        int Held() => smtp.Events().Count(e => e.Command == "DATA-HELD");
+        await Wait.WaitUntilAsync(() => Held() == 1 && dispatcher.Yielding == 2, "one sender's send is held and the two others wait for the host to be quiet");
+        Assert.Single(smtp.Events(), e => e.Command == "EHLO");
+
+        load.Exit();
+        load.Exit();
+        await Wait.WaitUntilAsync(() => Held() == 3, "the two others send once the host is quiet, while the first send is still held");
+        Assert.Equal(3, smtp.Events().Count(e => e.Command == "EHLO"));
+
+        foreach (var email in emails)
+        {
+            smtp.SetRule(email, SmtpRule.Accept);
+        }
+
+        foreach (var email in emails)
+        {
+            Assert.Single(await smtp.WaitForMessagesAsync(email));
+        }
+    }
 }
 
 public sealed class DispatcherTestsOnSqlite : DispatcherTests

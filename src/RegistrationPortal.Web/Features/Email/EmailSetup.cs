@@ -26,6 +26,10 @@ public static class EmailSetup
         });
 
         builder.Services.AddSingleton<EmailSignal>();
+        builder.Services.AddSingleton(sp => new RequestLoad(sp.GetRequiredService<TimeProvider>())
+        {
+            BusyAt = sp.GetRequiredService<IOptions<EmailOptions>>().Value.BusyRequests,
+        });
         builder.Services.AddSingleton<DispatcherHeartbeat>();
         builder.Services.AddLocalization();
         builder.Services.AddSingleton<RegistrationEmail>();

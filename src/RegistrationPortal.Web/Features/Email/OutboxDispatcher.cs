@@ -22,6 +22,7 @@ public sealed class OutboxDispatcher(
     AccountEmail accountComposer,
     IDataProtectionProvider dataProtection,
     EmailSignal signal,
+    RequestLoad load,
     DispatcherHeartbeat heartbeat,
     TimeProvider time,
     IOptionsMonitor<EmailOptions> options,
@@ -40,7 +41,12 @@ public sealed class OutboxDispatcher(
     /// </summary>
     internal static readonly TimeSpan CodeRecheck = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How often a sender that yielded to the requests looks again whether the host is still busy.</summary>
+    internal static readonly TimeSpan YieldCheck = TimeSpan.FromMilliseconds(250);
+
     private DeliveryRecorder? _deliveries;
+
+    private int _yielding;
 
     private int _erasedSinceScrub;
     private long _lastScrubTimestamp;
@@ -63,14 +69,37 @@ public sealed class OutboxDispatcher(
         // The host stops this service only after telling the application it is stopping, and other services' stops
         // may come first: from that first moment no new send starts, so none goes out after the message in hand.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
-        await Task.WhenAll(Enumerable.Range(0, options.CurrentValue.Senders).Select(_ => SendAsync(stopping.Token)));
+        await Task.WhenAll(Enumerable.Range(0, options.CurrentValue.Senders).Select(sender => SendAsync(sender, stopping.Token)));
     }
 
-    private async Task SendAsync(CancellationToken stoppingToken)
+    /// <summary>Senders waiting for the host to be quiet again (see <see cref="EmailOptions.SendersUnderLoad"/>).</summary>
+    public int Yielding => Volatile.Read(ref _yielding);
+
+    private async Task SendAsync(int sender, CancellationToken stoppingToken)
     {
+        var woken = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             heartbeat.Beat(time.GetUtcNow());
+            if (sender >= options.CurrentValue.SendersUnderLoad && load.Busy)
+            {
+                // The host is busy answering requests: this sender leaves the cores to them, and a wake-up it took
+                // to a sender that goes on sending. The mail it would have sent waits, and goes out once it is quiet.
+                if (woken)
+                {
+                    signal.Notify();
+                    woken = false;
+                }
+
+                if (!await YieldAsync(stoppingToken))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            woken = false;
             var full = false;
             try
             {
@@ -94,12 +123,31 @@ public sealed class OutboxDispatcher(
 
             try
             {
-                await signal.WaitAsync(options.CurrentValue.PollInterval, stoppingToken);
+                woken = await signal.WaitAsync(options.CurrentValue.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException)
             {
                 break;
             }
+        }
+    }
+
+    /// <summary>Waits <see cref="YieldCheck"/>, counted as yielding meanwhile; false when the host is stopping.</summary>
+    private async Task<bool> YieldAsync(CancellationToken stoppingToken)
+    {
+        Interlocked.Increment(ref _yielding);
+        try
+        {
+            await Task.Delay(YieldCheck, time, stoppingToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _yielding);
         }
     }
 

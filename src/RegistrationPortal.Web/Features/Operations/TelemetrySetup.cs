@@ -6,6 +6,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using RegistrationPortal.Web.Shared;
+using RegistrationPortal.Web.Features.Email;
 
 namespace RegistrationPortal.Web.Features.Operations;
 
@@ -124,13 +125,14 @@ public static class TelemetrySetup
     }
 }
 
-/// <summary>Registers the outbox backlog gauges once the host runs (the gauges read the database when observed).</summary>
-internal sealed class BacklogGauges(PortalTelemetry telemetry, OutboxBacklog backlog) : IHostedService
+/// <summary>Registers the outbox backlog gauges (they read the database when observed) and the senders yielding, once the host runs.</summary>
+internal sealed class BacklogGauges(PortalTelemetry telemetry, OutboxBacklog backlog, OutboxDispatcher dispatcher) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         telemetry.Meter.CreateObservableGauge("portal.outbox.backlog", () => backlog.Read().Pending, "{message}", "Messages waiting to be sent.");
         telemetry.Meter.CreateObservableGauge("portal.outbox.oldest_pending_age", () => backlog.Read().OldestPendingAge.TotalSeconds, "s", "How long the oldest unsent message has waited.");
+        telemetry.Meter.CreateObservableGauge("portal.email.senders_yielding", () => dispatcher.Yielding, "{sender}", "Mail senders waiting while the host is busy with requests (Email:SendersUnderLoad).");
         return Task.CompletedTask;
     }
 
