@@ -14,7 +14,7 @@ public sealed class RequestLoad(TimeProvider time)
     private long _lastBusy = long.MinValue;
 
     /// <summary>Requests in flight at once that mark the host busy; 0 never does.</summary>
-    public int BusyAt { get; set; }
+    public int BusyAt { get; init; }
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -41,16 +41,18 @@ public sealed class RequestLoad(TimeProvider time)
         }
     }
 
-    public void Enter()
+    public void Enter() => Mark(Interlocked.Increment(ref _inFlight));
+
+    /// <summary>A request answered: when it was one of <see cref="BusyAt"/> or more, the <see cref="Hold"/> starts now.</summary>
+    public void Exit() => Mark(Interlocked.Decrement(ref _inFlight) + 1);
+
+    private void Mark(int inFlight)
     {
-        var now = Interlocked.Increment(ref _inFlight);
-        if (BusyAt > 0 && now >= BusyAt)
+        if (BusyAt > 0 && inFlight >= BusyAt)
         {
             Interlocked.Exchange(ref _lastBusy, time.GetTimestamp());
         }
     }
-
-    public void Exit() => Interlocked.Decrement(ref _inFlight);
 }
 
 public static class RequestLoadSetup

@@ -33,7 +33,7 @@ public sealed class RequestLoadTests
     }
 
     [Fact]
-    public void Requests_held_in_flight_keep_the_host_busy_however_long_they_take()
+    public void Requests_held_in_flight_keep_the_host_busy_however_long_they_take_and_for_the_hold_after()
     {
         var time = new FakeTimeProvider();
         var load = new RequestLoad(time) { BusyAt = 2 };
@@ -41,8 +41,15 @@ public sealed class RequestLoadTests
         load.Enter();
 
         time.Advance(TimeSpan.FromMinutes(1));
-
         Assert.True(load.Busy);
+
+        // Answered at last: the host stays busy for the hold from that answer, not from when they arrived.
+        load.Exit();
+        time.Advance(RequestLoad.Hold - TimeSpan.FromMilliseconds(1));
+        Assert.True(load.Busy);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.False(load.Busy);
     }
 
     [Fact]

@@ -5,8 +5,8 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using RegistrationPortal.Web.Shared;
 using RegistrationPortal.Web.Features.Email;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Operations;
 
