@@ -24,11 +24,7 @@ public sealed class RequestLoadTests
 
         // A steady load dips between answers: the host stays busy through the dip.
         load.Exit();
-        time.Advance(RequestLoad.Hold - TimeSpan.FromMilliseconds(1));
-        Assert.True(load.Busy);
-
-        time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.False(load.Busy);
+        AssertBusyForTheHoldOnly(load, time);
         Assert.Equal(2, load.InFlight);
     }
 
@@ -45,11 +41,7 @@ public sealed class RequestLoadTests
 
         // Answered at last: the host stays busy for the hold from that answer, not from when they arrived.
         load.Exit();
-        time.Advance(RequestLoad.Hold - TimeSpan.FromMilliseconds(1));
-        Assert.True(load.Busy);
-
-        time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.False(load.Busy);
+        AssertBusyForTheHoldOnly(load, time);
     }
 
     [Fact]
@@ -73,11 +65,8 @@ public sealed class RequestLoadTests
     public async Task A_request_counts_while_it_is_answered_and_a_live_connection_never(string path, bool webSocket, int countedWhileAnswered)
     {
         var load = new RequestLoad(new FakeTimeProvider()) { BusyAt = 1 };
-        var services = new ServiceCollection().AddSingleton(load).BuildServiceProvider();
-        var app = new ApplicationBuilder(services);
-        app.UseRequestLoad();
         int? seen = null;
-        app.Run(_ =>
+        var (answer, services) = Pipeline(load, _ =>
         {
             seen = load.InFlight;
             return Task.CompletedTask;
@@ -89,7 +78,7 @@ public sealed class RequestLoadTests
             context.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpWebSocketFeature>(new WebSocketRequest());
         }
 
-        await app.Build()(context);
+        await answer(context);
 
         Assert.Equal(countedWhileAnswered, seen);
         Assert.Equal(0, load.InFlight);
@@ -99,14 +88,30 @@ public sealed class RequestLoadTests
     public async Task A_request_that_fails_is_no_longer_counted()
     {
         var load = new RequestLoad(new FakeTimeProvider()) { BusyAt = 1 };
+        var (answer, services) = Pipeline(load, _ => throw new InvalidOperationException("the answer failed"));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => answer(new DefaultHttpContext { RequestServices = services }));
+
+        Assert.Equal(0, load.InFlight);
+    }
+
+    private static void AssertBusyForTheHoldOnly(RequestLoad load, FakeTimeProvider time)
+    {
+        time.Advance(RequestLoad.Hold - TimeSpan.FromMilliseconds(1));
+        Assert.True(load.Busy);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.False(load.Busy);
+    }
+
+    /// <summary>The counting middleware in front of <paramref name="terminal"/>, as the host puts it first in its pipeline.</summary>
+    private static (RequestDelegate Answer, IServiceProvider Services) Pipeline(RequestLoad load, RequestDelegate terminal)
+    {
         var services = new ServiceCollection().AddSingleton(load).BuildServiceProvider();
         var app = new ApplicationBuilder(services);
         app.UseRequestLoad();
-        app.Run(_ => throw new InvalidOperationException("the answer failed"));
-
-        await Assert.ThrowsAsync<InvalidOperationException>(() => app.Build()(new DefaultHttpContext { RequestServices = services }));
-
-        Assert.Equal(0, load.InFlight);
+        app.Run(terminal);
+        return (app.Build(), services);
     }
 
     private sealed class WebSocketRequest : Microsoft.AspNetCore.Http.Features.IHttpWebSocketFeature
