@@ -11,6 +11,7 @@ using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Shared;
+using static RegistrationPortal.IntegrationTests.Operations.MetricsTests;
 
 namespace RegistrationPortal.IntegrationTests.Operations;
 
@@ -184,6 +185,51 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         Assert.Contains("http_server_request_duration_seconds_bucket{", after, StringComparison.Ordinal);
     }
 
+    private static AdminScope AdminOf(string orgId)
+    {
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, "admin-" + orgId), new Claim(ClaimTypes.Role, PortalRoles.OrgAdmin), new Claim(PortalRoles.OrgClaim, orgId)],
+            authenticationType: "test");
+        return AdminScope.For(new ClaimsPrincipal(identity)) ?? throw new InvalidOperationException("no scope");
+    }
+
+    internal static async Task<string> ScrapeAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", PrometheusPortalFixture.MetricsToken);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    internal static double Delta(string before, string after, string name, params (string Label, string Value)[] labels) =>
+        (Value(after, name, labels) ?? 0) - (Value(before, name, labels) ?? 0);
+
+    /// <summary>The value of the one series of <paramref name="name"/> with these labels, or null when it is not there yet.</summary>
+    internal static double? Value(string scrape, string name, params (string Label, string Value)[] labels)
+    {
+        var values = scrape.Split('\n')
+            .Select(line => Series().Match(line))
+            .Where(m => m.Success && m.Groups["name"].Value == name)
+            .Where(m => labels.All(l => m.Groups["labels"].Value.Contains($"{l.Label}=\"{l.Value}\"", StringComparison.Ordinal)))
+            .Select(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture))
+            .ToList();
+        return values.Count == 0 ? null : Assert.Single(values);
+    }
+
+    [GeneratedRegex(@"^(?<name>[a-z_]+)(\{(?<labels>[^}]*)\})? (?<value>[-0-9.eE+]+)(?: \d+)?$")]
+    private static partial Regex Series();
+}
+
+/// <summary>
+/// Metrics read on a host of each test's own. Not in <see cref="MetricsTests"/>: every host's meter has the portal's one
+/// name, so while the shared host lives, each host started beside it feeds the same series of its scrape, and that
+/// host's end ends them; the classes of one collection run one after another, so these hosts never overlap the shared one.
+/// </summary>
+[Collection(nameof(MetricsCollection))]
+public sealed class OwnHostMetricsTests
+{
     /// <summary>
     /// Delivery attempts by outcome, and failed ones by whether the dispatcher gave up: one message accepted, one refused
     /// until the last of its three attempts (three, so that only the last counts as final: with two, a flag that marked
@@ -271,41 +317,29 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         Assert.Equal(1, Delta(before, after, "portal_registration_guessing_cutoffs_total", ("door", "api")));
     }
 
-    private static AdminScope AdminOf(string orgId)
+    /// <summary>
+    /// The senders waiting while the host is busy with requests: with the mark at one request in flight, the scrapes
+    /// themselves keep the host busy, and the gauge shows the one sender of two that waits.
+    /// </summary>
+    [Fact]
+    public async Task The_scrape_shows_the_mail_senders_waiting_while_the_host_is_busy()
     {
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, "admin-" + orgId), new Claim(ClaimTypes.Role, PortalRoles.OrgAdmin), new Claim(PortalRoles.OrgClaim, orgId)],
-            authenticationType: "test");
-        return AdminScope.For(new ClaimsPrincipal(identity)) ?? throw new InvalidOperationException("no scope");
+        await using var host = new PortalFactory(settings: new Dictionary<string, string?>
+        {
+            ["Telemetry:Prometheus"] = "true",
+            ["Telemetry:MetricsToken"] = PrometheusPortalFixture.MetricsToken,
+            ["Email:Senders"] = "2",
+            ["Email:SendersUnderLoad"] = "1",
+            ["Email:BusyRequests"] = "1",
+            ["Email:PollInterval"] = "00:00:00.100",
+        });
+        using var client = host.CreateClient();
+
+        await Wait.WaitUntilAsync(
+            async () => Value(await ScrapeAsync(client), "portal_email_senders_yielding") == 1,
+            "the scrape shows one sender of two waiting while requests keep the host busy");
     }
 
-    internal static async Task<string> ScrapeAsync(HttpClient client)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", PrometheusPortalFixture.MetricsToken);
-        using var response = await client.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
-        return await response.Content.ReadAsStringAsync();
-    }
-
-    internal static double Delta(string before, string after, string name, params (string Label, string Value)[] labels) =>
-        (Value(after, name, labels) ?? 0) - (Value(before, name, labels) ?? 0);
-
-    /// <summary>The value of the one series of <paramref name="name"/> with these labels, or null when it is not there yet.</summary>
-    private static double? Value(string scrape, string name, params (string Label, string Value)[] labels)
-    {
-        var values = scrape.Split('\n')
-            .Select(line => Series().Match(line))
-            .Where(m => m.Success && m.Groups["name"].Value == name)
-            .Where(m => labels.All(l => m.Groups["labels"].Value.Contains($"{l.Label}=\"{l.Value}\"", StringComparison.Ordinal)))
-            .Select(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture))
-            .ToList();
-        return values.Count == 0 ? null : Assert.Single(values);
-    }
-
-    [GeneratedRegex(@"^(?<name>[a-z_]+)(\{(?<labels>[^}]*)\})? (?<value>[-0-9.eE+]+)(?: \d+)?$")]
-    private static partial Regex Series();
 }
 
 /// <summary>Prometheus on and a per-address limit of one call in ten minutes.</summary>
