@@ -11,7 +11,6 @@ using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Shared;
-using static RegistrationPortal.IntegrationTests.Operations.MetricsTests;
 
 namespace RegistrationPortal.IntegrationTests.Operations;
 
@@ -246,7 +245,7 @@ public sealed class OwnHostMetricsTests
             ["Email:MaxAttempts"] = "3",
         });
         using var client = host.CreateClient();
-        var before = await ScrapeAsync(client);
+        var before = await MetricsTests.ScrapeAsync(client);
 
         var orgId = await host.CreateOrganizationAsync();
         var refused = PortalFactory.NewEmail("refused-metrics");
@@ -259,11 +258,11 @@ public sealed class OwnHostMetricsTests
             async () => await host.OutboxDrainedAsync(refusedUser) && await host.OutboxDrainedAsync(acceptedUser),
             "one invitation is sent and the other has failed for good");
 
-        var after = await ScrapeAsync(client);
-        Assert.Equal(1, Delta(before, after, "portal_email_delivery_attempts_total", ("outcome", "sent")));
-        Assert.Equal(3, Delta(before, after, "portal_email_delivery_attempts_total", ("outcome", "failed")));
-        Assert.Equal(2, Delta(before, after, "portal_email_delivery_failures_total", ("final", "false")));
-        Assert.Equal(1, Delta(before, after, "portal_email_delivery_failures_total", ("final", "true")));
+        var after = await MetricsTests.ScrapeAsync(client);
+        Assert.Equal(1, MetricsTests.Delta(before, after, "portal_email_delivery_attempts_total", ("outcome", "sent")));
+        Assert.Equal(3, MetricsTests.Delta(before, after, "portal_email_delivery_attempts_total", ("outcome", "failed")));
+        Assert.Equal(2, MetricsTests.Delta(before, after, "portal_email_delivery_failures_total", ("final", "false")));
+        Assert.Equal(1, MetricsTests.Delta(before, after, "portal_email_delivery_failures_total", ("final", "true")));
     }
 
     /// <summary>
@@ -293,7 +292,7 @@ public sealed class OwnHostMetricsTests
         await host.MarkRegisteredAsync(await host.InviteAsync(orgId, registered));
         await host.DeactivateAsync(await host.InviteAsync(orgId, deactivated));
         var guessedId = await host.InviteAsync(orgId, guessed);
-        var before = await ScrapeAsync(client);
+        var before = await MetricsTests.ScrapeAsync(client);
 
         foreach (var email in new[] { pending, pending, registered, deactivated, PortalFactory.NewEmail("batch-nobody") })
         {
@@ -309,12 +308,12 @@ public sealed class OwnHostMetricsTests
         Assert.Equal(10, await host.Services.GetRequiredService<RegistrationService>().ProcessPublicRequestsAsync(host.RequestBatchSize));
         Assert.Empty(await host.ValidCodesAsync(guessedId));
 
-        var after = await ScrapeAsync(client);
-        Assert.Equal(2, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "sent")));
-        Assert.Equal(1, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "already_registered")));
-        Assert.Equal(1, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "deactivated")));
-        Assert.Equal(1, Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "unknown")));
-        Assert.Equal(1, Delta(before, after, "portal_registration_guessing_cutoffs_total", ("door", "api")));
+        var after = await MetricsTests.ScrapeAsync(client);
+        Assert.Equal(2, MetricsTests.Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "sent")));
+        Assert.Equal(1, MetricsTests.Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "already_registered")));
+        Assert.Equal(1, MetricsTests.Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "deactivated")));
+        Assert.Equal(1, MetricsTests.Delta(before, after, "portal_registration_resends_total", ("door", "api"), ("outcome", "unknown")));
+        Assert.Equal(1, MetricsTests.Delta(before, after, "portal_registration_guessing_cutoffs_total", ("door", "api")));
     }
 
     /// <summary>
@@ -336,10 +335,9 @@ public sealed class OwnHostMetricsTests
         using var client = host.CreateClient();
 
         await Wait.WaitUntilAsync(
-            async () => Value(await ScrapeAsync(client), "portal_email_senders_yielding") == 1,
+            async () => MetricsTests.Value(await MetricsTests.ScrapeAsync(client), "portal_email_senders_yielding") == 1,
             "the scrape shows one sender of two waiting while requests keep the host busy");
     }
-
 }
 
 /// <summary>Prometheus on and a per-address limit of one call in ten minutes.</summary>
