@@ -88,6 +88,7 @@ public sealed class WriteQueue : IAsyncDisposable
             }
 
             _telemetry.WriteBatch(batch.Count);
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 if (batch.Count == 1)
@@ -107,6 +108,10 @@ public sealed class WriteQueue : IAsyncDisposable
                 {
                     item.TryFail(ex);
                 }
+            }
+            finally
+            {
+                _telemetry.WriteBatchDone(Stopwatch.GetElapsedTime(started));
             }
         }
     }

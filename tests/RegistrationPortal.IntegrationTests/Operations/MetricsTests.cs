@@ -184,6 +184,27 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         Assert.Contains("http_server_request_duration_seconds_bucket{", after, StringComparison.Ordinal);
     }
 
+    /// <summary>An operator reads how much of each second the writer works from the batches' time, and the slow ones from its buckets.</summary>
+    [Fact]
+    public async Task The_scrape_shows_how_long_the_writer_took_over_its_batches()
+    {
+        var (orgId, email, _) = await _host.CreatePendingUserAsync("writer");
+        using var client = _host.CreateClient();
+        await _host.PublicRequestsResolvedAsync();
+        var before = await ScrapeAsync(client);
+
+        // The door's request, then its resolving: two writes at least.
+        await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
+        await _host.PublicRequestsResolvedAsync();
+
+        var after = await ScrapeAsync(client);
+        var batches = Delta(before, after, "portal_db_write_batch_duration_seconds_count");
+        Assert.True(batches >= 2, $"{batches} batches timed");
+        Assert.True(Delta(before, after, "portal_db_write_batch_duration_seconds_sum") > 0);
+        Assert.Equal(Value(after, "portal_db_write_batch_duration_seconds_count"), Value(after, "portal_db_write_batch_duration_seconds_bucket", ("le", "+Inf")));
+        Assert.NotNull(Value(after, "portal_db_write_batch_duration_seconds_bucket", ("le", "0.05")));
+    }
+
     private static AdminScope AdminOf(string orgId)
     {
         var identity = new ClaimsIdentity(
