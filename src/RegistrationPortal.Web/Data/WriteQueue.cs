@@ -87,7 +87,6 @@ public sealed class WriteQueue : IAsyncDisposable
                 batch.Add(item);
             }
 
-            _telemetry.WriteBatch(batch.Count);
             var started = Stopwatch.GetTimestamp();
             try
             {
@@ -111,7 +110,7 @@ public sealed class WriteQueue : IAsyncDisposable
             }
             finally
             {
-                _telemetry.WriteBatchDone(Stopwatch.GetElapsedTime(started));
+                _telemetry.WriteBatch(batch.Count, Stopwatch.GetElapsedTime(started));
             }
         }
     }

@@ -73,9 +73,11 @@ public sealed class PortalTelemetry : IDisposable
         }
     }
 
-    public void WriteBatch(int size) => _writeBatchSize.Record(size);
-
-    public void WriteBatchDone(TimeSpan took) => _writeBatchDuration.Record(took.TotalSeconds);
+    public void WriteBatch(int size, TimeSpan took)
+    {
+        _writeBatchSize.Record(size);
+        _writeBatchDuration.Record(took.TotalSeconds);
+    }
 
     /// <summary>
     /// Starts a span under <paramref name="parent"/>. Without a listener it still starts a plain activity, so the

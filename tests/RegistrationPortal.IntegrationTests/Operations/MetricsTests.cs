@@ -197,12 +197,15 @@ public sealed partial class MetricsTests(PrometheusPortalFixture fixture) : ICla
         await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, email));
         await _host.PublicRequestsResolvedAsync();
 
-        var after = await ScrapeAsync(client);
-        var batches = Delta(before, after, "portal_db_write_batch_duration_seconds_count");
-        Assert.True(batches >= 2, $"{batches} batches timed");
+        // A batch is timed once its callers have their answers: moments after the request is gone.
+        var after = before;
+        await Wait.WaitUntilAsync(
+            async () => Delta(before, after = await ScrapeAsync(client), "portal_db_write_batch_duration_seconds_count") >= 2,
+            "the scrape counts the door's write and the resolving write");
         Assert.True(Delta(before, after, "portal_db_write_batch_duration_seconds_sum") > 0);
-        Assert.Equal(Value(after, "portal_db_write_batch_duration_seconds_count"), Value(after, "portal_db_write_batch_duration_seconds_bucket", ("le", "+Inf")));
-        Assert.NotNull(Value(after, "portal_db_write_batch_duration_seconds_bucket", ("le", "0.05")));
+
+        // Buckets fine enough to tell the batches a request waits behind (tens of milliseconds) from the rest.
+        Assert.NotNull(Value(after, "portal_db_write_batch_duration_seconds_bucket", ("le", "0.02")));
     }
 
     private static AdminScope AdminOf(string orgId)
