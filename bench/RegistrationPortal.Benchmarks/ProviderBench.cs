@@ -17,7 +17,25 @@ internal static class ProviderBench
 
     private sealed record Run(string Name, DatabaseProvider Provider, int Instances);
 
-    private sealed record Outcome(Run Run, PhaseResult Resend, int HostLogLines, int? HostExit, Cpu Cpu, long Waiting, double Resolved);
+    private sealed record Outcome(Run Run, PhaseResult Resend, int HostLogLines, int? HostExit, Cpu Cpu, long Waiting, double Resolved, Warmup Warmup);
+
+    /// <summary>
+    /// How long the run warmed up, and the methods each host's JIT compiled a second during the measured phase (null when
+    /// a host took no diagnostics session).
+    /// </summary>
+    private sealed record Warmup(TimeSpan Took, double? JitDuringPhase)
+    {
+        public string Describe() => $"{Took.TotalSeconds:0} s; {(JitDuringPhase is { } jit ? $"{jit:N0}" : "-")}";
+    }
+
+    /// <summary>
+    /// After the fixed warm-up the resends go on until each host's JIT compiles fewer methods than this in a second (a new
+    /// host recompiles thousands of hot methods in its first seconds under load, on the cores the requests need), for at
+    /// most <see cref="MaxSettle"/>, and never into the users the phase needs.
+    /// </summary>
+    private const int JitSettled = 20;
+
+    private static readonly TimeSpan MaxSettle = TimeSpan.FromSeconds(60);
 
     /// <summary>CPU time used during the measured phase: by the hosts, by the benchmark (the load), by everything else (the database server).</summary>
     private sealed record Cpu(TimeSpan Hosts, TimeSpan Load, TimeSpan Rest)
@@ -86,18 +104,21 @@ internal static class ProviderBench
             report.Line($"Settings: {settings.Clients} clients in all, {settings.Duration.TotalSeconds:0} s of PUT {Cases.Path} per run (distinct pending users), warm-up {settings.Warmup.TotalSeconds:0} s, {settings.Users:N0} pending users seeded per run, mail {(settings.Smtp ? "to SMTP on loopback (aiosmtpd)" : "to the pickup folder")}");
             report.Line();
             var baseline = outcomes.FirstOrDefault();
-            report.Table(["Run", "OK", "Failed", "req/s", "p50 ms", "p99 ms", "req/s vs SQLite", "p99 vs SQLite", "resolved req/s", "waiting at the end", "CPU µs per request: hosts / rest / load"], outcomes.Select(o =>
+            report.Table(["Run", "OK", "Failed", "req/s", "p50 ms", "p99 ms", "req/s vs SQLite", "p99 vs SQLite", "resolved req/s", "waiting at the end", "CPU µs per request: hosts / rest / load", "warm-up; methods compiled a second a host"], outcomes.Select(o =>
                 new[]
                 {
                     o.Run.Name, $"{o.Resend.Requests:N0}", $"{o.Resend.FailureCount:N0}", $"{o.Resend.Throughput:N0}",
                     $"{o.Resend.Percentile(50):0.0}", $"{o.Resend.Percentile(99):0.0}",
                     $"{o.Resend.Throughput / baseline!.Resend.Throughput:0.00}x", $"{o.Resend.Percentile(99) / baseline.Resend.Percentile(99):0.00}x",
-                    $"{o.Resolved:N0}", $"{o.Waiting:N0}", o.Cpu.PerRequest(o.Resend.Requests),
+                    $"{o.Resolved:N0}", $"{o.Waiting:N0}", o.Cpu.PerRequest(o.Resend.Requests), o.Warmup.Describe(),
                 }));
             report.Line("A door answers once it has recorded the request; the hosts then resolve it (issue the code, queue the mail). Resolved");
             report.Line("req/s is how many they resolved a second during the phase, and waiting how many recorded requests were left: a door");
             report.Line("faster than its resolving only borrows against the backlog. CPU per request, during the phase: the hosts' processes;");
             report.Line("the rest of the machine (the database server, the SMTP server, anything else running); the load generator (this benchmark).");
+            report.Line($"Each run warms up {settings.Warmup.TotalSeconds:0} s, then resends on until each host's JIT compiles fewer than {JitSettled} methods a second");
+            report.Line($"(at most {MaxSettle.TotalSeconds:0} s, and never into the users the phase needs); the last column is the methods each host still compiled a second");
+            report.Line("during the phase: a host's first seconds under load recompile its hot methods, on the same cores.");
             report.Line();
             var onePostgres = outcomes.FirstOrDefault(o => o.Run.Provider == DatabaseProvider.Postgres && o.Run.Instances == 1);
             var manyPostgres = outcomes.FirstOrDefault(o => o.Run.Provider == DatabaseProvider.Postgres && o.Run.Instances > 1);
@@ -190,17 +211,46 @@ internal static class ProviderBench
                     : null;
             static Probe Health(long _) => new(0, HttpMethod.Get, "/healthz");
 
-            Console.WriteLine($"{run.Name}: warm-up {settings.Warmup.TotalSeconds:0} s, then PUT {Cases.Path} for {settings.Duration.TotalSeconds:0} s ...");
+            Console.WriteLine($"{run.Name}: warm-up {settings.Warmup.TotalSeconds:0} s and on until the hosts' JIT settles, then PUT {Cases.Path} for {settings.Duration.TotalSeconds:0} s ...");
+            var warming = Stopwatch.StartNew();
             await AllAsync(clients, perHost, Health, settings.Warmup / 2, null, ct);
             await AllAsync(clients, perHost, Resend, settings.Warmup / 2, Cases.Success, ct);
-            var waitingBefore = await UnresolvedAsync();
-            var before = Cpu.Now(hosts);
-            var resend = await AllAsync(clients, perHost, Resend, settings.Duration, Cases.Success, ct);
-            var cpu = Cpu.Now(hosts).Since(before);
-            var waiting = await UnresolvedAsync();
-            var resolved = (waitingBefore + resend.Requests - waiting) / resend.Elapsed.TotalSeconds;
-            Console.WriteLine($"{run.Name}: {resend.Throughput:N0} req/s, p99 {resend.Percentile(99):0.0} ms, {resend.FailureCount:N0} failed; {resolved:N0} resolved a second, {waiting:N0} waiting at the end");
-            return new Outcome(run, resend, hosts.Sum(h => h.Log.Count), hosts.Select(h => h.ExitCode).FirstOrDefault(c => c is not null), cpu, waiting, resolved);
+            var watches = hosts.Select(h => JitWatch.Start(h.ProcessId)).ToList();
+            try
+            {
+                var reserve = (long)(settings.Duration.TotalSeconds * 5_000); // more than a phase has ever taken here
+                while (watches.All(w => w is not null) && warming.Elapsed < MaxSettle && data.Pending - Interlocked.Read(ref next) > reserve)
+                {
+                    var compiled = watches.Sum(w => w!.Compiled);
+                    var slice = await AllAsync(clients, perHost, Resend, TimeSpan.FromSeconds(1), Cases.Success, ct);
+                    if ((watches.Sum(w => w!.Compiled) - compiled) / slice.Elapsed.TotalSeconds / hosts.Count < JitSettled)
+                    {
+                        break;
+                    }
+                }
+
+                var took = warming.Elapsed;
+                var jitBefore = watches.Sum(w => w?.Compiled ?? 0);
+                var waitingBefore = await UnresolvedAsync();
+                var before = Cpu.Now(hosts);
+                var resend = await AllAsync(clients, perHost, Resend, settings.Duration, Cases.Success, ct);
+                var cpu = Cpu.Now(hosts).Since(before);
+                var jit = watches.All(w => w is not null) ? (watches.Sum(w => w!.Compiled) - jitBefore) / resend.Elapsed.TotalSeconds / hosts.Count : (double?)null;
+                var waiting = await UnresolvedAsync();
+                var resolved = (waitingBefore + resend.Requests - waiting) / resend.Elapsed.TotalSeconds;
+                Console.WriteLine($"{run.Name}: {resend.Throughput:N0} req/s, p99 {resend.Percentile(99):0.0} ms, {resend.FailureCount:N0} failed; {resolved:N0} resolved a second, {waiting:N0} waiting at the end; warmed up {took.TotalSeconds:0} s");
+                return new Outcome(run, resend, hosts.Sum(h => h.Log.Count), hosts.Select(h => h.ExitCode).FirstOrDefault(c => c is not null), cpu, waiting, resolved, new Warmup(took, jit));
+            }
+            finally
+            {
+                foreach (var watch in watches)
+                {
+                    if (watch is not null)
+                    {
+                        await watch.StopAsync();
+                    }
+                }
+            }
 
             Task<long> UnresolvedAsync() => run.Provider == DatabaseProvider.Sqlite ? Seeder.CountPublicRequestsAsync(file) : CountPublicRequestsAsync(connectionString);
         }
