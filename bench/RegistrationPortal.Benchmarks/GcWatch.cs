@@ -1,5 +1,4 @@
-using Microsoft.Diagnostics.NETCore.Client;
-using Microsoft.Diagnostics.Tracing;
+using System.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing.Parsers;
 using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
@@ -20,58 +19,30 @@ internal sealed record GcFigures(int Gen0, int Gen1, int Gen2, TimeSpan Paused, 
 /// </summary>
 internal sealed class GcWatch
 {
-    private readonly EventPipeSession _session;
-    private readonly Task _reading;
     private readonly Lock _gate = new();
     private readonly int[] _collections = new int[3];
+    private RuntimeEventSession? _session;
     private double? _suspendedAt;
     private TimeSpan _paused;
     private TimeSpan _longest;
 
-    private GcWatch(EventPipeSession session)
-    {
-        _session = session;
-        var source = new EventPipeEventSource(session.EventStream);
-        source.Clr.GCStart += OnStart;
-        source.Clr.GCSuspendEEStart += e => Suspended(e.TimeStampRelativeMSec);
-        source.Clr.GCRestartEEStop += e => Resumed(e.TimeStampRelativeMSec);
-        _reading = Task.Run(() =>
-        {
-            using (source)
-            {
-                source.Process();
-            }
-        });
-    }
-
     /// <summary>Starts watching; null when the host does not take the session (diagnostics turned off, or it is gone).</summary>
     public static GcWatch? Start(int processId)
     {
-        var provider = new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Informational, (long)ClrTraceEventParser.Keywords.GC);
-        try
+        var watch = new GcWatch();
+        watch._session = RuntimeEventSession.Start(processId, EventLevel.Informational, ClrTraceEventParser.Keywords.GC, clr =>
         {
-            return new GcWatch(new DiagnosticsClient(processId).StartEventPipeSession(provider, requestRundown: false));
-        }
-        catch (DiagnosticsClientException)
-        {
-            return null;
-        }
+            clr.GCStart += watch.OnStart;
+            clr.GCSuspendEEStart += e => watch.Suspended(e.TimeStampRelativeMSec);
+            clr.GCRestartEEStop += e => watch.Resumed(e.TimeStampRelativeMSec);
+        });
+        return watch._session is null ? null : watch;
     }
 
     /// <summary>Ends the session and returns the figures once every event written before the end was read.</summary>
     public async Task<GcFigures> StopAsync()
     {
-        try
-        {
-            await _session.StopAsync(CancellationToken.None);
-        }
-        catch (DiagnosticsClientException)
-        {
-            // The host is gone, and the session with it: what was read stands.
-        }
-
-        await _reading;
-        _session.Dispose();
+        await _session!.StopAsync();
         lock (_gate)
         {
             return new GcFigures(_collections[0], _collections[1], _collections[2], _paused, _longest);

@@ -1,63 +1,29 @@
-using Microsoft.Diagnostics.NETCore.Client;
-using Microsoft.Diagnostics.Tracing;
+using System.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing.Parsers;
 
 namespace RegistrationPortal.Benchmarks;
 
 /// <summary>
-/// Counts the methods a host's JIT compiles, every tier, through the runtime's own events (EventPipe, as
-/// <see cref="GcWatch"/> reads the collector's). A new host recompiles thousands of its hot methods in the background
-/// for its first seconds under load, on the same cores as the requests: a phase measured then measures that too.
+/// Counts the methods a host's JIT compiles, every tier, through the runtime's own events (as <see cref="GcWatch"/> reads
+/// the collector's). A new host recompiles thousands of its hot methods in the background for its first seconds under
+/// load, on the same cores as the requests: a phase measured then measures that too.
 /// </summary>
 internal sealed class JitWatch
 {
-    private readonly EventPipeSession _session;
-    private readonly Task _reading;
+    private RuntimeEventSession? _session;
     private long _compiled;
-
-    private JitWatch(EventPipeSession session)
-    {
-        _session = session;
-        var source = new EventPipeEventSource(session.EventStream);
-        source.Clr.MethodJittingStarted += _ => Interlocked.Increment(ref _compiled);
-        _reading = Task.Run(() =>
-        {
-            using (source)
-            {
-                source.Process();
-            }
-        });
-    }
 
     /// <summary>Methods compiled since the watch started.</summary>
     public long Compiled => Interlocked.Read(ref _compiled);
 
-    /// <summary>Starts watching; null when the host does not take the session (diagnostics turned off, or it is gone).</summary>
+    /// <summary>Starts watching; null when the host does not take the session.</summary>
     public static JitWatch? Start(int processId)
     {
-        var provider = new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Verbose, (long)ClrTraceEventParser.Keywords.Jit);
-        try
-        {
-            return new JitWatch(new DiagnosticsClient(processId).StartEventPipeSession(provider, requestRundown: false));
-        }
-        catch (DiagnosticsClientException)
-        {
-            return null;
-        }
+        var watch = new JitWatch();
+        watch._session = RuntimeEventSession.Start(processId, EventLevel.Verbose, ClrTraceEventParser.Keywords.Jit, clr =>
+            clr.MethodJittingStarted += _ => Interlocked.Increment(ref watch._compiled));
+        return watch._session is null ? null : watch;
     }
 
-    public async Task StopAsync()
-    {
-        try
-        {
-            await _session.StopAsync(CancellationToken.None);
-        }
-        catch (DiagnosticsClientException)
-        {
-            // The host is gone, and the session with it.
-        }
-
-        await _reading;
-        _session.Dispose();
-    }
+    public Task StopAsync() => _session!.StopAsync();
 }
