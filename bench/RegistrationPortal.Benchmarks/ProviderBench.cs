@@ -221,25 +221,30 @@ internal static class ProviderBench
                 var reserve = (long)(settings.Duration.TotalSeconds * 5_000); // more than a phase has ever taken here
                 while (watches.All(w => w is not null) && warming.Elapsed < MaxSettle && data.Pending - Interlocked.Read(ref next) > reserve)
                 {
-                    var compiled = watches.Sum(w => w!.Compiled);
+                    var compiled = Compiled();
                     var slice = await AllAsync(clients, perHost, Resend, TimeSpan.FromSeconds(1), Cases.Success, ct);
-                    if ((watches.Sum(w => w!.Compiled) - compiled) / slice.Elapsed.TotalSeconds / hosts.Count < JitSettled)
+                    if (CompiledPerHost(compiled, slice.Elapsed) < JitSettled)
                     {
                         break;
                     }
                 }
 
                 var took = warming.Elapsed;
-                var jitBefore = watches.Sum(w => w?.Compiled ?? 0);
+                var jitBefore = Compiled();
                 var waitingBefore = await UnresolvedAsync();
                 var before = Cpu.Now(hosts);
                 var resend = await AllAsync(clients, perHost, Resend, settings.Duration, Cases.Success, ct);
                 var cpu = Cpu.Now(hosts).Since(before);
-                var jit = watches.All(w => w is not null) ? (watches.Sum(w => w!.Compiled) - jitBefore) / resend.Elapsed.TotalSeconds / hosts.Count : (double?)null;
+                var jit = watches.All(w => w is not null) ? CompiledPerHost(jitBefore, resend.Elapsed) : (double?)null;
                 var waiting = await UnresolvedAsync();
                 var resolved = (waitingBefore + resend.Requests - waiting) / resend.Elapsed.TotalSeconds;
                 Console.WriteLine($"{run.Name}: {resend.Throughput:N0} req/s, p99 {resend.Percentile(99):0.0} ms, {resend.FailureCount:N0} failed; {resolved:N0} resolved a second, {waiting:N0} waiting at the end; warmed up {took.TotalSeconds:0} s");
                 return new Outcome(run, resend, hosts.Sum(h => h.Log.Count), hosts.Select(h => h.ExitCode).FirstOrDefault(c => c is not null), cpu, waiting, resolved, new Warmup(took, jit));
+
+                long Compiled() => watches.Sum(w => w?.Compiled ?? 0);
+
+                // Methods each host compiled a second since the count was `since`.
+                double CompiledPerHost(long since, TimeSpan over) => (Compiled() - since) / over.TotalSeconds / hosts.Count;
             }
             finally
             {

@@ -87,7 +87,7 @@ public sealed class EmailOptions : ICheckedOptions<EmailOptions>, IValidatableOb
     /// How many of the <see cref="Senders"/> go on sending while the host is busy with requests (see
     /// <see cref="BusyRequests"/>); the others wait until it has been quiet for a second. On two shared cores the mail
     /// and the doors split the same CPU: with all eight sending through a burst, the benchmark's doors answered
-    /// 5.3-6.4 % of the no-op's rate at a p99 of 67-79 ms; with four, 8.2-9.3 % at 54-63 ms, and all eight cleared the
+    /// 5.3-7.0 % of the no-op's rate at a p99 of 67-105 ms; with four, 8.2-9.3 % at 54-63 ms, and all eight cleared the
     /// mail the burst left within 10 s after it in every run (5.3-9.9 s; docs/benchmarks.md). At least one always sends,
     /// so mail never stops under a sustained load.
     /// </summary>
