@@ -361,10 +361,10 @@ internal static class ProviderBench
     /// <summary>
     /// Gives the run's database the statistics a running one has: autovacuum analyzes a table once it has changed by a
     /// tenth, but looks at a database once a minute, and the run's is younger than that. The tables the doors fill
-    /// (codes, outbox, requests) were empty when the hosts first planned their statements against them; without
-    /// statistics PostgreSQL kept plans that walk every pending message to claim one by its key and read the whole codes
-    /// table for each batch's users, and whether autovacuum came by during the phase decided the figures. pgbench's
-    /// own database is vacuumed and analyzed by <c>pgbench -i</c>.
+    /// (codes, outbox, requests) were empty when the seeder analyzed the database; without statistics on them PostgreSQL
+    /// reads the whole codes table for each batch of requests resolved (and kept plans that walked every pending message
+    /// to claim one, while the claim named more than its key), and whether autovacuum came by during the phase decided
+    /// the figures. pgbench's own database is vacuumed and analyzed by <c>pgbench -i</c>.
     /// </summary>
     private static async Task AnalyzeAsync(string connectionString)
     {
