@@ -237,6 +237,7 @@ internal static class ProviderBench
                     await AnalyzeAsync(connectionString);
                 }
 
+                Console.WriteLine($"{run.Name}: warmed up in {took.TotalSeconds:0} s; measuring {settings.Duration.TotalSeconds:0} s ...");
                 var jitBefore = Compiled();
                 var waitingBefore = await UnresolvedAsync();
                 var before = Cpu.Now(hosts);
