@@ -246,7 +246,7 @@ internal static class ProviderBench
                 var jit = watches.All(w => w is not null) ? CompiledPerHost(jitBefore, resend.Elapsed) : (double?)null;
                 var waiting = await UnresolvedAsync();
                 var resolved = (waitingBefore + resend.Requests - waiting) / resend.Elapsed.TotalSeconds;
-                Console.WriteLine($"{run.Name}: {resend.Throughput:N0} req/s, p99 {resend.Percentile(99):0.0} ms, {resend.FailureCount:N0} failed; {resolved:N0} resolved a second, {waiting:N0} waiting at the end; warmed up {took.TotalSeconds:0} s");
+                Console.WriteLine($"{run.Name}: {resend.Throughput:N0} req/s, p99 {resend.Percentile(99):0.0} ms, {resend.FailureCount:N0} failed; {resolved:N0} resolved a second, {waiting:N0} waiting at the end");
                 return new Outcome(run, resend, hosts.Sum(h => h.Log.Count), hosts.Select(h => h.ExitCode).FirstOrDefault(c => c is not null), cpu, waiting, resolved, new Warmup(took, jit));
 
                 long Compiled() => watches.Sum(w => w?.Compiled ?? 0);
@@ -367,38 +367,30 @@ internal static class ProviderBench
     /// to claim one, while the claim named more than its key), and whether autovacuum came by during the phase decided
     /// the figures. pgbench's own database is vacuumed and analyzed by <c>pgbench -i</c>.
     /// </summary>
-    private static async Task AnalyzeAsync(string connectionString)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var analyze = new NpgsqlCommand("ANALYZE", connection) { CommandTimeout = 120 };
-        await analyze.ExecuteNonQueryAsync();
-    }
+    private static async Task AnalyzeAsync(string connectionString) => await StatementAsync(connectionString, "ANALYZE");
 
-    private static async Task<long> CountPublicRequestsAsync(string connectionString)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var count = new NpgsqlCommand("""SELECT COUNT(*) FROM "PublicRequests" """, connection);
-        return (long)(await count.ExecuteScalarAsync())!;
-    }
+    private static async Task<long> CountPublicRequestsAsync(string connectionString) =>
+        (long)(await StatementAsync(connectionString, """SELECT COUNT(*) FROM "PublicRequests" """))!;
 
     private static async Task DropDatabaseAsync(string server, string name)
     {
         NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(server);
-        await admin.OpenAsync(CancellationToken.None);
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync(CancellationToken.None);
+        await StatementAsync(server, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
     }
 
     private static async Task<string> CreateDatabaseAsync(string server, string name)
     {
-        await using var admin = new NpgsqlConnection(server);
-        await admin.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
-        await create.ExecuteNonQueryAsync();
+        await StatementAsync(server, $"CREATE DATABASE \"{name}\"");
         return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>Runs one statement on a connection of its own (closed after it) and returns its first value, if any.</summary>
+    private static async Task<object?> StatementAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(CancellationToken.None);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 120 };
+        return await command.ExecuteScalarAsync(CancellationToken.None);
     }
 
     /// <summary>Runs scripts/postgres-cluster.sh (with fsync on, as a real server runs) and returns what it printed.</summary>
