@@ -36,7 +36,7 @@ internal sealed class HostRunner : IAsyncDisposable
     /// A host on the database of <paramref name="provider"/>; its mail goes to the SMTP server on loopback port
     /// <paramref name="smtpPort"/>, or without one to <c>mail</c> under <paramref name="workDir"/>.
     /// </summary>
-    public static async Task<HostRunner> StartAsync(string webDll, string workDir, DatabaseProvider provider, string connectionString, TimeSpan timeout, int? smtpPort = null)
+    public static async Task<HostRunner> StartAsync(string webDll, string workDir, DatabaseProvider provider, string connectionString, TimeSpan timeout, int? smtpPort = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
         var start = new ProcessStartInfo("dotnet")
@@ -69,6 +69,10 @@ internal sealed class HostRunner : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the host.");
         var host = new HostRunner(process, baseAddress);

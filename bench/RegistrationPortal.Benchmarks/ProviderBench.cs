@@ -17,13 +17,13 @@ internal static class ProviderBench
 
     private sealed record Run(string Name, DatabaseProvider Provider, int Instances);
 
-    private sealed record Outcome(Run Run, PhaseResult Resend, int HostLogLines, int? HostExit, Cpu Cpu, long Waiting, double Resolved, Warmup Warmup);
+    private sealed record Outcome(Run Run, PhaseResult Resend, int HostLogLines, int? HostExit, Cpu Cpu, long Waiting, double Resolved, double Mailed, Warmup Warmup);
 
     /// <summary>
     /// How long the run warmed up, and the methods each host's JIT compiled a second during the measured phase (null when
     /// a host took no diagnostics session).
     /// </summary>
-    private sealed record Warmup(TimeSpan Took, double? JitDuringPhase)
+    private sealed record Warmup(TimeSpan Took, double? JitDuringPhase, bool UsersRanShort)
     {
         public string Describe() => $"{Took.TotalSeconds:0} s; {(JitDuringPhase is { } jit ? $"{jit:N0}" : "-")}";
     }
@@ -101,20 +101,21 @@ internal static class ProviderBench
 
             var report = new Report();
             report.Line(Machine.Describe());
-            report.Line($"Settings: {settings.Clients} clients in all, {settings.Duration.TotalSeconds:0} s of PUT {Cases.Path} per run (distinct pending users), warm-up {settings.Warmup.TotalSeconds:0} s, {settings.Users:N0} pending users seeded per run, mail {(settings.Smtp ? "to SMTP on loopback (aiosmtpd)" : "to the pickup folder")}");
+            report.Line($"Settings: {settings.Clients} clients in all, {settings.Duration.TotalSeconds:0} s of PUT {Cases.Path} per run (distinct pending users), warm-up {settings.Warmup.TotalSeconds:0} s, {settings.ProviderUsers:N0} pending users seeded per run, mail {(settings.Smtp ? "to SMTP on loopback (aiosmtpd)" : "to the pickup folder")}");
             report.Line();
             var baseline = outcomes.FirstOrDefault();
-            report.Table(["Run", "OK", "Failed", "req/s", "p50 ms", "p99 ms", "req/s vs SQLite", "p99 vs SQLite", "resolved req/s", "waiting at the end", "CPU µs per request: hosts / rest / load", "warm-up; methods compiled a second a host"], outcomes.Select(o =>
+            report.Table(["Run", "OK", "Failed", "req/s", "p50 ms", "p99 ms", "req/s vs SQLite", "p99 vs SQLite", "resolved req/s", "waiting at the end", "mails sent a second", "CPU µs per request: hosts / rest / load", "warm-up; methods compiled a second a host"], outcomes.Select(o =>
                 new[]
                 {
                     o.Run.Name, $"{o.Resend.Requests:N0}", $"{o.Resend.FailureCount:N0}", $"{o.Resend.Throughput:N0}",
                     $"{o.Resend.Percentile(50):0.0}", $"{o.Resend.Percentile(99):0.0}",
                     $"{o.Resend.Throughput / baseline!.Resend.Throughput:0.00}x", $"{o.Resend.Percentile(99) / baseline.Resend.Percentile(99):0.00}x",
-                    $"{o.Resolved:N0}", $"{o.Waiting:N0}", o.Cpu.PerRequest(o.Resend.Requests), o.Warmup.Describe(),
+                    $"{o.Resolved:N0}", $"{o.Waiting:N0}", $"{o.Mailed:N0}", o.Cpu.PerRequest(o.Resend.Requests), o.Warmup.Describe(),
                 }));
             report.Line("A door answers once it has recorded the request; the hosts then resolve it (issue the code, queue the mail). Resolved");
             report.Line("req/s is how many they resolved a second during the phase, and waiting how many recorded requests were left: a door");
-            report.Line("faster than its resolving only borrows against the backlog. CPU per request, during the phase: the hosts' processes;");
+            report.Line("faster than its resolving only borrows against the backlog, and so does mail sent slower than the requests are resolved.");
+            report.Line("CPU per request, during the phase: the hosts' processes;");
             report.Line("the rest of the machine (the database server, the SMTP server, anything else running); the load generator (this benchmark).");
             report.Line($"Each run warms up {settings.Warmup.TotalSeconds:0} s, then resends on until each host's JIT compiles fewer than {JitSettled} methods a second");
             report.Line($"(at most {MaxSettle.TotalSeconds:0} s, and never into the users the phase needs); the last column is the methods each host still compiled a second");
@@ -133,6 +134,11 @@ internal static class ProviderBench
             report.Line($"Total run time {total.Elapsed.TotalSeconds:0} s.");
 
             var bad = outcomes.Where(o => o.Resend.FailureCount > 0 || o.HostExit is not null).ToList();
+            foreach (var o in outcomes.Where(o => o.Warmup.UsersRanShort))
+            {
+                report.Line($"Note: {o.Run.Name} stopped warming up after {o.Warmup.Took.TotalSeconds:0} s to keep the phase's users, before its JIT settled; raise --users.");
+            }
+
             foreach (var o in outcomes.Where(o => o.Resend.Exhausted))
             {
                 report.Line($"Note: {o.Run.Name} ran out of pending users after {o.Resend.Elapsed.TotalSeconds:0.0} s; raise --users for a full-length run.");
@@ -187,13 +193,14 @@ internal static class ProviderBench
         {
             var clock = Stopwatch.StartNew();
             var data = run.Provider == DatabaseProvider.Sqlite
-                ? await Seeder.SeedAsync(file, settings.Users, 0, 0)
-                : await Seeder.SeedAsync(run.Provider, connectionString, settings.Users, 0, 0);
+                ? await Seeder.SeedAsync(file, settings.ProviderUsers, 0, 0)
+                : await Seeder.SeedAsync(run.Provider, connectionString, settings.ProviderUsers, 0, 0);
             Console.WriteLine($"{run.Name}: seeded {data.Pending:N0} pending users in {clock.Elapsed.TotalSeconds:0.0} s");
 
             // Started together on the seeded database, as a rolling deployment's hosts would be.
+            var hostSettings = SharedMachine(run.Instances);
             var started = await Task.WhenAll(Enumerable.Range(0, run.Instances).Select(i =>
-                HostRunner.StartAsync(webDll, Directory.CreateDirectory(Path.Combine(runDir, $"host{i}")).FullName, run.Provider, connectionString, TimeSpan.FromSeconds(120), smtpPort)));
+                HostRunner.StartAsync(webDll, Directory.CreateDirectory(Path.Combine(runDir, $"host{i}")).FullName, run.Provider, connectionString, TimeSpan.FromSeconds(120), smtpPort, hostSettings)));
             hosts.AddRange(started);
             var perHost = Math.Max(1, settings.Clients / run.Instances);
             foreach (var host in hosts)
@@ -216,15 +223,16 @@ internal static class ProviderBench
             Console.WriteLine($"{run.Name}: warm-up {settings.Warmup.TotalSeconds:0} s and on until the hosts' JIT settles, then PUT {Cases.Path} for {settings.Duration.TotalSeconds:0} s ...");
             var warming = Stopwatch.StartNew();
             await AllAsync(clients, perHost, Health, settings.Warmup / 2, null, ct);
-            await AllAsync(clients, perHost, Resend, settings.Warmup / 2, Cases.Success, ct);
+            var fastest = (await AllAsync(clients, perHost, Resend, settings.Warmup / 2, Cases.Success, ct)).Throughput;
             var watches = hosts.Select(h => JitWatch.Start(h.ProcessId)).ToList();
             try
             {
-                var reserve = (long)(settings.Duration.TotalSeconds * 5_000); // more than a phase has ever taken here
-                while (watches.All(w => w is not null) && warming.Elapsed < MaxSettle && data.Pending - Interlocked.Read(ref next) > reserve)
+                // The phase's users are kept back: twice what the fastest second of the warm-up would take in the phase.
+                while (watches.All(w => w is not null) && warming.Elapsed < MaxSettle && data.Pending - Interlocked.Read(ref next) > Reserve())
                 {
                     var compiled = Compiled();
                     var slice = await AllAsync(clients, perHost, Resend, TimeSpan.FromSeconds(1), Cases.Success, ct);
+                    fastest = Math.Max(fastest, slice.Throughput);
                     if (CompiledPerHost(compiled, slice.Elapsed) < JitSettled)
                     {
                         break;
@@ -232,6 +240,7 @@ internal static class ProviderBench
                 }
 
                 var took = warming.Elapsed;
+                var usersRanShort = data.Pending - Interlocked.Read(ref next) <= Reserve();
                 if (run.Provider == DatabaseProvider.Postgres)
                 {
                     await AnalyzeAsync(connectionString);
@@ -240,16 +249,20 @@ internal static class ProviderBench
                 Console.WriteLine($"{run.Name}: warmed up in {took.TotalSeconds:0} s; measuring {settings.Duration.TotalSeconds:0} s ...");
                 var jitBefore = Compiled();
                 var waitingBefore = await UnresolvedAsync();
+                var sentBefore = await SentAsync();
                 var before = Cpu.Now(hosts);
                 var resend = await AllAsync(clients, perHost, Resend, settings.Duration, Cases.Success, ct);
                 var cpu = Cpu.Now(hosts).Since(before);
                 var jit = watches.All(w => w is not null) ? CompiledPerHost(jitBefore, resend.Elapsed) : (double?)null;
                 var waiting = await UnresolvedAsync();
+                var mailed = (await SentAsync() - sentBefore) / resend.Elapsed.TotalSeconds;
                 var resolved = (waitingBefore + resend.Requests - waiting) / resend.Elapsed.TotalSeconds;
-                Console.WriteLine($"{run.Name}: {resend.Throughput:N0} req/s, p99 {resend.Percentile(99):0.0} ms, {resend.FailureCount:N0} failed; {resolved:N0} resolved a second, {waiting:N0} waiting at the end");
-                return new Outcome(run, resend, hosts.Sum(h => h.Log.Count), hosts.Select(h => h.ExitCode).FirstOrDefault(c => c is not null), cpu, waiting, resolved, new Warmup(took, jit));
+                Console.WriteLine($"{run.Name}: {resend.Throughput:N0} req/s, p99 {resend.Percentile(99):0.0} ms, {resend.FailureCount:N0} failed; {resolved:N0} resolved a second, {waiting:N0} waiting at the end; {mailed:N0} mails sent a second");
+                return new Outcome(run, resend, hosts.Sum(h => h.Log.Count), hosts.Select(h => h.ExitCode).FirstOrDefault(c => c is not null), cpu, waiting, resolved, mailed, new Warmup(took, jit, usersRanShort));
 
                 long Compiled() => watches.Sum(w => w?.Compiled ?? 0);
+
+                long Reserve() => (long)(2 * fastest * settings.Duration.TotalSeconds);
 
                 // Methods each host compiled a second since the count was `since`.
                 double CompiledPerHost(long since, TimeSpan over) => (Compiled() - since) / over.TotalSeconds / hosts.Count;
@@ -264,6 +277,10 @@ internal static class ProviderBench
                     }
                 }
             }
+
+            async Task<long> SentAsync() => run.Provider == DatabaseProvider.Sqlite
+                ? (await Seeder.CountOutboxAsync(file)).GetValueOrDefault("Sent")
+                : (long)(await StatementAsync(connectionString, """SELECT COUNT(*) FROM "OutboxMessages" WHERE "Status" = 'Sent'"""))!;
 
             Task<long> UnresolvedAsync() => run.Provider == DatabaseProvider.Sqlite ? Seeder.CountPublicRequestsAsync(file) : CountPublicRequestsAsync(connectionString);
         }
@@ -286,6 +303,25 @@ internal static class ProviderBench
 
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         }
+    }
+
+    /// <summary>
+    /// Several hosts on one machine share its cores, mail senders included: each host gets its share of the senders one host
+    /// has (docs/deployment.md), so the machine sends with as many as with one host, and not the doors' cores as well.
+    /// </summary>
+    private static Dictionary<string, string>? SharedMachine(int instances)
+    {
+        if (instances == 1 || Environment.GetEnvironmentVariable("PORTAL_BENCH_SPLIT_SENDERS") == "0")
+        {
+            return null;
+        }
+
+        var defaults = new RegistrationPortal.Web.Features.Email.EmailOptions();
+        return new()
+        {
+            ["Email__Senders"] = $"{Math.Max(1, defaults.Senders / instances)}",
+            ["Email__SendersUnderLoad"] = $"{Math.Max(1, defaults.SendersUnderLoad / instances)}",
+        };
     }
 
     /// <summary>One closed loop per host at once (the run's clients split evenly), measured as one phase.</summary>
