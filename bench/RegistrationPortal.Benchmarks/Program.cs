@@ -10,7 +10,8 @@ using RegistrationPortal.Web.Data;
 // dotnet run -c Release --project bench/RegistrationPortal.Benchmarks [--users N] [--duration S] [--mixed N] [--clients N] [--warmup S] [--drain S]
 //   [--sequential N]   (per case, one request at a time, for each public door; 0 skips)
 //   [--search-users N] [--search-small N] [--search-runs N] [--bulk-users N] [--http 0|1] [--plans 0|1]
-//   [--provider Postgres [--instances N]]   (resend on SQLite, PostgreSQL and N hosts on one PostgreSQL database, side by side, beside pgbench -N)
+//   [--provider Postgres [--instances N] [--repeat N]]   (resend on SQLite, PostgreSQL and N hosts on one PostgreSQL database, side by side, beside pgbench -N;
+//                                                        --repeat runs the PostgreSQL pair N times, alternating)
 //   [--mail smtp|pickup]   (the host's mail to aiosmtpd on loopback, the default, or to a pickup folder)
 //   [--open F]   (an open-loop phase at F times the closed loop's resend rate; 0 skips)
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -370,6 +371,9 @@ namespace RegistrationPortal.Benchmarks
         /// </summary>
         public const int ProviderDefaultUsers = 250_000;
 
+        /// <summary>How many times the provider benchmark runs its PostgreSQL pair (one host, then several), alternating.</summary>
+        public int Repeat { get; init; } = 1;
+
         /// <summary>Whether the scale phase prints each query's plan.</summary>
         public bool Plans { get; init; }
 
@@ -419,6 +423,7 @@ namespace RegistrationPortal.Benchmarks
                 ["--http"] = 1,
                 ["--plans"] = 0,
                 ["--instances"] = 2,
+                ["--repeat"] = 1,
                 ["--open"] = 0.5,
             };
             var given = new HashSet<string>(StringComparer.Ordinal);
@@ -468,6 +473,7 @@ namespace RegistrationPortal.Benchmarks
                 Plans = values["--plans"] != 0,
                 Provider = provider,
                 Instances = Math.Max(1, (int)values["--instances"]),
+                Repeat = Math.Max(1, (int)values["--repeat"]),
                 Smtp = smtp,
                 Open = values["--open"],
             };

@@ -74,14 +74,17 @@ internal static class ProviderBench
                 Console.WriteLine($"Started a throwaway PostgreSQL cluster: {server}");
             }
 
-            var runs = new List<Run>
+            // The PostgreSQL runs alternate, --repeat times: the machine's speed swings by a quarter between runs, and a
+            // comparison of one host with several is fairer between neighbours, and fairer still over several pairs.
+            var runs = new List<Run> { new("SQLite, 1 instance", DatabaseProvider.Sqlite, 1) };
+            for (var pair = 1; pair <= settings.Repeat; pair++)
             {
-                new("SQLite, 1 instance", DatabaseProvider.Sqlite, 1),
-                new("PostgreSQL, 1 instance", DatabaseProvider.Postgres, 1),
-            };
-            if (settings.Instances > 1)
-            {
-                runs.Add(new($"PostgreSQL, {settings.Instances} instances", DatabaseProvider.Postgres, settings.Instances));
+                var tag = settings.Repeat > 1 ? $" #{pair}" : "";
+                runs.Add(new($"PostgreSQL, 1 instance{tag}", DatabaseProvider.Postgres, 1));
+                if (settings.Instances > 1)
+                {
+                    runs.Add(new($"PostgreSQL, {settings.Instances} instances{tag}", DatabaseProvider.Postgres, settings.Instances));
+                }
             }
 
             var outcomes = new List<Outcome>();
@@ -123,13 +126,26 @@ internal static class ProviderBench
             report.Line("Before the phase the PostgreSQL database is analyzed, as autovacuum does within a minute on a running one: the phase");
             report.Line("measures hosts on a database with statistics, as pgbench's own is after pgbench -i.");
             report.Line();
-            var onePostgres = outcomes.FirstOrDefault(o => o.Run.Provider == DatabaseProvider.Postgres && o.Run.Instances == 1);
-            var manyPostgres = outcomes.FirstOrDefault(o => o.Run.Provider == DatabaseProvider.Postgres && o.Run.Instances > 1);
+            var onePostgres = outcomes.Where(o => o.Run.Provider == DatabaseProvider.Postgres && o.Run.Instances == 1).ToList();
+            var manyPostgres = outcomes.Where(o => o.Run.Provider == DatabaseProvider.Postgres && o.Run.Instances > 1).ToList();
+            var pairs = onePostgres.Zip(manyPostgres).ToList();
             report.Table(["Figure", "Value"], [
                 ["pgbench -N on the same cluster (tps)", pgbench is { } tps ? $"{tps:N0} ({settings.Clients} clients, {settings.Duration.TotalSeconds:0} s, prepared)" : "not run"],
-                ["PostgreSQL, 1 instance / pgbench -N: answered, resolved", onePostgres is not null && pgbench is { } a ? $"{onePostgres.Resend.Throughput / a:P1}, {onePostgres.Resolved / a:P1}" : "-"],
-                [$"PostgreSQL, {settings.Instances} instances / 1 instance: answered, resolved", onePostgres is not null && manyPostgres is not null ? $"{manyPostgres.Resend.Throughput / onePostgres.Resend.Throughput:0.00}x, {manyPostgres.Resolved / onePostgres.Resolved:0.00}x" : "-"],
+                ["PostgreSQL, 1 instance / pgbench -N: answered, resolved", onePostgres.Count > 0 && pgbench is { } a
+                    ? $"{Ratios(onePostgres.Select(o => o.Resend.Throughput / a), "P1")}; {Ratios(onePostgres.Select(o => o.Resolved / a), "P1")}"
+                    : "-"],
+                [$"PostgreSQL, {settings.Instances} instances / 1 instance: answered, resolved", pairs.Count > 0
+                    ? $"{Ratios(pairs.Select(p => p.Second.Resend.Throughput / p.First.Resend.Throughput), "0.00x")}; {Ratios(pairs.Select(p => p.Second.Resolved / p.First.Resolved), "0.00x")}"
+                    : "-"],
+                [$"PostgreSQL, {settings.Instances} instances / 1 instance: mails sent a second", pairs.Count > 0
+                    ? Ratios(pairs.Select(p => p.Second.Mailed / p.First.Mailed), "0.00x")
+                    : "-"],
             ]);
+            if (settings.Repeat > 1)
+            {
+                report.Line($"With --repeat, each figure is given for every run (or pair, a run beside the one after it) and then their median.");
+            }
+
             report.Line();
             report.Line($"Total run time {total.Elapsed.TotalSeconds:0} s.");
 
@@ -303,6 +319,21 @@ internal static class ProviderBench
 
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         }
+    }
+
+    /// <summary>The figures, in run order, and their median when there are several: "0.83x, 1.07x (median 0.95x)".</summary>
+    private static string Ratios(IEnumerable<double> values, string format)
+    {
+        var all = values.ToList();
+        var text = string.Join(", ", all.Select(v => v.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));
+        if (all.Count < 2)
+        {
+            return text;
+        }
+
+        var sorted = all.Order().ToList();
+        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        return $"{text} (median {median.ToString(format, System.Globalization.CultureInfo.InvariantCulture)})";
     }
 
     /// <summary>
