@@ -34,7 +34,8 @@ internal sealed class HostRunner : IAsyncDisposable
 
     /// <summary>
     /// A host on the database of <paramref name="provider"/>; its mail goes to the SMTP server on loopback port
-    /// <paramref name="smtpPort"/>, or without one to <c>mail</c> under <paramref name="workDir"/>.
+    /// <paramref name="smtpPort"/>, or without one to <c>mail</c> under <paramref name="workDir"/>. <paramref name="settings"/>
+    /// are configuration values for this host (environment variables, <c>Section__Key</c>).
     /// </summary>
     public static async Task<HostRunner> StartAsync(string webDll, string workDir, DatabaseProvider provider, string connectionString, TimeSpan timeout, int? smtpPort = null, IReadOnlyDictionary<string, string>? settings = null)
     {
@@ -71,6 +72,7 @@ internal sealed class HostRunner : IAsyncDisposable
         start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
+            // After the benchmark's own settings, so a run's settings win.
             start.Environment[key] = value;
         }
 

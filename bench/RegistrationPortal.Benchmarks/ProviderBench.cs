@@ -118,8 +118,8 @@ internal static class ProviderBench
             report.Line("A door answers once it has recorded the request; the hosts then resolve it (issue the code, queue the mail). Resolved");
             report.Line("req/s is how many they resolved a second during the phase, and waiting how many recorded requests were left: a door");
             report.Line("faster than its resolving only borrows against the backlog, and so does mail sent slower than the requests are resolved.");
-            report.Line("CPU per request, during the phase: the hosts' processes;");
-            report.Line("the rest of the machine (the database server, the SMTP server, anything else running); the load generator (this benchmark).");
+            report.Line("CPU per request, during the phase: the hosts' processes; the rest of the machine (the database server, the SMTP server,");
+            report.Line("anything else running); the load generator (this benchmark).");
             report.Line($"Each run warms up {settings.Warmup.TotalSeconds:0} s, then resends on until each host's JIT compiles fewer than {JitSettled} methods a second");
             report.Line($"(at most {MaxSettle.TotalSeconds:0} s, and never into the users the phase needs); the last column is the methods each host still compiled a second");
             report.Line("during the phase: a host's first seconds under load recompile its hot methods, on the same cores.");
@@ -143,7 +143,7 @@ internal static class ProviderBench
             ]);
             if (settings.Repeat > 1)
             {
-                report.Line($"With --repeat, each figure is given for every run (or pair, a run beside the one after it) and then their median.");
+                report.Line("With --repeat, each figure is given for every run (or pair, a run beside the one after it) and then their median.");
             }
 
             report.Line();
@@ -337,8 +337,9 @@ internal static class ProviderBench
     }
 
     /// <summary>
-    /// Several hosts on one machine share its cores, mail senders included: each host gets its share of the senders one host
-    /// has (docs/deployment.md), so the machine sends with as many as with one host, and not the doors' cores as well.
+    /// Several hosts on one machine share its cores, so they share its mail senders too: each gets its share of the senders
+    /// one host has (docs/deployment.md). The machine then sends with as many at once as it does with one host, and the
+    /// mail takes no more of the cores the doors need.
     /// </summary>
     private static Dictionary<string, string>? SharedMachine(int instances)
     {
