@@ -70,9 +70,9 @@ internal sealed class HostRunner : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "";
+        // After the benchmark's own settings, so a run's settings win.
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
-            // After the benchmark's own settings, so a run's settings win.
             start.Environment[key] = value;
         }
 

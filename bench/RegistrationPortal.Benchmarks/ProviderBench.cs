@@ -294,11 +294,14 @@ internal static class ProviderBench
                 }
             }
 
+            // What the run's database holds, read beside the hosts (SQLite: read-only, WAL).
             async Task<long> SentAsync() => run.Provider == DatabaseProvider.Sqlite
                 ? (await Seeder.CountOutboxAsync(file)).GetValueOrDefault("Sent")
                 : (long)(await StatementAsync(connectionString, """SELECT COUNT(*) FROM "OutboxMessages" WHERE "Status" = 'Sent'"""))!;
 
-            Task<long> UnresolvedAsync() => run.Provider == DatabaseProvider.Sqlite ? Seeder.CountPublicRequestsAsync(file) : CountPublicRequestsAsync(connectionString);
+            async Task<long> UnresolvedAsync() => run.Provider == DatabaseProvider.Sqlite
+                ? await Seeder.CountPublicRequestsAsync(file)
+                : (long)(await StatementAsync(connectionString, """SELECT COUNT(*) FROM "PublicRequests" """))!;
         }
         finally
         {
@@ -325,7 +328,7 @@ internal static class ProviderBench
     private static string Ratios(IEnumerable<double> values, string format)
     {
         var all = values.ToList();
-        var text = string.Join(", ", all.Select(v => v.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));
+        var text = string.Join(", ", all.Select(v => v.ToString(format)));
         if (all.Count < 2)
         {
             return text;
@@ -333,7 +336,7 @@ internal static class ProviderBench
 
         var sorted = all.Order().ToList();
         var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-        return $"{text} (median {median.ToString(format, System.Globalization.CultureInfo.InvariantCulture)})";
+        return $"{text} (median {median.ToString(format)})";
     }
 
     /// <summary>
@@ -436,9 +439,6 @@ internal static class ProviderBench
     /// the figures. pgbench's own database is vacuumed and analyzed by <c>pgbench -i</c>.
     /// </summary>
     private static async Task AnalyzeAsync(string connectionString) => await StatementAsync(connectionString, "ANALYZE");
-
-    private static async Task<long> CountPublicRequestsAsync(string connectionString) =>
-        (long)(await StatementAsync(connectionString, """SELECT COUNT(*) FROM "PublicRequests" """))!;
 
     private static async Task DropDatabaseAsync(string server, string name)
     {
