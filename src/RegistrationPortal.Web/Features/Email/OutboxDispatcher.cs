@@ -46,6 +46,8 @@ public sealed class OutboxDispatcher(
 
     private DeliveryRecorder? _deliveries;
 
+    private readonly CodeMailOrder _order = new(time);
+
     private int _yielding;
 
     private int _erasedSinceScrub;
@@ -224,6 +226,7 @@ public sealed class OutboxDispatcher(
                     m.TraceParent,
                     m.Kind,
                     m.CodeId,
+                    m.CreatedAt,
                     db.OrgUsers.Where(u => u.Id == m.UserId).Select(u => u.Language).FirstOrDefault(),
                     o == null ? "" : o.Name,
                     codeStates.Where(c => c.Id == m.CodeId).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
@@ -274,6 +277,16 @@ public sealed class OutboxDispatcher(
                 var expiresAt = sample ? now.AddDays(1) : message.ExpiresAt ?? default;
                 var codeStillValid = message.CodeStillValid && (outstanding is null || message.CodeId is not { } id || outstanding.Contains(id));
                 if (message.ProtectedPayload is null || (!sample && !account && (!codeStillValid || message.ExpiresAt is null || expiresAt <= now)))
+                {
+                    results.Add(MarkSupersededAsync(message));
+                    Interlocked.Increment(ref _erasedSinceScrub);
+                    continue;
+                }
+
+                // A newer code mail to the user was sent or begun by another sender since the codes were read: this
+                // one's code is replaced. Otherwise no other sender mails the user until this send ends.
+                using var turn = message.CodeId is null ? null : await _order.TakeAsync(message.UserId, message.Id, message.CreatedAt);
+                if (message.CodeId is not null && turn is null)
                 {
                     results.Add(MarkSupersededAsync(message));
                     Interlocked.Increment(ref _erasedSinceScrub);
@@ -610,6 +623,7 @@ public sealed class OutboxDispatcher(
         string? TraceParent,
         EmailKind Kind,
         Guid? CodeId,
+        DateTimeOffset CreatedAt,
         string? Language,
         string OrganizationName,
         DateTimeOffset? ExpiresAt,
