@@ -4,12 +4,16 @@ using Npgsql;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
 using RegistrationPortal.Web.Features.Operations;
+using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Features.Users;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.ScaleOut;
 
-/// <summary>What only PostgreSQL has: the trigram index behind email search, and the verbs that work on a SQLite file only.</summary>
+/// <summary>
+/// What only PostgreSQL has: the trigram index behind email search, the public doors' requests resolved in writes side by
+/// side, and the verbs that work on a SQLite file only.
+/// </summary>
 public sealed class PostgresOnlyTests(PostgresAdminPortalFixture fixture) : IClassFixture<PostgresAdminPortalFixture>
 {
     private PortalFactory Host => fixture.Factory;
@@ -52,6 +56,64 @@ public sealed class PostgresOnlyTests(PostgresAdminPortalFixture fixture) : ICla
         var term = EmailAddress.Normalize("ra.quok");
         var plan = string.Join('\n', await QueryPlans.ExplainAsync(OrgUserAdminService.PageQuery(db, scope, new UserSearch(Text: term), await UserTextSearch.IsRareAsync(db, term, default))));
         Assert.True(plan.Contains(UserTextSearch.PostgresIndexName, StringComparison.Ordinal), plan);
+    }
+
+    [Fact]
+    public async Task A_backlog_of_requests_larger_than_one_write_is_resolved_side_by_side_with_one_code_for_each_user()
+    {
+        var orgId = await Host.CreateOrganizationAsync();
+        var users = new List<(string Email, string Id)>();
+        for (var i = 0; i < 300; i++)
+        {
+            var email = PortalFactory.NewEmail($"backlog{i:000}");
+            users.Add((email, await Host.InviteAsync(orgId, email)));
+        }
+
+        // Each user asked twice, a user's two requests 300 apart in the order they are resolved in: the first write takes
+        // 256 of them, the writes beside it the rest, so most users' two requests are in two writes at once. All were asked
+        // for after the invitations and before any resend was resolved.
+        var resolvers = PublicRequestProcessor.ResolversFor(Host.Services.GetRequiredService<PortalDatabase>());
+        Assert.True(resolvers > 1, $"{resolvers} write at a time");
+        var ids = users.Select(u => u.Id).ToList();
+        var invited = await Host.WithDbAsync(db => db.RegistrationCodes.Where(c => ids.Contains(c.UserId)).MaxAsync(c => c.CreatedAt));
+        var asked = invited;
+        await Host.WithDbAsync(async db =>
+        {
+            var order = 0;
+            foreach (var round in new[] { 1, 2 })
+            {
+                foreach (var (email, _) in users)
+                {
+                    // A microsecond apart, each after the last invitation; resolved in the order of their keys.
+                    asked = asked.AddTicks(10);
+                    db.PublicRequests.Add(new PublicRequest
+                    {
+                        Id = Guid.CreateVersion7(invited.AddMilliseconds(++order)),
+                        Kind = PublicRequestKind.Resend,
+                        OrgId = orgId,
+                        NormalizedUsername = EmailAddress.Normalize(email),
+                        ActorKind = ActorKind.ApiApplication,
+                        ClientAddress = "127.0.0.1",
+                        CreatedAt = asked,
+                        CorrelationId = $"backlog-{round}",
+                    });
+                }
+            }
+
+            return await db.SaveChangesAsync();
+        });
+        Host.Services.GetRequiredService<PublicRequestSignal>().Notify();
+
+        await Host.PublicRequestsResolvedAsync();
+        foreach (var (_, id) in users)
+        {
+            // The invitation's code, and one code for both requests: the write that came second saw the first one's code.
+            var codes = await Host.AllCodesAsync(id);
+            Assert.Equal(2, codes.Count);
+            var valid = Assert.Single(await Host.ValidCodesAsync(id));
+            Assert.True(valid.CreatedAt > asked, $"{id}: the code was issued at {valid.CreatedAt:O}, before the last request ({asked:O})");
+            Assert.Equal(2, (await Host.OutboxAsync(id)).Count);
+        }
     }
 
     [Theory]

@@ -13,9 +13,11 @@ public sealed class PublicRequestSignal : WakeSignal;
 /// (256 at a time put the resend's p99 at 59 ms, 64 at 49 ms, at the same throughput); on PostgreSQL, where the doors
 /// write beside it, larger: a write's round trips are its cost there, and more requests share them. It also polls
 /// (<see cref="RegistrationOptions.RequestPollInterval"/>), so requests left by a host that stopped (or by another host)
-/// are resolved. One write at a time: two writes resolving requests of the same user side by side issue that user's
-/// codes moments apart, and their mails can then reach the user in the wrong order (the last one read carrying a code
-/// already replaced). On PostgreSQL each write takes requests no other host's write holds.
+/// are resolved. On SQLite one write at a time (there is one writer). On PostgreSQL, while writes come back full, up to
+/// <see cref="ResolversFor"/> run side by side, each taking requests no other write holds, this host's or another's: one
+/// write at a time, each waiting on its round trips, left a host's resolving thousands of requests behind its own doors
+/// under load. Two writes holding requests of the same user meet at the user's row, locked in key order: the second sees
+/// the code the first issued, and a request asked for before that code is answered by it, as between two hosts.
 /// </summary>
 public sealed class PublicRequestProcessor(
     RegistrationService registration,
@@ -27,8 +29,14 @@ public sealed class PublicRequestProcessor(
     /// <summary>Requests resolved in one write at most.</summary>
     public static int BatchSizeFor(PortalDatabase database) => database.IsSqlite ? 64 : 256;
 
+    /// <summary>Writes resolving requests at once at most: one on SQLite; on PostgreSQL half the host's writers, leaving the rest to the mail and the admins.</summary>
+    public static int ResolversFor(PortalDatabase database) => database.IsSqlite ? 1 : Math.Max(1, database.Writers / 2);
+
     private readonly int _batchSize = BatchSizeFor(database);
 
+    private readonly int _resolvers = ResolversFor(database);
+
+    /// <summary>Requests this host cannot resolve (see <see cref="ResolveOneAtATimeAsync"/>); locked, as writes side by side add to it.</summary>
     private readonly HashSet<Guid> _setAside = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -55,34 +63,70 @@ public sealed class PublicRequestProcessor(
         }
     }
 
-    /// <summary>Resolves every waiting request; what was recorded before a stop is resolved at the next start.</summary>
+    /// <summary>
+    /// Resolves every waiting request; what was recorded before a stop is resolved at the next start. A write that comes
+    /// back full is followed by another, and joined by one more while fewer than <see cref="ResolversFor"/> run.
+    /// </summary>
     private async Task DrainAsync(CancellationToken ct)
     {
-        try
+        var running = new List<Task<int>> { ResolveNextAsync(ct) };
+        Exception? failed = null;
+        while (running.Count > 0)
         {
-            while (!ct.IsCancellationRequested)
+            var done = await Task.WhenAny(running);
+            running.Remove(done);
+            int resolved;
+            try
             {
-                int resolved;
-                try
-                {
-                    resolved = await registration.ProcessPublicRequestsAsync(_batchSize, _setAside);
-                }
-                catch (Exception ex) when (!IsDatabaseTrouble(ex) && !ct.IsCancellationRequested)
-                {
-                    // One request the batch cannot resolve must not hold back the others behind it.
-                    logger.LogWarning(ex, "Resolving a batch of the public doors' requests failed; resolving them one at a time");
-                    resolved = await ResolveOneAtATimeAsync(ct);
-                }
+                resolved = await done;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The writes under way finish; no more start until the next wake-up or poll.
+                failed ??= ex;
+                continue;
+            }
+            catch (OperationCanceledException)
+            {
+                continue;
+            }
 
-                if (resolved < _batchSize)
+            if (failed is null && resolved >= _batchSize && !ct.IsCancellationRequested)
+            {
+                running.Add(ResolveNextAsync(ct));
+                if (running.Count < _resolvers)
                 {
-                    return;
+                    running.Add(ResolveNextAsync(ct));
                 }
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+
+        if (failed is not null)
         {
-            logger.LogWarning(ex, "Resolving the public doors' requests failed; trying again shortly");
+            logger.LogWarning(failed, "Resolving the public doors' requests failed; trying again shortly");
+        }
+    }
+
+    /// <summary>Resolves the next batch of waiting requests, or, when the batch fails for a reason of its own, the oldest one at a time.</summary>
+    private async Task<int> ResolveNextAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await registration.ProcessPublicRequestsAsync(_batchSize, SetAside());
+        }
+        catch (Exception ex) when (!IsDatabaseTrouble(ex) && !ct.IsCancellationRequested)
+        {
+            // One request the batch cannot resolve must not hold back the others behind it.
+            logger.LogWarning(ex, "Resolving a batch of the public doors' requests failed; resolving them one at a time");
+            return await ResolveOneAtATimeAsync(ct);
+        }
+    }
+
+    private IReadOnlyCollection<Guid> SetAside()
+    {
+        lock (_setAside)
+        {
+            return _setAside.Count == 0 ? [] : [.. _setAside];
         }
     }
 
@@ -93,7 +137,7 @@ public sealed class PublicRequestProcessor(
     /// </summary>
     private async Task<int> ResolveOneAtATimeAsync(CancellationToken ct)
     {
-        var ids = await registration.WaitingPublicRequestsAsync(_batchSize, _setAside);
+        var ids = await registration.WaitingPublicRequestsAsync(_batchSize, SetAside());
         foreach (var id in ids)
         {
             ct.ThrowIfCancellationRequested();
@@ -103,7 +147,11 @@ public sealed class PublicRequestProcessor(
             }
             catch (Exception ex) when (!IsDatabaseTrouble(ex) && !ct.IsCancellationRequested)
             {
-                _setAside.Add(id);
+                lock (_setAside)
+                {
+                    _setAside.Add(id);
+                }
+
                 logger.LogError(ex, "The public request {RequestId} cannot be resolved by this host; it stays in the database, passed over until the host restarts", id);
             }
         }
