@@ -394,6 +394,44 @@ public abstract class DispatcherTests
         Assert.Single(await smtp.WaitForMessagesAsync(slow));
     }
 
+    /// <summary>
+    /// Two senders, two codes of one person issued moments apart: the new code's mail waits while the server is still
+    /// taking the old one, so the person's last email carries the code that works. Sent at once, it would have arrived
+    /// first, and the email with the replaced code after it.
+    /// </summary>
+    [Fact]
+    public async Task A_new_codes_mail_waits_for_the_old_ones_send_to_end_so_the_last_email_carries_the_code_that_works()
+    {
+        await using var smtp = await SmtpServer.StartScriptedAsync();
+        await using var host = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?> { ["Email:Senders"] = "2", ["Email:Smtp:Timeout"] = "00:00:30" },
+            provider: Provider);
+        var orgId = await host.CreateOrganizationAsync();
+        var email = PortalFactory.NewEmail("in-order");
+        smtp.SetRule(email, SmtpRule.StallFirstData);
+        var userId = await host.InviteAsync(orgId, email);
+        await Wait.WaitUntilAsync(
+            () => Task.FromResult(smtp.Events().Any(e => e.Command == "DATA-STALLED" && string.Equals(e.Address, email, StringComparison.OrdinalIgnoreCase))),
+            "the invitation's mail has reached the server, which has not taken it yet");
+
+        var registration = host.Services.GetRequiredService<RegistrationService>();
+        Assert.Equal(ResendStatus.Sent, (await registration.ResendAsync(orgId, email, Actor.Admin("order-admin", "127.0.0.1"))).Status);
+        var dispatcher = host.Services.GetRequiredService<OutboxDispatcher>();
+        await Wait.WaitUntilAsync(
+            () => Task.FromResult(dispatcher.WaitingTheirTurn == 1 || smtp.MessagesTo(email).Count > 0),
+            "the new code's mail is taken by the other sender");
+        Assert.Empty(smtp.MessagesTo(email));
+
+        smtp.SetRule(email, SmtpRule.Accept);
+        var mails = await smtp.WaitForMessagesAsync(email, 2);
+        var valid = Assert.Single(await host.ValidCodesAsync(userId));
+        Assert.True(host.CodeMatches(mails[^1].Code, valid.CodeHash), "the last email carries the code that works");
+        Assert.Equal(2, mails.Count);
+        await Wait.WaitUntilAsync(() => host.OutboxDrainedAsync(userId), "both mails are recorded as sent");
+        Assert.All(await host.OutboxAsync(userId), m => Assert.Equal(OutboxStatus.Sent, m.Status));
+    }
+
     /// <summary>A host that queues mail and sends none, on <paramref name="time"/>, over the data in <paramref name="dataDirectory"/>.</summary>
     private PortalFactory QueueingHost(SmtpServer smtp, TimeProvider time, string dataDirectory) => new(
         smtp,

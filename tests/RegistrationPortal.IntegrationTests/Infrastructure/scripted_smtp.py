@@ -8,11 +8,14 @@ RULES is a JSON file read at every command: {"<address, lowercase>": "<rule>", "
 Rules: "accept" (the default), "defer-rcpt" (451 to RCPT TO), "refuse-rcpt" (550 to RCPT TO), "defer-data"
 (451 after DATA), "refuse-data" (554 after DATA), "refuse-data-verbose" (554 after DATA, explained over several
 lines, over 500 characters in all), "hold-data" (the message is stored, as a server that took it would,
-but the 250 answer waits until the rule changes: a client that dies meanwhile never learns it was delivered).
+but the 250 answer waits until the rule changes: a client that dies meanwhile never learns it was delivered),
+"stall-first-data" (the first message to the address waits, not yet stored, until the rule changes; the ones after it
+are stored and answered meanwhile).
 The test replaces the file (write, then rename) to change a rule.
 
 LOG gets one line per event, tab separated: "RCPT <address> <code>", "DATA-START <address>" (a message arrived and
-is about to be answered), "DATA-HELD <address>" (stored, answer held) and "DATA <address> <code>", one line per
+is about to be answered), "DATA-STALLED <address>" (the first message, not yet stored, waits), "DATA-HELD <address>"
+(stored, answer held) and "DATA <address> <code>", one line per
 recipient; "EHLO <client port>" when a client greets (a session begins) and "QUIT <client port>" when it says goodbye.
 """
 
@@ -28,6 +31,7 @@ class ScriptedMailbox(Mailbox):
         super().__init__(mail_dir)
         self.rules_path = rules_path
         self.log_path = log_path
+        self.stalled = set()
 
     @classmethod
     def from_cli(cls, parser, *args):
@@ -73,6 +77,13 @@ class ScriptedMailbox(Mailbox):
     async def handle_DATA(self, server, session, envelope):
         for address in envelope.rcpt_tos:
             self.log("DATA-START", address.lower())
+        stall = [a.lower() for a in envelope.rcpt_tos if self.rule(a) == "stall-first-data" and a.lower() not in self.stalled]
+        if stall:
+            self.stalled.update(stall)
+            for address in stall:
+                self.log("DATA-STALLED", address)
+            while any(self.rule(a) == "stall-first-data" for a in stall):
+                await asyncio.sleep(0.05)
         rules = {self.rule(a) for a in envelope.rcpt_tos}
         if "hold-data" in rules:
             answer = await super().handle_DATA(server, session, envelope)

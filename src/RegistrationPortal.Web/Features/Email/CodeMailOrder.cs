@@ -18,6 +18,11 @@ public sealed class CodeMailOrder(TimeProvider time)
     private readonly Dictionary<string, Entry> _users = new(StringComparer.Ordinal);
     private long _lastSweep = time.GetTimestamp();
 
+    private int _waiting;
+
+    /// <summary>Sends waiting for another mail to the same user to be sent first.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
     /// <summary>Users remembered now.</summary>
     public int Count
     {
@@ -72,7 +77,15 @@ public sealed class CodeMailOrder(TimeProvider time)
                 sending = entry.Sending;
             }
 
-            await sending;
+            Interlocked.Increment(ref _waiting);
+            try
+            {
+                await sending;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
         }
     }
 

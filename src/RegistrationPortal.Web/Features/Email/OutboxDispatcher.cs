@@ -77,6 +77,9 @@ public sealed class OutboxDispatcher(
     /// <summary>Senders waiting for the host to be quiet again (see <see cref="EmailOptions.SendersUnderLoad"/>).</summary>
     public int Yielding => Volatile.Read(ref _yielding);
 
+    /// <summary>Senders waiting for another code mail to the same user to be sent first (see <see cref="CodeMailOrder"/>).</summary>
+    public int WaitingTheirTurn => _order.Waiting;
+
     private async Task SendAsync(int sender, CancellationToken stoppingToken)
     {
         var woken = false;
