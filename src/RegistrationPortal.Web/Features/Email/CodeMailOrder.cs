@@ -7,8 +7,8 @@ namespace RegistrationPortal.Web.Features.Email;
 /// reach the user last, carrying a code already replaced. Here the second to come waits for the first's send to end,
 /// and a mail older than one already sent or being sent is not sent at all (its code was replaced when the newer one
 /// was issued). The same mail taken over by another sender, its first send having outlived its claim, goes at once, as
-/// it always did: it carries the same code. What is remembered of a user is forgotten once it is older than <see cref="Memory"/>: by then every
-/// sender has read its codes again.
+/// it always did: it carries the same code. What is remembered of a user is forgotten once it is older than
+/// <see cref="Memory"/>: by then every sender has read its codes again.
 /// </summary>
 public sealed class CodeMailOrder(TimeProvider time)
 {
