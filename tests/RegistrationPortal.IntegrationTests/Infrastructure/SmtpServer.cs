@@ -311,14 +311,17 @@ public enum SmtpRule
     /// <summary>The message is stored (delivered) but the server's 250 answer waits until the rule changes.</summary>
     HoldData,
 
-    /// <summary>The first message to the address waits, not yet stored, until the rule changes; the ones after it are stored and answered meanwhile.</summary>
+    /// <summary>
+    /// The first message to the address waits, not yet stored, until the rule changes; the ones after it are stored and
+    /// answered meanwhile.
+    /// </summary>
     StallFirstData,
 }
 
 /// <summary>
-/// One line of the scripted server's log: RCPT (with its reply code), DATA-START, DATA-STALLED, DATA-HELD, or DATA (with its reply
-/// code), each with the recipient's address; or EHLO (a session begins) and QUIT (it ends politely), each with the
-/// client's port in place of an address.
+/// One line of the scripted server's log: RCPT (with its reply code), DATA-START, DATA-STALLED, DATA-HELD, or DATA
+/// (with its reply code), each with the recipient's address; or EHLO (a session begins) and QUIT (it ends politely),
+/// each with the client's port in place of an address.
 /// </summary>
 public sealed record SmtpEvent(string Command, string Address, int? Code);
 

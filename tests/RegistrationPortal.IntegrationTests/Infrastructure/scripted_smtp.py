@@ -15,8 +15,8 @@ The test replaces the file (write, then rename) to change a rule.
 
 LOG gets one line per event, tab separated: "RCPT <address> <code>", "DATA-START <address>" (a message arrived and
 is about to be answered), "DATA-STALLED <address>" (the first message, not yet stored, waits), "DATA-HELD <address>"
-(stored, answer held) and "DATA <address> <code>", one line per
-recipient; "EHLO <client port>" when a client greets (a session begins) and "QUIT <client port>" when it says goodbye.
+(stored, answer held) and "DATA <address> <code>", one line per recipient; "EHLO <client port>" when a client greets
+(a session begins) and "QUIT <client port>" when it says goodbye.
 """
 
 import asyncio
