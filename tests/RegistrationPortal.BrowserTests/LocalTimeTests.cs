@@ -35,8 +35,7 @@ public sealed partial class LocalTimeTests(BrowserFixture browser, PlainBrowserH
         await Expect(createdCell).ToHaveTextAsync(Local(created, "yyyy-MM-dd HH:mm"));
         await Expect(createdCell).ToHaveAttributeAsync("title", created.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture));
 
-        await Portal.ResendButton(page, email).ClickAsync();
-        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Resend", Exact = true }).ClickAsync();
+        await Portal.ConfirmResendAsync(page, email);
         await Expect(page.GetByText(ToastText())).ToBeVisibleAsync();
 
         await page.GetByRole(AriaRole.Link, new() { Name = email, Exact = true }).ClickAsync();

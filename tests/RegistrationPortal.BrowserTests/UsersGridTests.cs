@@ -87,8 +87,7 @@ public sealed class UsersGridTests(BrowserFixture browser, PlainBrowserHost host
         var page = session.Page;
         await Portal.SignInToUsersAsync(page, admin.Email, admin.Password);
 
-        await Portal.ResendButton(page, email).ClickAsync();
-        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Resend", Exact = true }).ClickAsync();
+        await Portal.ConfirmResendAsync(page, email);
         var toast = page.Locator(".mud-snackbar").Filter(new() { HasText = "New code sent to" });
         await Expect(toast).ToBeVisibleAsync();
         var toastBox = (await toast.BoundingBoxAsync())!;

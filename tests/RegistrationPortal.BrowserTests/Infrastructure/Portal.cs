@@ -52,6 +52,19 @@ public static partial class Portal
 
     public static ILocator ResendButton(IPage page, string email) => page.GetByRole(AriaRole.Button, new() { Name = $"Resend code to {email}", Exact = true });
 
+    /// <summary>
+    /// Resends to <paramref name="email"/> from the Users page as an admin does: the row's button, then, once the
+    /// confirmation names the user, its Resend; the confirmation closes.
+    /// </summary>
+    public static async Task ConfirmResendAsync(IPage page, string email)
+    {
+        await ResendButton(page, email).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToContainTextAsync($"Send a new registration code to {email}?");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Resend", Exact = true }).ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+    }
+
     [GeneratedRegex("/Account/Login")]
     private static partial Regex LoginUrl();
 
