@@ -80,14 +80,14 @@ public sealed class PublicRequestProcessor(
             {
                 resolved = await done;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex)
             {
-                // The writes under way finish; no more start until the next wake-up or poll.
-                failed ??= ex;
-                continue;
-            }
-            catch (OperationCanceledException)
-            {
+                // The writes under way finish; no more start until the next wake-up or poll (or, stopping, at all).
+                if (ex is not OperationCanceledException)
+                {
+                    failed ??= ex;
+                }
+
                 continue;
             }
 
