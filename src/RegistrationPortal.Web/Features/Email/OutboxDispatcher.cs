@@ -46,8 +46,6 @@ public sealed class OutboxDispatcher(
 
     private DeliveryRecorder? _deliveries;
 
-    private readonly CodeMailOrder _order = new(time);
-
     private int _yielding;
 
     private int _erasedSinceScrub;
@@ -77,9 +75,6 @@ public sealed class OutboxDispatcher(
     /// <summary>Senders waiting for the host to be quiet again (see <see cref="EmailOptions.SendersUnderLoad"/>).</summary>
     public int Yielding => Volatile.Read(ref _yielding);
 
-    /// <summary>Senders waiting for another code mail to the same user to be sent first (see <see cref="CodeMailOrder"/>).</summary>
-    public int WaitingTheirTurn => _order.Waiting;
-
     private async Task SendAsync(int sender, CancellationToken stoppingToken)
     {
         var woken = false;
@@ -105,10 +100,10 @@ public sealed class OutboxDispatcher(
             }
 
             woken = false;
-            var full = false;
+            var claimed = 0;
             try
             {
-                full = await DispatchDueAsync(stoppingToken) >= options.CurrentValue.BatchSize;
+                claimed = await DispatchDueAsync(stoppingToken);
                 await ScrubErasedPayloadsAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -120,9 +115,15 @@ public sealed class OutboxDispatcher(
                 logger.LogError(ex, "Email dispatch pass failed; retrying after the poll interval");
             }
 
-            if (full)
+            if (claimed >= options.CurrentValue.BatchSize)
             {
                 signal.Notify();
+            }
+
+            if (claimed > 0)
+            {
+                // Another pass at once: more may be due, among them a person's next code mail, which waited while this
+                // pass held an earlier one.
                 continue;
             }
 
@@ -178,8 +179,18 @@ public sealed class OutboxDispatcher(
         var claimedUntil = now + settings.ClaimLease;
         var ids = await writes.ExecuteAsync(async db =>
         {
+            // A person's code mails go one at a time, whichever host sends them: one waits while another is claimed and
+            // its claim has not lapsed. Otherwise two codes issued moments apart could be mailed side by side, and the
+            // older reach the person last, carrying a code already replaced. Once the other is sent, this one's code is
+            // read as it is then, so a mail whose code was replaced meanwhile is superseded, not sent. Only a pending row
+            // holds a claim (every other status clears it); saying so is how PostgreSQL reads the claimed rows once,
+            // through the status index (without it, it reads the whole table), while SQLite, told, walks that index
+            // for every candidate instead of looking up the person's few rows.
+            var claims = database.IsSqlite ? db.OutboxMessages : db.OutboxMessages.Where(o => o.Status == OutboxStatus.Pending);
+            claims = claims.Where(o => o.CodeId != null && o.ClaimToken != null && o.NextAttemptAt > now);
             var due = await db.OutboxMessages
                 .Where(m => m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now)
+                .Where(m => m.CodeId == null || !claims.Any(o => o.UserId == m.UserId))
                 .OrderBy(m => m.NextAttemptAt)
                 .Select(m => m.Id)
                 .Take(settings.BatchSize)
@@ -280,16 +291,6 @@ public sealed class OutboxDispatcher(
                 var expiresAt = sample ? now.AddDays(1) : message.ExpiresAt ?? default;
                 var codeStillValid = message.CodeStillValid && (outstanding is null || message.CodeId is not { } id || outstanding.Contains(id));
                 if (message.ProtectedPayload is null || (!sample && !account && (!codeStillValid || message.ExpiresAt is null || expiresAt <= now)))
-                {
-                    results.Add(MarkSupersededAsync(message));
-                    Interlocked.Increment(ref _erasedSinceScrub);
-                    continue;
-                }
-
-                // A newer code mail to the user was sent or begun by another sender since the codes were read: this
-                // one's code is replaced. Otherwise no other sender mails the user until this send ends.
-                using var turn = message.CodeId is null ? null : await _order.TakeAsync(message.UserId, message.Id, message.CreatedAt);
-                if (message.CodeId is not null && turn is null)
                 {
                     results.Add(MarkSupersededAsync(message));
                     Interlocked.Increment(ref _erasedSinceScrub);
