@@ -7,15 +7,37 @@ internal static class Machine
 {
     private static readonly string AtStart = LoadAverage();
 
+    private static readonly long[] TicksAtStart = Mark();
+
     public static string Describe() =>
         $"Machine: {Environment.ProcessorCount} cores, {MemoryGiB():0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.OSArchitecture}, {RuntimeInformation.FrameworkDescription}; "
-        + $"load average (1/5/15 min) {AtStart} at the start, {LoadAverage()} at the end (above {Environment.ProcessorCount} means other work competed for the cores)";
+        + $"load average (1/5/15 min) {AtStart} at the start, {LoadAverage()} at the end (above {Environment.ProcessorCount} means other work competed for the cores); "
+        + StolenSinceStart();
 
-    /// <summary>Read once early, so the start figure is from before the run's own load.</summary>
-    public static void Start() => _ = AtStart;
+    /// <summary>Read once early, so the start figures are from before the run's own load.</summary>
+    public static void Start() => _ = (AtStart, TicksAtStart);
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join('/', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    /// <summary>
+    /// The share of the cores' time the hypervisor gave to other machines during the run (<c>steal</c>): on a virtual
+    /// machine whose host is busy, every figure of the run is slowed by it, and the run's CPU times do not count it.
+    /// </summary>
+    private static string StolenSinceStart() => StolenSince(TicksAtStart) is { } share
+        ? $"the hypervisor took {share:P1} of the cores' time during the run (steal; above a few per cent the figures are slowed)"
+        : "time stolen by the hypervisor unknown";
+
+    /// <summary>The machine's counters now, for <see cref="StolenSince"/>.</summary>
+    public static long[] Mark() => Ticks();
+
+    /// <summary>The share of the cores' time since <paramref name="mark"/> the hypervisor gave to other machines; null where it is not known.</summary>
+    public static double? StolenSince(long[] mark)
+    {
+        var now = Ticks();
+        var total = now.Length < 8 || mark.Length < 8 ? 0 : now.Sum() - mark.Sum();
+        return total <= 0 ? null : (double)(now[7] - mark[7]) / total;
+    }
 
     private static double MemoryGiB() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
 
@@ -26,16 +48,17 @@ internal static class Machine
     /// </summary>
     public static TimeSpan BusyTime()
     {
-        if (!File.Exists("/proc/stat"))
-        {
-            return TimeSpan.Zero;
-        }
-
-        // cpu  user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait, in clock ticks (USER_HZ, 100).
-        var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
-        var busy = ticks.Take(8).Sum() - ticks[3] - ticks[4];
-        return TimeSpan.FromMilliseconds(busy * 10);
+        // user nice system idle iowait irq softirq steal: busy is user, nice, system, irq and softirq. Steal is time the
+        // machine did not get, not time anything on it used.
+        var ticks = Ticks();
+        return ticks.Length < 8 ? TimeSpan.Zero : TimeSpan.FromMilliseconds((ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]) * 10);
     }
+
+    /// <summary>The whole machine's first eight <c>/proc/stat</c> counters, in clock ticks (USER_HZ, 100 a second); empty where there are none.</summary>
+    private static long[] Ticks() =>
+        File.Exists("/proc/stat")
+            ? File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(long.Parse).ToArray()
+            : [];
 
     /// <summary>The CPU time a process has used so far, user and system; zero once it has exited.</summary>
     public static TimeSpan CpuTime(System.Diagnostics.Process process)

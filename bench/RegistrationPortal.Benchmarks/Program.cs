@@ -83,16 +83,20 @@ try
     // dispatcher is idle then.
     Console.WriteLine($"GET /healthz/live (no-op) for {settings.Duration.TotalSeconds:0} s ...");
     var cpuBefore = host.CpuTime;
+    var stealMark = Machine.Mark();
     var noop = await LoadGenerator.RunAsync(client, settings.Clients, 1, Live, settings.Duration, null, cancel.Token);
     var noopCpu = host.CpuTime - cpuBefore;
+    var noopStolen = Machine.StolenSince(stealMark);
     Console.WriteLine($"GET /healthz for {settings.Duration.TotalSeconds:0} s ...");
     var health = await LoadGenerator.RunAsync(client, settings.Clients, 1, Health, settings.Duration, null, cancel.Token);
     Console.WriteLine($"PUT {Cases.Path} (distinct pending users) for {settings.Duration.TotalSeconds:0} s ...");
     var sentBeforeResend = await SentAsync();
     (cpuBefore, var smtpCpuBefore) = (host.CpuTime, smtp?.CpuTime ?? TimeSpan.Zero);
     var gcWatch = GcWatch.Start(host.ProcessId);
+    stealMark = Machine.Mark();
     var resend = await LoadGenerator.RunAsync(client, settings.Clients, 1, Resend, settings.Duration, Cases.Success, cancel.Token);
     var (resendCpu, smtpCpu) = (host.CpuTime - cpuBefore, (smtp?.CpuTime ?? TimeSpan.Zero) - smtpCpuBefore);
+    var resendStolen = Machine.StolenSince(stealMark);
     var resendGc = gcWatch is null ? null : await gcWatch.StopAsync();
 
     // The mail that phase caused: what the dispatcher sent meanwhile, what was left (requests not yet resolved and mail
@@ -189,6 +193,7 @@ try
         [$"Mail sent during the {resend.Elapsed.TotalSeconds:0} s resend phase ({(smtp is null ? "pickup folder" : "SMTP, aiosmtpd on loopback")})", $"{sentDuringResend:N0} ({sentDuringResend / resend.Elapsed.TotalSeconds:N0} mails/s, resends {resend.Throughput:N0}/s)"],
         ["Host CPU per request: no-op / resend (including the mail it sent meanwhile)", $"{PerRequest(noopCpu, noop):0} µs / {PerRequest(resendCpu, resend):0} µs"],
         [$"CPU used during the resend phase: host / SMTP server ({Environment.ProcessorCount} cores)", $"{resendCpu.TotalSeconds / resend.Elapsed.TotalSeconds:0.00} / {smtpCpu.TotalSeconds / resend.Elapsed.TotalSeconds:0.00} cores"],
+        ["The cores' time the hypervisor took (steal): no-op / resend phase", $"{noopStolen?.ToString("P1") ?? "-"} / {resendStolen?.ToString("P1") ?? "-"}"],
         ["Host garbage collections during the resend phase: generation 0 / 1 / 2", resendGc?.Describe(resend.Elapsed) ?? "- (the host took no diagnostics session)"],
         .. openGc is null ? Array.Empty<string[]>() : [["... during the open loop", openGc.Describe(open!.Elapsed)]],
         ["Backlog after the resend phase (requests not resolved + mail not sent)", $"{backlogAfterResend:N0} ({unresolvedAfterResend:N0} + {unsentAfterResend:N0})"],
