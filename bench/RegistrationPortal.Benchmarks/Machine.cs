@@ -32,11 +32,13 @@ internal static class Machine
     public static long[] Mark() => Ticks();
 
     /// <summary>The share of the cores' time since <paramref name="mark"/> the hypervisor gave to other machines; null where it is not known.</summary>
-    public static double? StolenSince(long[] mark)
+    public static double? StolenSince(long[] mark) => StolenBetween(mark, Mark());
+
+    /// <summary>The share of the cores' time between two marks the hypervisor gave to other machines; null where it is not known.</summary>
+    public static double? StolenBetween(long[] from, long[] to)
     {
-        var now = Ticks();
-        var total = now.Length < 8 || mark.Length < 8 ? 0 : now.Sum() - mark.Sum();
-        return total <= 0 ? null : (double)(now[7] - mark[7]) / total;
+        var total = from.Length < 8 || to.Length < 8 ? 0 : to.Sum() - from.Sum();
+        return total <= 0 ? null : (double)(to[7] - from[7]) / total;
     }
 
     private static double MemoryGiB() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);

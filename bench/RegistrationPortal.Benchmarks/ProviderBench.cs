@@ -37,20 +37,23 @@ internal static class ProviderBench
 
     private static readonly TimeSpan MaxSettle = TimeSpan.FromSeconds(60);
 
-    /// <summary>CPU time used during the measured phase: by the hosts, by the benchmark (the load), by everything else (the database server).</summary>
-    private sealed record Cpu(TimeSpan Hosts, TimeSpan Load, TimeSpan Rest)
+    /// <summary>
+    /// CPU time used during the measured phase: by the hosts, by the benchmark (the load), by everything else (the
+    /// database server); and the share of the cores' time the hypervisor took meanwhile.
+    /// </summary>
+    private sealed record Cpu(TimeSpan Hosts, TimeSpan Load, TimeSpan Rest, long[] Mark, double? Stolen = null)
     {
         public static Cpu Now(List<HostRunner> hosts)
         {
             var load = Process.GetCurrentProcess().TotalProcessorTime;
             var own = hosts.Aggregate(TimeSpan.Zero, (sum, h) => sum + h.CpuTime);
-            return new Cpu(own, load, Machine.BusyTime() - own - load);
+            return new Cpu(own, load, Machine.BusyTime() - own - load, Machine.Mark());
         }
 
-        public Cpu Since(Cpu start) => new(Hosts - start.Hosts, Load - start.Load, Rest - start.Rest);
+        public Cpu Since(Cpu start) => new(Hosts - start.Hosts, Load - start.Load, Rest - start.Rest, Mark, Machine.StolenBetween(start.Mark, Mark));
 
         public string PerRequest(int requests) =>
-            requests == 0 ? "-" : $"{Hosts.TotalMicroseconds / requests:0} / {Rest.TotalMicroseconds / requests:0} / {Load.TotalMicroseconds / requests:0}";
+            requests == 0 ? "-" : $"{Hosts.TotalMicroseconds / requests:0} / {Rest.TotalMicroseconds / requests:0} / {Load.TotalMicroseconds / requests:0}; {Stolen?.ToString("P1") ?? "-"}";
     }
 
     public static async Task<int> RunAsync(Settings settings, string webDll, CancellationToken ct)
@@ -107,7 +110,7 @@ internal static class ProviderBench
             report.Line($"Settings: {settings.Clients} clients in all, {settings.Duration.TotalSeconds:0} s of PUT {Cases.Path} per run (distinct pending users), warm-up {settings.Warmup.TotalSeconds:0} s, {settings.ProviderUsers:N0} pending users seeded per run, mail {(settings.Smtp ? "to SMTP on loopback (aiosmtpd)" : "to the pickup folder")}");
             report.Line();
             var baseline = outcomes.FirstOrDefault();
-            report.Table(["Run", "OK", "Failed", "req/s", "p50 ms", "p99 ms", "req/s vs SQLite", "p99 vs SQLite", "resolved req/s", "waiting at the end", "mails sent a second", "CPU µs per request: hosts / rest / load", "warm-up; methods compiled a second a host"], outcomes.Select(o =>
+            report.Table(["Run", "OK", "Failed", "req/s", "p50 ms", "p99 ms", "req/s vs SQLite", "p99 vs SQLite", "resolved req/s", "waiting at the end", "mails sent a second", "CPU µs per request: hosts / rest / load; stolen", "warm-up; methods compiled a second a host"], outcomes.Select(o =>
                 new[]
                 {
                     o.Run.Name, $"{o.Resend.Requests:N0}", $"{o.Resend.FailureCount:N0}", $"{o.Resend.Throughput:N0}",
@@ -119,7 +122,7 @@ internal static class ProviderBench
             report.Line("req/s is how many they resolved a second during the phase, and waiting how many recorded requests were left: a door");
             report.Line("faster than its resolving only borrows against the backlog, and so does mail sent slower than the requests are resolved.");
             report.Line("CPU per request, during the phase: the hosts' processes; the rest of the machine (the database server, the SMTP server,");
-            report.Line("anything else running); the load generator (this benchmark).");
+            report.Line("anything else running); the load generator (this benchmark); and the share of the cores' time the hypervisor took (steal).");
             report.Line($"Each run warms up {settings.Warmup.TotalSeconds:0} s, then resends on until each host's JIT compiles fewer than {JitSettled} methods a second");
             report.Line($"(at most {MaxSettle.TotalSeconds:0} s, and never into the users the phase needs); the last column is the methods each host still compiled a second");
             report.Line("during the phase: a host's first seconds under load recompile its hot methods, on the same cores.");
