@@ -36,8 +36,8 @@ public sealed class OutboxDispatcher(
 
     /// <summary>
     /// How old a batch's reading of its codes may grow before the codes of the messages still to send are read again: a
-    /// code replaced while its message waited behind slow sends is then not mailed, so the newer code's email is not
-    /// followed by one whose code no longer works.
+    /// code replaced while its message waited behind slow sends is then not mailed (the newer code's email waits for
+    /// this batch's claim on the person to end, and the person gets only the email whose code works).
     /// </summary>
     internal static readonly TimeSpan CodeRecheck = TimeSpan.FromMilliseconds(250);
 
@@ -65,7 +65,8 @@ public sealed class OutboxDispatcher(
 
         // Several senders, each with its own batch and SMTP session: one session sends a message at a time, waiting on
         // the server's answers, so one sender cannot keep up with the rate codes are issued at. A sender that finds a
-        // full batch wakes another, so under load they all work and when idle all but one sleep.
+        // full batch wakes another, so under load they all work and when idle all but one sleep; one that sent anything
+        // looks again itself before it sleeps.
         // The host stops this service only after telling the application it is stopping, and other services' stops
         // may come first: from that first moment no new send starts, so none goes out after the message in hand.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
@@ -240,7 +241,6 @@ public sealed class OutboxDispatcher(
                     m.TraceParent,
                     m.Kind,
                     m.CodeId,
-                    m.CreatedAt,
                     db.OrgUsers.Where(u => u.Id == m.UserId).Select(u => u.Language).FirstOrDefault(),
                     o == null ? "" : o.Name,
                     codeStates.Where(c => c.Id == m.CodeId).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
@@ -627,7 +627,6 @@ public sealed class OutboxDispatcher(
         string? TraceParent,
         EmailKind Kind,
         Guid? CodeId,
-        DateTimeOffset CreatedAt,
         string? Language,
         string OrganizationName,
         DateTimeOffset? ExpiresAt,
