@@ -38,6 +38,13 @@ public static partial class ConfigurationCheck
         // BindConfiguration, except that a value the binder cannot read is a validation failure like the others: the
         // start check collects those from every section, where the binder's own exception would end it at the first.
         services.AddSingleton<IOptionsChangeTokenSource<T>>(sp => new ConfigurationChangeTokenSource<T>(Options.DefaultName, sp.GetRequiredService<IConfiguration>()));
+
+        // A change saved while the host runs is taken only when valid (LastValidOptions), never the end of the host.
+        services.AddSingleton<IOptionsMonitor<T>>(sp => new LastValidOptions<T>(
+            sp.GetRequiredService<IOptionsFactory<T>>(),
+            sp.GetServices<IOptionsChangeTokenSource<T>>(),
+            sp.GetRequiredService<ILogger<LastValidOptions<T>>>(),
+            section));
         return services.AddOptions<T>()
             .Configure<IConfiguration>((options, configuration) =>
             {

@@ -117,6 +117,7 @@ public sealed class ConfigurationCheckTests
     {
         var configuration = Configuration(settings);
         var services = new ServiceCollection()
+            .AddLogging()
             .AddSingleton(configuration)
             .AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = Environments.Development });
         services.AddCheckedOptions<ApiOptions>(ApiOptions.Section);
