@@ -40,6 +40,70 @@ public sealed class DatabaseFaultTests
     }
 
     /// <summary>
+    /// The database fails the read of the messages a pass has just claimed: the pass gives its claim back, so the mail
+    /// goes out at the next pass instead of waiting for the claim to lapse (an hour here), and the person's next code
+    /// mail is not held back behind it all that time.
+    /// </summary>
+    [Fact]
+    public async Task A_pass_that_cannot_read_what_it_claimed_gives_the_claim_back_and_the_mail_goes_out_at_the_next_pass()
+    {
+        var faults = new FailingStatements(sql =>
+            sql.StartsWith("SELECT", StringComparison.Ordinal)
+            && sql.Contains("\"ClaimToken\" = @", StringComparison.Ordinal)
+            && sql.Contains("\"Organizations\"", StringComparison.Ordinal));
+        var log = new ErrorLog();
+        await using var smtp = await SmtpServer.StartNewAsync();
+        await using var host = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?> { ["Email:ClaimLease"] = "01:00:00", ["Email:PollInterval"] = "00:00:00.200" },
+            services: s => s
+                .AddSingleton<ILoggerProvider>(log)
+                .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)));
+        var orgId = await host.CreateOrganizationAsync();
+
+        faults.Failing = true;
+        var email = PortalFactory.NewEmail("faulty-read");
+        var userId = await host.InviteAsync(orgId, email);
+        var failedPass = $"Error {typeof(OutboxDispatcher).FullName}: Email dispatch pass failed; retrying after the poll interval SqliteException";
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(failedPass)), "the dispatcher logs the failed pass");
+        faults.Failing = false;
+
+        Assert.Single(await smtp.WaitForMessagesAsync(email));
+        await Wait.WaitUntilAsync(async () => await host.OutboxAsync(userId) is [{ Status: OutboxStatus.Sent }], "the invitation is marked sent");
+    }
+
+    /// <summary>
+    /// The database fails the record of a delivery (the message was sent): the pass gives its claim back, so the message
+    /// goes again at the next pass once the database answers (at least once), instead of an hour later when the claim
+    /// lapses, and is then recorded as sent.
+    /// </summary>
+    [Fact]
+    public async Task A_pass_that_cannot_record_a_delivery_gives_the_claim_back_and_the_message_goes_again_at_the_next_pass()
+    {
+        var faults = new FailingStatements(sql => sql.StartsWith("UPDATE \"OutboxMessages\" SET \"Status\" = @sent", StringComparison.Ordinal));
+        var log = new ErrorLog();
+        await using var smtp = await SmtpServer.StartNewAsync();
+        await using var host = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?> { ["Email:ClaimLease"] = "01:00:00", ["Email:PollInterval"] = "00:00:00.200" },
+            services: s => s
+                .AddSingleton<ILoggerProvider>(log)
+                .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)));
+        var orgId = await host.CreateOrganizationAsync();
+
+        faults.Failing = true;
+        var email = PortalFactory.NewEmail("faulty-record");
+        var userId = await host.InviteAsync(orgId, email);
+        var failedPass = $"Error {typeof(OutboxDispatcher).FullName}: Email dispatch pass failed; retrying after the poll interval SqliteException";
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(failedPass)), "the dispatcher logs the failed pass");
+        Assert.Single(smtp.MessagesTo(email));
+        faults.Failing = false;
+
+        await Wait.WaitUntilAsync(async () => await host.OutboxAsync(userId) is [{ Status: OutboxStatus.Sent }], "the invitation is sent again and recorded");
+        Assert.True(smtp.MessagesTo(email).Count >= 2, "the message whose delivery was not recorded went again");
+    }
+
+    /// <summary>
     /// A batch cut short by its claim's end cannot give back the message it did not get to (the database fails that
     /// write): a warning says so, and the message goes out anyway once its claim lapses.
     /// </summary>

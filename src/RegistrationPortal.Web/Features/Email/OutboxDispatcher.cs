@@ -219,8 +219,9 @@ public sealed class OutboxDispatcher(
         }
 
         List<DueMessage> claimed;
-        await using (var db = await contexts.CreateDbContextAsync(stoppingToken))
+        try
         {
+            await using var db = await contexts.CreateDbContextAsync(stoppingToken);
             // Inlined into the query below as subqueries, as if the codes' table were named here.
             var codeStates = codes.States(db);
             claimed = await (
@@ -246,6 +247,13 @@ public sealed class OutboxDispatcher(
                     codeStates.Where(c => c.Id == m.CodeId).Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefault(),
                     codeStates.Any(c => c.Id == m.CodeId && c.Outstanding)))
                 .ToListAsync(stoppingToken);
+        }
+        catch
+        {
+            // The claim is committed: given back, its messages (and the people's next code mails, which wait on them)
+            // are due again now rather than when it lapses.
+            await ReleaseAsync(claim);
+            throw;
         }
 
         // A send begun this close to the claim's end might still be under way when another dispatcher takes over.
@@ -347,10 +355,20 @@ public sealed class OutboxDispatcher(
 
             // This pass's deliveries go in the next write without waiting out the gathering.
             deliveries.Flush();
-            await Task.WhenAll(results);
-            if (handled < claimed.Count)
+            var recorded = false;
+            try
             {
-                await ReleaseAsync(claim);
+                await Task.WhenAll(results);
+                recorded = true;
+            }
+            finally
+            {
+                // What the pass did not get to, or could not record, is given back: due now, for any dispatcher (a
+                // message sent whose record failed goes again: at least once).
+                if (handled < claimed.Count || !recorded)
+                {
+                    await ReleaseAsync(claim);
+                }
             }
         }
 
