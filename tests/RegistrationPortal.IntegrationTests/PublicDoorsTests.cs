@@ -633,6 +633,38 @@ public abstract class PublicRequestBatchTests(BatchedRequestsFixture fixture)
     }
 
     /// <summary>
+    /// Wrong codes with nothing to count against when they are resolved: one tried on a code an admin replaced before
+    /// the try was resolved, one tried on a user who has registered. Neither counts against a code (the admin's new code
+    /// starts with no failed attempt), and each is in the organization's audit log with its address.
+    /// </summary>
+    [Fact]
+    public async Task A_wrong_code_with_no_code_to_count_against_is_audited_as_not_counted()
+    {
+        await ResolveAllAsync();
+        var orgId = await Host.CreateOrganizationAsync();
+        var email = PortalFactory.NewEmail("replaced-before");
+        var userId = await Host.InviteAsync(orgId, email);
+        var registeredEmail = PortalFactory.NewEmail("registered-wrong");
+        var registeredId = await Host.InviteAsync(orgId, registeredEmail);
+        await Host.MarkRegisteredAsync(registeredId);
+        await Host.WithDbAsync(db => db.RegistrationCodes.Where(c => c.UserId == registeredId).ExecuteUpdateAsync(u => u.SetProperty(c => c.UsedAt, c => c.CreatedAt)));
+        using var client = Host.CreateClient();
+
+        await WrongCodeAsync(client, orgId, email, "203.0.113.81");
+        await WrongCodeAsync(client, orgId, registeredEmail, "203.0.113.82");
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var registration = Host.Services.GetRequiredService<RegistrationService>();
+        Assert.Equal(ResendStatus.Sent, (await registration.ResendAsync(orgId, email, Actor.Admin("replacing-admin", "127.0.0.1"))).Status);
+        await ResolveAllAsync();
+
+        Assert.Equal(0, Assert.Single(await Host.ValidCodesAsync(userId)).FailedAttempts);
+        var wrong = Assert.Single(await AuditsAsync(userId, AuditActions.WrongCode));
+        Assert.Equal((RegistrationService.WrongCodeNotCounted, "203.0.113.81"), (wrong.Details, wrong.ClientAddress));
+        var onRegistered = Assert.Single(await AuditsAsync(registeredId, AuditActions.WrongCode));
+        Assert.Equal((RegistrationService.WrongCodeNotCounted, "203.0.113.82"), (onRegistered.Details, onRegistered.ClientAddress));
+    }
+
+    /// <summary>
     /// Resends of several users resolved in one write: each user's mail carries the code of their own registration (the
     /// write stores many codes, mails and audit events together, on PostgreSQL each table's rows in one statement).
     /// </summary>

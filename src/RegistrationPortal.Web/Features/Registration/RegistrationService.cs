@@ -210,6 +210,9 @@ public sealed class RegistrationService(
         return result.Processed;
     }
 
+    /// <summary>The audit details of a wrong code tried when the user had no code it could count against.</summary>
+    internal const string WrongCodeNotCounted = "not counted: no code it could count against (replaced, used or invalidated)";
+
     private sealed record ProcessResult(int Processed, int Sent, int CutOffs, List<(ActorKind Kind, ResendStatus Status)> Outcomes);
 
     private async Task<ProcessResult> ProcessInTransactionAsync(PortalDbContext db, IQueryable<PublicRequest> chosen, List<PreparedCode> codes)
@@ -259,6 +262,12 @@ public sealed class RegistrationService(
                 if (user is not null && outstanding.TryGetValue(user.Id, out var tried) && tried.CreatedAt <= request.CreatedAt)
                 {
                     (wrongByCode.TryGetValue(tried.Id, out var list) ? list : wrongByCode[tried.Id] = []).Add(request);
+                }
+                else if (user is not null)
+                {
+                    // Tried on a code since replaced (before this write resolved it), or on a user with no code left (one
+                    // who registered): nothing to count it against, but the try is the organization's to see.
+                    audits.Add(AuditExtensions.Event(now, user.OrgId, AuditActions.WrongCode, actor, user.Id, WrongCodeNotCounted, request.CorrelationId));
                 }
 
                 continue;
