@@ -150,9 +150,10 @@ public abstract class DispatcherTests
     }
 
     /// <summary>
-    /// A send that outlives its claim (the server holds its answer past the claim's end) is taken over by another sender,
-    /// which sends the message again: it arrives twice, never more. It is recorded sent once, audited once, and the
-    /// sender whose claim lapsed logs that the result was not its to record.
+    /// A send that outlives its claim (the server holds its answer past the claim's end, and the claim's renewals fail,
+    /// as when the database stops taking that write) is taken over by another sender, which sends the message again: it
+    /// arrives twice, never more. It is recorded sent once, audited once, and the sender whose claim lapsed logs that the
+    /// result was not its to record.
     /// </summary>
     [Fact]
     public async Task A_send_that_outlives_its_claim_is_taken_over_recorded_once_and_the_lapse_logged()
@@ -167,7 +168,7 @@ public abstract class DispatcherTests
                 ["Email:ClaimLease"] = "00:00:04",
                 ["Email:Smtp:Timeout"] = "00:00:30",
             },
-            services: s => s.AddSingleton<ILoggerProvider>(log),
+            services: s => RenewalsFailing(s.AddSingleton<ILoggerProvider>(log)),
             provider: Provider);
         var orgId = await host.CreateOrganizationAsync();
         var email = PortalFactory.NewEmail("outlived");
@@ -194,9 +195,9 @@ public abstract class DispatcherTests
     }
 
     /// <summary>
-    /// A batch cut short by its claim's end gives back only what it claimed and did not get to: a message waiting an hour
-    /// for its next attempt (its server deferred it) keeps waiting, while the batch's unsent message goes out at the next
-    /// pass.
+    /// A batch cut short by its claim's end (its renewals failing) gives back only what it claimed and did not get to: a
+    /// message waiting an hour for its next attempt (its server deferred it) keeps waiting, while the batch's unsent
+    /// message goes out at the next pass.
     /// </summary>
     [Fact]
     public async Task A_batch_cut_short_gives_back_only_its_own_messages_and_a_deferred_one_keeps_waiting()
@@ -239,7 +240,7 @@ public abstract class DispatcherTests
         // One batch claims both; the server holds the first one's answer until its claim has ended, so the batch stops
         // there and gives the second back.
         smtp.SetRule(held, SmtpRule.HoldData);
-        await using var sending = new PortalFactory(smtp, settings, dataDirectory: data.Path, provider: Provider);
+        await using var sending = new PortalFactory(smtp, settings, services: s => RenewalsFailing(s), dataDirectory: data.Path, provider: Provider);
         _ = sending.Server;
         await sending.HoldPastClaimAsync(smtp, held, heldId);
 
@@ -440,6 +441,54 @@ public abstract class DispatcherTests
         await Wait.WaitUntilAsync(() => sending.OutboxDrainedAsync(userId), "both mails are recorded as sent");
         Assert.All(await sending.OutboxAsync(userId), m => Assert.Equal(OutboxStatus.Sent, m.Status));
     }
+
+    /// <summary>
+    /// The server holds the old code's mail longer than the claim lasts (3 s here): the sending host renews its claim
+    /// meanwhile, so a second host finds nothing to take (neither the old mail, still being sent, nor the new code's,
+    /// which waits for it), and once the server answers, the person's last email carries the code that works and each
+    /// mail went once.
+    /// </summary>
+    [Fact]
+    public async Task A_send_slower_than_the_claim_keeps_its_claim_so_no_other_host_takes_the_persons_mail_over()
+    {
+        await using var smtp = await SmtpServer.StartScriptedAsync();
+        await using var data = new SharedDataDirectory("regportal-renewed-", Provider);
+        await using var sending = new PortalFactory(
+            smtp,
+            new Dictionary<string, string?> { ["Email:ClaimLease"] = "00:00:03", ["Email:Smtp:Timeout"] = "00:00:30", ["Email:PollInterval"] = "00:10:00" },
+            dataDirectory: data.Path,
+            provider: Provider);
+        var orgId = await sending.CreateOrganizationAsync();
+        var email = PortalFactory.NewEmail("renewed");
+        smtp.SetRule(email, SmtpRule.StallFirstData);
+        var userId = await sending.InviteAsync(orgId, email);
+        await Wait.WaitUntilAsync(
+            () => Task.FromResult(smtp.Events().Any(e => e.Command == "DATA-STALLED" && string.Equals(e.Address, email, StringComparison.OrdinalIgnoreCase))),
+            "the invitation's mail has reached the server, which has not taken it yet");
+        var first = Assert.Single(await sending.OutboxAsync(userId));
+
+        await using var other = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.Path, provider: Provider);
+        var registration = other.Services.GetRequiredService<RegistrationService>();
+        Assert.Equal(ResendStatus.Sent, (await registration.ResendAsync(orgId, email, Actor.Admin("renewal-admin", "127.0.0.1"))).Status);
+        await Wait.WaitUntilAsync(
+            async () => DateTimeOffset.UtcNow > first.NextAttemptAt.AddSeconds(1)
+                && (await other.OutboxAsync(userId)).Single(m => m.Id == first.Id).NextAttemptAt > DateTimeOffset.UtcNow,
+            "the first claim's end has passed, and the claim still holds, renewed");
+        Assert.Equal(0, await other.Services.GetRequiredService<OutboxDispatcher>().DispatchDueAsync(CancellationToken.None));
+
+        smtp.SetRule(email, SmtpRule.Accept);
+        var mails = await smtp.WaitForMessagesAsync(email, 2);
+        var valid = Assert.Single(await sending.ValidCodesAsync(userId));
+        Assert.True(sending.CodeMatches(mails[^1].Code, valid.CodeHash), "the last email carries the code that works");
+        await Wait.WaitUntilAsync(() => sending.OutboxDrainedAsync(userId), "both mails are recorded");
+        Assert.Equal([OutboxStatus.Sent, OutboxStatus.Sent], (await sending.OutboxAsync(userId)).Select(m => m.Status).ToArray());
+        Assert.Equal(2, smtp.MessagesTo(email).Count);
+    }
+
+    /// <summary>The host's renewals of its claims fail (<see cref="FailingStatements.ClaimRenewals"/>), on this provider's contexts.</summary>
+    private IServiceCollection RenewalsFailing(IServiceCollection services) => Provider == DatabaseProvider.Postgres
+        ? services.ConfigureDbContext<RegistrationPortal.Web.Data.Postgres.PostgresPortalDbContext>(o => o.AddInterceptors(FailingStatements.ClaimRenewals()))
+        : services.ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(FailingStatements.ClaimRenewals()));
 
     /// <summary>A host that queues mail and sends none, on <paramref name="time"/>, over the data in <paramref name="dataDirectory"/>.</summary>
     private PortalFactory QueueingHost(SmtpServer smtp, TimeProvider time, string dataDirectory) => new(

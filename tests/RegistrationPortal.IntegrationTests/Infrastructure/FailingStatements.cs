@@ -10,6 +10,17 @@ namespace RegistrationPortal.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class FailingStatements(Func<string, bool> matches, Func<Exception>? failure = null) : DbCommandInterceptor
 {
+    /// <summary>
+    /// The dispatcher's renewal of a batch's claim (the one update of the outbox that sets only the next attempt's time),
+    /// failing from the start: the claim lapses as it does for a host that lost its database, or was frozen past the lease.
+    /// </summary>
+    public static FailingStatements ClaimRenewals() =>
+        new(sql => sql.StartsWith("UPDATE \"OutboxMessages\"", StringComparison.Ordinal)
+            && System.Text.RegularExpressions.Regex.IsMatch(sql, @"SET ""NextAttemptAt"" = @\w+\s+WHERE"))
+        {
+            Failing = true,
+        };
+
     private volatile bool _failing;
 
     /// <summary>Whether the chosen statements fail now.</summary>

@@ -29,8 +29,7 @@ public sealed class DatabaseFaultTests
         faults.Failing = true;
         var email = PortalFactory.NewEmail("faulty-claim");
         var userId = await host.InviteAsync(orgId, email);
-        var failedPass = $"Error {typeof(OutboxDispatcher).FullName}: Email dispatch pass failed; retrying after the poll interval SqliteException";
-        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(failedPass)), "the dispatcher logs the failed pass");
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(FailedPass)), "the dispatcher logs the failed pass");
         Assert.Empty(smtp.Messages());
         Assert.Equal(OutboxStatus.Pending, Assert.Single(await host.OutboxAsync(userId)).Status);
 
@@ -53,19 +52,13 @@ public sealed class DatabaseFaultTests
             && sql.Contains("\"Organizations\"", StringComparison.Ordinal));
         var log = new ErrorLog();
         await using var smtp = await SmtpServer.StartNewAsync();
-        await using var host = new PortalFactory(
-            smtp,
-            new Dictionary<string, string?> { ["Email:ClaimLease"] = "01:00:00", ["Email:PollInterval"] = "00:00:00.200" },
-            services: s => s
-                .AddSingleton<ILoggerProvider>(log)
-                .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)));
+        await using var host = FaultyHost(smtp, faults, log, HourLongClaims);
         var orgId = await host.CreateOrganizationAsync();
 
         faults.Failing = true;
         var email = PortalFactory.NewEmail("faulty-read");
         var userId = await host.InviteAsync(orgId, email);
-        var failedPass = $"Error {typeof(OutboxDispatcher).FullName}: Email dispatch pass failed; retrying after the poll interval SqliteException";
-        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(failedPass)), "the dispatcher logs the failed pass");
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(FailedPass)), "the dispatcher logs the failed pass");
         faults.Failing = false;
 
         Assert.Single(await smtp.WaitForMessagesAsync(email));
@@ -83,19 +76,13 @@ public sealed class DatabaseFaultTests
         var faults = new FailingStatements(sql => sql.StartsWith("UPDATE \"OutboxMessages\" SET \"Status\" = @sent", StringComparison.Ordinal));
         var log = new ErrorLog();
         await using var smtp = await SmtpServer.StartNewAsync();
-        await using var host = new PortalFactory(
-            smtp,
-            new Dictionary<string, string?> { ["Email:ClaimLease"] = "01:00:00", ["Email:PollInterval"] = "00:00:00.200" },
-            services: s => s
-                .AddSingleton<ILoggerProvider>(log)
-                .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)));
+        await using var host = FaultyHost(smtp, faults, log, HourLongClaims);
         var orgId = await host.CreateOrganizationAsync();
 
         faults.Failing = true;
         var email = PortalFactory.NewEmail("faulty-record");
         var userId = await host.InviteAsync(orgId, email);
-        var failedPass = $"Error {typeof(OutboxDispatcher).FullName}: Email dispatch pass failed; retrying after the poll interval SqliteException";
-        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(failedPass)), "the dispatcher logs the failed pass");
+        await Wait.WaitUntilAsync(() => Task.FromResult(log.Entries.Contains(FailedPass)), "the dispatcher logs the failed pass");
         Assert.Single(smtp.MessagesTo(email));
         faults.Failing = false;
 
@@ -110,7 +97,9 @@ public sealed class DatabaseFaultTests
     [Fact]
     public async Task A_failed_release_is_logged_and_the_message_goes_out_when_its_claim_lapses()
     {
-        // The release is the one update of the outbox that ends a claim without setting a status.
+        // The release is the one update of the outbox that ends a claim without setting a status; the claim's renewals
+        // fail too, so that it ends.
+        var renewals = FailingStatements.ClaimRenewals();
         var faults = new FailingStatements(sql =>
             sql.StartsWith("UPDATE \"OutboxMessages\"", StringComparison.Ordinal)
             && sql.Contains("\"ClaimToken\" = NULL", StringComparison.Ordinal)
@@ -142,7 +131,7 @@ public sealed class DatabaseFaultTests
             },
             services: s => s
                 .AddSingleton<ILoggerProvider>(log)
-                .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)),
+                .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults, renewals)),
             dataDirectory: data.Path);
         _ = sending.Server;
         await sending.HoldPastClaimAsync(smtp, held, heldId);
@@ -216,8 +205,14 @@ public sealed class DatabaseFaultTests
         Assert.DoesNotContain(log.Entries, e => e.Contains(processor!, StringComparison.Ordinal) && e != oneAtATime && e != failed);
     }
 
-    private static PortalFactory FaultyHost(SmtpServer smtp, FailingStatements faults, ErrorLog log) => new(
+    private static readonly string FailedPass = $"Error {typeof(OutboxDispatcher).FullName}: Email dispatch pass failed; retrying after the poll interval SqliteException";
+
+    /// <summary>Claims that last an hour, and senders that look for due mail every 200 ms: a message left to wait for its claim to lapse does not go out in a test's time.</summary>
+    private static readonly Dictionary<string, string?> HourLongClaims = new() { ["Email:ClaimLease"] = "01:00:00", ["Email:PollInterval"] = "00:00:00.200" };
+
+    private static PortalFactory FaultyHost(SmtpServer smtp, FailingStatements faults, ErrorLog log, Dictionary<string, string?>? settings = null) => new(
         smtp,
+        settings,
         services: s => s
             .AddSingleton<ILoggerProvider>(log)
             .ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(faults)));

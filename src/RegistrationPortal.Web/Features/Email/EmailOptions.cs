@@ -104,7 +104,9 @@ public sealed class EmailOptions : ICheckedOptions<EmailOptions>, IValidatableOb
     /// <summary>
     /// How long a dispatcher's claim on a batch lasts. Several hosts may dispatch from one database: each claims its
     /// batch first, so no message is sent by two; a host that dies mid-batch leaves its claim to lapse, and then another
-    /// host sends what it had not. A dispatcher starts no send it could not finish within its claim.
+    /// host sends what it had not. While it sends, a dispatcher renews its claim every third of the lease, so a slow
+    /// mail server does not hand its messages to another; if the renewals fail, it starts no send it could not finish
+    /// within the claim it last renewed.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);

@@ -256,8 +256,14 @@ public sealed class OutboxDispatcher(
             throw;
         }
 
-        // A send begun this close to the claim's end might still be under way when another dispatcher takes over.
-        var lastStart = claimedUntil - TimeSpan.FromTicks(Math.Min(settings.Smtp.Timeout.Ticks, settings.ClaimLease.Ticks / 2));
+        // While the pass sends, its claim is renewed, so a slow server (each SMTP step may take up to the timeout) does
+        // not let another dispatcher take over a message still being sent: it would send it again, or supersede it
+        // and send the person's newer code, which the slow server could then deliver first. A send begun this close to
+        // the claim's end (as last renewed) might still be under way if the renewals stopped (the database failing).
+        var margin = TimeSpan.FromTicks(Math.Min(settings.Smtp.Timeout.Ticks, settings.ClaimLease.Ticks / 2));
+        var lease = new Lease(claimedUntil);
+        using var renewing = new CancellationTokenSource();
+        var renewals = RenewAsync(claim, ids, lease, settings.ClaimLease, renewing.Token);
         var handled = 0;
         IEmailSession? session = null;
 
@@ -273,7 +279,7 @@ public sealed class OutboxDispatcher(
             for (var i = 0; i < claimed.Count; i++)
             {
                 var message = claimed[i];
-                if (stoppingToken.IsCancellationRequested || time.GetUtcNow() >= lastStart)
+                if (stoppingToken.IsCancellationRequested || time.GetUtcNow() >= lease.Until - margin)
                 {
                     break;
                 }
@@ -353,6 +359,9 @@ public sealed class OutboxDispatcher(
                 await session.DisposeAsync();
             }
 
+            await renewing.CancelAsync();
+            await renewals;
+
             // This pass's deliveries go in the next write without waiting out the gathering.
             deliveries.Flush();
             var recorded = false;
@@ -411,6 +420,51 @@ public sealed class OutboxDispatcher(
         if (!done)
         {
             Interlocked.Add(ref _erasedSinceScrub, erased);
+        }
+    }
+
+    /// <summary>The end of a pass's claim, as last renewed.</summary>
+    private sealed class Lease(DateTimeOffset until)
+    {
+        private long _untilTicks = until.UtcTicks;
+
+        public DateTimeOffset Until
+        {
+            get => new(Interlocked.Read(ref _untilTicks), TimeSpan.Zero);
+            set => Interlocked.Exchange(ref _untilTicks, value.UtcTicks);
+        }
+    }
+
+    /// <summary>
+    /// Every third of the lease, until <paramref name="ct"/> ends the pass, extends the claim on the pass's messages
+    /// still held (pending, under this claim) to a whole lease from now. Stops when none is held any more; a renewal
+    /// the database fails is logged, and the pass stops starting sends as the claim it last renewed nears its end.
+    /// </summary>
+    private async Task RenewAsync(Guid claim, List<Guid> ids, Lease lease, TimeSpan leaseLength, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(leaseLength / 3, time, ct);
+                var until = time.GetUtcNow() + leaseLength;
+                var held = await writes.ExecuteAsync(db => db.OutboxMessages
+                    .Where(m => ids.Contains(m.Id) && m.ClaimToken == claim && m.Status == OutboxStatus.Pending)
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, until)));
+                if (held == 0)
+                {
+                    return;
+                }
+
+                lease.Until = until;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or DbUpdateException or System.Data.Common.DbException)
+        {
+            logger.LogWarning("Renewing a batch's claim failed ({ErrorType}); the batch stops starting sends before the claim it last renewed ends", ex.GetType().Name);
         }
     }
 
