@@ -26,7 +26,7 @@ public sealed class ConfigurationReloadTests
         var (orgId, email, _) = await factory.CreatePendingUserAsync("reload");
         await smtp.WaitForMessagesAsync(email);
         var configuration = (IConfigurationRoot)factory.Services.GetRequiredService<IConfiguration>();
-        var email0 = factory.Services.GetRequiredService<IOptionsMonitor<EmailOptions>>().CurrentValue;
+        var before = factory.Services.GetRequiredService<IOptionsMonitor<EmailOptions>>().CurrentValue;
 
         configuration["Email:Senders"] = "0";
         configuration["Email:BatchSize"] = "0";
@@ -39,7 +39,7 @@ public sealed class ConfigurationReloadTests
         Assert.Contains("Email:BatchSize", refused, StringComparison.Ordinal);
         Assert.Contains("the host keeps the Email settings it had", refused, StringComparison.Ordinal);
         var kept = factory.Services.GetRequiredService<IOptionsMonitor<EmailOptions>>().CurrentValue;
-        Assert.Equal((email0.Senders, email0.BatchSize), (kept.Senders, kept.BatchSize));
+        Assert.Equal((before.Senders, before.BatchSize), (kept.Senders, kept.BatchSize));
 
         // Still serving and still sending: a resend's email arrives.
         var registration = factory.Services.GetRequiredService<RegistrationService>();

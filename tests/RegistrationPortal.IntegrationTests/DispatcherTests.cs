@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RegistrationPortal.IntegrationTests.Infrastructure;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Data.Postgres;
 using RegistrationPortal.Web.Features.Email;
 using RegistrationPortal.Web.Features.Registration;
 using RegistrationPortal.Web.Shared;
@@ -487,7 +488,7 @@ public abstract class DispatcherTests
 
     /// <summary>The host's renewals of its claims fail (<see cref="FailingStatements.ClaimRenewals"/>), on this provider's contexts.</summary>
     private IServiceCollection RenewalsFailing(IServiceCollection services) => Provider == DatabaseProvider.Postgres
-        ? services.ConfigureDbContext<RegistrationPortal.Web.Data.Postgres.PostgresPortalDbContext>(o => o.AddInterceptors(FailingStatements.ClaimRenewals()))
+        ? services.ConfigureDbContext<PostgresPortalDbContext>(o => o.AddInterceptors(FailingStatements.ClaimRenewals()))
         : services.ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(FailingStatements.ClaimRenewals()));
 
     /// <summary>A host that queues mail and sends none, on <paramref name="time"/>, over the data in <paramref name="dataDirectory"/>.</summary>

@@ -7,9 +7,10 @@ namespace RegistrationPortal.Web.Shared;
 /// <summary>
 /// The settings of one section as the host runs with them, read again when the configuration changes (the settings
 /// files are watched): a change to values that are not valid is refused and logged with the keys at fault, and the
-/// host keeps the values it had. The framework's own monitor throws instead, from the reload itself (on the file
-/// watcher's thread, which ends the process) and from every read after it, so a typo saved while the hosts run would
-/// stop every host reading that file. The first read is the start check: values not valid then still stop the start.
+/// host keeps the values it had. The framework's own monitor throws instead, from the reload itself and from every
+/// read after it: the services that read their settings as they go fail with it (the mail dispatcher's failure stops
+/// the host), so a typo saved on a shared settings file would stop every host reading it. The first read is the start
+/// check: values not valid then still stop the start.
 /// </summary>
 public sealed class LastValidOptions<T> : IOptionsMonitor<T>, IDisposable
     where T : class

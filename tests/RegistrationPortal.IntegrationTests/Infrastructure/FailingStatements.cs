@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -16,7 +17,7 @@ public sealed class FailingStatements(Func<string, bool> matches, Func<Exception
     /// </summary>
     public static FailingStatements ClaimRenewals() =>
         new(sql => sql.StartsWith("UPDATE \"OutboxMessages\"", StringComparison.Ordinal)
-            && System.Text.RegularExpressions.Regex.IsMatch(sql, @"SET ""NextAttemptAt"" = @\w+\s+WHERE"))
+            && Regex.IsMatch(sql, @"SET ""NextAttemptAt"" = @\w+\s+WHERE"))
         {
             Failing = true,
         };
