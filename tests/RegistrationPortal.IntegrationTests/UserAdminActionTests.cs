@@ -106,6 +106,37 @@ public sealed class UserAdminActionTests(MailPortalFixture fixture) : IClassFixt
         Assert.Equal(4, denied);
     }
 
+    /// <summary>
+    /// A user's history names the admins who acted on them by email, looked up only among this organization's admins and
+    /// the platform's: an event that names another organization's admin (none is written so today; a row restored
+    /// from elsewhere, or a bug, could) shows as a removed admin, never that admin's address.
+    /// </summary>
+    [Fact]
+    public async Task A_users_history_never_shows_the_address_of_another_organizations_admin()
+    {
+        var orgId = await Host.CreateOrganizationAsync();
+        var otherOrg = await Host.CreateOrganizationAsync();
+        var userId = await Host.InviteAsync(orgId, PortalFactory.NewEmail("history"));
+        var ownAdmin = new PortalUser { Id = "us-own-" + Guid.NewGuid().ToString("N"), OrgId = orgId, UserName = PortalFactory.NewEmail("own-admin") };
+        var strangerAdmin = new PortalUser { Id = "us-stranger-" + Guid.NewGuid().ToString("N"), OrgId = otherOrg, UserName = PortalFactory.NewEmail("stranger-admin") };
+        ownAdmin.Email = ownAdmin.UserName;
+        strangerAdmin.Email = strangerAdmin.UserName;
+        await Host.WithDbAsync(async db =>
+        {
+            db.Users.AddRange(ownAdmin, strangerAdmin);
+            db.AuditEvents.AddRange(
+                AuditExtensions.Event(DateTimeOffset.UtcNow, orgId, AuditActions.CodeSent, Actor.Admin(ownAdmin.Id, "127.0.0.1"), userId),
+                AuditExtensions.Event(DateTimeOffset.UtcNow, orgId, AuditActions.CodeSent, Actor.Admin(strangerAdmin.Id, "127.0.0.1"), userId));
+            return await db.SaveChangesAsync();
+        });
+
+        var actors = (await Detail.AuditAsync(ScopeOf(orgId), userId, 0, 50)).Items.Select(r => r.Actor).ToList();
+
+        Assert.Contains(ownAdmin.Email, actors);
+        Assert.DoesNotContain(strangerAdmin.Email, actors);
+        Assert.Contains("a removed admin", actors);
+    }
+
     private static AdminScope ScopeOf(string orgId) => AdminScope.For(new ClaimsPrincipal(new ClaimsIdentity(
         [new Claim(ClaimTypes.NameIdentifier, "admin-" + orgId), new Claim(ClaimTypes.Role, PortalRoles.OrgAdmin), new Claim(PortalRoles.OrgClaim, orgId)],
         "test")))!;

@@ -112,7 +112,7 @@ public sealed class OrgUserDetailService(
             .Select(c => new CredentialRow(c.Id, c.Kind, c.Name, c.CreatedAt, c.Aaguid, c.AttestationFormat, c.Transports))
             .ToListAsync(ct);
 
-        var admins = await AdminEmailsAsync(db, codes.Where(c => c.IssuedThrough == ActorKind.Admin).Select(c => c.IssuedBy), ct);
+        var admins = await AdminEmailsAsync(db, scope.OrgId, codes.Where(c => c.IssuedThrough == ActorKind.Admin).Select(c => c.IssuedBy), ct);
         var now = time.GetUtcNow();
         var history = codes.Select(c => new CodeHistoryRow(
                 c.CreatedAt,
@@ -159,7 +159,7 @@ public sealed class OrgUserDetailService(
             .Select(a => new { a.At, a.Action, a.ActorKind, a.ActorId, a.Details })
             .ToListAsync(ct);
 
-        var admins = await AdminEmailsAsync(db, rows.Where(r => r.ActorKind == nameof(ActorKind.Admin)).Select(r => r.ActorId), ct);
+        var admins = await AdminEmailsAsync(db, scope.OrgId, rows.Where(r => r.ActorKind == nameof(ActorKind.Admin)).Select(r => r.ActorId), ct);
         return new AuditRowPage(
             rows.Select(r => new AuditRow(
                     r.At,
@@ -213,7 +213,11 @@ public sealed class OrgUserDetailService(
         _ => withSystemId && !string.IsNullOrEmpty(id) ? $"system ({id})" : "system",
     };
 
-    private static async Task<Dictionary<string, string>> AdminEmailsAsync(PortalDbContext db, IEnumerable<string?> ids, CancellationToken ct)
+    /// <summary>
+    /// The addresses of the admins among <paramref name="ids"/> who are this organization's or the platform's: an id of
+    /// another organization's admin (none is recorded here today) shows as a removed admin, never as their address.
+    /// </summary>
+    private static async Task<Dictionary<string, string>> AdminEmailsAsync(PortalDbContext db, string orgId, IEnumerable<string?> ids, CancellationToken ct)
     {
         var wanted = ids.OfType<string>().Distinct().ToList();
         if (wanted.Count == 0)
@@ -222,7 +226,7 @@ public sealed class OrgUserDetailService(
         }
 
         var admins = await db.Users.AsNoTracking()
-            .Where(u => wanted.Contains(u.Id))
+            .Where(u => wanted.Contains(u.Id) && (u.OrgId == orgId || u.OrgId == null))
             .Select(u => new { u.Id, u.Email, u.UserName })
             .ToListAsync(ct);
         return admins.ToDictionary(a => a.Id, a => a.Email ?? a.UserName ?? a.Id);
