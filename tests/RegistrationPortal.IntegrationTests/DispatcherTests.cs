@@ -415,13 +415,7 @@ public abstract class DispatcherTests
             new Dictionary<string, string?> { ["Email:Senders"] = "2", ["Email:Smtp:Timeout"] = "00:00:30", ["Email:PollInterval"] = "00:10:00" },
             dataDirectory: data.Path,
             provider: Provider);
-        var orgId = await sending.CreateOrganizationAsync();
-        var email = PortalFactory.NewEmail("in-order");
-        smtp.SetRule(email, SmtpRule.StallFirstData);
-        var userId = await sending.InviteAsync(orgId, email);
-        await Wait.WaitUntilAsync(
-            () => Task.FromResult(smtp.Events().Any(e => e.Command == "DATA-STALLED" && string.Equals(e.Address, email, StringComparison.OrdinalIgnoreCase))),
-            "the invitation's mail has reached the server, which has not taken it yet");
+        var (orgId, email, userId) = await InviteWithFirstMailStalledAsync(smtp, sending, "in-order");
 
         // The new code is issued, and a pass over the due mail made, by the sending host or by a second one whose own
         // senders do not run (the pass below is the only one it makes).
@@ -459,13 +453,7 @@ public abstract class DispatcherTests
             new Dictionary<string, string?> { ["Email:ClaimLease"] = "00:00:03", ["Email:Smtp:Timeout"] = "00:00:30", ["Email:PollInterval"] = "00:10:00" },
             dataDirectory: data.Path,
             provider: Provider);
-        var orgId = await sending.CreateOrganizationAsync();
-        var email = PortalFactory.NewEmail("renewed");
-        smtp.SetRule(email, SmtpRule.StallFirstData);
-        var userId = await sending.InviteAsync(orgId, email);
-        await Wait.WaitUntilAsync(
-            () => Task.FromResult(smtp.Events().Any(e => e.Command == "DATA-STALLED" && string.Equals(e.Address, email, StringComparison.OrdinalIgnoreCase))),
-            "the invitation's mail has reached the server, which has not taken it yet");
+        var (orgId, email, userId) = await InviteWithFirstMailStalledAsync(smtp, sending, "renewed");
         var first = Assert.Single(await sending.OutboxAsync(userId));
 
         await using var other = new PortalFactory(smtp, new Dictionary<string, string?> { ["Email:DispatcherEnabled"] = "false" }, dataDirectory: data.Path, provider: Provider);
@@ -484,6 +472,19 @@ public abstract class DispatcherTests
         await Wait.WaitUntilAsync(() => sending.OutboxDrainedAsync(userId), "both mails are recorded");
         Assert.Equal([OutboxStatus.Sent, OutboxStatus.Sent], (await sending.OutboxAsync(userId)).Select(m => m.Status).ToArray());
         Assert.Equal(2, smtp.MessagesTo(email).Count);
+    }
+
+    /// <summary>Invites a person whose first mail the server holds, received and not yet taken; returns once it is held.</summary>
+    private static async Task<(string OrgId, string Email, string UserId)> InviteWithFirstMailStalledAsync(SmtpServer smtp, PortalFactory sending, string tag)
+    {
+        var orgId = await sending.CreateOrganizationAsync();
+        var email = PortalFactory.NewEmail(tag);
+        smtp.SetRule(email, SmtpRule.StallFirstData);
+        var userId = await sending.InviteAsync(orgId, email);
+        await Wait.WaitUntilAsync(
+            () => Task.FromResult(smtp.Events().Any(e => e.Command == "DATA-STALLED" && string.Equals(e.Address, email, StringComparison.OrdinalIgnoreCase))),
+            "the invitation's mail has reached the server, which has not taken it yet");
+        return (orgId, email, userId);
     }
 
     /// <summary>The host's renewals of its claims fail (<see cref="FailingStatements.ClaimRenewals"/>), on this provider's contexts.</summary>

@@ -423,6 +423,9 @@ public sealed class OutboxDispatcher(
         }
     }
 
+    /// <summary>A write of the dispatcher's own bookkeeping failed: the database, or the writer shutting down with the host.</summary>
+    private static bool WriteFailed(Exception ex) => ex is InvalidOperationException or DbUpdateException or System.Data.Common.DbException;
+
     /// <summary>The end of a pass's claim, as last renewed.</summary>
     private sealed class Lease(DateTimeOffset until)
     {
@@ -462,7 +465,7 @@ public sealed class OutboxDispatcher(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
-        catch (Exception ex) when (ex is InvalidOperationException or DbUpdateException or System.Data.Common.DbException)
+        catch (Exception ex) when (WriteFailed(ex))
         {
             logger.LogWarning("Renewing a batch's claim failed ({ErrorType}); the batch stops starting sends before the claim it last renewed ends", ex.GetType().Name);
         }
@@ -488,7 +491,7 @@ public sealed class OutboxDispatcher(
                     .SetProperty(m => m.NextAttemptAt, at)
                     .SetProperty(m => m.ClaimToken, (Guid?)null)));
         }
-        catch (Exception ex) when (ex is InvalidOperationException or DbUpdateException or System.Data.Common.DbException)
+        catch (Exception ex) when (WriteFailed(ex))
         {
             // The claim lapses by itself.
             logger.LogWarning("Could not release claimed messages ({ErrorType}); they are due again when the claim lapses", ex.GetType().Name);
