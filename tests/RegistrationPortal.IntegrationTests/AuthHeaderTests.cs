@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -81,9 +82,13 @@ public abstract class AuthHeaderTests(QueuedMailPortalFixture fixture)
         var nonce = (AuthHeaders.Nonce, Nonces.Create(DateTimeOffset.UtcNow));
         using var client = Host.CreateClient();
 
+        string token, challenge;
         using (var first = await client.InitAsync(orgId, email, code, nonce))
         {
-            Assert.True(first.StatusCode == HttpStatusCode.OK, $"init: expected 200, got {(int)first.StatusCode}: {await first.Content.ReadAsStringAsync()}");
+            var text = await first.Content.ReadAsStringAsync();
+            Assert.True(first.StatusCode == HttpStatusCode.OK, $"init: expected 200, got {(int)first.StatusCode}: {text}");
+            var body = JsonDocument.Parse(text).RootElement;
+            (token, challenge) = (body.GetProperty("temporaryAuthenticationToken").GetString()!, body.GetProperty("challenge").GetString()!);
         }
 
         // The same request again, byte for byte, as someone who captured it would send it.
@@ -93,6 +98,14 @@ public abstract class AuthHeaderTests(QueuedMailPortalFixture fixture)
         await DfnsApi.AssertErrorAsync(await client.InitAsync(orgId, email, "WRNG-0000-AAAA-NONC", nonce), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
 
         Assert.Equal(1, await Host.WithDbAsync(db => db.RegistrationChallenges.CountAsync(c => c.UserId == userId)));
+
+        // And once the user has registered with it: still the used nonce, not what the used code would tell.
+        using (var completed = await client.CompleteAsync(token, KeyCredentialParts.Build(challenge).Body()))
+        {
+            Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+        }
+
+        await DfnsApi.AssertErrorAsync(await client.InitAsync(orgId, email, code, nonce), HttpStatusCode.BadRequest, DfnsErrors.NonceUsed);
     }
 
     [Fact]

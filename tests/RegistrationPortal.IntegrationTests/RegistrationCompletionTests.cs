@@ -742,6 +742,11 @@ public abstract class RegistrationCompletionClockTests
         using var response = await client.InitAsync(orgId, email, code);
         await DfnsApi.AssertErrorAsync(response, HttpStatusCode.BadRequest, "Registration code expired");
         await host.AssertUnchangedAsync(userId);
+
+        // The try is on the user's record: it reset the code's wrong tries and this address's.
+        var audit = Assert.Single(await host.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(a => a.SubjectId == userId && a.Action == AuditActions.ExpiredCodeTyped).ToListAsync()));
+        Assert.Equal(orgId, audit.OrgId);
+        Assert.Contains("forgiven", audit.Details, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,6 +26,7 @@ public static class AuditActions
     public const string BulkResendFinished = "registration.bulk_resend.finished";
     public const string WrongCode = "registration.code.wrong";
     public const string CodeLocked = "registration.code.locked";
+    public const string ExpiredCodeTyped = "registration.code.expired_typed";
     public const string RegistrationStarted = "registration.started";
     public const string RegistrationCompleted = "registration.completed";
     public const string EmailDelivered = "email.delivered";

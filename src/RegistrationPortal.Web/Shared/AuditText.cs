@@ -43,6 +43,7 @@ public static partial class AuditText
         [AuditActions.BulkResendFinished] = "Bulk resend finished",
         [AuditActions.WrongCode] = "Wrong code typed",
         [AuditActions.CodeLocked] = "Code locked (too many wrong tries)",
+        [AuditActions.ExpiredCodeTyped] = "Expired code typed",
         [AuditActions.RegistrationStarted] = "Registration started",
         [AuditActions.RegistrationCompleted] = "Registration completed",
         [AuditActions.EmailDelivered] = "Email delivered",

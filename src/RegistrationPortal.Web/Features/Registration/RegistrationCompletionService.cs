@@ -103,6 +103,13 @@ public sealed class RegistrationCompletionService(
                 .ToListAsync();
         }
 
+        // A replayed request is a used nonce before anything its code would tell (as on the other doors); the writes below
+        // claim the nonce again, atomically, for two uses at once.
+        if (await NonceUsedAsync(nonce))
+        {
+            return new InitOutcome(InitStatus.NonceReplayed);
+        }
+
         var now = time.GetUtcNow();
         if (AttemptLimits.Wait(counters, orgId, normalized, now, settings) is { } wait)
         {
@@ -184,6 +191,8 @@ public sealed class RegistrationCompletionService(
                 .ExecuteDeleteAsync();
             if (code.ExpiresAt <= now)
             {
+                // The holder is told, and the counts just reset are on record.
+                db.Audit(now, orgId, AuditActions.ExpiredCodeTyped, actor, user.Id, $"code expired {code.ExpiresAt:O}; the wrong tries counted against it and this address's for the user forgiven");
                 return new InitResult(InitStatus.CodeExpired);
             }
 
@@ -337,10 +346,9 @@ public sealed class RegistrationCompletionService(
         return origins;
     }
 
-    /// <summary>The challenge of a token whose challenge is open (not consumed, not expired, the token's user and org); null otherwise.</summary>
     /// <summary>
-    /// A replayed request is a used nonce before it is a consumed challenge (the contract's answer to a second use); the
-    /// writer checks the nonce again, atomically, for two uses at once.
+    /// A replayed request is a used nonce before anything else it would be told (a consumed challenge, a used code): the
+    /// contract's answer to a second use. The writer checks the nonce again, atomically, for two uses at once.
     /// </summary>
     private async Task<bool> NonceUsedAsync(NonceClaim? nonce)
     {
@@ -353,6 +361,7 @@ public sealed class RegistrationCompletionService(
         return await read.UsedNonces.AsNoTracking().AnyAsync(n => n.Key == nonce.Key);
     }
 
+    /// <summary>The challenge of a token whose challenge is open (not consumed, not expired, the token's user and org); null otherwise.</summary>
     private async Task<string?> OpenChallengeAsync(RegistrationTokenClaims token)
     {
         await using var read = await contexts.CreateDbContextAsync();
