@@ -265,6 +265,7 @@ public sealed class OutboxDispatcher(
         using var renewing = new CancellationTokenSource();
         var renewals = RenewAsync(claim, ids, lease, settings.ClaimLease, renewing.Token);
         var handled = 0;
+        var erased = 0;
         IEmailSession? session = null;
 
         // Each result is queued for the writer as soon as it is known and the next message is sent meanwhile, so the
@@ -307,7 +308,7 @@ public sealed class OutboxDispatcher(
                 if (message.ProtectedPayload is null || (!sample && !account && (!codeStillValid || message.ExpiresAt is null || expiresAt <= now)))
                 {
                     results.Add(MarkSupersededAsync(message));
-                    Interlocked.Increment(ref _erasedSinceScrub);
+                    erased++;
                     continue;
                 }
 
@@ -341,14 +342,14 @@ public sealed class OutboxDispatcher(
                     telemetry.DeliveryAttempt(sent: false, gaveUp);
                     if (gaveUp)
                     {
-                        Interlocked.Increment(ref _erasedSinceScrub);
+                        erased++;
                     }
 
                     continue;
                 }
 
                 results.Add(deliveries.Add(message, PortalTelemetry.CurrentCorrelationId()));
-                Interlocked.Increment(ref _erasedSinceScrub);
+                erased++;
                 telemetry.DeliveryAttempt(sent: true, gaveUp: false);
             }
         }
@@ -372,6 +373,14 @@ public sealed class OutboxDispatcher(
             }
             finally
             {
+                // The payloads erased are counted for the scrub once their writes are done, not when queued: counted
+                // before, a scrub by another sender in between could truncate the WAL before they committed and reset
+                // the count, and the last erased payload would wait in the WAL for the next one.
+                if (erased > 0)
+                {
+                    Interlocked.Add(ref _erasedSinceScrub, erased);
+                }
+
                 // What the pass did not get to, or could not record, is given back: due now, for any dispatcher (a
                 // message sent whose record failed goes again: at least once).
                 if (handled < claimed.Count || !recorded)
