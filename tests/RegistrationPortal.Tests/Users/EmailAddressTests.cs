@@ -44,6 +44,17 @@ public sealed class EmailAddressTests
         Assert.False(EmailAddress.IsValid(email));
     }
 
+    /// <summary>Invisible characters copied along with an address would make a second user who looks like the first.</summary>
+    [Theory]
+    [InlineData("ana@example.co\u200B")]
+    [InlineData("\uFEFFana@example.co")]
+    [InlineData("an\u00ADa@example.co")]
+    [InlineData("ana@exam\u2060ple.co")]
+    public void Addresses_holding_an_invisible_character_are_invalid(string escaped)
+    {
+        Assert.False(EmailAddress.IsValid(System.Text.RegularExpressions.Regex.Unescape(escaped)));
+    }
+
     [Fact]
     public void Addresses_longer_than_254_characters_are_invalid()
     {

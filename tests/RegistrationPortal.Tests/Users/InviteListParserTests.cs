@@ -17,6 +17,25 @@ public sealed class InviteListParserTests
         Assert.Equal(2, list.Ready);
     }
 
+    /// <summary>
+    /// Addresses copied from a web page or a chat bring invisible characters along: around an address they are dropped,
+    /// so the copy is the same address (a duplicate here, or the user already invited); inside one, the line is refused.
+    /// </summary>
+    [Fact]
+    public void Invisible_characters_around_a_pasted_address_are_dropped_and_one_inside_refuses_the_line()
+    {
+        var list = InviteListParser.Parse("ben@example.com\nben@example.com\u200B\n\uFEFFana@example.com\u00AD\nca\u200Brl@example.com\n", UserKind.EndUser);
+
+        Assert.Equal(
+            [
+                ("ben@example.com", InviteLineStatus.Ready),
+                ("ben@example.com", InviteLineStatus.DuplicateInList),
+                ("ana@example.com", InviteLineStatus.Ready),
+                ("ca\u200Brl@example.com", InviteLineStatus.InvalidEmail),
+            ],
+            list.Lines.Select(l => (l.Email, l.Status)));
+    }
+
     [Fact]
     public void A_header_is_optional_and_may_put_kind_first()
     {

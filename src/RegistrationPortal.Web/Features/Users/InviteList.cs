@@ -249,7 +249,8 @@ public static class InviteListParser
         return emailColumn >= 0;
     }
 
-    private static string Field(List<string> fields, int index) => index < fields.Count ? fields[index].Trim() : string.Empty;
+    /// <summary>A field without what a copy from a web page or a chat leaves around it (space, a zero-width space, a byte order mark).</summary>
+    private static string Field(List<string> fields, int index) => index < fields.Count ? EmailAddress.TrimPasted(fields[index]) : string.Empty;
 
     private static IEnumerable<string> SplitLines(string text)
     {
