@@ -76,8 +76,11 @@ public static class AuditExtensions
             ActorKind = actor.Kind.ToString(),
             ActorId = actor.Id,
             ClientAddress = actor.ClientAddress,
-            SubjectId = subjectId is { Length: > AuditEvent.MaxSubjectLength } ? subjectId[..AuditEvent.MaxSubjectLength] : subjectId,
-            Details = details is { Length: > AuditEvent.MaxDetailsLength } ? details[..(AuditEvent.MaxDetailsLength - 1)] + "…" : details,
+            SubjectId = subjectId is { Length: > AuditEvent.MaxSubjectLength } ? Cut(subjectId, AuditEvent.MaxSubjectLength) : subjectId,
+            Details = details is { Length: > AuditEvent.MaxDetailsLength } ? Cut(details, AuditEvent.MaxDetailsLength - 1) + "…" : details,
             CorrelationId = correlationId ?? PortalTelemetry.CurrentCorrelationId(),
         };
+
+    /// <summary>The first <paramref name="length"/> characters, one fewer if the cut would split a character in two (half of it is not text: PostgreSQL refuses it).</summary>
+    private static string Cut(string text, int length) => char.IsHighSurrogate(text[length - 1]) ? text[..(length - 1)] : text[..length];
 }

@@ -248,6 +248,69 @@ public class UsersApiSecurityTests(QueuedMailPortalFixture fixture) : IClassFixt
         }
     }
 
+    /// <summary>A signing sent again (a replay) is refused and, like every refused signature, leaves a trace.</summary>
+    [Fact]
+    public async Task A_replayed_signing_is_refused_and_audited()
+    {
+        var (orgId, _, userId) = await Host.CreatePendingUserAsync("sign-replay");
+        var account = await Host.CreateServiceAccountAsync(orgId);
+        var client = Host.CreateClient();
+        var challenge = await client.InitAsync(account, "PUT", DeactivatePath(userId), "{}");
+        var signing = SignBody(challenge, account.Key, account.CredId);
+        await JsonAsync(await client.SendAsync(account, HttpMethod.Post, "/auth/action", signing));
+
+        using var replay = await client.SendAsync(account, HttpMethod.Post, "/auth/action", signing);
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+        var denied = Assert.Single(await Host.WithDbAsync(db => db.AuditEvents.Where(e => e.OrgId == orgId && e.Action == AuditActions.AccessDenied && e.SubjectId == account.Id).Select(e => e.Details).ToListAsync()));
+        Assert.Equal("user action challenge already signed", denied);
+    }
+
+    /// <summary>
+    /// Input no address or path holds, refused as bad input on both databases alike: a NUL (which PostgreSQL refuses in
+    /// any text, so it failed the query there: a 500), a kind written loosely, an id whose audit record was cut inside a
+    /// character (half a character is not text either).
+    /// </summary>
+    [Fact]
+    public async Task Odd_input_is_answered_as_bad_input_never_as_a_server_error()
+    {
+        var orgId = await Host.CreateOrganizationAsync();
+        var account = await Host.CreateServiceAccountAsync(orgId);
+        var client = Host.CreateClient();
+
+        // A page token that decodes to a NUL.
+        using (var token = await client.SendAsync(account, HttpMethod.Get, "/auth/users?paginationToken=AA"))
+        {
+            await DfnsApi.AssertErrorAsync(token, HttpStatusCode.BadRequest, "paginationToken is not a token this API gave");
+        }
+
+        // A NUL in any string of a body: the path to sign, and an address.
+        using (var path = await client.SendAsync(account, HttpMethod.Post, "/auth/action/init", "{\"userActionPayload\":\"{}\",\"userActionHttpMethod\":\"PUT\",\"userActionHttpPath\":\"/auth/\\u0000\"}"))
+        {
+            await DfnsApi.AssertErrorAsync(path, HttpStatusCode.BadRequest, "userActionHttpPath must be valid Unicode text");
+        }
+
+        using (var spaced = await client.SendAsync(account, HttpMethod.Post, "/auth/action/init", JsonSerializer.Serialize(new { userActionPayload = "{}", userActionHttpMethod = "PUT", userActionHttpPath = "/auth/users/x y" })))
+        {
+            await DfnsApi.AssertErrorAsync(spaced, HttpStatusCode.BadRequest, "userActionHttpPath must be a path of this API (/auth/…)");
+        }
+
+        // The list's kind as strictly as the invitation's.
+        foreach (var kind in new[] { "1", "%20EndUser", "CustomerEmployee,EndUser" })
+        {
+            using var loose = await client.SendAsync(account, HttpMethod.Get, $"/auth/users?kind={kind}");
+            await DfnsApi.AssertErrorAsync(loose, HttpStatusCode.BadRequest, "kind must be CustomerEmployee or EndUser");
+        }
+
+        // An id whose 64th character is the first half of an emoji: an unknown user, its refusal audited.
+        var id = new string('a', 63) + "\U0001F600";
+        using (var read = await client.SendAsync(account, HttpMethod.Get, "/auth/users/" + Uri.EscapeDataString(id)))
+        {
+            Assert.Equal("User not found.", await DfnsApi.AssertErrorAsync(read, HttpStatusCode.NotFound));
+        }
+
+        Assert.Equal(new string('a', 63), Assert.Single(await Host.WithDbAsync(db => db.AuditEvents.Where(e => e.OrgId == orgId && e.Action == AuditActions.AccessDenied).Select(e => e.SubjectId).ToListAsync())));
+    }
+
     [Fact]
     public async Task A_made_up_or_missing_token_is_refused()
     {

@@ -102,6 +102,13 @@ public static class JsonRequest
         }
     }
 
+    /// <summary>Why a body the typed read took still holds a string the API refuses (see <see cref="JsonText"/>), or null.</summary>
+    public static string? BadText(ReadOnlyMemory<byte> bytes)
+    {
+        using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        return JsonText.FindBadString(document.RootElement)?.Message;
+    }
+
     private const string NotAnObject = "body must be a JSON object";
 
     private static string? ExplainObject(JsonElement obj, JsonTypeInfo type, string path)

@@ -9,7 +9,9 @@ namespace RegistrationPortal.Web.Features.Api;
 /// accepts an escaped lone surrogate (<c>"\ud800"</c>) and, inside strings, bytes that are not UTF-8; reading such a
 /// string later (<see cref="JsonElement.GetString"/>, <see cref="JsonProperty.Name"/>, even
 /// <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/>) throws. So each raw string is checked here,
-/// before anything reads it: valid UTF-8, and every <c>\uXXXX</c> surrogate escape paired, high then low.
+/// before anything reads it: valid UTF-8, and every <c>\uXXXX</c> surrogate escape paired, high then low. And no NUL
+/// (<c>\u0000</c>): no text column of PostgreSQL holds one, nor takes one as a parameter, so a NUL that reached a query
+/// failed it there (a 500) where SQLite answered.
 /// </summary>
 public static class JsonText
 {
@@ -52,7 +54,7 @@ public static class JsonText
         }
     }
 
-    /// <summary>True when the raw (still escaped) JSON string text is UTF-8 and unescapes to well-formed UTF-16.</summary>
+    /// <summary>True when the raw (still escaped) JSON string text is UTF-8 and unescapes to well-formed UTF-16 without NUL.</summary>
     public static bool IsWellFormed(ReadOnlySpan<byte> raw)
     {
         if (!Utf8.IsValid(raw))
@@ -78,7 +80,7 @@ public static class JsonText
                 return false;
             }
 
-            if (char.IsLowSurrogate((char)unit))
+            if (char.IsLowSurrogate((char)unit) || unit == 0)
             {
                 return false;
             }

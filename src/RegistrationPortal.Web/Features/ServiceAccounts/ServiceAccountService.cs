@@ -251,12 +251,18 @@ public sealed class ServiceAccountService(
             action = await db.Set<UserAction>().AsNoTracking().FirstOrDefaultAsync(a => a.ChallengeIdentifierHash == hash);
         }
 
-        if (action is null || action.ServiceAccountId != caller.Id || action.SignedAt is not null || action.ExpiresAt <= now)
+        var refusal = action is null ? "user action challenge unknown"
+            : action.ServiceAccountId != caller.Id ? "user action challenge of another service account"
+            : action.SignedAt is not null ? "user action challenge already signed"
+            : action.ExpiresAt <= now ? "user action challenge expired"
+            : null;
+        if (refusal is not null)
         {
+            await DenyAsync(caller.OrgId, caller.Actor(clientAddress), caller.Id, refusal);
             return null;
         }
 
-        if (!string.Equals(credId, caller.CredId, StringComparison.Ordinal) || !UserActions.Verify(caller.PublicKeyPem, action.Challenge, clientData, signature))
+        if (!string.Equals(credId, caller.CredId, StringComparison.Ordinal) || !UserActions.Verify(caller.PublicKeyPem, action!.Challenge, clientData, signature))
         {
             await DenyAsync(caller.OrgId, caller.Actor(clientAddress), caller.Id, "user action signature refused");
             return null;

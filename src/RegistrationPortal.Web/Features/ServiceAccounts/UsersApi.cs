@@ -39,7 +39,8 @@ public sealed record UserActionInitRequest(string UserActionPayload, string User
     public string? Problem() =>
         JsonRequest.FirstEmpty(("userActionHttpMethod", UserActionHttpMethod), ("userActionHttpPath", UserActionHttpPath))
         ?? (!Methods.Contains(UserActionHttpMethod, StringComparer.Ordinal) ? "userActionHttpMethod must be POST, PUT, DELETE or GET"
-        : !UserActionHttpPath.StartsWith("/auth/", StringComparison.Ordinal) || UserActionHttpPath.Length > UserActions.MaxPathLength ? "userActionHttpPath must be a path of this API (/auth/…)"
+        : !UserActionHttpPath.StartsWith("/auth/", StringComparison.Ordinal) || UserActionHttpPath.Length > UserActions.MaxPathLength
+            || !UserActionHttpPath.All(c => c is > ' ' and < '\x7f') ? "userActionHttpPath must be a path of this API (/auth/…)"
         : UserActionServerKind is not null and not "Api" ? "userActionServerKind must be Api"
         : null);
 }
@@ -307,7 +308,8 @@ public static class UsersApi
         UserKind? kind = null;
         if (query.TryGetValue("kind", out var kindValues))
         {
-            if (kindValues.Count != 1 || !Enum.TryParse<UserKind>(kindValues[0], ignoreCase: false, out var parsed) || !Enum.IsDefined(parsed))
+            if (kindValues.Count != 1 || kindValues[0] is not { } kindText || !kindText.All(char.IsAsciiLetter)
+                || !Enum.TryParse<UserKind>(kindText, ignoreCase: false, out var parsed) || !Enum.IsDefined(parsed))
             {
                 return DfnsErrors.Result(StatusCodes.Status400BadRequest, "kind must be CustomerEmployee or EndUser");
             }

@@ -113,8 +113,9 @@ public sealed class UsersApiService(IDbContextFactory<PortalDbContext> contexts,
             return null;
         }
 
+        // A position is a normalized address: text without control characters (a NUL would fail the query on PostgreSQL).
         var bytes = System.Buffers.Text.Base64Url.DecodeFromChars(token);
-        return System.Text.Unicode.Utf8.IsValid(bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+        return System.Text.Unicode.Utf8.IsValid(bytes) && System.Text.Encoding.UTF8.GetString(bytes) is var after && !after.Any(char.IsControl) ? after : null;
     }
 
     private static IQueryable<UserRow> Project(PortalDbContext db, IQueryable<OrgUser> users) =>
