@@ -72,11 +72,11 @@ public sealed class ResendCooldownTests(BrowserFixture browser, PlainBrowserHost
         session.AssertNoConsoleErrors();
     }
 
-    /// <summary>The end of the user's cooldown as the admin in India reads it, from the counter the last resend wrote.</summary>
+    /// <summary>The end of the user's cooldown as the admin in India reads it, from the admins' counter the last resend wrote.</summary>
     private async Task<string> CooldownEndsAsync(string orgId, string email)
     {
         var normalized = RegistrationPortal.Web.Shared.EmailAddress.Normalize(email);
-        var last = await host.Factory.WithDbAsync(db => db.ResendThrottles.Where(t => t.OrgId == orgId && t.NormalizedUsername == normalized).Select(t => t.LastRequestAt).SingleAsync());
+        var last = await host.Factory.WithDbAsync(db => db.AdminResendThrottles.Where(t => t.OrgId == orgId && t.NormalizedUsername == normalized).Select(t => t.LastRequestAt).SingleAsync());
         var cooldown = host.Factory.Services.GetRequiredService<IOptionsMonitor<RegistrationOptions>>().CurrentValue.ResendCooldown;
         return (last + cooldown).ToOffset(India).ToString("HH:mm:ss", CultureInfo.InvariantCulture);
     }

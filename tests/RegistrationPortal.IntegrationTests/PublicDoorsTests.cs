@@ -196,6 +196,34 @@ public abstract class PublicDoorsTests(ForwardedMailPortalFixture fixture)
         await client.StartAsync(orgId, email, mail.Code!);
     }
 
+    /// <summary>
+    /// Only an existing user can be resent a code by an admin, so the public doors' limits do not count an admin's
+    /// resends: the next public request for that user is answered as for an address nobody asked about, and the
+    /// doors' own cooldown starts with it, for both alike.
+    /// </summary>
+    [Fact]
+    public async Task An_admins_resend_shows_in_nothing_the_public_doors_answer()
+    {
+        var (orgId, email, userId, _) = await InvitedAsync("admin-unseen");
+        var nobody = PortalFactory.NewEmail("admin-unseen-nobody");
+        var scope = AdminScope.For(new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, "admin-" + orgId), new Claim(ClaimTypes.Role, PortalRoles.OrgAdmin), new Claim(PortalRoles.OrgClaim, orgId)],
+            "test")))!;
+        Assert.Equal(ResendStatus.Sent, (await Host.Services.GetRequiredService<OrgUserAdminService>().ResendAsync(scope, userId, "127.0.0.1")).Status);
+
+        using var client = Host.CreateClient();
+        foreach (var address in new[] { email, nobody })
+        {
+            await DfnsApi.AssertSuccessAsync(await client.ResendAsync(orgId, address, From(Attacker)));
+        }
+
+        foreach (var address in new[] { email, nobody })
+        {
+            using var again = await client.ResendAsync(orgId, address, From(Attacker));
+            await DfnsApi.AssertErrorAsync(again, HttpStatusCode.TooManyRequests);
+        }
+    }
+
     /// <summary>The code a public resend issues is audited with the application and the client address that asked for it.</summary>
     [Fact]
     public async Task A_public_resend_is_audited_with_the_application_and_the_address_that_asked()

@@ -48,6 +48,8 @@ public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKey
 
     public DbSet<ResendThrottle> ResendThrottles => Set<ResendThrottle>();
 
+    public DbSet<AdminResendThrottle> AdminResendThrottles => Set<AdminResendThrottle>();
+
     public DbSet<UsedNonce> UsedNonces => Set<UsedNonce>();
 
     public DbSet<PublicRequest> PublicRequests => Set<PublicRequest>();

@@ -143,7 +143,7 @@ public sealed class UserAdminIsolationTests(PortalServices portal) : IClassFixtu
 
         Assert.Equal(ResendStatus.Sent, outcome.Status);
         Assert.False(await WithDbAsync(db => db.AuditEvents.AnyAsync(a => a.OrgId == mine && a.Action == AuditActions.ResendCooldownOverridden)));
-        var counters = await WithDbAsync(db => db.ResendThrottles.Where(t => t.OrgId == mine || t.OrgId == victim.OrgId).ToDictionaryAsync(t => t.OrgId, t => t.WindowCount));
+        var counters = await WithDbAsync(db => db.AdminResendThrottles.Where(t => t.OrgId == mine || t.OrgId == victim.OrgId).ToDictionaryAsync(t => t.OrgId, t => t.WindowCount));
         Assert.Equal(1, counters[mine]);
         Assert.Equal(1, counters[victim.OrgId]);
     }

@@ -375,8 +375,11 @@ public sealed class UserDetailPageTests(PortalServices portal) : PortalComponent
     private static string DetailValue(IRenderedComponent<UserDetailPage> page, string name) =>
         Table(page, "User details").QuerySelectorAll("tbody tr").Single(r => r.QuerySelector("th")!.TextContent.Trim() == name).QuerySelector("td")!.TextContent.Trim();
 
-    private Task<int> ClearThrottleAsync(string orgId) =>
-        WithDbAsync(db => db.ResendThrottles.Where(t => t.OrgId == orgId).ExecuteDeleteAsync());
+    private async Task ClearThrottleAsync(string orgId)
+    {
+        await WithDbAsync(db => db.ResendThrottles.Where(t => t.OrgId == orgId).ExecuteDeleteAsync());
+        await WithDbAsync(db => db.AdminResendThrottles.Where(t => t.OrgId == orgId).ExecuteDeleteAsync());
+    }
 
     /// <summary>The plaintext codes the queued mails carry, read the way the dispatcher reads them.</summary>
     private async Task<List<string>> PlaintextCodesAsync(string userId)

@@ -108,7 +108,7 @@ public sealed class BulkResendTests(PortalServices portal) : IClassFixture<Porta
         var first = await RunAsync(admin, target);
         Assert.Equal((BulkResendState.Finished, 1), (first.State, first.Sent));
         var earlier = DateTimeOffset.UtcNow.AddMinutes(-2);
-        await portal.WithDbAsync(db => db.ResendThrottles.Where(t => t.OrgId == org).ExecuteUpdateAsync(s => s
+        await portal.WithDbAsync(db => db.AdminResendThrottles.Where(t => t.OrgId == org).ExecuteUpdateAsync(s => s
             .SetProperty(t => t.LastRequestAt, earlier)
             .SetProperty(t => t.WindowStartedAt, earlier)));
 
@@ -116,7 +116,8 @@ public sealed class BulkResendTests(PortalServices portal) : IClassFixture<Porta
 
         Assert.Equal((BulkResendState.Finished, 1, 0), (second.State, second.Sent, second.Throttled));
         await using var db = await Contexts.CreateDbContextAsync();
-        Assert.Equal(2, (await db.ResendThrottles.SingleAsync(t => t.OrgId == org)).WindowCount);
+        Assert.Equal(2, (await db.AdminResendThrottles.SingleAsync(t => t.OrgId == org)).WindowCount);
+        Assert.False(await db.ResendThrottles.AnyAsync(t => t.OrgId == org), "the public doors' counter counts only their own requests");
         Assert.Equal(3, await db.RegistrationCodes.CountAsync(c => c.UserId == user));
         Assert.Equal(1, await db.RegistrationCodes.CountAsync(c => c.UserId == user && c.InvalidatedAt == null));
     }

@@ -271,67 +271,6 @@ namespace RegistrationPortal.Web.Data.Migrations
                     b.ToTable("UsedNonces");
                 });
 
-            modelBuilder.Entity("RegistrationPortal.Web.Features.Audit.AuditEvent", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Action")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ActorId")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ActorKind")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("At")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("ClientAddress")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("CorrelationId")
-                        .HasMaxLength(64)
-                        .IsUnicode(false)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Details")
-                        .HasMaxLength(1000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("OrgId")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("SubjectId")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("At");
-
-                    b.HasIndex("OrgId", "At");
-
-                    b.HasIndex("SubjectId", "At");
-
-                    b.HasIndex("OrgId", "Action", "At");
-
-                    b.HasIndex("OrgId", "ActorId", "At");
-
-                    b.HasIndex("OrgId", "ActorKind", "At");
-
-                    b.ToTable("AuditEvents");
-                });
-
             modelBuilder.Entity("RegistrationPortal.Web.Features.Branding.EmailTemplate", b =>
                 {
                     b.Property<string>("OrgId")
@@ -521,6 +460,80 @@ namespace RegistrationPortal.Web.Data.Migrations
                     b.ToTable("Applications");
                 });
 
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Organizations.OrgUser", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsActive")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsRegistered")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NormalizedUsername")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RegisteredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "CreatedAt");
+
+                    b.HasIndex("OrgId", "NormalizedUsername")
+                        .IsUnique();
+
+                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Deactivated_ByCreated")
+                        .HasFilter("NOT (\"IsActive\") AND NOT (\"IsRegistered\")");
+
+                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Deactivated_ByEmail")
+                        .HasFilter("NOT (\"IsActive\") AND NOT (\"IsRegistered\")");
+
+                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Pending_ByCreated")
+                        .HasFilter("\"IsActive\" AND NOT (\"IsRegistered\")");
+
+                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Pending_ByEmail")
+                        .HasFilter("\"IsActive\" AND NOT (\"IsRegistered\")");
+
+                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Registered_ByCreated")
+                        .HasFilter("\"IsRegistered\"");
+
+                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Registered_ByEmail")
+                        .HasFilter("\"IsRegistered\"");
+
+                    b.ToTable("Users", (string)null);
+                });
+
             modelBuilder.Entity("RegistrationPortal.Web.Features.Organizations.Organization", b =>
                 {
                     b.Property<string>("Id")
@@ -539,6 +552,32 @@ namespace RegistrationPortal.Web.Data.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("Organizations");
+                });
+
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Registration.AdminResendThrottle", b =>
+                {
+                    b.Property<string>("OrgId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NormalizedUsername")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastRequestAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("WindowCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("WindowStartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrgId", "NormalizedUsername");
+
+                    b.HasIndex("LastRequestAt");
+
+                    b.ToTable("AdminResendThrottles");
                 });
 
             modelBuilder.Entity("RegistrationPortal.Web.Features.Registration.CodeAttemptCounter", b =>
@@ -975,78 +1014,65 @@ namespace RegistrationPortal.Web.Data.Migrations
                     b.ToTable("UserActions", (string)null);
                 });
 
-            modelBuilder.Entity("RegistrationPortal.Web.Features.Users.OrgUser", b =>
+            modelBuilder.Entity("RegistrationPortal.Web.Shared.AuditEvent", b =>
                 {
-                    b.Property<string>("Id")
-                        .HasMaxLength(40)
-                        .IsUnicode(false)
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
+                    b.Property<string>("ActorId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
-                    b.Property<bool>("IsActive")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<bool>("IsRegistered")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Kind")
+                    b.Property<string>("ActorKind")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Language")
-                        .IsRequired()
-                        .HasMaxLength(8)
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClientAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CorrelationId")
+                        .HasMaxLength(64)
                         .IsUnicode(false)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("NormalizedUsername")
-                        .IsRequired()
-                        .HasMaxLength(254)
+                    b.Property<string>("Details")
+                        .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("OrgId")
-                        .IsRequired()
-                        .HasMaxLength(40)
-                        .IsUnicode(false)
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<long?>("RegisteredAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Username")
-                        .IsRequired()
-                        .HasMaxLength(254)
+                    b.Property<string>("SubjectId")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("OrgId", "CreatedAt");
+                    b.HasIndex("At");
 
-                    b.HasIndex("OrgId", "NormalizedUsername")
-                        .IsUnique();
+                    b.HasIndex("OrgId", "At");
 
-                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Deactivated_ByCreated")
-                        .HasFilter("NOT (\"IsActive\") AND NOT (\"IsRegistered\")");
+                    b.HasIndex("SubjectId", "At");
 
-                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Deactivated_ByEmail")
-                        .HasFilter("NOT (\"IsActive\") AND NOT (\"IsRegistered\")");
+                    b.HasIndex("OrgId", "Action", "At");
 
-                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Pending_ByCreated")
-                        .HasFilter("\"IsActive\" AND NOT (\"IsRegistered\")");
+                    b.HasIndex("OrgId", "ActorId", "At");
 
-                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Pending_ByEmail")
-                        .HasFilter("\"IsActive\" AND NOT (\"IsRegistered\")");
+                    b.HasIndex("OrgId", "ActorKind", "At");
 
-                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Registered_ByCreated")
-                        .HasFilter("\"IsRegistered\"");
-
-                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Registered_ByEmail")
-                        .HasFilter("\"IsRegistered\"");
-
-                    b.ToTable("Users", (string)null);
+                    b.ToTable("AuditEvents");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
@@ -1178,9 +1204,18 @@ namespace RegistrationPortal.Web.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Organizations.OrgUser", b =>
+                {
+                    b.HasOne("RegistrationPortal.Web.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("RegistrationPortal.Web.Features.Registration.Credential", b =>
                 {
-                    b.HasOne("RegistrationPortal.Web.Features.Users.OrgUser", null)
+                    b.HasOne("RegistrationPortal.Web.Features.Organizations.OrgUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1195,7 +1230,7 @@ namespace RegistrationPortal.Web.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.HasOne("RegistrationPortal.Web.Features.Users.OrgUser", null)
+                    b.HasOne("RegistrationPortal.Web.Features.Organizations.OrgUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1204,7 +1239,7 @@ namespace RegistrationPortal.Web.Data.Migrations
 
             modelBuilder.Entity("RegistrationPortal.Web.Features.Registration.RegistrationCode", b =>
                 {
-                    b.HasOne("RegistrationPortal.Web.Features.Users.OrgUser", null)
+                    b.HasOne("RegistrationPortal.Web.Features.Organizations.OrgUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1225,15 +1260,6 @@ namespace RegistrationPortal.Web.Data.Migrations
                     b.HasOne("RegistrationPortal.Web.Features.ServiceAccounts.ServiceAccount", null)
                         .WithMany()
                         .HasForeignKey("ServiceAccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("RegistrationPortal.Web.Features.Users.OrgUser", b =>
-                {
-                    b.HasOne("RegistrationPortal.Web.Features.Organizations.Organization", null)
-                        .WithMany()
-                        .HasForeignKey("OrgId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -86,7 +86,8 @@ public sealed class RetentionService(
             await FinishedMessages(db, cutoffs.Outbox).LongCountAsync(ct),
             await codes.LongCountAsync(ct),
             await db.RegistrationChallenges.LongCountAsync(c => codes.Any(code => code.Id == c.CodeId), ct),
-            await db.ResendThrottles.LongCountAsync(t => t.LastRequestAt < cutoffs.Counters, ct),
+            await db.ResendThrottles.LongCountAsync(t => t.LastRequestAt < cutoffs.Counters, ct)
+                + await db.AdminResendThrottles.LongCountAsync(t => t.LastRequestAt < cutoffs.Counters, ct),
             await db.CodeAttemptCounters.LongCountAsync(c => c.LastFailureAt < cutoffs.Attempts, ct));
     }
 
@@ -136,6 +137,15 @@ public sealed class RetentionService(
                 .ExecuteDeleteAsync()), 0),
             batch,
             ct);
+        var (adminCounters, _) = await RepeatAsync(
+            async () => (await writes.ExecuteAsync(db => db.AdminResendThrottles
+                .Where(t => t.LastRequestAt < cutoffs.Counters
+                    && db.AdminResendThrottles.Where(o => o.LastRequestAt < cutoffs.Counters).OrderBy(o => o.LastRequestAt).Take(batch)
+                        .Any(o => o.OrgId == t.OrgId && o.NormalizedUsername == t.NormalizedUsername))
+                .ExecuteDeleteAsync()), 0),
+            batch,
+            ct);
+        counters += adminCounters;
 
         var (attempts, _) = await RepeatAsync(
             async () => (await writes.ExecuteAsync(db => db.CodeAttemptCounters

@@ -479,22 +479,24 @@ public sealed class RegistrationService(
             .ForUpdate()
             .FirstOrDefaultAsync();
 
-        // Every request writes its counter row, known user or not, so no case answers faster than another. A counter
-        // that two hosts create at once for an unknown user is a unique-key race: the loser runs again and counts on
-        // the winner's row.
-        var throttle = await db.ResendThrottles.ForUpdate().FirstOrDefaultAsync(t => t.OrgId == orgId && t.NormalizedUsername == normalized);
+        // The admins' counter (locked: two resends at once count one after the other; a counter two hosts create at once
+        // is a unique-key race, and the loser runs again on the winner's row), and the public doors' (read only: an
+        // admin's resend is not counted there, or the public doors' answers would tell that the user exists).
+        var adminThrottle = await db.AdminResendThrottles.ForUpdate().FirstOrDefaultAsync(t => t.OrgId == orgId && t.NormalizedUsername == normalized);
+        var publicThrottle = await db.ResendThrottles.AsNoTracking().FirstOrDefaultAsync(t => t.OrgId == orgId && t.NormalizedUsername == normalized);
 
         // The time is read once the locks are held: a writer that waited for another's lock must not count itself as
         // earlier than the resend it waited for (it would find itself throttled by a future request, and set the
         // counter back in time).
         var now = time.GetUtcNow();
-        var wait = ResendThrottling.Check(throttle, now, options.CurrentValue);
+        var settings = options.CurrentValue;
+        var wait = ResendThrottling.Longer(ResendThrottling.Check(publicThrottle, now, settings), ResendThrottling.Check(adminThrottle, now, settings));
         if (wait is { } retryAfter && actor.Kind != ActorKind.Admin)
         {
             return new ResendOutcome(ResendStatus.Throttled, retryAfter);
         }
 
-        ResendThrottling.Record(db, throttle, orgId, normalized, now);
+        ResendThrottling.RecordAdmin(db, adminThrottle, orgId, normalized, now);
 
         if (user is null)
         {
@@ -529,10 +531,13 @@ public sealed class RegistrationService(
             .ForUpdate()
             .ToDictionaryAsync(u => u.Id, StringComparer.Ordinal);
         var usernames = users.Values.Select(u => u.NormalizedUsername).ToList();
-        var throttles = await db.ResendThrottles.AsNoTracking()
+        var throttles = await db.AdminResendThrottles.AsNoTracking()
             .Where(t => t.OrgId == orgId && usernames.Contains(t.NormalizedUsername))
             .OrderBy(t => t.NormalizedUsername)
             .ForUpdate()
+            .ToDictionaryAsync(t => t.NormalizedUsername, StringComparer.Ordinal);
+        var publicThrottles = await db.ResendThrottles.AsNoTracking()
+            .Where(t => t.OrgId == orgId && usernames.Contains(t.NormalizedUsername))
             .ToDictionaryAsync(t => t.NormalizedUsername, StringComparer.Ordinal);
 
         // Read once the locks are held, as for a single resend.
@@ -542,7 +547,7 @@ public sealed class RegistrationService(
         // would cost the single writer several times what the inserts do.
         var outcomes = new List<UserResendOutcome>(ids.Count);
         var audits = new List<AuditEvent>(ids.Count);
-        var counters = new List<ResendThrottle>(ids.Count);
+        var counters = new List<AdminResendThrottle>(ids.Count);
         var toSend = new List<(string Id, string Email)>();
         foreach (var id in ids)
         {
@@ -554,14 +559,15 @@ public sealed class RegistrationService(
             }
 
             throttles.TryGetValue(user.NormalizedUsername, out var throttle);
-            if (ResendThrottling.Check(throttle, now, settings) is { } wait)
+            publicThrottles.TryGetValue(user.NormalizedUsername, out var publicThrottle);
+            if (ResendThrottling.Longer(ResendThrottling.Check(throttle, now, settings), ResendThrottling.Check(publicThrottle, now, settings)) is { } wait)
             {
                 audits.Add(AuditExtensions.Event(now, orgId, AuditActions.ResendThrottled, actor, user.Id, $"retry after {Math.Ceiling(wait.TotalSeconds)} s", db.CorrelationId));
                 outcomes.Add(new UserResendOutcome(id, ResendStatus.Throttled, user.Username));
                 continue;
             }
 
-            counters.Add(ResendThrottling.Next(throttle, orgId, user.NormalizedUsername, now));
+            counters.Add(ResendThrottling.NextAdmin(throttle, orgId, user.NormalizedUsername, now));
             if (!user.IsActive || user.IsRegistered)
             {
                 var status = user.IsRegistered ? ResendStatus.AlreadyRegistered : ResendStatus.Deactivated;
@@ -578,7 +584,7 @@ public sealed class RegistrationService(
         await InvalidateUnusedCodesAsync(db, sendIds, now);
         var issued = toSend.Select((u, i) => NewCode(orgId, u.Id, u.Email, actor, now, codes[i], db.CorrelationId)).ToList();
 
-        await using (var insert = PreparedInsert<ResendThrottle>.Create(db, upsert: true))
+        await using (var insert = PreparedInsert<AdminResendThrottle>.Create(db, upsert: true))
         {
             await insert.InsertAsync(counters);
         }

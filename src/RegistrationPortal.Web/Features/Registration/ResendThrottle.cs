@@ -4,8 +4,22 @@ using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Registration;
 
-/// <summary>Resend throttle counter per (organization, normalized username), kept whether or not the user exists.</summary>
-public sealed class ResendThrottle
+/// <summary>What the per-user resend limits count: the last resend, and the resends of the hour that began at the window's start.</summary>
+public interface IResendCounter
+{
+    DateTimeOffset LastRequestAt { get; }
+
+    DateTimeOffset WindowStartedAt { get; }
+
+    int WindowCount { get; }
+}
+
+/// <summary>
+/// The public doors' resend throttle counter per (organization, normalized username), kept whether or not the user
+/// exists; only the public doors' own requests count on it, so nothing else (an admin's resend, which only an existing
+/// user gets) shows in their answers.
+/// </summary>
+public sealed class ResendThrottle : IResendCounter
 {
     public required string OrgId { get; init; }
 
@@ -27,6 +41,34 @@ internal sealed class ResendThrottleConfiguration : IEntityTypeConfiguration<Res
         e.Property(t => t.NormalizedUsername).HasMaxLength(EmailAddress.MaxLength);
 
         // Retention deletes the counters that no longer hold anyone back, oldest first.
+        e.HasIndex(t => t.LastRequestAt);
+    }
+}
+
+/// <summary>
+/// The admins' resends per user (the portal's single and bulk resends), counted apart from the public doors'
+/// (<see cref="ResendThrottle"/>): the portal's cooldown warning and bulk resend's "sent too recently" read both.
+/// </summary>
+public sealed class AdminResendThrottle : IResendCounter
+{
+    public required string OrgId { get; init; }
+
+    public required string NormalizedUsername { get; init; }
+
+    public DateTimeOffset LastRequestAt { get; set; }
+
+    public DateTimeOffset WindowStartedAt { get; set; }
+
+    public int WindowCount { get; set; }
+}
+
+internal sealed class AdminResendThrottleConfiguration : IEntityTypeConfiguration<AdminResendThrottle>
+{
+    public void Configure(EntityTypeBuilder<AdminResendThrottle> e)
+    {
+        e.HasKey(t => new { t.OrgId, t.NormalizedUsername });
+        e.Property(t => t.OrgId).HasMaxLength(64);
+        e.Property(t => t.NormalizedUsername).HasMaxLength(EmailAddress.MaxLength);
         e.HasIndex(t => t.LastRequestAt);
     }
 }

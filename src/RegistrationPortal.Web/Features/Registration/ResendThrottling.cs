@@ -20,6 +20,15 @@ public static class ResendThrottling
         return t => t.LastRequestAt > cooldownSince || (t.WindowCount >= cap && t.WindowStartedAt > windowSince);
     }
 
+    /// <summary><see cref="IsThrottling"/> for the admins' counters.</summary>
+    public static System.Linq.Expressions.Expression<Func<AdminResendThrottle, bool>> IsThrottlingAdmins(DateTimeOffset now, RegistrationOptions options)
+    {
+        var cooldownSince = now - options.ResendCooldown;
+        var windowSince = now - Window;
+        var cap = options.MaxResendsPerHour;
+        return t => t.LastRequestAt > cooldownSince || (t.WindowCount >= cap && t.WindowStartedAt > windowSince);
+    }
+
     /// <summary>
     /// The last request time before which a counter holds no one back (older than both the cooldown and the hourly
     /// window): the next request finds it as it would find no counter at all, so retention may delete it.
@@ -28,7 +37,7 @@ public static class ResendThrottling
         now - (options.ResendCooldown > Window ? options.ResendCooldown : Window);
 
     /// <summary>How long to wait before the next resend is allowed, or null when it is allowed now.</summary>
-    public static TimeSpan? Check(ResendThrottle? row, DateTimeOffset now, RegistrationOptions options)
+    public static TimeSpan? Check(IResendCounter? row, DateTimeOffset now, RegistrationOptions options)
     {
         if (row is null)
         {
@@ -42,12 +51,16 @@ public static class ResendThrottling
         return wait > TimeSpan.Zero ? wait : null;
     }
 
-    public static void Record(PortalDbContext db, ResendThrottle? row, string orgId, string normalizedUsername, DateTimeOffset now)
+    /// <summary>The longer of two waits (the public doors' counter and the admins'), or null when neither holds anyone back.</summary>
+    public static TimeSpan? Longer(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
+    /// <summary>Counts an admin's resend on the admins' counter (tracked: saved with the unit of work).</summary>
+    public static void RecordAdmin(PortalDbContext db, AdminResendThrottle? row, string orgId, string normalizedUsername, DateTimeOffset now)
     {
-        var next = Next(row, orgId, normalizedUsername, now);
+        var next = NextAdmin(row, orgId, normalizedUsername, now);
         if (row is null)
         {
-            db.ResendThrottles.Add(next);
+            db.AdminResendThrottles.Add(next);
             return;
         }
 
@@ -56,17 +69,21 @@ public static class ResendThrottling
         row.WindowCount = next.WindowCount;
     }
 
+    /// <summary>The admins' counter after one more resend at <paramref name="now"/>; <paramref name="row"/> itself is left as it was.</summary>
+    public static AdminResendThrottle NextAdmin(AdminResendThrottle? row, string orgId, string normalizedUsername, DateTimeOffset now)
+    {
+        var (windowStartedAt, windowCount) = Counted(row, now);
+        return new AdminResendThrottle { OrgId = orgId, NormalizedUsername = normalizedUsername, LastRequestAt = now, WindowStartedAt = windowStartedAt, WindowCount = windowCount };
+    }
+
     /// <summary>The counter after one more resend at <paramref name="now"/>; <paramref name="row"/> itself is left as it was.</summary>
     public static ResendThrottle Next(ResendThrottle? row, string orgId, string normalizedUsername, DateTimeOffset now)
     {
-        var windowOver = row is null || row.WindowStartedAt + Window <= now;
-        return new ResendThrottle
-        {
-            OrgId = orgId,
-            NormalizedUsername = normalizedUsername,
-            LastRequestAt = now,
-            WindowStartedAt = windowOver ? now : row!.WindowStartedAt,
-            WindowCount = windowOver ? 1 : row!.WindowCount + 1,
-        };
+        var (windowStartedAt, windowCount) = Counted(row, now);
+        return new ResendThrottle { OrgId = orgId, NormalizedUsername = normalizedUsername, LastRequestAt = now, WindowStartedAt = windowStartedAt, WindowCount = windowCount };
     }
+
+    /// <summary>The hour's window after one more resend at <paramref name="now"/>: the same one, or a new one once it is over.</summary>
+    private static (DateTimeOffset WindowStartedAt, int WindowCount) Counted(IResendCounter? row, DateTimeOffset now) =>
+        row is null || row.WindowStartedAt + Window <= now ? (now, 1) : (row.WindowStartedAt, row.WindowCount + 1);
 }

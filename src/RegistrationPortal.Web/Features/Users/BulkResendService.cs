@@ -63,6 +63,7 @@ public sealed class BulkResendService(
         Validate(target);
         var now = time.GetUtcNow();
         var throttling = ResendThrottling.IsThrottling(now, options.CurrentValue);
+        var throttlingAdmins = ResendThrottling.IsThrottlingAdmins(now, options.CurrentValue);
         var invitedSince = now - options.CurrentValue.ResendCooldown;
         await using var db = await contexts.CreateDbContextAsync(ct);
 
@@ -72,11 +73,13 @@ public sealed class BulkResendService(
             var pending = PendingLongerThan(db, scope, older.Days, now);
             var users = await pending.CountAsync(ct);
             var throttled = await pending
-                .Join(db.ResendThrottles.Where(throttling), u => new { u.OrgId, u.NormalizedUsername }, t => new { t.OrgId, t.NormalizedUsername }, (u, _) => u.Id)
+                .Where(u => db.ResendThrottles.Where(throttling).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername)
+                    || db.AdminResendThrottles.Where(throttlingAdmins).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername))
                 .CountAsync(ct);
             var justInvited = await pending
                 .Where(u => u.CreatedAt >= invitedSince)
-                .Where(u => !db.ResendThrottles.Where(throttling).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername))
+                .Where(u => !db.ResendThrottles.Where(throttling).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername)
+                    && !db.AdminResendThrottles.Where(throttlingAdmins).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername))
                 .CountAsync(ct);
             return new BulkResendPreview(users, users - throttled, throttled, 0, 0, 0) { InvitedWithinCooldown = justInvited };
         }
@@ -92,7 +95,8 @@ public sealed class BulkResendService(
                     u.IsActive,
                     u.IsRegistered,
                     JustInvited = u.CreatedAt >= invitedSince,
-                    Throttled = db.ResendThrottles.Where(throttling).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername),
+                    Throttled = db.ResendThrottles.Where(throttling).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername)
+                        || db.AdminResendThrottles.Where(throttlingAdmins).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername),
                 })
                 .ToListAsync(ct);
             found += rows.Count;

@@ -206,21 +206,26 @@ public sealed class OrgUserAdminService(
     }
 
     /// <summary>
-    /// Until when the public doors (self-service page, API) would refuse this user another code: the per-user cooldown
-    /// after the last resend, or the cap per hour. Null when they would send one now, or when the id is not a user of
+    /// Until when the per-user cooldown after the last resend (the public doors' or an admin's), or the cap per hour, runs
+    /// for this user. Null when they would send one now, or when the id is not a user of
     /// the admin's organization. An admin's resend is not held back by it (<see cref="RegistrationService.ResendAsync"/>
     /// overrides it and audits that); the portal warns before it does.
     /// </summary>
     public async Task<DateTimeOffset?> ResendCooldownEndsAsync(AdminScope scope, string userId, CancellationToken ct = default)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var throttle = await (
-            from u in db.OrgUsers.AsNoTracking()
-            where u.Id == userId && u.OrgId == scope.OrgId
+        var user = db.OrgUsers.AsNoTracking().Where(u => u.Id == userId && u.OrgId == scope.OrgId);
+        var publicThrottle = await (
+            from u in user
             join t in db.ResendThrottles.AsNoTracking() on new { u.OrgId, u.NormalizedUsername } equals new { t.OrgId, t.NormalizedUsername }
             select t).FirstOrDefaultAsync(ct);
+        var adminThrottle = await (
+            from u in user
+            join t in db.AdminResendThrottles.AsNoTracking() on new { u.OrgId, u.NormalizedUsername } equals new { t.OrgId, t.NormalizedUsername }
+            select t).FirstOrDefaultAsync(ct);
         var now = time.GetUtcNow();
-        return ResendThrottling.Check(throttle, now, options.CurrentValue) is { } wait ? now + wait : null;
+        var settings = options.CurrentValue;
+        return ResendThrottling.Longer(ResendThrottling.Check(publicThrottle, now, settings), ResendThrottling.Check(adminThrottle, now, settings)) is { } wait ? now + wait : null;
     }
 
     internal sealed record UserRowData(

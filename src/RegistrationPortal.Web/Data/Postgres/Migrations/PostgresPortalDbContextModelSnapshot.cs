@@ -283,69 +283,6 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                     b.ToTable("UsedNonces");
                 });
 
-            modelBuilder.Entity("RegistrationPortal.Web.Features.Audit.AuditEvent", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<string>("Action")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<string>("ActorId")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<string>("ActorKind")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<long>("At")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("ClientAddress")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<string>("CorrelationId")
-                        .HasMaxLength(64)
-                        .IsUnicode(false)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<string>("Details")
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
-
-                    b.Property<string>("OrgId")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<string>("SubjectId")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("At");
-
-                    b.HasIndex("OrgId", "At");
-
-                    b.HasIndex("SubjectId", "At");
-
-                    b.HasIndex("OrgId", "Action", "At");
-
-                    b.HasIndex("OrgId", "ActorId", "At");
-
-                    b.HasIndex("OrgId", "ActorKind", "At");
-
-                    b.ToTable("AuditEvents");
-                });
-
             modelBuilder.Entity("RegistrationPortal.Web.Features.Branding.EmailTemplate", b =>
                 {
                     b.Property<string>("OrgId")
@@ -535,6 +472,85 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                     b.ToTable("Applications");
                 });
 
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Organizations.OrgUser", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("IsActive")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("IsRegistered")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<string>("NormalizedUsername")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<long?>("RegisteredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "CreatedAt");
+
+                    b.HasIndex("OrgId", "NormalizedUsername")
+                        .IsUnique();
+
+                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Deactivated_ByCreated")
+                        .HasFilter("NOT (\"IsActive\") AND NOT (\"IsRegistered\")");
+
+                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Deactivated_ByEmail")
+                        .HasFilter("NOT (\"IsActive\") AND NOT (\"IsRegistered\")");
+
+                    b.HasIndex(new[] { "NormalizedUsername" }, "IX_Users_NormalizedUsername_Trigram");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "NormalizedUsername" }, "IX_Users_NormalizedUsername_Trigram"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "NormalizedUsername" }, "IX_Users_NormalizedUsername_Trigram"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Pending_ByCreated")
+                        .HasFilter("\"IsActive\" AND NOT (\"IsRegistered\")");
+
+                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Pending_ByEmail")
+                        .HasFilter("\"IsActive\" AND NOT (\"IsRegistered\")");
+
+                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Registered_ByCreated")
+                        .HasFilter("\"IsRegistered\"");
+
+                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Registered_ByEmail")
+                        .HasFilter("\"IsRegistered\"");
+
+                    b.ToTable("Users", (string)null);
+                });
+
             modelBuilder.Entity("RegistrationPortal.Web.Features.Organizations.Organization", b =>
                 {
                     b.Property<string>("Id")
@@ -553,6 +569,32 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("Organizations");
+                });
+
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Registration.AdminResendThrottle", b =>
+                {
+                    b.Property<string>("OrgId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("NormalizedUsername")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.Property<long>("LastRequestAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("WindowCount")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("WindowStartedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("OrgId", "NormalizedUsername");
+
+                    b.HasIndex("LastRequestAt");
+
+                    b.ToTable("AdminResendThrottles");
                 });
 
             modelBuilder.Entity("RegistrationPortal.Web.Features.Registration.CodeAttemptCounter", b =>
@@ -989,83 +1031,67 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                     b.ToTable("UserActions", (string)null);
                 });
 
-            modelBuilder.Entity("RegistrationPortal.Web.Features.Users.OrgUser", b =>
+            modelBuilder.Entity("RegistrationPortal.Web.Shared.AuditEvent", b =>
                 {
-                    b.Property<string>("Id")
-                        .HasMaxLength(40)
-                        .IsUnicode(false)
-                        .HasColumnType("character varying(40)");
-
-                    b.Property<long>("CreatedAt")
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("bigint");
 
-                    b.Property<bool>("IsActive")
-                        .HasColumnType("boolean");
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<bool>("IsRegistered")
-                        .HasColumnType("boolean");
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
-                    b.Property<string>("Kind")
+                    b.Property<string>("ActorId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ActorKind")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
-                    b.Property<string>("Language")
-                        .IsRequired()
-                        .HasMaxLength(8)
-                        .IsUnicode(false)
-                        .HasColumnType("character varying(8)");
-
-                    b.Property<string>("NormalizedUsername")
-                        .IsRequired()
-                        .HasMaxLength(254)
-                        .HasColumnType("character varying(254)");
-
-                    b.Property<string>("OrgId")
-                        .IsRequired()
-                        .HasMaxLength(40)
-                        .IsUnicode(false)
-                        .HasColumnType("character varying(40)");
-
-                    b.Property<long?>("RegisteredAt")
+                    b.Property<long>("At")
                         .HasColumnType("bigint");
 
-                    b.Property<string>("Username")
-                        .IsRequired()
-                        .HasMaxLength(254)
-                        .HasColumnType("character varying(254)");
+                    b.Property<string>("ClientAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("CorrelationId")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Details")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("OrgId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("SubjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("OrgId", "CreatedAt");
+                    b.HasIndex("At");
 
-                    b.HasIndex("OrgId", "NormalizedUsername")
-                        .IsUnique();
+                    b.HasIndex("OrgId", "At");
 
-                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Deactivated_ByCreated")
-                        .HasFilter("NOT (\"IsActive\") AND NOT (\"IsRegistered\")");
+                    b.HasIndex("SubjectId", "At");
 
-                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Deactivated_ByEmail")
-                        .HasFilter("NOT (\"IsActive\") AND NOT (\"IsRegistered\")");
+                    b.HasIndex("OrgId", "Action", "At");
 
-                    b.HasIndex(new[] { "NormalizedUsername" }, "IX_Users_NormalizedUsername_Trigram");
+                    b.HasIndex("OrgId", "ActorId", "At");
 
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "NormalizedUsername" }, "IX_Users_NormalizedUsername_Trigram"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "NormalizedUsername" }, "IX_Users_NormalizedUsername_Trigram"), new[] { "gin_trgm_ops" });
+                    b.HasIndex("OrgId", "ActorKind", "At");
 
-                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Pending_ByCreated")
-                        .HasFilter("\"IsActive\" AND NOT (\"IsRegistered\")");
-
-                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Pending_ByEmail")
-                        .HasFilter("\"IsActive\" AND NOT (\"IsRegistered\")");
-
-                    b.HasIndex(new[] { "OrgId", "CreatedAt" }, "IX_Users_Registered_ByCreated")
-                        .HasFilter("\"IsRegistered\"");
-
-                    b.HasIndex(new[] { "OrgId", "NormalizedUsername" }, "IX_Users_Registered_ByEmail")
-                        .HasFilter("\"IsRegistered\"");
-
-                    b.ToTable("Users", (string)null);
+                    b.ToTable("AuditEvents");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
@@ -1197,9 +1223,18 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("RegistrationPortal.Web.Features.Organizations.OrgUser", b =>
+                {
+                    b.HasOne("RegistrationPortal.Web.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("RegistrationPortal.Web.Features.Registration.Credential", b =>
                 {
-                    b.HasOne("RegistrationPortal.Web.Features.Users.OrgUser", null)
+                    b.HasOne("RegistrationPortal.Web.Features.Organizations.OrgUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1214,7 +1249,7 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.HasOne("RegistrationPortal.Web.Features.Users.OrgUser", null)
+                    b.HasOne("RegistrationPortal.Web.Features.Organizations.OrgUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1223,7 +1258,7 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
 
             modelBuilder.Entity("RegistrationPortal.Web.Features.Registration.RegistrationCode", b =>
                 {
-                    b.HasOne("RegistrationPortal.Web.Features.Users.OrgUser", null)
+                    b.HasOne("RegistrationPortal.Web.Features.Organizations.OrgUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1244,15 +1279,6 @@ namespace RegistrationPortal.Web.Data.Postgres.Migrations
                     b.HasOne("RegistrationPortal.Web.Features.ServiceAccounts.ServiceAccount", null)
                         .WithMany()
                         .HasForeignKey("ServiceAccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("RegistrationPortal.Web.Features.Users.OrgUser", b =>
-                {
-                    b.HasOne("RegistrationPortal.Web.Features.Organizations.Organization", null)
-                        .WithMany()
-                        .HasForeignKey("OrgId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
