@@ -79,6 +79,23 @@ public sealed class PublicPagesLanguageTests(BrowserFixture browser, PlainBrowse
         session.AssertNoConsoleErrors();
     }
 
+    /// <summary>The language links swap the page in place (no new load), and the script's words follow them.</summary>
+    [Fact]
+    public async Task After_the_language_switch_the_register_pages_script_speaks_the_chosen_language()
+    {
+        await using var session = await browser.OpenAsync(host.BaseAddress, locale: "en-US");
+        var page = session.Page;
+        await page.GotoAsync("register");
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Language" }).GetByRole(AriaRole.Link, new() { Name = "Deutsch" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Mit einem Passkey registrieren", Level = 1 })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Passkey erstellen" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Geben Sie Ihre E-Mail-Adresse ein.");
+        session.AssertNoConsoleErrors();
+    }
+
     [Fact]
     public async Task The_language_switch_keeps_the_form_filled_in_and_the_answer_comes_in_the_chosen_language()
     {

@@ -166,6 +166,8 @@ public sealed partial class RegisterPageTests(BrowserFixture browser, PlainBrows
         await CreateButton(page).ClickAsync();
 
         await Expect(ErrorBox(page)).ToHaveTextAsync("No passkey was created: the request was cancelled or timed out, or your device refused it. Press Create passkey to try again.");
+        // The button had the focus and was disabled while the page worked: the focus is back on it, not lost to the page.
+        await Expect(CreateButton(page)).ToBeFocusedAsync();
         await Expect(CreateButton(page)).ToBeEnabledAsync();
         await host.Factory.AssertUnchangedAsync(userId);
 

@@ -15,15 +15,12 @@ const fields = {
 const supportsPasskeys = typeof window.PublicKeyCredential === 'function'
     && typeof navigator.credentials?.create === 'function';
 
-// The words, in the page's language, come with the form (data-texts); {0} takes a value.
-const texts = JSON.parse(form.dataset.texts || '{}');
+// The words, in the page's language, come with the form (data-texts); {0} takes a value. Read at each use: the
+// language links swap the page in place (enhanced navigation), with the form's new words, and this script stays.
 function t(key, value) {
-    const text = texts[key] ?? key;
+    const text = JSON.parse(form.dataset.texts || '{}')[key] ?? key;
     return value === undefined ? text : text.replace('{0}', value);
 }
-
-const noWebAuthn = t('Js.NoWebAuthn');
-const wrongCode = t('Js.WrongCode');
 
 const encoder = new TextEncoder();
 
@@ -91,7 +88,7 @@ function initFailure({ response, message }) {
         return [t('Js.AlreadyRegistered'), null];
     }
     if (response.status === 401) {
-        return [wrongCode, fields.code];
+        return [t('Js.WrongCode'), fields.code];
     }
     if (response.status === 400 && message.startsWith('username')) {
         return [t('Valid.Email'), fields.email];
@@ -134,7 +131,7 @@ async function register() {
         return fail(t('Js.EnterCode'), fields.code);
     }
     if (!supportsPasskeys) {
-        return fail(noWebAuthn, null);
+        return fail(t('Js.NoWebAuthn'), null);
     }
 
     say(t('Js.Checking'));
@@ -215,9 +212,14 @@ form.addEventListener('submit', async event => {
         busy = false;
         createButton.disabled = false;
         form.removeAttribute('aria-busy');
+        // The button had the focus when it was disabled; a message with no field to point at leaves it on the page:
+        // it comes back to the button, so the keyboard goes on from where it was.
+        if (!form.contains(document.activeElement)) {
+            createButton.focus();
+        }
     }
 });
 
 if (!supportsPasskeys) {
-    fail(noWebAuthn, null);
+    fail(t('Js.NoWebAuthn'), null);
 }
