@@ -205,6 +205,26 @@ public sealed class InviteDialogTests(PortalServices portal) : PortalComponentTe
     }
 
     /// <summary>What the browser holds in the paste box; bUnit runs no JavaScript, so the module's answer is given here.</summary>
+    /// <summary>The lines left out come back as text to fix and paste again, each with its language, which the list read again keeps.</summary>
+    [Fact]
+    public async Task The_lines_left_out_are_given_back_with_their_languages_to_paste_again()
+    {
+        var org = await Portal.CreateOrganizationAsync();
+        var (_, clicking) = await OpenAsync(org, "Invite many");
+
+        Paste("email,kind,language\nnot-an-email,EndUser,fr\nok@example.com,EndUser,xx\nfine@example.com,,de\n");
+        await ClickButtonAsync(_dialogs, "Preview");
+
+        const string expected = "email,kind,language\nnot-an-email,EndUser,fr\nok@example.com,EndUser,xx";
+        _dialogs.WaitForAssertion(() => Assert.Equal(expected, _dialogs.Find("textarea[readonly]").TextContent), Deadline);
+        var again = InviteListParser.Parse(expected, UserKind.EndUser);
+        Assert.Equal([("not-an-email", "fr", null), ("ok@example.com", null, "xx")], again.Lines.Select(l => (l.Email, l.Language, l.LanguageText)));
+
+        await ClickButtonAsync(_dialogs, "Back");
+        await ClickButtonAsync(_dialogs, "Cancel");
+        await clicking;
+    }
+
     private void Paste(string text) =>
         Bunit.JSInterop.SetupModule(InviteManyDialog.ModulePath).Setup<IJSStreamReference?>("readText", _ => true).SetResult(new PastedText(text));
 

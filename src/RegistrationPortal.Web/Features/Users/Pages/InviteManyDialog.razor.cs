@@ -165,7 +165,9 @@ public sealed partial class InviteManyDialog : IAsyncDisposable
 
     private async Task InviteAsync()
     {
-        if (_list is null)
+        // A second click that reached the server before the first one's render did (a double-click on a slow
+        // connection) finds the invitations started: it changes nothing.
+        if (_list is null || _step != Step.Preview)
         {
             return;
         }
@@ -188,6 +190,19 @@ public sealed partial class InviteManyDialog : IAsyncDisposable
         });
     }
 
-    /// <summary>The lines that will not be invited, one a line as they were given (email, and the kind if one was).</summary>
-    private string RejectedText => string.Join('\n', Preview.Lines.Where(l => !l.IsReady).Select(l => l.KindText is null ? l.Email : $"{l.Email},{l.KindText}"));
+    /// <summary>
+    /// The lines that will not be invited, one a line as they were given (email, and the kind if one was), to be fixed
+    /// and pasted again; with their languages when any has one, under the header that names the columns (without a
+    /// header a line is read as an email and a kind only, and the language would be lost).
+    /// </summary>
+    private string RejectedText
+    {
+        get
+        {
+            var rejected = Preview.Lines.Where(l => !l.IsReady).ToList();
+            return rejected.Any(l => (l.LanguageText ?? l.Language) is not null)
+                ? string.Join('\n', ["email,kind,language", .. rejected.Select(l => $"{l.Email},{l.KindText},{l.LanguageText ?? l.Language}")])
+                : string.Join('\n', rejected.Select(l => l.KindText is null ? l.Email : $"{l.Email},{l.KindText}"));
+        }
+    }
 }
