@@ -51,4 +51,28 @@ public sealed class PublicPageLanguageTests(MailPortalFixture fixture) : IClassF
         Assert.Contains("<html lang=\"en\">", body, StringComparison.Ordinal);
         Assert.Empty(response.Content.Headers.ContentLanguage);
     }
+
+    /// <summary>
+    /// The not-found page is written in English: under <c>/register</c> it says so too, whatever language was asked for,
+    /// so a screen reader does not read its English words in French or German.
+    /// </summary>
+    [Theory]
+    [InlineData("/register/nope?culture=fr", null)]
+    [InlineData("/register/nope", "de")]
+    public async Task A_missing_public_page_is_answered_in_english_and_says_it_is(string path, string? acceptLanguage)
+    {
+        using var client = Host.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (acceptLanguage is not null)
+        {
+            Assert.True(request.Headers.TryAddWithoutValidation("Accept-Language", acceptLanguage));
+        }
+
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("<html lang=\"en\">", body, StringComparison.Ordinal);
+        Assert.Empty(response.Content.Headers.ContentLanguage);
+    }
 }

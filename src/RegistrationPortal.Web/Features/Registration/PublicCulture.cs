@@ -32,12 +32,29 @@ public static class PublicCulture
             new QueryStringRequestCultureProvider { QueryStringKey = QueryKey, UIQueryStringKey = QueryKey },
             new AcceptLanguageHeaderRequestCultureProvider(),
         ];
-        return app.UseWhen(context => IsPublicPage(context.Request.Path), branch => branch.UseRequestLocalization(options));
+        return app.UseWhen(context => IsPublicPage(context.Request.Path), branch => branch
+            .Use((context, next) =>
+            {
+                // A public address answered by another page (not found, the error page: written in English) does not
+                // say it speaks the language asked for: the path is that page's by the time the answer starts.
+                context.Response.OnStarting(() =>
+                {
+                    if (!IsPublicPage(context.Request.Path))
+                    {
+                        context.Response.Headers.ContentLanguage = default;
+                    }
+
+                    return Task.CompletedTask;
+                });
+                return next(context);
+            })
+            .UseRequestLocalization(options));
     }
 
-    /// <summary>The language the request's public page speaks; English for every other page.</summary>
+    /// <summary>The language the request's public page speaks; English for every other page (and for a public address answered by another one).</summary>
     public static string LanguageOf(HttpContext context) =>
-        context.Features.Get<IRequestCultureFeature>()?.RequestCulture.UICulture.TwoLetterISOLanguageName is { } code && PortalLanguages.Supported.Contains(code)
+        IsPublicPage(context.Request.Path)
+            && context.Features.Get<IRequestCultureFeature>()?.RequestCulture.UICulture.TwoLetterISOLanguageName is { } code && PortalLanguages.Supported.Contains(code)
             ? code
             : PortalLanguages.Default;
 }
