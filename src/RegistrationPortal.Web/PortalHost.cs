@@ -143,6 +143,7 @@ internal static class PortalHost
         app.UseRateLimiter();
         app.UseAntiforgery();
         app.UsePublicPageCultures();
+        app.UsePublicFormExpiry();
 
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -26,9 +26,14 @@ public abstract partial class SelfServicePageTests(MailPortalFixture fixture)
         using var client = Host.CreateClient();
         var codesBefore = (await Host.AllCodesAsync(userId)).Count;
 
-        using var response = await client.PostAsync(Page, Form(null, email, orgId));
+        using var response = await client.PostAsync(Page + "?culture=fr", Form(null, email, orgId));
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        // Sent back to the form, fresh, which says what happened in the page's language (not the framework's words).
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.EndsWith("/register/resend?culture=fr&formExpired=1", response.RequestMessage!.RequestUri!.ToString(), StringComparison.Ordinal);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Le formulaire avait expir", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("antiforgery", body, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(codesBefore, (await Host.AllCodesAsync(userId)).Count);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Localization;
 using RegistrationPortal.Web.Shared;
 
@@ -50,6 +51,33 @@ public static class PublicCulture
             })
             .UseRequestLocalization(options));
     }
+
+    /// <summary>The query parameter that tells a public page its last form was refused as expired.</summary>
+    public const string FormExpiredKey = "formExpired";
+
+    /// <summary>
+    /// A public page's form posted without a valid antiforgery token (the page was open past its cookie's life, the
+    /// cookies were cleared, the body was too large to read) is sent back to the same page, fresh, which says so in its
+    /// language: the framework's own answer is a 400 with a sentence for developers, in English, outside the page.
+    /// Nothing was done with the form.
+    /// </summary>
+    public static IApplicationBuilder UsePublicFormExpiry(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            if (!HttpMethods.IsPost(context.Request.Method) || !IsPublicPage(context.Request.Path)
+                || context.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: false })
+            {
+                return next(context);
+            }
+
+            var query = QueryString.Create(context.Request.Query
+                .Where(q => !string.Equals(q.Key, FormExpiredKey, StringComparison.OrdinalIgnoreCase))
+                .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
+                .Append(new KeyValuePair<string, string?>(FormExpiredKey, "1")));
+            context.Response.StatusCode = StatusCodes.Status303SeeOther;
+            context.Response.Headers.Location = $"{context.Request.PathBase}{context.Request.Path}{query}";
+            return Task.CompletedTask;
+        });
 
     /// <summary>The language the request's public page speaks; English for every other page (and for a public address answered by another one).</summary>
     public static string LanguageOf(HttpContext context) =>
