@@ -91,7 +91,7 @@ public sealed class ResendThrottlingTests
         var now = Start.AddHours(2);
         var row = Row(now - TimeSpan.Parse(lastAgo, CultureInfo.InvariantCulture), now - TimeSpan.Parse(windowAgo, CultureInfo.InvariantCulture), count);
 
-        Assert.Equal(throttled, ResendThrottling.IsThrottling(now, Options).Compile()(row));
+        Assert.Equal(throttled, ResendThrottling.IsThrottling<ResendThrottle>(now, Options).Compile()(row));
         Assert.Equal(throttled, ResendThrottling.Check(row, now, Options) is not null);
     }
 

@@ -12,16 +12,8 @@ public static class ResendThrottling
     /// <see cref="Check"/> as a query predicate: the rows that make a resend wait at <paramref name="now"/>, so a
     /// preview can count throttled users in the database.
     /// </summary>
-    public static System.Linq.Expressions.Expression<Func<ResendThrottle, bool>> IsThrottling(DateTimeOffset now, RegistrationOptions options)
-    {
-        var cooldownSince = now - options.ResendCooldown;
-        var windowSince = now - Window;
-        var cap = options.MaxResendsPerHour;
-        return t => t.LastRequestAt > cooldownSince || (t.WindowCount >= cap && t.WindowStartedAt > windowSince);
-    }
-
-    /// <summary><see cref="IsThrottling"/> for the admins' counters.</summary>
-    public static System.Linq.Expressions.Expression<Func<AdminResendThrottle, bool>> IsThrottlingAdmins(DateTimeOffset now, RegistrationOptions options)
+    public static System.Linq.Expressions.Expression<Func<T, bool>> IsThrottling<T>(DateTimeOffset now, RegistrationOptions options)
+        where T : ResendCounter
     {
         var cooldownSince = now - options.ResendCooldown;
         var windowSince = now - Window;
@@ -37,7 +29,7 @@ public static class ResendThrottling
         now - (options.ResendCooldown > Window ? options.ResendCooldown : Window);
 
     /// <summary>How long to wait before the next resend is allowed, or null when it is allowed now.</summary>
-    public static TimeSpan? Check(IResendCounter? row, DateTimeOffset now, RegistrationOptions options)
+    public static TimeSpan? Check(ResendCounter? row, DateTimeOffset now, RegistrationOptions options)
     {
         if (row is null)
         {
@@ -84,6 +76,6 @@ public static class ResendThrottling
     }
 
     /// <summary>The hour's window after one more resend at <paramref name="now"/>: the same one, or a new one once it is over.</summary>
-    private static (DateTimeOffset WindowStartedAt, int WindowCount) Counted(IResendCounter? row, DateTimeOffset now) =>
+    private static (DateTimeOffset WindowStartedAt, int WindowCount) Counted(ResendCounter? row, DateTimeOffset now) =>
         row is null || row.WindowStartedAt + Window <= now ? (now, 1) : (row.WindowStartedAt, row.WindowCount + 1);
 }

@@ -62,8 +62,8 @@ public sealed class BulkResendService(
     {
         Validate(target);
         var now = time.GetUtcNow();
-        var throttling = ResendThrottling.IsThrottling(now, options.CurrentValue);
-        var throttlingAdmins = ResendThrottling.IsThrottlingAdmins(now, options.CurrentValue);
+        var throttling = ResendThrottling.IsThrottling<ResendThrottle>(now, options.CurrentValue);
+        var throttlingAdmins = ResendThrottling.IsThrottling<AdminResendThrottle>(now, options.CurrentValue);
         var invitedSince = now - options.CurrentValue.ResendCooldown;
         await using var db = await contexts.CreateDbContextAsync(ct);
 
