@@ -209,6 +209,9 @@ public static class MalformedRequests
             cases[$"bad text: username {name}"] = new(BadRequest, Body: $$"""{"username":"{{escaped}}","orgId":"{{Org}}"}""", MessageNames: "username");
         }
 
+        // A NUL: Unicode, but no PostgreSQL text holds one; a registration code is stored nowhere, and still refused.
+        cases["bad text: registrationCode NUL"] = new(
+            BadRequest, Method: "POST", Path: "/auth/registration/init", Body: $$"""{"username":"{{User}}","registrationCode":"K7QH-3MZP\u0000","orgId":"{{Org}}"}""", MessageNames: "registrationCode");
         cases["bad text: orgId lone surrogate"] = new(BadRequest, Body: $$"""{"username":"{{User}}","orgId":"{{WellFormedOrgId[..^1]}}\ud800"}""", MessageNames: "orgId");
         cases["bad text: field name lone surrogate"] = new(BadRequest, Body: $$"""{"user\ud800name":"x","username":"{{User}}","orgId":"{{Org}}"}""", MessageNames: "field name");
         cases["bad text: registrationCode lone surrogate"] = new(
