@@ -13,23 +13,15 @@ public abstract class AddressLimiter : IDisposable
     private readonly Func<TimeSpan> _wait;
     private readonly PartitionedRateLimiter<string> _limiter;
 
-    /// <summary>Fixed limits; a refused key is told to wait a minute (a sliding window's refusal carries no retry-after).</summary>
-    protected AddressLimiter(int permitLimit, TimeSpan window, int segmentsPerWindow)
-        : this(() => (permitLimit, window), segmentsPerWindow, () => TimeSpan.FromMinutes(1))
-    {
-    }
-
-    /// <summary>Limits from the settings; a refused key is told to wait the window.</summary>
+    /// <summary>
+    /// Limits from the settings; a refused key is told to wait the window (a sliding window's refusal carries no
+    /// retry-after, and the window is when all of a burst's requests have left it).
+    /// </summary>
     /// <param name="limits">Read whenever a key gets its window (first seen, or seen again after its window went idle), so a
     /// changed setting reaches the keys that start counting after it.</param>
     protected AddressLimiter(Func<(int PermitLimit, TimeSpan Window)> limits, int segmentsPerWindow)
-        : this(limits, segmentsPerWindow, () => limits().Window)
     {
-    }
-
-    private AddressLimiter(Func<(int PermitLimit, TimeSpan Window)> limits, int segmentsPerWindow, Func<TimeSpan> wait)
-    {
-        _wait = wait;
+        _wait = () => limits().Window;
         _limiter = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetSlidingWindowLimiter(key, _ =>
         {
             var (permitLimit, window) = limits();

@@ -21,17 +21,6 @@ public sealed class AddressLimiterTests
     }
 
     [Fact]
-    public void A_page_limiter_with_fixed_limits_asks_a_refused_address_to_wait_a_minute()
-    {
-        using var limiter = new FixedLimiter(permitLimit: 2, window: TimeSpan.FromMinutes(10));
-
-        Assert.Null(limiter.TryAcquire("192.0.2.1"));
-        Assert.Null(limiter.TryAcquire("192.0.2.1"));
-
-        Assert.Equal(TimeSpan.FromMinutes(1), limiter.TryAcquire("192.0.2.1"));
-    }
-
-    [Fact]
     public void An_unknown_address_counts_as_one_key()
     {
         using var limiter = new Limiter(() => (1, TimeSpan.FromMinutes(1)));
@@ -58,8 +47,6 @@ public sealed class AddressLimiterTests
         Assert.NotNull(limiter.TryAcquire("sa-second"));
         Assert.NotNull(limiter.TryAcquire("sa-first"));
     }
-
-    private sealed class FixedLimiter(int permitLimit, TimeSpan window) : AddressLimiter(permitLimit, window, segmentsPerWindow: 5);
 
     private sealed class Limiter(Func<(int PermitLimit, TimeSpan Window)> limits) : AddressLimiter(limits, segmentsPerWindow: 6)
     {
