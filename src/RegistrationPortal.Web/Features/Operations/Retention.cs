@@ -129,23 +129,8 @@ public sealed class RetentionService(
         // must still be past retention when it is deleted, not only when the batch was picked. On PostgreSQL a row that
         // another transaction refreshed while this one waited for it is checked again against the first condition, and
         // kept; "in the batch picked" alone was true of it still.
-        var (counters, _) = await RepeatAsync(
-            async () => (await writes.ExecuteAsync(db => db.ResendThrottles
-                .Where(t => t.LastRequestAt < cutoffs.Counters
-                    && db.ResendThrottles.Where(o => o.LastRequestAt < cutoffs.Counters).OrderBy(o => o.LastRequestAt).Take(batch)
-                        .Any(o => o.OrgId == t.OrgId && o.NormalizedUsername == t.NormalizedUsername))
-                .ExecuteDeleteAsync()), 0),
-            batch,
-            ct);
-        var (adminCounters, _) = await RepeatAsync(
-            async () => (await writes.ExecuteAsync(db => db.AdminResendThrottles
-                .Where(t => t.LastRequestAt < cutoffs.Counters
-                    && db.AdminResendThrottles.Where(o => o.LastRequestAt < cutoffs.Counters).OrderBy(o => o.LastRequestAt).Take(batch)
-                        .Any(o => o.OrgId == t.OrgId && o.NormalizedUsername == t.NormalizedUsername))
-                .ExecuteDeleteAsync()), 0),
-            batch,
-            ct);
-        counters += adminCounters;
+        var counters = await PruneCountersAsync<ResendThrottle>(cutoffs.Counters, batch, ct)
+            + await PruneCountersAsync<AdminResendThrottle>(cutoffs.Counters, batch, ct);
 
         var (attempts, _) = await RepeatAsync(
             async () => (await writes.ExecuteAsync(db => db.CodeAttemptCounters
@@ -174,6 +159,21 @@ public sealed class RetentionService(
     }
 
     /// <summary>Runs one batch after another until a batch finds fewer rows than it may take; sums (rows, dependent rows).</summary>
+    /// <summary>Deletes one table of resend counters idle since <paramref name="cutoff"/>, batch by batch (the public doors' or the admins').</summary>
+    private async Task<long> PruneCountersAsync<T>(DateTimeOffset cutoff, int batch, CancellationToken ct)
+        where T : ResendCounter
+    {
+        var (rows, _) = await RepeatAsync(
+            async () => (await writes.ExecuteAsync(db => db.Set<T>()
+                .Where(t => t.LastRequestAt < cutoff
+                    && db.Set<T>().Where(o => o.LastRequestAt < cutoff).OrderBy(o => o.LastRequestAt).Take(batch)
+                        .Any(o => o.OrgId == t.OrgId && o.NormalizedUsername == t.NormalizedUsername))
+                .ExecuteDeleteAsync()), 0),
+            batch,
+            ct);
+        return rows;
+    }
+
     private static async Task<(long Rows, long Dependents)> RepeatAsync(Func<Task<(int Rows, int Dependents)>> batchOnce, int batchSize, CancellationToken ct)
     {
         long rows = 0;

@@ -490,7 +490,7 @@ public sealed class RegistrationService(
         // counter back in time).
         var now = time.GetUtcNow();
         var settings = options.CurrentValue;
-        var wait = ResendThrottling.Longer(ResendThrottling.Check(publicThrottle, now, settings), ResendThrottling.Check(adminThrottle, now, settings));
+        var wait = ResendThrottling.Check(publicThrottle, adminThrottle, now, settings);
         if (wait is { } retryAfter && actor.Kind != ActorKind.Admin)
         {
             return new ResendOutcome(ResendStatus.Throttled, retryAfter);
@@ -560,7 +560,7 @@ public sealed class RegistrationService(
 
             throttles.TryGetValue(user.NormalizedUsername, out var throttle);
             publicThrottles.TryGetValue(user.NormalizedUsername, out var publicThrottle);
-            if (ResendThrottling.Longer(ResendThrottling.Check(throttle, now, settings), ResendThrottling.Check(publicThrottle, now, settings)) is { } wait)
+            if (ResendThrottling.Check(publicThrottle, throttle, now, settings) is { } wait)
             {
                 audits.Add(AuditExtensions.Event(now, orgId, AuditActions.ResendThrottled, actor, user.Id, $"retry after {Math.Ceiling(wait.TotalSeconds)} s", db.CorrelationId));
                 outcomes.Add(new UserResendOutcome(id, ResendStatus.Throttled, user.Username));

@@ -43,8 +43,14 @@ public static class ResendThrottling
         return wait > TimeSpan.Zero ? wait : null;
     }
 
-    /// <summary>The longer of two waits (the public doors' counter and the admins'), or null when neither holds anyone back.</summary>
-    public static TimeSpan? Longer(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a > b ? a : b;
+    /// <summary>How long the public doors' counter and the admins' together ask to wait (the longer), or null when neither holds anyone back.</summary>
+    public static TimeSpan? Check(ResendThrottle? publicRow, AdminResendThrottle? adminRow, DateTimeOffset now, RegistrationOptions options) =>
+        (Check(publicRow, now, options), Check(adminRow, now, options)) switch
+        {
+            (null, var admin) => admin,
+            (var doors, null) => doors,
+            (var doors, var admin) => doors > admin ? doors : admin,
+        };
 
     /// <summary>Counts an admin's resend on the admins' counter (tracked: saved with the unit of work).</summary>
     public static void RecordAdmin(PortalDbContext db, AdminResendThrottle? row, string orgId, string normalizedUsername, DateTimeOffset now)

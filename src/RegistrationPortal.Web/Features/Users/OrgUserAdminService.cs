@@ -225,7 +225,7 @@ public sealed class OrgUserAdminService(
             select t).FirstOrDefaultAsync(ct);
         var now = time.GetUtcNow();
         var settings = options.CurrentValue;
-        return ResendThrottling.Longer(ResendThrottling.Check(publicThrottle, now, settings), ResendThrottling.Check(adminThrottle, now, settings)) is { } wait ? now + wait : null;
+        return ResendThrottling.Check(publicThrottle, adminThrottle, now, settings) is { } wait ? now + wait : null;
     }
 
     internal sealed record UserRowData(
