@@ -60,6 +60,7 @@ public sealed partial class BrandingTests(MailPortalFixture fixture) : IClassFix
     [InlineData("#777777", "PrimaryColor", "too light for white text")]
     [InlineData("blue", "PrimaryColor", "hex colour")]
     [InlineData("javascript:alert(1)", "SupportContact", "email address or a web address")]
+    [InlineData("https://help.acme.example/\0", "SupportContact", "email address or a web address")]
     [InlineData("Acme\r\nBcc: victim@example.com", "SenderName", "one line")]
     public async Task Branding_that_would_be_unreadable_or_unsafe_is_refused_and_nothing_changes(string value, string field, string message)
     {
@@ -197,6 +198,20 @@ public sealed partial class BrandingTests(MailPortalFixture fixture) : IClassFix
         Assert.Equal(OutboxStatus.Sent, queued.Status);
         Assert.Equal(traceId, queued.TraceParent?.Split('-')[1]);
         Assert.Single(await AuditAsync(orgId, AuditActions.TestEmailQueued));
+    }
+
+    [Theory]
+    [InlineData("Your code\0", "{{ code }} at {{ register_link }}")]
+    [InlineData("Your code", "{{ code }} at {{ register_link }}\u001B[2J")]
+    public async Task A_template_with_a_control_character_is_refused_and_nothing_changes(string subject, string body)
+    {
+        var orgId = await Host.CreateOrganizationAsync();
+
+        var problem = await Branding.SaveTemplateAsync(ScopeOf(orgId), EmailKind.Code, subject, body, null);
+
+        Assert.Equal("The subject and the body must be text: no control characters other than line breaks and tabs.", problem);
+        Assert.Null(await Host.WithDbAsync(db => db.EmailTemplates.FirstOrDefaultAsync(t => t.OrgId == orgId)));
+        Assert.Empty(await AuditAsync(orgId, AuditActions.EmailTemplateChanged));
     }
 
     [Fact]

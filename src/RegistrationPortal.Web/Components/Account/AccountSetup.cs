@@ -78,6 +78,8 @@ public static class AccountSetup
         });
         builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = settings.RevalidationInterval);
 
+        // Before Identity's own (registered only when none is): see PortalLookupNormalizer.
+        builder.Services.AddSingleton<ILookupNormalizer, PortalLookupNormalizer>();
         builder.Services.AddIdentityCore<PortalUser>(options =>
             {
                 options.SignIn.RequireConfirmedAccount = false;

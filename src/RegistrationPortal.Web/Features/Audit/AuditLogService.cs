@@ -67,9 +67,8 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> contexts,
             events = events.Where(e => e.ActorKind == kindText);
         }
 
-        if (!string.IsNullOrWhiteSpace(search.Actor))
+        if (SearchText.Clean(search.Actor) is { } actor)
         {
-            var actor = search.Actor.Trim();
             var normalized = actor.ToUpperInvariant();
 
             // Admins who can appear in this organization's trail: its own and the platform's.

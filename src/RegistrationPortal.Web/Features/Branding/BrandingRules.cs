@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Branding;
@@ -112,7 +113,7 @@ public static class BrandingRules
     public static string SupportHref(string contact) => IsSupportEmail(contact) ? "mailto:" + contact : contact;
 
     private static bool IsWebAddress(string value) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && !value.Any(char.IsWhiteSpace);
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && !value.Any(char.IsWhiteSpace) && OrganizationService.IsOneLine(value);
 
     public static string? ReplyToProblem(string? replyTo) =>
         string.IsNullOrWhiteSpace(replyTo) || EmailAddress.IsValid(replyTo.Trim()) ? null : "The reply-to address must be an email address like help@example.com.";

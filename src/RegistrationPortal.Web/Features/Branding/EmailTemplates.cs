@@ -85,6 +85,11 @@ public static partial class EmailTemplates
     /// </summary>
     public static string? Problem(string subject, string body)
     {
+        if (!IsText(subject) || !IsText(body))
+        {
+            return "The subject and the body must be text: no control characters other than line breaks and tabs.";
+        }
+
         var (template, problem) = Compile(subject, body);
         if (template is null)
         {
@@ -118,6 +123,28 @@ public static partial class EmailTemplates
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// No control character but CR, LF and tab (a NUL, which PostgreSQL refuses to store, among them), and no half of a
+    /// surrogate pair.
+    /// </summary>
+    private static bool IsText(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if ((char.IsControl(c) && c is not ('\r' or '\n' or '\t')) || char.IsSurrogate(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Renders a compiled template; throws when it uses a variable or filter it may not, or works too long.</summary>

@@ -61,9 +61,8 @@ public sealed class OrganizationAdminService(
         ArgumentNullException.ThrowIfNull(scope);
         await using var db = await contexts.CreateDbContextAsync(ct);
         var orgs = db.Organizations.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(search.Text))
+        if (SearchText.Clean(search.Text) is { } text)
         {
-            var text = search.Text.Trim();
 
             // lower() on both sides: case-insensitive on SQLite and PostgreSQL alike. An exact id finds its organization too.
             var term = text.ToLowerInvariant();

@@ -71,7 +71,7 @@ public static class OrganizationSelectionApi
                 time,
                 own?.OrgId,
                 Actor.Admin(own?.AdminId ?? "unknown", context.Connection.RemoteIpAddress?.ToString()),
-                orgId,
+                Ids.IsValid(orgId, Ids.Organization) ? orgId : null,
                 "organization switch refused: not a platform admin");
             return TypedResults.Forbid();
         }

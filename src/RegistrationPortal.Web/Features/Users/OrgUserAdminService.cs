@@ -138,7 +138,7 @@ public sealed class OrgUserAdminService(
     private static int CountLimitOf(UserSearch search) => TermOf(search) is null ? CountLimit : SearchCountLimit;
 
     private static string? TermOf(UserSearch search) =>
-        string.IsNullOrWhiteSpace(search.Text) ? null : EmailAddress.Normalize(search.Text);
+        SearchText.Clean(search.Text) is { } text ? EmailAddress.Normalize(text) : null;
 
     private static (int PageSize, int Offset) PageOf(UserSearch search)
     {
