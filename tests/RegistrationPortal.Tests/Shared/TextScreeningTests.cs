@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using RegistrationPortal.Web.Components.Account;
+using RegistrationPortal.Web.Features.Organizations;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Tests.Shared;

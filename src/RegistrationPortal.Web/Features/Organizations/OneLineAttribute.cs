@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using RegistrationPortal.Web.Features.Organizations;
 
-namespace RegistrationPortal.Web.Shared;
+namespace RegistrationPortal.Web.Features.Organizations;
 
 /// <summary>A form field that must be one line of text (<see cref="OrganizationService.IsOneLine"/>); empty passes (see <see cref="RequiredAttribute"/>).</summary>
 [AttributeUsage(AttributeTargets.Property)]
