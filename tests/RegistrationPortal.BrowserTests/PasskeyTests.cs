@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using RegistrationPortal.BrowserTests.Infrastructure;
+using RegistrationPortal.Web.Shared;
 using static Microsoft.Playwright.Assertions;
 
 namespace RegistrationPortal.BrowserTests;
@@ -48,6 +50,18 @@ public sealed partial class PasskeyTests(BrowserFixture browser, PlainBrowserHos
         await Expect(page).Not.ToHaveURLAsync(LoginUrl());
         await Portal.WaitForCircuitAsync(page);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard", Level = 1 })).ToBeVisibleAsync();
+
+        // Removed again; each change to the admin's passkeys is in the organization's audit trail, the admin as actor.
+        await page.GotoAsync("Account/Manage/Passkeys");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await Expect(page.GetByText("Passkey deleted successfully.")).ToBeVisibleAsync();
+        Assert.Equal(
+            [$"{AuditActions.AdminPasskeyAdded} ", $"{AuditActions.AdminPasskeyRenamed} named \"Test laptop\"", $"{AuditActions.AdminPasskeyRemoved} Test laptop"],
+            await host.Factory.WithDbAsync(db => db.AuditEvents
+                .Where(e => e.OrgId == admin.OrgId && e.Action.StartsWith("admin.passkey") && e.ActorKind == nameof(ActorKind.Admin) && e.ActorId == e.SubjectId)
+                .OrderBy(e => e.Id)
+                .Select(e => e.Action + " " + e.Details)
+                .ToListAsync()));
         session.AssertNoConsoleErrors();
     }
 

@@ -40,6 +40,16 @@ public static class AuditActions
     public const string AdminInvited = "admin.invited";
     public const string AdminPasswordResetRequested = "admin.password_reset_requested";
     public const string AdminPasswordReset = "admin.password_reset";
+    public const string AdminPasswordChanged = "admin.password_changed";
+    public const string AdminTwoFactorEnabled = "admin.two_factor_enabled";
+    public const string AdminTwoFactorDisabled = "admin.two_factor_disabled";
+    public const string AdminAuthenticatorReset = "admin.authenticator_reset";
+    public const string AdminRecoveryCodesGenerated = "admin.recovery_codes_generated";
+    public const string AdminRecoveryCodeUsed = "admin.recovery_code_used";
+    public const string AdminPasskeyAdded = "admin.passkey_added";
+    public const string AdminPasskeyRenamed = "admin.passkey_renamed";
+    public const string AdminPasskeyRemoved = "admin.passkey_removed";
+    public const string AdminLockedOut = "admin.locked_out";
     public const string RetentionPruned = "retention.pruned";
     public const string MailboxViewed = "mailbox.viewed";
     public const string ServiceAccountCreated = "service_account.created";
