@@ -51,6 +51,7 @@ public static class AuditActions
     public const string AdminPasskeyRemoved = "admin.passkey_removed";
     public const string AdminLockedOut = "admin.locked_out";
     public const string RetentionPruned = "retention.pruned";
+    public const string DatabaseRestored = "database.restored";
     public const string MailboxViewed = "mailbox.viewed";
     public const string ServiceAccountCreated = "service_account.created";
     public const string ServiceAccountDeactivated = "service_account.deactivated";

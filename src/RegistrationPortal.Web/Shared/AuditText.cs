@@ -68,6 +68,7 @@ public static partial class AuditText
         [AuditActions.AdminPasskeyRemoved] = "Passkey removed",
         [AuditActions.AdminLockedOut] = "Admin locked out (wrong second-factor codes)",
         [AuditActions.RetentionPruned] = "Old records pruned",
+        [AuditActions.DatabaseRestored] = "Database restored from a backup",
         [AuditActions.MailboxViewed] = "Development mailbox message read",
         [AuditActions.ServiceAccountCreated] = "Service account created",
         [AuditActions.ServiceAccountDeactivated] = "Service account deactivated",

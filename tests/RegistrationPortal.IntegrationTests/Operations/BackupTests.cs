@@ -183,6 +183,11 @@ public sealed class BackupTests(BackupPortalFixture fixture) : IClassFixture<Bac
         Assert.Equal(1L, await ScalarAsync(previous, $"SELECT COUNT(*) FROM Organizations WHERE Id = '{orgInOther}'"));
         Assert.Equal(0L, await ScalarAsync(database, $"SELECT COUNT(*) FROM Organizations WHERE Id = '{orgInOther}'"));
         Assert.Equal("ok", await ScalarAsync(database, "PRAGMA integrity_check"));
+
+        // The restored database's trail ends with the restore, the operator as actor, the files named without their folder.
+        Assert.Equal(
+            $"database.restored|System|db restore|from copy.db; the replaced database is kept as {Path.GetFileName(previous)}",
+            await ScalarAsync(database, "SELECT Action || '|' || ActorKind || '|' || ActorId || '|' || Details FROM AuditEvents ORDER BY Id DESC LIMIT 1"));
     }
 
     private static Dictionary<string, string> Cli(string database) => new() { ["ConnectionStrings__Portal"] = $"Data Source={database}" };

@@ -16,17 +16,28 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
 
         var accountGroup = endpoints.MapGroup("/Account");
 
+        // The form is read and its token checked here rather than by the framework, whose refusal was a bare 400 (shown
+        // as "no page at this address"): pressing Sign out in a second tab after the first signed out carries a token
+        // made for the admin who is gone, and that browser is signed out already, so it goes to the sign-in page. A
+        // return address that is not this host's, or no address at all (a hand-made post), leads home.
         accountGroup.MapPost("/Logout", async (
             HttpContext context,
             [FromServices] SignInManager<PortalUser> signInManager,
-            [FromForm] string returnUrl) =>
+            [FromServices] IAntiforgery antiforgery) =>
         {
+            if (!context.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(context))
+            {
+                return TypedResults.LocalRedirect(context.User.Identity?.IsAuthenticated == true ? "~/" : "~/Account/Login");
+            }
+
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            var returnUrl = "/" + form["returnUrl"].ToString().TrimStart('/');
             await signInManager.SignOutAsync();
 
             // The next admin on this browser starts without the platform admin's organization.
             context.Response.Cookies.Delete(OrganizationSelection.CookieName);
-            return TypedResults.LocalRedirect($"~/{returnUrl.TrimStart('/')}");
-        });
+            return TypedResults.LocalRedirect(OrganizationSelectionApi.IsLocal(returnUrl) ? "~" + returnUrl : "~/");
+        }).DisableAntiforgery();
 
         accountGroup.MapPost("/PasskeyCreationOptions", async (
             HttpContext context,

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.Web.Data;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Operations;
 
@@ -17,7 +18,7 @@ public sealed class BackupRefusedException(string message) : Exception(message);
 /// It holds the Data Protection keys and the code key too, so a restored copy checks the same codes and decrypts the
 /// same queued mail.
 /// </summary>
-public sealed class DatabaseBackup(PortalDatabase database, TimeProvider time)
+public sealed class DatabaseBackup(PortalDatabase database, TimeProvider time, IDbContextFactory<PortalDbContext> contexts)
 {
     /// <summary>What an operator of a PostgreSQL database is told instead: the server's own tools do it, hosts running.</summary>
     public const string UsePgDump =
@@ -89,6 +90,17 @@ public sealed class DatabaseBackup(PortalDatabase database, TimeProvider time)
         File.Copy(from, staging, overwrite: true);
         File.Move(staging, target);
         await CheckAsync(target, ct);
+
+        // Everything changed at once: the restored database's own trail says so (the platform's, the operator as actor),
+        // naming the files but not where they are. Pooled connections were opened on the file that was replaced.
+        SqliteConnection.ClearAllPools();
+        await using (var db = await contexts.CreateDbContextAsync(ct))
+        {
+            var details = $"from {Path.GetFileName(from)}" + (previous is null ? "" : $"; the replaced database is kept as {Path.GetFileName(previous)}");
+            db.Audit(time.GetUtcNow(), null, AuditActions.DatabaseRestored, Actor.Operator("db restore"), null, details);
+            await db.SaveChangesAsync(ct);
+        }
+
         return new RestoreResult(target, previous);
     }
 

@@ -133,8 +133,16 @@ public sealed partial class InviteManyDialog : IAsyncDisposable
                     return new InviteList([], InviteListParser.TooManyBytesMessage);
                 }
 
-                await using var stream = file.OpenReadStream(InviteListParser.MaxBytes);
-                return await InviteListParser.ParseAsync(stream, file.Size, _defaultKind);
+                try
+                {
+                    await using var stream = file.OpenReadStream(InviteListParser.MaxBytes);
+                    return await InviteListParser.ParseAsync(stream, file.Size, _defaultKind);
+                }
+                catch (Exception ex) when (ex is IOException or JSException)
+                {
+                    // The browser could not give the file: changed, moved or removed after it was chosen, or bigger than it said.
+                    return new InviteList([], "The file could not be read: was it changed or removed after it was chosen? Choose it again.");
+                }
             },
             source: file.Name);
     }

@@ -15,7 +15,7 @@ namespace RegistrationPortal.IntegrationTests.Portal;
 /// them answer a person who arrives the wrong way (a lapsed sign-in, a page for two-factor when it is off, a hand-edited
 /// address) with a page, not an error.
 /// </summary>
-public sealed partial class AccountChangesAuditTests(AdminPortalFixture fixture) : IClassFixture<AdminPortalFixture>
+public sealed partial class AccountPagesTests(AdminPortalFixture fixture) : IClassFixture<AdminPortalFixture>
 {
     private PortalFactory Host => fixture.Factory;
 
@@ -124,6 +124,47 @@ public sealed partial class AccountChangesAuditTests(AdminPortalFixture fixture)
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
         Assert.Equal("/", PortalBrowser.RedirectPath(signedIn));
         Assert.Equal(HttpStatusCode.OK, (await browser.OpenAsync("/users")).Status);
+    }
+
+    [Fact]
+    public async Task A_passkey_answer_posted_again_after_its_request_lapsed_is_told_to_try_again()
+    {
+        var admin = await fixture.CreateAdminAsync(await Host.CreateOrganizationAsync(), "lapsed-passkey");
+        const string answer = """{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{}}""";
+
+        // Signing in: the browser's answer arrives with no request under way (a reload, a second tab).
+        using var stranger = new PortalBrowser(Host);
+        using var signIn = await PostAsync(stranger, PortalBrowser.LoginPath, new() { ["Input.Passkey.CredentialJson"] = answer });
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.Contains("The passkey request had expired or was already used.", await signIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Adding one, signed in.
+        using var browser = new PortalBrowser(Host);
+        await browser.SignInAsync(admin.Email, admin.Password);
+        var added = await PostPageAsync(browser, "/Account/Manage/Passkeys", new() { ["Input.CredentialJson"] = answer });
+        Assert.Equal("/Account/Manage/Passkeys", added);
+        Assert.Contains("The passkey request had expired or was already used.", (await browser.OpenAsync(added!)).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sign_out_pressed_again_in_a_second_tab_and_a_foreign_return_address_lead_to_pages()
+    {
+        var admin = await fixture.CreateAdminAsync(await Host.CreateOrganizationAsync(), "sign-out-twice");
+        using var browser = new PortalBrowser(Host);
+        await browser.SignInAsync(admin.Email, admin.Password);
+        var token = PortalBrowser.AntiforgeryToken((await browser.OpenAsync("/users")).Body);
+        Dictionary<string, string> SignOut(string returnUrl) => new() { ["__RequestVerificationToken"] = token, ["ReturnUrl"] = returnUrl };
+
+        using (var first = await browser.Client.PostAsync("/Account/Logout", new FormUrlEncodedContent(SignOut("a\nb"))))
+        {
+            Assert.Equal("/", PortalBrowser.RedirectPath(first));
+        }
+
+        Assert.Equal(PortalBrowser.LoginPath, (await browser.OpenAsync("/users")).FinalPath);
+
+        // The second tab's form, made for the admin who is gone: the sign-in page, not "no page at this address".
+        using var second = await browser.Client.PostAsync("/Account/Logout", new FormUrlEncodedContent(SignOut("")));
+        Assert.Equal(PortalBrowser.LoginPath, PortalBrowser.RedirectPath(second));
     }
 
     /// <summary>Posts the page's form with <paramref name="typed"/>; the page's answer when it stays, the page it leads to when it redirects.</summary>
