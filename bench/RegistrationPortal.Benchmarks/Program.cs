@@ -166,6 +166,25 @@ try
 
     // One request at a time, as an attacker measures, once the host is quiet again.
     var sequential = sequentialData is { } seq ? await SequentialPhase.RunAsync(host.BaseAddress, seq, settings.Sequential, cancel.Token) : null;
+
+    // Last, the measure the goals were set with (wrk), once the host is quiet: the mail its resends leave, nothing after
+    // it waits for.
+    WrkPhase.Result? wrkNoop = null, wrkResend = null;
+    long wrkFirstUser = 0;
+    if (WrkPhase.Available && host.ExitCode is null && !cancel.IsCancellationRequested)
+    {
+        clock.Restart();
+        while (await BacklogAsync() > 0 && host.ExitCode is null && clock.Elapsed < settings.Drain && !cancel.IsCancellationRequested)
+        {
+            await Task.Delay(100);
+        }
+
+        Console.WriteLine($"wrk: GET /healthz/live (no-op) for {settings.Duration.TotalSeconds:0} s ...");
+        wrkNoop = await WrkPhase.NoOpAsync(host.BaseAddress, "/healthz/live", settings.Clients, settings.Duration, cancel.Token);
+        wrkFirstUser = Interlocked.Read(ref nextPending);
+        Console.WriteLine($"wrk: PUT {Cases.Path} (distinct pending users) for {settings.Duration.TotalSeconds:0} s ...");
+        wrkResend = await WrkPhase.ResendAsync(host.BaseAddress, Cases.Path, data.OrgId, wrkFirstUser, settings.Clients, settings.Duration, cancel.Token);
+    }
     var hostExit = host.ExitCode;
     var hostLog = host.Log.ToList();
     await host.DisposeAsync();
@@ -187,6 +206,22 @@ try
     if (open is not null)
     {
         report.Line($"Open loop: p99.9 {open.Percentile(99.9):0.0} ms, max {open.Percentile(100):0.0} ms (each latency counted from when the request was due).");
+    }
+
+    report.Line();
+    if (wrkNoop is not null && wrkResend is not null)
+    {
+        report.Line($"The same two measured last with wrk (the goals' own measure: one thread, {settings.Clients} connections, {settings.Duration.TotalSeconds:0} s; a closed loop):");
+        report.Line();
+        report.Table(["Phase (wrk)", "Requests", "Not 2xx", "req/s", "p50 ms", "p99 ms"], [
+            .. new[] { wrkNoop, wrkResend }.Select(w => new[] { w.Name, $"{w.Requests:N0}", $"{w.NotOk:N0}", $"{w.PerSecond:N0}", $"{w.P50Ms:0.0}", $"{w.P99Ms:0.0}" }),
+        ]);
+        report.Line($"Resend / no-op throughput with wrk: {wrkResend.PerSecond / wrkNoop.PerSecond:P1}; socket errors: {wrkNoop.SocketErrors} / {wrkResend.SocketErrors}"
+            + (wrkFirstUser + wrkResend.Requests > data.Pending ? $" (the {data.Pending:N0} pending users ran out: the last requests were for unknown users; raise --users)" : ""));
+    }
+    else
+    {
+        report.Line($"wrk was not run ({(WrkPhase.Available ? "the run was cut short" : $"{WrkPhase.Executable} is missing: apt-get install wrk")}): the goals' own measure is not in this run.");
     }
 
     report.Line();
@@ -229,6 +264,12 @@ try
     var failures = new[] { ("warm-up", warmup), ("no-op", noop), ("healthz", health), ("resend", resend), ("open loop", open ?? new PhaseResult(1)), ("mixed", mixed), ("self-service", selfService) }
         .Concat(sequential?.Doors.Select(d => ($"one at a time: {d.Door}", d.Result)) ?? [])
         .Where(p => p.Item2.FailureCount > 0).ToList();
+    foreach (var w in new[] { wrkNoop, wrkResend }.OfType<WrkPhase.Result>().Where(w => w.NotOk > 0))
+    {
+        var notOk = new PhaseResult(1);
+        notOk.Failures[$"{w.NotOk:N0} answers not 2xx"] = 1;
+        failures.Add(($"wrk: {w.Name}", notOk));
+    }
     if (resend.Exhausted)
     {
         report.Line();
