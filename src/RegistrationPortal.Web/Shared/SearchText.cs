@@ -18,21 +18,7 @@ public static class SearchText
             return null;
         }
 
-        var kept = new System.Text.StringBuilder(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                kept.Append(c).Append(text[++i]);
-            }
-            else if (!char.IsControl(c) && !char.IsSurrogate(c) && char.GetUnicodeCategory(c) != UnicodeCategory.Format)
-            {
-                kept.Append(c);
-            }
-        }
-
-        var term = kept.ToString().Trim();
+        var term = UnicodeText.Replace(text, c => char.IsControl(c) || char.GetUnicodeCategory(c) == UnicodeCategory.Format, replacement: null).Trim();
         return term.Length == 0 ? null : term;
     }
 }

@@ -91,6 +91,35 @@ public sealed partial class PortalBrowser : IDisposable
         return await _client.PostAsync(path, new FormUrlEncodedContent(all));
     }
 
+    /// <summary>
+    /// Opens <paramref name="path"/>, types <paramref name="typed"/> into its form (beside the hidden fields the page put
+    /// there) and submits it to the address the page ended on, URL-encoded as browsers do, or as multipart (which the
+    /// form reader does not screen for NUL).
+    /// </summary>
+    public async Task<HttpResponseMessage> SubmitPageAsync(string path, IReadOnlyDictionary<string, string> typed, bool multipart = false)
+    {
+        var page = await OpenAsync(path);
+        var fields = HiddenFields(page.Body);
+        foreach (var (name, value) in typed)
+        {
+            fields[name] = value;
+        }
+
+        using HttpContent content = multipart ? Multipart(fields) : new FormUrlEncodedContent(fields);
+        return await _client.PostAsync(page.Visited[^1], content);
+
+        static MultipartFormDataContent Multipart(Dictionary<string, string> fields)
+        {
+            var content = new MultipartFormDataContent();
+            foreach (var (name, value) in fields)
+            {
+                content.Add(new StringContent(value), name);
+            }
+
+            return content;
+        }
+    }
+
     /// <summary>The path a redirect leads to (the host answers with absolute or relative addresses), or null when it is no redirect.</summary>
     public static string? RedirectPath(HttpResponseMessage response) =>
         response.Headers.Location is { } location ? new Uri(new Uri("http://localhost"), location).AbsolutePath : null;

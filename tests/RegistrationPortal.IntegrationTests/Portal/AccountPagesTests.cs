@@ -175,17 +175,8 @@ public sealed partial class AccountPagesTests(AdminPortalFixture fixture) : ICla
         return response.StatusCode == HttpStatusCode.Redirect ? PortalBrowser.RedirectPath(response) : await response.Content.ReadAsStringAsync();
     }
 
-    private static async Task<HttpResponseMessage> PostAsync(PortalBrowser browser, string path, Dictionary<string, string> typed)
-    {
-        var page = await browser.OpenAsync(path);
-        var fields = PortalBrowser.HiddenFields(page.Body);
-        foreach (var (name, value) in typed)
-        {
-            fields[name] = value;
-        }
-
-        return await browser.Client.PostAsync(page.Visited[^1], new FormUrlEncodedContent(fields));
-    }
+    private static Task<HttpResponseMessage> PostAsync(PortalBrowser browser, string path, Dictionary<string, string> typed) =>
+        browser.SubmitPageAsync(path, typed);
 
     /// <summary>The code an authenticator app shows now for <paramref name="key"/> (RFC 6238: 30 s steps, 6 digits, HMAC-SHA1).</summary>
     private static string Totp(byte[] key)

@@ -45,7 +45,7 @@ public abstract class TextWithNulTests(AdminPortalFixture fixture)
         var admin = await fixture.CreateAdminAsync(await Host.CreateOrganizationAsync(), "nul-forms");
         using var browser = new PortalBrowser(Host);
 
-        using var signIn = await PostMultipartAsync(browser, PortalBrowser.LoginPath, new()
+        using var signIn = await browser.SubmitPageAsync(PortalBrowser.LoginPath, multipart: true, typed: new Dictionary<string, string>
         {
             ["Input.Email"] = admin.Email + "\0",
             ["Input.Password"] = admin.Password,
@@ -53,7 +53,7 @@ public abstract class TextWithNulTests(AdminPortalFixture fixture)
         Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
         Assert.Contains("Error: Invalid sign-in attempt.", await signIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        using var forgot = await PostMultipartAsync(browser, "/Account/ForgotPassword", new() { ["Input.Email"] = "\0" + admin.Email });
+        using var forgot = await browser.SubmitPageAsync("/Account/ForgotPassword", new Dictionary<string, string> { ["Input.Email"] = "\0" + admin.Email }, multipart: true);
         Assert.Equal("/Account/ForgotPasswordConfirmation", PortalBrowser.RedirectPath(forgot));
     }
 
@@ -91,23 +91,6 @@ public abstract class TextWithNulTests(AdminPortalFixture fixture)
         using var switched = await browser.Client.PostAsync("/portal/organization", content);
         Assert.Equal("/Account/AccessDenied", PortalBrowser.RedirectPath(switched));
         Assert.Equal(1, await Host.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.OrgId == orgId && e.Action == AuditActions.AccessDenied && e.ActorId == admin.Id && e.SubjectId == null)));
-    }
-
-    private static async Task<HttpResponseMessage> PostMultipartAsync(PortalBrowser browser, string path, Dictionary<string, string> typed)
-    {
-        var fields = PortalBrowser.HiddenFields(await browser.Client.GetStringAsync(path));
-        foreach (var (name, value) in typed)
-        {
-            fields[name] = value;
-        }
-
-        using var content = new MultipartFormDataContent();
-        foreach (var (name, value) in fields)
-        {
-            content.Add(new StringContent(value), name);
-        }
-
-        return await browser.Client.PostAsync(path, content);
     }
 }
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Components.Account;
 
@@ -16,26 +17,6 @@ public sealed class PortalLookupNormalizer : ILookupNormalizer
 
     public string? NormalizeEmail(string? email) => Normalize(email);
 
-    private static string? Normalize(string? key)
-    {
-        if (key is null)
-        {
-            return null;
-        }
-
-        var chars = key.ToCharArray();
-        for (var i = 0; i < chars.Length; i++)
-        {
-            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsControl(chars[i]) || char.IsSurrogate(chars[i]))
-            {
-                chars[i] = '\uFFFD';
-            }
-        }
-
-        return new string(chars).Normalize().ToUpperInvariant();
-    }
+    private static string? Normalize(string? key) =>
+        key is null ? null : UnicodeText.Replace(key, char.IsControl, '\uFFFD').Normalize().ToUpperInvariant();
 }

@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.RegularExpressions;
 using Fluid;
 using Fluid.Values;
+using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.Web.Features.Branding;
 
@@ -129,23 +130,7 @@ public static partial class EmailTemplates
     /// No control character but CR, LF and tab (a NUL, which PostgreSQL refuses to store, among them), and no half of a
     /// surrogate pair.
     /// </summary>
-    private static bool IsText(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if ((char.IsControl(c) && c is not ('\r' or '\n' or '\t')) || char.IsSurrogate(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool IsText(string text) => !UnicodeText.HasAny(text, c => char.IsControl(c) && c is not ('\r' or '\n' or '\t'));
 
     /// <summary>Renders a compiled template; throws when it uses a variable or filter it may not, or works too long.</summary>
     public static RenderedTemplate Render(CompiledTemplate template, TemplateValues values)

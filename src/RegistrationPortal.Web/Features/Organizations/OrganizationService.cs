@@ -32,25 +32,8 @@ public sealed class OrganizationService(WriteQueue writes, TimeProvider time)
     /// No control characters (CR, LF, tab, NUL, escape, C1 such as NEL), no line or paragraph separators, no bidirectional
     /// overrides or isolates (which make a name read differently from what it is), and no half of a surrogate pair.
     /// </summary>
-    public static bool IsOneLine(string name)
-    {
-        for (var i = 0; i < name.Length; i++)
-        {
-            var c = name[i];
-            if (char.IsHighSurrogate(c) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
-            {
-                i++;
-                continue;
-            }
-
-            if (char.IsControl(c) || char.IsSurrogate(c) || c is '\u2028' or '\u2029' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public static bool IsOneLine(string name) =>
+        !UnicodeText.HasAny(name, c => char.IsControl(c) || c is '\u2028' or '\u2029' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069'));
 
     /// <summary>Creates an organization; <paramref name="id"/> is only given by the development seed.</summary>
     public Task<string> CreateAsync(string name, Actor actor, string? id = null)
