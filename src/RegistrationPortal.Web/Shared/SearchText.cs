@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace RegistrationPortal.Web.Shared;
 
 /// <summary>
@@ -18,7 +16,7 @@ public static class SearchText
             return null;
         }
 
-        var term = UnicodeText.Replace(text, c => char.IsControl(c) || char.GetUnicodeCategory(c) == UnicodeCategory.Format, replacement: null).Trim();
+        var term = UnicodeText.Replace(text, c => char.IsControl(c) || EmailAddress.IsInvisible(c), replacement: null).Trim();
         return term.Length == 0 ? null : term;
     }
 }

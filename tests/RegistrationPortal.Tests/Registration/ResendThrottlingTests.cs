@@ -8,7 +8,7 @@ public sealed class ResendThrottlingTests
     private static readonly DateTimeOffset Start = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
     private static readonly RegistrationOptions Options = new() { ResendCooldown = TimeSpan.FromMinutes(1), MaxResendsPerHour = 3 };
 
-    private static ResendThrottle Row(DateTimeOffset last, DateTimeOffset windowStart, int count) => new()
+    private static AdminResendThrottle Row(DateTimeOffset last, DateTimeOffset windowStart, int count) => new()
     {
         OrgId = "or-x",
         NormalizedUsername = "A@B.CO",
@@ -54,11 +54,11 @@ public sealed class ResendThrottlingTests
     [Fact]
     public void Three_resends_in_an_hour_make_the_fourth_wait_until_the_hour_is_up()
     {
-        ResendThrottle? row = null;
+        AdminResendThrottle? row = null;
         foreach (var minutes in new[] { 0, 10, 20 })
         {
             Assert.Null(ResendThrottling.Check(row, Start.AddMinutes(minutes), Options));
-            row = ResendThrottling.Next(row, "or-x", "A@B.CO", Start.AddMinutes(minutes));
+            row = ResendThrottling.NextAdmin(row, "or-x", "A@B.CO", Start.AddMinutes(minutes));
         }
 
         Assert.Equal(Start.AddMinutes(20), row!.LastRequestAt);
@@ -70,8 +70,8 @@ public sealed class ResendThrottlingTests
     {
         var row = Row(Start.AddMinutes(20), Start, 2);
 
-        var atTheHour = ResendThrottling.Next(row, "or-x", "A@B.CO", Start.AddHours(1));
-        var tickEarlier = ResendThrottling.Next(row, "or-x", "A@B.CO", Start.AddHours(1).AddTicks(-1));
+        var atTheHour = ResendThrottling.NextAdmin(row, "or-x", "A@B.CO", Start.AddHours(1));
+        var tickEarlier = ResendThrottling.NextAdmin(row, "or-x", "A@B.CO", Start.AddHours(1).AddTicks(-1));
 
         Assert.Equal((Start.AddHours(1), 1), (atTheHour.WindowStartedAt, atTheHour.WindowCount));
         Assert.Equal((Start, 3), (tickEarlier.WindowStartedAt, tickEarlier.WindowCount));
@@ -91,7 +91,7 @@ public sealed class ResendThrottlingTests
         var now = Start.AddHours(2);
         var row = Row(now - TimeSpan.Parse(lastAgo, CultureInfo.InvariantCulture), now - TimeSpan.Parse(windowAgo, CultureInfo.InvariantCulture), count);
 
-        Assert.Equal(throttled, ResendThrottling.IsThrottling<ResendThrottle>(now, Options).Compile()(row));
+        Assert.Equal(throttled, ResendThrottling.IsThrottling<AdminResendThrottle>(now, Options).Compile()(row));
         Assert.Equal(throttled, ResendThrottling.Check(row, now, Options) is not null);
     }
 

@@ -158,7 +158,6 @@ public sealed class RetentionService(
         return report;
     }
 
-    /// <summary>Runs one batch after another until a batch finds fewer rows than it may take; sums (rows, dependent rows).</summary>
     /// <summary>Deletes one table of resend counters idle since <paramref name="cutoff"/>, batch by batch (the public doors' or the admins').</summary>
     private async Task<long> PruneCountersAsync<T>(DateTimeOffset cutoff, int batch, CancellationToken ct)
         where T : ResendCounter
@@ -174,6 +173,7 @@ public sealed class RetentionService(
         return rows;
     }
 
+    /// <summary>Runs one batch after another until a batch finds fewer rows than it may take; sums (rows, dependent rows).</summary>
     private static async Task<(long Rows, long Dependents)> RepeatAsync(Func<Task<(int Rows, int Dependents)>> batchOnce, int batchSize, CancellationToken ct)
     {
         long rows = 0;

@@ -63,7 +63,6 @@ public sealed class OrganizationAdminService(
         var orgs = db.Organizations.AsNoTracking();
         if (SearchText.Clean(search.Text) is { } text)
         {
-
             // lower() on both sides: case-insensitive on SQLite and PostgreSQL alike. An exact id finds its organization too.
             var term = text.ToLowerInvariant();
 #pragma warning disable CA1862 // EF translates ToLower to SQL lower(); the StringComparison overloads do not translate.

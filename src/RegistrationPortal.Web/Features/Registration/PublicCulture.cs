@@ -56,6 +56,13 @@ public static class PublicCulture
     public const string FormExpiredKey = "formExpired";
 
     /// <summary>
+    /// Whether the page is shown again after <see cref="UsePublicFormExpiry"/> refused its form (<c>formExpired=1</c> on a
+    /// GET); any other value, typed by hand, is no such page.
+    /// </summary>
+    public static bool FormHadExpired(HttpContext context) =>
+        !HttpMethods.IsPost(context.Request.Method) && context.Request.Query[FormExpiredKey] == "1";
+
+    /// <summary>
     /// A public page's form posted without a valid antiforgery token (the page was open past its cookie's life, the
     /// cookies were cleared, the body was too large to read) is sent back to the same page, fresh, which says so in its
     /// language: the framework's own answer is a 400 with a sentence for developers, in English, outside the page.

@@ -489,8 +489,7 @@ public sealed class RegistrationService(
         // earlier than the resend it waited for (it would find itself throttled by a future request, and set the
         // counter back in time).
         var now = time.GetUtcNow();
-        var settings = options.CurrentValue;
-        var wait = ResendThrottling.Check(publicThrottle, adminThrottle, now, settings);
+        var wait = ResendThrottling.Check(publicThrottle, adminThrottle, now, options.CurrentValue);
         if (wait is { } retryAfter && actor.Kind != ActorKind.Admin)
         {
             return new ResendOutcome(ResendStatus.Throttled, retryAfter);

@@ -67,21 +67,20 @@ public static class ResendThrottling
         row.WindowCount = next.WindowCount;
     }
 
-    /// <summary>The admins' counter after one more resend at <paramref name="now"/>; <paramref name="row"/> itself is left as it was.</summary>
+    /// <summary>
+    /// The admins' counter after one more resend at <paramref name="now"/> (the public doors count in SQL, see
+    /// PublicRequestSql); <paramref name="row"/> itself is left as it was.
+    /// </summary>
     public static AdminResendThrottle NextAdmin(AdminResendThrottle? row, string orgId, string normalizedUsername, DateTimeOffset now)
     {
-        var (windowStartedAt, windowCount) = Counted(row, now);
-        return new AdminResendThrottle { OrgId = orgId, NormalizedUsername = normalizedUsername, LastRequestAt = now, WindowStartedAt = windowStartedAt, WindowCount = windowCount };
+        var windowOver = row is null || row.WindowStartedAt + Window <= now;
+        return new AdminResendThrottle
+        {
+            OrgId = orgId,
+            NormalizedUsername = normalizedUsername,
+            LastRequestAt = now,
+            WindowStartedAt = windowOver ? now : row!.WindowStartedAt,
+            WindowCount = windowOver ? 1 : row!.WindowCount + 1,
+        };
     }
-
-    /// <summary>The counter after one more resend at <paramref name="now"/>; <paramref name="row"/> itself is left as it was.</summary>
-    public static ResendThrottle Next(ResendThrottle? row, string orgId, string normalizedUsername, DateTimeOffset now)
-    {
-        var (windowStartedAt, windowCount) = Counted(row, now);
-        return new ResendThrottle { OrgId = orgId, NormalizedUsername = normalizedUsername, LastRequestAt = now, WindowStartedAt = windowStartedAt, WindowCount = windowCount };
-    }
-
-    /// <summary>The hour's window after one more resend at <paramref name="now"/>: the same one, or a new one once it is over.</summary>
-    private static (DateTimeOffset WindowStartedAt, int WindowCount) Counted(ResendCounter? row, DateTimeOffset now) =>
-        row is null || row.WindowStartedAt + Window <= now ? (now, 1) : (row.WindowStartedAt, row.WindowCount + 1);
 }

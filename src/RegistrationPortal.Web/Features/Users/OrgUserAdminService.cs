@@ -224,8 +224,7 @@ public sealed class OrgUserAdminService(
             join t in db.AdminResendThrottles.AsNoTracking() on new { u.OrgId, u.NormalizedUsername } equals new { t.OrgId, t.NormalizedUsername }
             select t).FirstOrDefaultAsync(ct);
         var now = time.GetUtcNow();
-        var settings = options.CurrentValue;
-        return ResendThrottling.Check(publicThrottle, adminThrottle, now, settings) is { } wait ? now + wait : null;
+        return ResendThrottling.Check(publicThrottle, adminThrottle, now, options.CurrentValue) is { } wait ? now + wait : null;
     }
 
     internal sealed record UserRowData(
