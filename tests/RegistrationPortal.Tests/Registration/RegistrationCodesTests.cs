@@ -58,8 +58,10 @@ public sealed partial class RegistrationCodesTests
                 chiSquare += Math.Pow(counts[p, s] - expected, 2) / expected;
             }
 
-            // 31 degrees of freedom: the 99.99th percentile is about 70.
-            Assert.True(chiSquare < 70, $"position {p}: chi-square {chiSquare:F1}");
+            // 31 degrees of freedom. A threshold of 70 (the 99.99th percentile) failed a fair source about once in 750
+            // runs over the 16 positions (it did, once); 105 is past the 99.9999999th, and a real bias at 32,000
+            // samples (a symbol twice as likely, a fixed position) gives hundreds to tens of thousands.
+            Assert.True(chiSquare < 105, $"position {p}: chi-square {chiSquare:F1}");
         }
     }
 
