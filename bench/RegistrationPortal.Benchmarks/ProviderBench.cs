@@ -149,10 +149,20 @@ internal static class ProviderBench
                 report.Line("With --repeat, each figure is given for every run (or pair, a run beside the one after it) and then their median.");
             }
 
+            // The goals, on the medians when there are several runs.
+            var bad = outcomes.Where(o => o.Resend.FailureCount > 0 || o.HostExit is not null).ToList();
+            double? shareOfPgbench = onePostgres.Count > 0 && pgbench is { } anchor ? Median(onePostgres.Select(o => o.Resolved / anchor)) : null;
+            double? manyOverOne = pairs.Count > 0 ? Median(pairs.Select(p => p.Second.Resolved / p.First.Resolved)) : null;
+            var median = settings.Repeat > 1 ? " (median)" : "";
+            Goals.Report(report, [
+                ($"PostgreSQL: one host resolves at least {Goals.PostgresShare:P0} of pgbench -N", shareOfPgbench is { } s ? $"{s:P1}{median}" : "-", shareOfPgbench is { } s2 ? s2 >= Goals.PostgresShare : null),
+                ($"PostgreSQL: {settings.Instances} hosts on one database resolve at least as much as one", manyOverOne is { } m ? $"{m:0.00}x{median}" : "-", manyOverOne is { } m2 ? m2 >= 1 : null),
+                ("0 errors", bad.Count == 0 ? "0" : $"errors in {bad.Count} run(s), listed below", bad.Count == 0),
+            ]);
+
             report.Line();
             report.Line($"Total run time {total.Elapsed.TotalSeconds:0} s.");
 
-            var bad = outcomes.Where(o => o.Resend.FailureCount > 0 || o.HostExit is not null).ToList();
             foreach (var o in outcomes.Where(o => o.Warmup.UsersRanShort))
             {
                 report.Line($"Note: {o.Run.Name} stopped warming up after {o.Warmup.Took.TotalSeconds:0} s to keep the phase's users, before its JIT settled; raise --users.");
@@ -332,14 +342,13 @@ internal static class ProviderBench
     {
         var all = values.ToList();
         var text = string.Join(", ", all.Select(v => v.ToString(format)));
-        if (all.Count < 2)
-        {
-            return text;
-        }
+        return all.Count < 2 ? text : $"{text} (median {Median(all).ToString(format)})";
+    }
 
-        var sorted = all.Order().ToList();
-        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-        return $"{text} (median {median.ToString(format)})";
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>
