@@ -159,6 +159,27 @@ public sealed class InviteDialogTests(PortalServices portal) : PortalComponentTe
     }
 
     [Fact]
+    public async Task Invite_many_says_so_when_the_browser_cannot_hand_over_the_chosen_file_and_stays_usable()
+    {
+        var org = await Portal.CreateOrganizationAsync();
+        var (_, clicking) = await OpenAsync(org, "Invite many");
+
+        await new UnreadableFile("people.csv", "text/csv", 120).ChooseInAsync(_dialogs);
+
+        _dialogs.WaitForAssertion(() => Assert.Contains("The file could not be read: was it changed or removed after it was chosen? Choose it again.", _dialogs.Markup), Deadline);
+        Assert.DoesNotContain("From people.csv.", _dialogs.Markup, StringComparison.Ordinal);
+
+        // The same dialog goes on: a pasted list is read.
+        Paste("again@example.com\n");
+        await ClickButtonAsync(_dialogs, "Preview");
+        _dialogs.WaitForAssertion(() => Assert.Contains("1 ready to invite", _dialogs.Markup), Deadline);
+        await ClickButtonAsync(_dialogs, "Back");
+        await ClickButtonAsync(_dialogs, "Cancel");
+        await clicking;
+        Assert.Equal(0, await UserCountAsync(org));
+    }
+
+    [Fact]
     public async Task Invite_many_refuses_more_than_ten_thousand_lines_or_a_megabyte_and_says_why()
     {
         var org = await Portal.CreateOrganizationAsync();
