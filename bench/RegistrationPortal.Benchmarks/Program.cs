@@ -284,7 +284,7 @@ try
         ("0 errors", failures.Count == 0 ? "0" : $"errors in {failures.Count} phase(s), listed below", failures.Count == 0),
         ($"Mail: the backlog of the {resend.Elapsed.TotalSeconds:0} s resend phase gone within {Goals.MailCatchUp.TotalSeconds:0} s more",
             backlogAfterCatchUp == 0 ? $"gone within {catchUp.TotalSeconds:0.0} s" : $"{backlogAfterCatchUp:N0} left after {catchUp.TotalSeconds:0.0} s", mailCleared),
-        ($"Memory: host RSS under {Goals.RssMiB:0} MiB at the end", $"{rss:0} MiB", rss < Goals.RssMiB),
+        ($"Memory: host RSS under {Goals.RssMB:0} MB at the end", $"{Goals.MB(rss):0} MB ({rss:0} MiB)", Goals.MB(rss) < Goals.RssMB),
     ]);
 
     if (resend.Exhausted)
