@@ -270,6 +270,7 @@ try
         notOk.Failures[$"{w.NotOk:N0} answers not 2xx"] = 1;
         failures.Add(($"wrk: {w.Name}", notOk));
     }
+
     // The goals, read off this run: wrk's figures where it ran (the goals' own measure), the benchmark's own beside them.
     var wrkRan = wrkNoop is not null && wrkResend is not null;
     var ownShare = resend.Throughput / noop.Throughput;
