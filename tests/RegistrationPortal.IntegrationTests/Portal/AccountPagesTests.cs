@@ -127,6 +127,25 @@ public sealed partial class AccountPagesTests(AdminPortalFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task An_admin_setting_up_an_authenticator_stays_signed_in_while_the_app_scans_the_key()
+    {
+        var admin = await fixture.CreateAdminAsync(await Host.CreateOrganizationAsync(), "authenticator-set-up");
+        using var browser = new PortalBrowser(Host);
+        await browser.SignInAsync(admin.Email, admin.Password);
+
+        // The first visit makes the account's authenticator key, which renews the account's security stamp.
+        var setUp = await browser.OpenAsync("/Account/Manage/EnableAuthenticator");
+        var shownAt = DateTimeOffset.UtcNow;
+        var key = Base32(SharedKey().Match(setUp.Body).Groups[1].Value);
+
+        // The admin takes longer to scan it than the sign-in waits before it checks the stamp again.
+        await Wait.WaitUntilAsync(() => DateTimeOffset.UtcNow > shownAt + 2 * AdminPortalFixture.RevalidationInterval, "the sign-in is due to be checked again");
+        var enabled = await PostPageAsync(browser, "/Account/Manage/EnableAuthenticator", new() { ["Input.Code"] = Totp(key) });
+
+        Assert.Equal(10, RecoveryCode().Count(enabled!));
+    }
+
+    [Fact]
     public async Task A_passkey_answer_posted_again_after_its_request_lapsed_is_told_to_try_again()
     {
         var admin = await fixture.CreateAdminAsync(await Host.CreateOrganizationAsync(), "lapsed-passkey");
