@@ -44,14 +44,8 @@ public sealed partial class PortalBrowser : IDisposable
     public void Dispose() => _client.Dispose();
 
     /// <summary>Types the email and password into the sign-in form and presses Sign in; returns the server's answer to the post.</summary>
-    public async Task<HttpResponseMessage> SubmitSignInAsync(string email, string password)
-    {
-        var form = await _client.GetStringAsync(LoginPath);
-        var fields = HiddenFields(form);
-        fields["Input.Email"] = email;
-        fields["Input.Password"] = password;
-        return await _client.PostAsync(LoginPath, new FormUrlEncodedContent(fields));
-    }
+    public Task<HttpResponseMessage> SubmitSignInAsync(string email, string password) =>
+        SubmitPageAsync(LoginPath, new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Password"] = password });
 
     /// <summary>Signs in and asserts it worked (the form redirects away from the sign-in page).</summary>
     public async Task SignInAsync(string email, string password)

@@ -49,7 +49,7 @@ public sealed partial class AccountPagesTests(AdminPortalFixture fixture) : ICla
         {
             using var signIn = await other.SubmitSignInAsync(admin.Email, newPassword);
             Assert.Equal("/Account/LoginWith2fa", PortalBrowser.RedirectPath(signIn));
-            using var recovered = await PostAsync(other, "/Account/LoginWithRecoveryCode", new() { ["Input.RecoveryCode"] = recoveryCode });
+            using var recovered = await other.SubmitPageAsync("/Account/LoginWithRecoveryCode", new Dictionary<string, string> { ["Input.RecoveryCode"] = recoveryCode });
             Assert.Equal(HttpStatusCode.Redirect, recovered.StatusCode);
         }
 
@@ -61,7 +61,7 @@ public sealed partial class AccountPagesTests(AdminPortalFixture fixture) : ICla
             var answers = new List<string?>();
             for (var attempt = 0; attempt <= AdminPortalFixture.MaxFailedAccessAttempts; attempt++)
             {
-                using var wrong = await PostAsync(stranger, "/Account/LoginWith2fa", new() { ["Input.TwoFactorCode"] = "000000" == Totp(key) ? "111111" : "000000" });
+                using var wrong = await stranger.SubmitPageAsync("/Account/LoginWith2fa", new Dictionary<string, string> { ["Input.TwoFactorCode"] = "000000" == Totp(key) ? "111111" : "000000" });
                 answers.Add(PortalBrowser.RedirectPath(wrong));
             }
 
@@ -119,7 +119,7 @@ public sealed partial class AccountPagesTests(AdminPortalFixture fixture) : ICla
         var admin = await fixture.CreateAdminAsync(await Host.CreateOrganizationAsync(), "return-url");
         using var browser = new PortalBrowser(Host);
         var path = $"{PortalBrowser.LoginPath}?ReturnUrl={Uri.EscapeDataString(returnUrl)}";
-        using var signedIn = await PostAsync(browser, path, new() { ["Input.Email"] = admin.Email, ["Input.Password"] = admin.Password });
+        using var signedIn = await browser.SubmitPageAsync(path, new Dictionary<string, string> { ["Input.Email"] = admin.Email, ["Input.Password"] = admin.Password });
 
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
         Assert.Equal("/", PortalBrowser.RedirectPath(signedIn));
@@ -153,7 +153,7 @@ public sealed partial class AccountPagesTests(AdminPortalFixture fixture) : ICla
 
         // Signing in: the browser's answer arrives with no request under way (a reload, a second tab).
         using var stranger = new PortalBrowser(Host);
-        using var signIn = await PostAsync(stranger, PortalBrowser.LoginPath, new() { ["Input.Passkey.CredentialJson"] = answer });
+        using var signIn = await stranger.SubmitPageAsync(PortalBrowser.LoginPath, new Dictionary<string, string> { ["Input.Passkey.CredentialJson"] = answer });
         Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
         Assert.Contains("The passkey request had expired or was already used.", await signIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
@@ -189,13 +189,10 @@ public sealed partial class AccountPagesTests(AdminPortalFixture fixture) : ICla
     /// <summary>Posts the page's form with <paramref name="typed"/>; the page's answer when it stays, the page it leads to when it redirects.</summary>
     private static async Task<string?> PostPageAsync(PortalBrowser browser, string path, Dictionary<string, string> typed)
     {
-        using var response = await PostAsync(browser, path, typed);
+        using var response = await browser.SubmitPageAsync(path, typed);
         Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Redirect, $"{path} answered {(int)response.StatusCode}");
         return response.StatusCode == HttpStatusCode.Redirect ? PortalBrowser.RedirectPath(response) : await response.Content.ReadAsStringAsync();
     }
-
-    private static Task<HttpResponseMessage> PostAsync(PortalBrowser browser, string path, Dictionary<string, string> typed) =>
-        browser.SubmitPageAsync(path, typed);
 
     /// <summary>The code an authenticator app shows now for <paramref name="key"/> (RFC 6238: 30 s steps, 6 digits, HMAC-SHA1).</summary>
     private static string Totp(byte[] key)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.JSInterop;
 using MudBlazor;
+using RegistrationPortal.Web.Components.Shared;
 using RegistrationPortal.Web.Features.Organizations;
 
 namespace RegistrationPortal.Web.Features.Users.Pages;
@@ -138,10 +139,9 @@ public sealed partial class InviteManyDialog : IAsyncDisposable
                     await using var stream = file.OpenReadStream(InviteListParser.MaxBytes);
                     return await InviteListParser.ParseAsync(stream, file.Size, _defaultKind);
                 }
-                catch (Exception ex) when (ex is IOException or JSException)
+                catch (Exception ex) when (ChosenFile.CouldNotBeRead(ex))
                 {
-                    // The browser could not give the file: changed, moved or removed after it was chosen, or bigger than it said.
-                    return new InviteList([], "The file could not be read: was it changed or removed after it was chosen? Choose it again.");
+                    return new InviteList([], ChosenFile.Unreadable);
                 }
             },
             source: file.Name);
