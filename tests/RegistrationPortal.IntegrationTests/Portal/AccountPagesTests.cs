@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using RegistrationPortal.IntegrationTests.Infrastructure;
+using RegistrationPortal.Web.Components.Account;
 using RegistrationPortal.Web.Shared;
 
 namespace RegistrationPortal.IntegrationTests.Portal;
@@ -97,6 +98,60 @@ public sealed partial class AccountPagesTests(AdminPortalFixture fixture) : ICla
                 AuditActions.AdminAuthenticatorReset,
             ],
             trail);
+    }
+
+    [Fact]
+    public async Task A_change_whose_audit_event_the_database_refuses_is_not_made_and_the_admin_is_told()
+    {
+        var orgId = await Host.CreateOrganizationAsync();
+        var admin = await fixture.CreateAdminAsync(orgId, "refused-event");
+        using var browser = new PortalBrowser(Host);
+        await browser.SignInAsync(admin.Email, admin.Password);
+
+        // The audit trail refuses this admin's events, as a full disk or a broken table would refuse them (a trigger's
+        // text takes no parameters; the id is the host's own).
+        var refuse = $"CREATE TRIGGER refuse_admin_events BEFORE INSERT ON AuditEvents WHEN NEW.SubjectId = '{admin.Id}' BEGIN SELECT RAISE(ABORT, 'refused'); END";
+        await Host.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(refuse));
+        string? answer;
+        try
+        {
+            answer = await PostPageAsync(browser, "/Account/Manage/ChangePassword", new()
+            {
+                ["Input.OldPassword"] = admin.Password,
+                ["Input.NewPassword"] = "a password never saved",
+                ["Input.ConfirmPassword"] = "a password never saved",
+            });
+        }
+        finally
+        {
+            await Host.WithDbAsync(db => db.Database.ExecuteSqlRawAsync("DROP TRIGGER refuse_admin_events"));
+        }
+
+        Assert.Contains(WebUtility.HtmlEncode(AccountAudit.NotSaved), answer);
+
+        // The password is the one it was: the change went with its refused event.
+        using (var withOld = new PortalBrowser(Host))
+        {
+            using var signIn = await withOld.SubmitSignInAsync(admin.Email, admin.Password);
+            Assert.Equal("/", PortalBrowser.RedirectPath(signIn));
+        }
+
+        using (var withNew = new PortalBrowser(Host))
+        {
+            using var signIn = await withNew.SubmitSignInAsync(admin.Email, "a password never saved");
+            Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        }
+
+        // The refused event is not saved later either; the next change is saved, with its own event.
+        const string newPassword = "the password that was saved";
+        Assert.Equal("/Account/Manage/ChangePassword", await PostPageAsync(browser, "/Account/Manage/ChangePassword", new()
+        {
+            ["Input.OldPassword"] = admin.Password,
+            ["Input.NewPassword"] = newPassword,
+            ["Input.ConfirmPassword"] = newPassword,
+        }));
+        var trail = await Host.WithDbAsync(db => db.AuditEvents.Where(e => e.SubjectId == admin.Id && e.ActorId == admin.Id).Select(e => e.Action).ToListAsync());
+        Assert.Equal([AuditActions.AdminPasswordChanged], trail);
     }
 
     [Theory]

@@ -60,6 +60,7 @@ public sealed partial class AdminInvitationTests(MailPortalFixture fixture) : IC
         Assert.True(await Host.WithDbAsync(db => db.Users.Where(u => u.Id == outcome.AdminId).Select(u => u.EmailConfirmed).SingleAsync()));
         using var other = new PortalBrowser(Host);
         Assert.Equal("/Account/InvalidPasswordReset", await ChoosePasswordAsync(other, path, email, "somebody else's passphrase"));
+        Assert.Equal(1, await Host.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.OrgId == outcome.OrgId && e.Action == AuditActions.AdminPasswordReset && e.SubjectId == outcome.AdminId)));
         using var stranger = await other.SubmitSignInAsync(email, "somebody else's passphrase");
         Assert.NotEqual(HttpStatusCode.Redirect, stranger.StatusCode);
     }

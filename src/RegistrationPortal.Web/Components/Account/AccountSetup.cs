@@ -49,7 +49,7 @@ public static class AccountSetup
 
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddScoped<IdentityRedirectManager>();
-        builder.Services.AddSingleton<AccountAudit>();
+        builder.Services.AddScoped<AccountAudit>();
         builder.Services.AddScoped<PortalSignIn>();
         builder.Services.AddSingleton<SignInLimiter>();
         builder.Services.AddHttpContextAccessor();
