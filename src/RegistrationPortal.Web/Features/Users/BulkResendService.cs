@@ -62,25 +62,15 @@ public sealed class BulkResendService(
     {
         Validate(target);
         var now = time.GetUtcNow();
-        var throttling = ResendThrottling.IsThrottling<ResendThrottle>(now, options.CurrentValue);
-        var throttlingAdmins = ResendThrottling.IsThrottling<AdminResendThrottle>(now, options.CurrentValue);
-        var invitedSince = now - options.CurrentValue.ResendCooldown;
         await using var db = await contexts.CreateDbContextAsync(ct);
 
         if (target is BulkResendTarget.PendingLongerThan older)
         {
-            // Counted in the database: only the two numbers leave it, however large the organization.
-            var pending = PendingLongerThan(db, scope, older.Days, now);
+            // Counted in the database: only the numbers leave it, however large the organization.
+            var pending = Checks(db, PendingLongerThan(db, scope, older.Days, now), now);
             var users = await pending.CountAsync(ct);
-            var throttled = await pending
-                .Where(u => db.ResendThrottles.Where(throttling).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername)
-                    || db.AdminResendThrottles.Where(throttlingAdmins).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername))
-                .CountAsync(ct);
-            var justInvited = await pending
-                .Where(u => u.CreatedAt >= invitedSince)
-                .Where(u => !db.ResendThrottles.Where(throttling).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername)
-                    && !db.AdminResendThrottles.Where(throttlingAdmins).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername))
-                .CountAsync(ct);
+            var throttled = await pending.CountAsync(c => c.Throttled, ct);
+            var justInvited = await pending.CountAsync(c => c.JustInvited && !c.Throttled, ct);
             return new BulkResendPreview(users, users - throttled, throttled, 0, 0, 0) { InvitedWithinCooldown = justInvited };
         }
 
@@ -88,17 +78,7 @@ public sealed class BulkResendService(
         int willSend = 0, throttledCount = 0, registered = 0, deactivated = 0, found = 0, invitedRecently = 0;
         foreach (var batch in ids.Chunk(BatchSize))
         {
-            var rows = await db.OrgUsers.AsNoTracking()
-                .Where(u => u.OrgId == scope.OrgId && batch.Contains(u.Id))
-                .Select(u => new
-                {
-                    u.IsActive,
-                    u.IsRegistered,
-                    JustInvited = u.CreatedAt >= invitedSince,
-                    Throttled = db.ResendThrottles.Where(throttling).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername)
-                        || db.AdminResendThrottles.Where(throttlingAdmins).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername),
-                })
-                .ToListAsync(ct);
+            var rows = await Checks(db, db.OrgUsers.AsNoTracking().Where(u => u.OrgId == scope.OrgId && batch.Contains(u.Id)), now).ToListAsync(ct);
             found += rows.Count;
 
             // The same order of checks as the resend itself: the throttle first, then the user's status.
@@ -125,6 +105,39 @@ public sealed class BulkResendService(
         }
 
         return new BulkResendPreview(ids.Count, willSend, throttledCount, registered, deactivated, ids.Count - found) { InvitedWithinCooldown = invitedRecently };
+    }
+
+    /// <summary>
+    /// What the preview reads of each of <paramref name="users"/>: its status, whether it was invited within the cooldown,
+    /// and whether the throttle holds it back now (either table: the public doors' counter or the admins'), as the resend
+    /// itself would find it.
+    /// </summary>
+    private IQueryable<UserCheck> Checks(PortalDbContext db, IQueryable<OrgUser> users, DateTimeOffset now)
+    {
+        var settings = options.CurrentValue;
+        var throttling = ResendThrottling.IsThrottling<ResendThrottle>(now, settings);
+        var throttlingAdmins = ResendThrottling.IsThrottling<AdminResendThrottle>(now, settings);
+        var invitedSince = now - settings.ResendCooldown;
+        return users.Select(u => new UserCheck
+        {
+            IsActive = u.IsActive,
+            IsRegistered = u.IsRegistered,
+            JustInvited = u.CreatedAt >= invitedSince,
+            Throttled = db.ResendThrottles.Where(throttling).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername)
+                || db.AdminResendThrottles.Where(throttlingAdmins).Any(t => t.OrgId == u.OrgId && t.NormalizedUsername == u.NormalizedUsername),
+        });
+    }
+
+    /// <summary>One user as <see cref="Checks"/> reads it (settable members, so queries can go on from it).</summary>
+    private sealed class UserCheck
+    {
+        public bool IsActive { get; init; }
+
+        public bool IsRegistered { get; init; }
+
+        public bool JustInvited { get; init; }
+
+        public bool Throttled { get; init; }
     }
 
     /// <summary>How many users a job for <paramref name="target"/> goes through, as counted now.</summary>
