@@ -194,6 +194,8 @@ public sealed partial class BrandingTests(MailPortalFixture fixture) : IClassFix
             .ToList();
         var text = mail.Message.TextBody ?? "";
         Assert.Contains(expiries, e => text.Contains($"until {e}", StringComparison.Ordinal));
+        // The dispatcher records the delivery once the server has taken the mail: the row may still be on its way.
+        await Wait.WaitUntilAsync(async () => await Host.WithDbAsync(db => db.OutboxMessages.AnyAsync(m => m.ToAddress == admin && m.Status == OutboxStatus.Sent)), "the test email is marked sent");
         var queued = Assert.Single(await Host.WithDbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.ToAddress == admin).ToListAsync()));
         Assert.Equal(OutboxStatus.Sent, queued.Status);
         Assert.Equal(traceId, queued.TraceParent?.Split('-')[1]);
