@@ -180,13 +180,13 @@ internal static partial class ScaleBench
         static string Total(UserPage page) => page.MoreThanTotal ? $"> {page.TotalItems:N0}" : $"{page.TotalItems:N0}";
     }
 
+    /// <summary>How long the bulk resend's job may take before the phase gives up on it (10,000 users take seconds).</summary>
+    private static readonly TimeSpan JobDeadline = TimeSpan.FromMinutes(10);
+
     /// <summary>
     /// A bulk resend of every pending user of an organization of <c>--bulk-users</c> users invited a month ago, as the
     /// page starts it ("pending for more than 7 days"): the preview, then the job until it has ended.
     /// </summary>
-    /// <summary>How long the bulk resend's job may take before the phase gives up on it (10,000 users take seconds).</summary>
-    private static readonly TimeSpan JobDeadline = TimeSpan.FromMinutes(10);
-
     private static async Task<bool> BulkResendAsync(Settings settings, IServiceProvider services, IDbContextFactory<PortalDbContext> contexts, SeededOrg? large, Report report, CancellationToken ct)
     {
         var org = await SeedOrganizationAsync(contexts, "Bulk", settings.BulkUsers, ct, allPending: true);

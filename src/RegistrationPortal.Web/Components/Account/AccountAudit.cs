@@ -10,7 +10,7 @@ namespace RegistrationPortal.Web.Components.Account;
 /// their wrong second-factor codes caused, in their organization's audit trail (the platform's for a platform admin),
 /// the admin as actor and subject.
 /// </summary>
-public sealed class AccountAudit(PortalDbContext db, WriteQueue writes, TimeProvider time, ILogger<AccountAudit> logger)
+public sealed class AccountAudit(PortalDbContext db, UserManager<PortalUser> users, WriteQueue writes, TimeProvider time, ILogger<AccountAudit> logger)
 {
     /// <summary>What the page tells the admin when the change and its event could not be saved: nothing was changed.</summary>
     public const string NotSaved = "The change could not be saved, and nothing was changed. Try again.";
@@ -35,7 +35,7 @@ public sealed class AccountAudit(PortalDbContext db, WriteQueue writes, TimeProv
         ChangeAsync(user, Self(context, user), action, change, details);
 
     /// <summary>New recovery codes with their event in one save (as <see cref="ChangeAsync(PortalUser, Actor, string, Func{Task{IdentityResult}}, string?)"/>); null when none were stored.</summary>
-    public async Task<IReadOnlyList<string>?> NewRecoveryCodesAsync(HttpContext context, UserManager<PortalUser> users, PortalUser user, int count)
+    public async Task<IReadOnlyList<string>?> NewRecoveryCodesAsync(HttpContext context, PortalUser user, int count)
     {
         var result = await SaveWithEventAsync(user, Self(context, user), AuditActions.AdminRecoveryCodesGenerated, async () => (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, count))?.ToList(), codes => codes is not null, null);
         return result.Value;
