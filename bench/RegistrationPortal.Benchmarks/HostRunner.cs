@@ -50,8 +50,9 @@ internal sealed class HostRunner : IAsyncDisposable
         start.ArgumentList.Add(webDll);
         // Production's code paths, but not its start-up demands (an SMTP server, a public address): mail goes to a folder here.
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Benchmark";
-        // As the launch profile and a service's unit set it (docs/operations.md); the runtime reads it only from here.
+        // As the launch profile and a service's unit set them (docs/operations.md); the runtime and glibc read them only from here.
         start.Environment[YoungGenerationBudget.Variable] = YoungGenerationBudget.Recommended;
+        start.Environment[NativeMemoryTrim.ArenaVariable] = NativeMemoryTrim.RecommendedArenas;
         start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/');
         start.Environment["Database__Provider"] = provider.ToString();
         start.Environment["ConnectionStrings__Portal"] = connectionString;

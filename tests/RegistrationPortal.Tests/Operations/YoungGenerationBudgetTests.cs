@@ -26,7 +26,7 @@ public sealed class YoungGenerationBudgetTests
     public void The_runtime_reports_the_budget_this_process_runs_with() => Assert.True(YoungGenerationBudget.Current() > 0);
 
     [Fact]
-    public void Dotnet_run_starts_the_host_with_the_recommended_budget()
+    public void Dotnet_run_starts_the_host_with_the_recommended_budget_and_arenas()
     {
         var profile = Path.Combine(RepositoryRoot(), "src", "RegistrationPortal.Web", "Properties", "launchSettings.json");
         using var settings = JsonDocument.Parse(File.ReadAllText(profile));
@@ -34,6 +34,7 @@ public sealed class YoungGenerationBudgetTests
         {
             var variables = launch.Value.GetProperty("environmentVariables");
             Assert.Equal(YoungGenerationBudget.Recommended, variables.GetProperty(YoungGenerationBudget.Variable).GetString());
+            Assert.Equal(NativeMemoryTrim.RecommendedArenas, variables.GetProperty(NativeMemoryTrim.ArenaVariable).GetString());
         }
 
         // Hexadecimal, as the runtime reads it: 16 MiB.
